@@ -1,0 +1,42 @@
+package dev.hotpath.cache;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Tells a load whether its key was changed or invalidated while it ran, so it does not write the
+ * value it read before the change back to the shared tiers. Striped by key hash: a change to
+ * another key of the same stripe makes a load skip its write-back, which costs a later miss, never
+ * a stale value.
+ *
+ * <p>Protocol: a change {@link #bump}s before it touches any tier; a load {@link #read}s before it
+ * reads, checks {@link #changed} before writing back, and checks again after writing, undoing its
+ * write when a change slipped in between.
+ */
+final class InvalidationStamps {
+  private static final int STRIPES = 1024;
+
+  private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
+  private final AtomicLong epoch = new AtomicLong();
+
+  long read(Object key) {
+    return epoch.get() + stripes.get(index(key));
+  }
+
+  boolean changed(Object key, long stamp) {
+    return read(key) != stamp;
+  }
+
+  void bump(Object key) {
+    stripes.incrementAndGet(index(key));
+  }
+
+  void bumpAll() {
+    epoch.incrementAndGet();
+  }
+
+  private static int index(Object key) {
+    int h = key.hashCode();
+    return (h ^ (h >>> 16)) & (STRIPES - 1);
+  }
+}

@@ -1,0 +1,155 @@
+package dev.hotpath.cache;
+
+import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Policy;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.ToIntBiFunction;
+
+/**
+ * One namespace's in-process store: a Caffeine async cache of {@code K} to either a {@code V} or
+ * {@link #ABSENT}. The async cache gives single flight (one in-flight future per key) and drops an
+ * in-flight load that an invalidation removed, so a racing load never puts an old value back.
+ */
+final class MemoryTierStore<K, V> implements TierStore<K, V> {
+  /** The in-process negative-caching marker: no wrapper object per cached value. */
+  static final Object ABSENT =
+      new Object() {
+        @Override
+        public String toString() {
+          return "ABSENT";
+        }
+      };
+
+  private final AsyncLoadingCache<K, Object> cache;
+  private final Policy.VarExpiration<K, Object> expiration;
+
+  MemoryTierStore(
+      NamespaceSpec<K, V> spec, Ticker ticker, Executor executor, AsyncCacheLoader<K, Object> loader) {
+    TtlProfile ttl = spec.ttl();
+    Caffeine<Object, Object> base =
+        Caffeine.newBuilder().executor(executor).ticker(ticker::read).recordStats();
+    if (ttl.refreshAfter() != null) {
+      base.refreshAfterWrite(ttl.refreshAfter());
+    }
+    if (spec.maximumWeight() > 0) {
+      base.maximumWeight(spec.maximumWeight());
+    } else {
+      base.maximumSize(spec.maximumSize());
+    }
+    Caffeine<K, Object> builder = base.expireAfter(new ProfileExpiry<K>(ttl));
+    if (spec.maximumWeight() > 0) {
+      ToIntBiFunction<? super K, ? super V> weigher = spec.weigher();
+      builder = builder.weigher((K k, Object v) -> weigh(weigher, k, v));
+    }
+    this.cache = builder.buildAsync(loader);
+    this.expiration = cache.synchronous().policy().expireVariably().orElseThrow();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <K, V> int weigh(ToIntBiFunction<? super K, ? super V> weigher, K key, Object value) {
+    return value == ABSENT ? 1 : weigher.applyAsInt(key, (V) value);
+  }
+
+  AsyncLoadingCache<K, Object> cache() {
+    return cache;
+  }
+
+  CacheStats caffeineStats() {
+    return cache.synchronous().stats();
+  }
+
+  long estimatedSize() {
+    return cache.synchronous().estimatedSize();
+  }
+
+  static <V> Object raw(TierValue<V> value) {
+    return value.isAbsent() ? ABSENT : value.value();
+  }
+
+  @SuppressWarnings("unchecked")
+  static <V> TierValue<V> wrap(Object raw) {
+    return raw == ABSENT ? TierValue.absent() : TierValue.of((V) raw);
+  }
+
+  /** Stores with the profile's TTL (jittered); absences get the negative TTL. */
+  void putRaw(K key, Object raw) {
+    cache.synchronous().put(key, raw);
+  }
+
+  void putRaw(K key, Object raw, Duration ttl) {
+    expiration.put(key, raw, ttl);
+  }
+
+  @Override
+  public TierValue<V> get(K key) {
+    CompletableFuture<Object> future = cache.getIfPresent(key);
+    Object raw = future == null ? null : future.getNow(null);
+    return raw == null ? null : wrap(raw);
+  }
+
+  @Override
+  public Map<K, TierValue<V>> getAll(Collection<? extends K> keys) {
+    Map<K, Object> present = cache.synchronous().getAllPresent(keys);
+    Map<K, TierValue<V>> result = new HashMap<>(present.size() * 2);
+    present.forEach((k, raw) -> result.put(k, wrap(raw)));
+    return result;
+  }
+
+  @Override
+  public void put(K key, TierValue<V> value, Duration ttl) {
+    putRaw(key, raw(value), ttl);
+  }
+
+  @Override
+  public void putAll(Map<? extends K, TierValue<V>> entries, Duration ttl) {
+    entries.forEach((k, v) -> put(k, v, ttl));
+  }
+
+  @Override
+  public void invalidate(K key) {
+    cache.synchronous().invalidate(key);
+  }
+
+  @Override
+  public void invalidateAll(Collection<? extends K> keys) {
+    cache.synchronous().invalidateAll(keys);
+  }
+
+  @Override
+  public void clear() {
+    cache.synchronous().invalidateAll();
+  }
+
+  /** TTL from the profile: jittered L1 TTL for values, the negative TTL for absences. */
+  private static final class ProfileExpiry<K> implements Expiry<K, Object> {
+    private final TtlProfile ttl;
+
+    ProfileExpiry(TtlProfile ttl) {
+      this.ttl = ttl;
+    }
+
+    @Override
+    public long expireAfterCreate(K key, Object value, long currentTime) {
+      return value == ABSENT ? ttl.negativeNanos() : ttl.jitteredL1Nanos();
+    }
+
+    @Override
+    public long expireAfterUpdate(K key, Object value, long currentTime, long currentDuration) {
+      return expireAfterCreate(key, value, currentTime);
+    }
+
+    @Override
+    public long expireAfterRead(K key, Object value, long currentTime, long currentDuration) {
+      return currentDuration;
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package dev.hotpath.cache;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A named, typed cache inside a {@link TieredCache}. Reads walk the tiers (in process first, then
+ * Redis, PostgreSQL… as configured), promote what they find to the tiers above, and fall back to
+ * the namespace's {@link CacheLoader}. Concurrent misses for one key load once.
+ *
+ * <p>Keys and values are never null: a null argument throws {@link NullPointerException} naming
+ * it. Failures of tiers outside the process are never thrown to callers: a failed tier read is a
+ * miss, a failed tier write is skipped; both are counted in {@link #stats()}.
+ *
+ * <p>Thread-safe. After {@link TieredCache#close()} every method throws {@link
+ * IllegalStateException}.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+public interface Namespace<K, V> {
+
+  /** The namespace's name. */
+  String name();
+
+  /** The namespace's settings. */
+  NamespaceSpec<K, V> spec();
+
+  /**
+   * The value for {@code key}: from the first tier that holds it, else from the loader. Returns
+   * {@code null} when the key is absent (the loader returned null, an absence is cached, or there
+   * is no loader and no tier holds the key).
+   *
+   * @throws CacheLoadException when the loader threw; nothing was cached
+   */
+  V get(K key);
+
+  /** {@link #get} without blocking; the future fails with {@link CacheLoadException}. */
+  CompletableFuture<V> getAsync(K key);
+
+  /**
+   * The values for {@code keys}; absent keys are left out. Keys that miss in process are looked up
+   * in bulk in each tier, and the keys no tier holds are loaded with one {@link
+   * CacheLoader#loadAll} call.
+   *
+   * @throws CacheLoadException when the bulk load threw; nothing of it was cached
+   */
+  Map<K, V> getAll(Collection<? extends K> keys);
+
+  /** {@link #getAll} without blocking. */
+  CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys);
+
+  /** The value held in process, without reading other tiers or loading; null when none. */
+  V getIfPresent(K key);
+
+  /**
+   * Stores a value in every tier of the namespace with the profile's TTLs, through the write
+   * mode's writer, and tells other nodes to drop their in-process copies.
+   *
+   * @throws CacheWriteException when the write-through writer failed or the write-behind buffer
+   *     refused the write; the cache was not changed
+   */
+  void put(K key, V value);
+
+  /**
+   * {@link #put} with a TTL of its own for this entry, used in every tier instead of the
+   * profile's.
+   *
+   * @throws IllegalArgumentException when {@code ttl} is not positive
+   */
+  void put(K key, V value, Duration ttl);
+
+  /** {@link #put} of every entry; tiers outside the process are written in bulk. */
+  void putAll(Map<? extends K, ? extends V> entries);
+
+  /**
+   * Removes {@code key} from every tier and publishes an {@link InvalidationEvent}. A load of the
+   * key that is in flight does not put its value back.
+   */
+  void invalidate(K key);
+
+  /** {@link #invalidate} for several keys, published as one event. */
+  void invalidateAll(Collection<? extends K> keys);
+
+  /** Removes every entry of the namespace from every tier and publishes one event. */
+  void invalidateAll();
+
+  /** Approximate number of entries held in process. */
+  long estimatedSize();
+
+  /** A snapshot of the namespace's counters. */
+  NamespaceStats stats();
+
+  /**
+   * Delivers what the write-behind buffer holds now, waiting for the writer; returns at once for
+   * other write modes.
+   *
+   * @return whether everything was delivered within {@code timeout}
+   */
+  boolean flush(Duration timeout);
+}

@@ -1,0 +1,272 @@
+package dev.hotpath.cache;
+
+import java.util.Objects;
+import java.util.function.ToIntBiFunction;
+import java.util.regex.Pattern;
+
+/**
+ * The settings of one namespace: a named, typed cache (say {@code symbols}, {@code accounts},
+ * {@code ohlc}) with its own TTL profile, size bound, codecs, loader and write mode. Register it
+ * with {@link TieredCache.Builder#namespace} and look it up with {@link TieredCache#namespace}.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+public final class NamespaceSpec<K, V> {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+  private final String name;
+  private final Class<K> keyType;
+  private final Class<V> valueType;
+  private final TtlProfile ttl;
+  private final long maximumSize;
+  private final long maximumWeight;
+  private final ToIntBiFunction<? super K, ? super V> weigher;
+  private final KeyCodec<K> keyCodec;
+  private final Codec<V> valueCodec;
+  private final CacheLoader<K, V> loader;
+  private final WriteMode writeMode;
+  private final CacheWriter<K, V> writer;
+  private final WriteBehind writeBehind;
+
+  private NamespaceSpec(Builder<K, V> b) {
+    this.name = b.name;
+    this.keyType = b.keyType;
+    this.valueType = b.valueType;
+    this.ttl = b.ttl;
+    this.maximumSize = b.maximumSize == null ? (b.weigher == null ? 10_000 : -1) : b.maximumSize;
+    this.maximumWeight = b.maximumWeight == null ? -1 : b.maximumWeight;
+    this.weigher = b.weigher;
+    this.keyCodec = b.keyCodec != null ? b.keyCodec : BuiltInCodecs.keyCodecFor(keyType);
+    this.valueCodec = b.valueCodec != null ? b.valueCodec : BuiltInCodecs.forType(valueType);
+    this.loader = b.loader;
+    this.writeMode = b.writeMode;
+    this.writer = b.writer;
+    this.writeBehind = b.writeBehind != null ? b.writeBehind : WriteBehind.defaults();
+  }
+
+  /**
+   * A builder for a namespace called {@code name} holding {@code keyType} keys and {@code
+   * valueType} values. Key and value codecs default to the built-in ones for {@code String},
+   * {@code Long}, {@code Integer}, {@code UUID} keys and {@code String}, {@code byte[]}, {@code
+   * Long}, {@code Integer}, {@code Double}, {@code BigDecimal} values.
+   *
+   * @param name 1 to 64 characters of {@code [A-Za-z0-9_.-]}, starting with a letter or digit
+   * @throws IllegalArgumentException when {@code name} does not match
+   * @throws NullPointerException when an argument is null
+   */
+  public static <K, V> Builder<K, V> builder(String name, Class<K> keyType, Class<V> valueType) {
+    return new Builder<>(name, keyType, valueType);
+  }
+
+  /** The namespace's name. */
+  public String name() {
+    return name;
+  }
+
+  /** The key type. */
+  public Class<K> keyType() {
+    return keyType;
+  }
+
+  /** The value type. */
+  public Class<V> valueType() {
+    return valueType;
+  }
+
+  /** The TTL profile. */
+  public TtlProfile ttl() {
+    return ttl;
+  }
+
+  /** Most entries held in process, or -1 when bounded by weight instead. */
+  public long maximumSize() {
+    return maximumSize;
+  }
+
+  /** Most total weight held in process, or -1 when bounded by entry count instead. */
+  public long maximumWeight() {
+    return maximumWeight;
+  }
+
+  /** The weigher for {@link #maximumWeight()}, or {@code null}. */
+  public ToIntBiFunction<? super K, ? super V> weigher() {
+    return weigher;
+  }
+
+  /** The key codec for tiers outside the process, or {@code null} when the key type has none. */
+  public KeyCodec<K> keyCodec() {
+    return keyCodec;
+  }
+
+  /** The value codec for tiers outside the process, or {@code null} when the value type has none. */
+  public Codec<V> valueCodec() {
+    return valueCodec;
+  }
+
+  /** The loader, or {@code null}: then a read that no tier answers returns null. */
+  public CacheLoader<K, V> loader() {
+    return loader;
+  }
+
+  /** The write mode; {@link WriteMode#CACHE_ASIDE} by default. */
+  public WriteMode writeMode() {
+    return writeMode;
+  }
+
+  /** The writer of the write-through and write-behind modes, or {@code null}. */
+  public CacheWriter<K, V> writer() {
+    return writer;
+  }
+
+  /** The write-behind settings (used in {@link WriteMode#WRITE_BEHIND} only). */
+  public WriteBehind writeBehind() {
+    return writeBehind;
+  }
+
+  @Override
+  public String toString() {
+    return "NamespaceSpec[" + name + ", " + keyType.getSimpleName() + " -> "
+        + valueType.getSimpleName() + ", " + ttl + ", maximumSize=" + maximumSize
+        + ", maximumWeight=" + maximumWeight + ", loader=" + (loader != null)
+        + ", writeMode=" + writeMode + "]";
+  }
+
+  /**
+   * Builds a {@link NamespaceSpec}. Setting a value twice is an error. Not thread-safe.
+   *
+   * @param <K> the key type
+   * @param <V> the value type
+   */
+  public static final class Builder<K, V> {
+    private final String name;
+    private final Class<K> keyType;
+    private final Class<V> valueType;
+    private TtlProfile ttl;
+    private Long maximumSize;
+    private Long maximumWeight;
+    private ToIntBiFunction<? super K, ? super V> weigher;
+    private KeyCodec<K> keyCodec;
+    private Codec<V> valueCodec;
+    private CacheLoader<K, V> loader;
+    private WriteMode writeMode = WriteMode.CACHE_ASIDE;
+    private CacheWriter<K, V> writer;
+    private WriteBehind writeBehind;
+
+    private Builder(String name, Class<K> keyType, Class<V> valueType) {
+      Objects.requireNonNull(name, "name");
+      if (!NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException(
+            "name must match " + NAME.pattern() + " but was '" + name + "'");
+      }
+      this.name = name;
+      this.keyType = Objects.requireNonNull(keyType, "keyType");
+      this.valueType = Objects.requireNonNull(valueType, "valueType");
+    }
+
+    /** The TTL profile (required); start from a preset such as {@link TtlProfile#SYMBOL_CONFIG}. */
+    public Builder<K, V> ttl(TtlProfile profile) {
+      Arguments.unset(ttl, "ttl");
+      this.ttl = Objects.requireNonNull(profile, "ttl");
+      return this;
+    }
+
+    /**
+     * Most entries held in process (default 10,000).
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder<K, V> maximumSize(long maximumSize) {
+      Arguments.unset(this.maximumSize, "maximumSize");
+      this.maximumSize = Arguments.positive(maximumSize, "maximumSize");
+      return this;
+    }
+
+    /**
+     * Bound the in-process tier by total weight instead of entry count.
+     *
+     * @throws IllegalArgumentException if {@code maximumWeight} is not positive
+     */
+    public Builder<K, V> maximumWeight(long maximumWeight, ToIntBiFunction<? super K, ? super V> weigher) {
+      Arguments.unset(this.maximumWeight, "maximumWeight");
+      this.maximumWeight = Arguments.positive(maximumWeight, "maximumWeight");
+      this.weigher = Objects.requireNonNull(weigher, "weigher");
+      return this;
+    }
+
+    /** The key codec, needed for tiers outside the process when the key type has no built-in one. */
+    public Builder<K, V> keyCodec(KeyCodec<K> codec) {
+      Arguments.unset(keyCodec, "keyCodec");
+      this.keyCodec = Objects.requireNonNull(codec, "keyCodec");
+      return this;
+    }
+
+    /** The value codec, needed for tiers outside the process when the value type has no built-in one. */
+    public Builder<K, V> valueCodec(Codec<V> codec) {
+      Arguments.unset(valueCodec, "valueCodec");
+      this.valueCodec = Objects.requireNonNull(codec, "valueCodec");
+      return this;
+    }
+
+    /** The loader for keys no tier holds. */
+    public Builder<K, V> loader(CacheLoader<K, V> loader) {
+      Arguments.unset(this.loader, "loader");
+      this.loader = Objects.requireNonNull(loader, "loader");
+      return this;
+    }
+
+    /** Write-through: {@code put} calls {@code writer} first. */
+    public Builder<K, V> writeThrough(CacheWriter<K, V> writer) {
+      return writeMode(WriteMode.WRITE_THROUGH, writer, null);
+    }
+
+    /** Write-behind with {@code settings}: {@code put} queues the write for {@code writer}. */
+    public Builder<K, V> writeBehind(CacheWriter<K, V> writer, WriteBehind settings) {
+      return writeMode(WriteMode.WRITE_BEHIND, writer, Objects.requireNonNull(settings, "settings"));
+    }
+
+    /**
+     * Sets the write mode explicitly. {@code writer} is required for write-through and
+     * write-behind and must be null for cache-aside; {@code settings} may be null for the
+     * defaults. Checked at {@link #build()}.
+     */
+    public Builder<K, V> writeMode(WriteMode mode, CacheWriter<K, V> writer, WriteBehind settings) {
+      Arguments.unset(this.writer, "writer");
+      this.writeMode = Objects.requireNonNull(mode, "writeMode");
+      this.writer = writer;
+      this.writeBehind = settings;
+      return this;
+    }
+
+    /**
+     * The spec.
+     *
+     * @throws IllegalStateException when {@code ttl} is unset, {@code refreshAfter} is set without
+     *     a loader, or the write mode and the writer do not fit together
+     */
+    public NamespaceSpec<K, V> build() {
+      if (ttl == null) {
+        throw new IllegalStateException("namespace '" + name + "': ttl is required");
+      }
+      if (maximumSize != null && maximumWeight != null) {
+        throw new IllegalStateException(
+            "namespace '" + name + "': set maximumSize or maximumWeight, not both");
+      }
+      if (ttl.refreshAfter() != null && loader == null) {
+        throw new IllegalStateException(
+            "namespace '" + name + "': ttl.refreshAfter=" + ttl.refreshAfter() + " requires a loader");
+      }
+      if (writeMode != WriteMode.CACHE_ASIDE && writer == null) {
+        throw new IllegalStateException(
+            "namespace '" + name + "': writeMode " + writeMode + " requires a writer");
+      }
+      if (writeMode == WriteMode.CACHE_ASIDE && writer != null) {
+        throw new IllegalStateException(
+            "namespace '" + name + "': a writer needs writeMode WRITE_THROUGH or WRITE_BEHIND");
+      }
+      return new NamespaceSpec<>(this);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+package dev.hotpath.cache;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A snapshot of a namespace's counters, since the cache started.
+ *
+ * @param namespace the namespace's name
+ * @param requests keys read (each key of a bulk read counts once)
+ * @param hits keys found in some tier
+ * @param tiers per-tier counters, in process first
+ * @param loads keys loaded from the source
+ * @param loadFailures loader calls that threw
+ * @param evictions in-process entries evicted for size
+ * @param meanLatency mean latency of sampled reads (every read past the in-process tier, and a
+ *     sample of in-process hits)
+ * @param p99Latency estimated 99th percentile of the same reads, within a factor of two
+ * @param size approximate in-process entry count
+ * @param writeBehind write-behind counters
+ */
+public record NamespaceStats(
+    String namespace,
+    long requests,
+    long hits,
+    List<TierStats> tiers,
+    long loads,
+    long loadFailures,
+    long evictions,
+    Duration meanLatency,
+    Duration p99Latency,
+    long size,
+    WriteBehindStats writeBehind) {
+
+  public NamespaceStats {
+    tiers = List.copyOf(tiers);
+  }
+
+  /** Keys found in no tier. */
+  public long misses() {
+    return requests - hits;
+  }
+
+  /** {@code hits / requests} across all tiers, or 1 when there were no requests. */
+  public double hitRate() {
+    return requests == 0 ? 1.0 : (double) hits / requests;
+  }
+
+  /** Hit rate of the in-process tier alone. */
+  public double l1HitRate() {
+    return tiers.get(0).hitRate();
+  }
+
+  /** The counters of the named tier, or null when the namespace does not use it. */
+  public TierStats tier(String name) {
+    for (TierStats t : tiers) {
+      if (t.tier().equals(name)) {
+        return t;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,145 @@
+package dev.hotpath.cache;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A namespace's use of one tier outside the process: the tier's store, its TTL, and counters. This
+ * is where a failing tier stops being the caller's problem: every operation that throws is
+ * counted, logged at most once per {@link #LOG_INTERVAL_NANOS}, and turned into a miss or a skipped
+ * write.
+ */
+final class TierSlot<K, V> {
+  private static final Logger LOG = LoggerFactory.getLogger(TierSlot.class);
+  private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
+
+  final String name;
+  private final TierStore<K, V> store;
+  private final TierBinding<K, V> binding;
+  private final TtlProfile profile;
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+  private final LongAdder errors = new LongAdder();
+  private volatile long lastLog = System.nanoTime() - LOG_INTERVAL_NANOS;
+
+  TierSlot(String name, TierStore<K, V> store, TierBinding<K, V> binding) {
+    this.name = name;
+    this.store = store;
+    this.binding = binding;
+    this.profile = binding.spec().ttl();
+  }
+
+  TierValue<V> get(K key) {
+    try {
+      TierValue<V> value = store.get(key);
+      (value == null ? misses : hits).increment();
+      return value;
+    } catch (RuntimeException e) {
+      failed("get", e);
+      misses.increment();
+      return null;
+    }
+  }
+
+  Map<K, TierValue<V>> getAll(Collection<K> keys) {
+    try {
+      Map<K, TierValue<V>> found = store.getAll(keys);
+      hits.add(found.size());
+      misses.add(keys.size() - found.size());
+      return found;
+    } catch (RuntimeException e) {
+      failed("getAll", e);
+      misses.add(keys.size());
+      return Map.of();
+    }
+  }
+
+  /** Writes with this tier's TTL (jittered), or {@code ttl} when the entry has its own. */
+  void put(K key, TierValue<V> value, Duration ttl) {
+    try {
+      store.put(key, value, ttlOf(value, ttl));
+    } catch (RuntimeException e) {
+      failed("put", e);
+    }
+  }
+
+  private void putValues(Map<K, TierValue<V>> entries) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    try {
+      store.putAll(entries, profile.jittered(binding.ttl()));
+    } catch (RuntimeException e) {
+      failed("putAll", e);
+    }
+  }
+
+  /** Writes values in bulk; absences one by one, since their TTL differs. */
+  void putAll(Map<K, TierValue<V>> entries) {
+    Map<K, TierValue<V>> values = new java.util.HashMap<>();
+    entries.forEach(
+        (k, v) -> {
+          if (v.isAbsent()) {
+            put(k, v, null);
+          } else {
+            values.put(k, v);
+          }
+        });
+    putValues(values);
+  }
+
+  void invalidate(K key) {
+    try {
+      store.invalidate(key);
+    } catch (RuntimeException e) {
+      failed("invalidate", e);
+    }
+  }
+
+  void invalidateAll(Collection<K> keys) {
+    try {
+      store.invalidateAll(keys);
+    } catch (RuntimeException e) {
+      failed("invalidateAll", e);
+    }
+  }
+
+  void clear() {
+    try {
+      store.clear();
+    } catch (RuntimeException e) {
+      failed("clear", e);
+    }
+  }
+
+  TierStats stats() {
+    return new TierStats(name, hits.sum(), misses.sum(), errors.sum(), binding.decodeFailures());
+  }
+
+  private Duration ttlOf(TierValue<V> value, Duration own) {
+    if (own != null) {
+      return own;
+    }
+    Duration ttl = profile.jittered(binding.ttl());
+    if (value.isAbsent() && profile.negative() != null && profile.negative().compareTo(ttl) < 0) {
+      return profile.negative();
+    }
+    return ttl;
+  }
+
+  private void failed(String operation, RuntimeException e) {
+    errors.increment();
+    long now = System.nanoTime();
+    long last = lastLog;
+    if (now - last >= LOG_INTERVAL_NANOS) {
+      lastLog = now;
+      LOG.warn(
+          "tier '{}' failed on {} for namespace '{}' ({} failures so far); serving without it: {}",
+          name, operation, binding.namespace(), errors.sum(), e.toString());
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package dev.hotpath.cache;
+
+/**
+ * Counters of one tier for one namespace, since the cache started.
+ *
+ * @param tier the tier's name
+ * @param hits reads that found an entry
+ * @param misses reads that found none
+ * @param errors operations that threw (the tier was down or failing)
+ * @param decodeFailures entries whose bytes could not be decoded (counted as misses too)
+ */
+public record TierStats(String tier, long hits, long misses, long errors, long decodeFailures) {
+
+  /** {@code hits / (hits + misses)}, or 1 when there were no reads. */
+  public double hitRate() {
+    long requests = hits + misses;
+    return requests == 0 ? 1.0 : (double) hits / requests;
+  }
+}

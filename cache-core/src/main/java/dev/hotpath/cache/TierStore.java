@@ -1,0 +1,90 @@
+package dev.hotpath.cache;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One namespace's view of a {@link Tier}: the tier SPI that the memory, Redis and PostgreSQL tiers
+ * implement and that {@code TierContractTest} (in cache-core's test-jar) checks.
+ *
+ * <p>Keys and values are never null. {@code get} returns {@code null} when the tier holds nothing
+ * for the key (or only an expired or undecodable entry); a {@link TierValue#absent()} is a
+ * remembered absence, stored on purpose. An entry is never returned after its TTL has passed.
+ *
+ * <p>Implementations are thread-safe. Methods may throw unchecked exceptions when the backing
+ * store fails (see {@link Tier}). The asynchronous variants by default run the synchronous ones
+ * in the calling thread; tiers with a non-blocking client override them.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+public interface TierStore<K, V> {
+
+  /** The entry for {@code key}, or {@code null} when the tier holds none. */
+  TierValue<V> get(K key);
+
+  /**
+   * The entries held for {@code keys}, in one round trip where the tier can. Keys the tier holds
+   * nothing for are left out of the result. Duplicate keys are allowed and looked up once.
+   */
+  Map<K, TierValue<V>> getAll(Collection<? extends K> keys);
+
+  /**
+   * Stores {@code value} under {@code key} for {@code ttl}.
+   *
+   * @param ttl positive time to live
+   */
+  void put(K key, TierValue<V> value, Duration ttl);
+
+  /** Stores every entry for {@code ttl}, batched or pipelined where the tier can. */
+  void putAll(Map<? extends K, TierValue<V>> entries, Duration ttl);
+
+  /** Removes the entry for {@code key}, if any. */
+  void invalidate(K key);
+
+  /** Removes the entries for {@code keys}, if any. */
+  void invalidateAll(Collection<? extends K> keys);
+
+  /** Removes every entry of this namespace from this tier, and nothing of other namespaces. */
+  void clear();
+
+  /** Asynchronous {@link #get}; the future completes with {@code null} on a miss. */
+  default CompletableFuture<TierValue<V>> getAsync(K key) {
+    try {
+      return CompletableFuture.completedFuture(get(key));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Asynchronous {@link #getAll}. */
+  default CompletableFuture<Map<K, TierValue<V>>> getAllAsync(Collection<? extends K> keys) {
+    try {
+      return CompletableFuture.completedFuture(getAll(keys));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Asynchronous {@link #put}. */
+  default CompletableFuture<Void> putAsync(K key, TierValue<V> value, Duration ttl) {
+    try {
+      put(key, value, ttl);
+      return CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Asynchronous {@link #invalidate}. */
+  default CompletableFuture<Void> invalidateAsync(K key) {
+    try {
+      invalidate(key);
+      return CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+}

@@ -1,0 +1,441 @@
+package dev.hotpath.cache;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A tiered cache: named, typed {@linkplain Namespace namespaces} over an in-process tier
+ * (Caffeine) and, optionally, shared tiers such as Redis and PostgreSQL, with an invalidation bus
+ * that keeps the in-process copies of several nodes honest.
+ *
+ * <pre>{@code
+ * NamespaceSpec<String, String> symbols =
+ *     NamespaceSpec.builder("symbols", String.class, String.class)
+ *         .ttl(TtlProfile.SYMBOL_CONFIG)
+ *         .loader(symbol -> database.symbolConfig(symbol))
+ *         .build();
+ * try (TieredCache cache = TieredCache.builder().namespace(symbols).build()) {
+ *   String config = cache.namespace(symbols).get("BTCUSDT");
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #close()} flushes write-behind buffers, stops the cache's threads and
+ * closes its tiers and bus.
+ */
+public final class TieredCache implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TieredCache.class);
+
+  private final Runtime runtime;
+  private final List<Tier> sharedTiers;
+  private final Map<String, TieredNamespace<?, ?>> namespaces;
+  private final AutoCloseable subscription;
+  private final WarmupPlan warmupPlan;
+  private final AlertMonitor alerts;
+  private final ExecutorService ownedExecutor;
+
+  private TieredCache(Builder b) {
+    this.ownedExecutor = b.executor == null ? Executors.newCachedThreadPool(daemon("hotpath-load")) : null;
+    Executor executor = b.executor != null ? b.executor : ownedExecutor;
+    // A write-behind flush retrying a failing writer holds its thread; give each buffer one.
+    long writeBehinds =
+        b.namespaces.values().stream().filter(s -> s.writeMode() == WriteMode.WRITE_BEHIND).count();
+    ScheduledThreadPoolExecutor scheduler =
+        new ScheduledThreadPoolExecutor(2 + (int) writeBehinds, daemon("hotpath-scheduler"));
+    scheduler.setRemoveOnCancelPolicy(true);
+    String nodeId = b.nodeId != null ? b.nodeId : UUID.randomUUID().toString();
+    InvalidationBus bus = b.bus != null ? b.bus : InvalidationBus.inProcess();
+    this.runtime = new Runtime(nodeId, bus, b.ticker, executor, scheduler);
+    this.sharedTiers = List.copyOf(b.tiers);
+    MemoryTier memory = new MemoryTier(b.ticker, executor);
+    Map<String, TieredNamespace<?, ?>> built = new LinkedHashMap<>();
+    for (NamespaceSpec<?, ?> spec : b.namespaces.values()) {
+      built.put(spec.name(), new TieredNamespace<>(spec, memory, sharedTiers, runtime));
+    }
+    this.namespaces = built;
+    this.subscription = bus.subscribe(new Dispatcher());
+    this.warmupPlan = b.warmup;
+    this.alerts = new AlertMonitor(this, b.alertPolicy, b.alertListeners, scheduler);
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The registered namespace {@code spec} describes.
+   *
+   * @throws IllegalArgumentException when no namespace of that name was registered, or it was
+   *     registered with other key or value types
+   */
+  public <K, V> Namespace<K, V> namespace(NamespaceSpec<K, V> spec) {
+    Objects.requireNonNull(spec, "spec");
+    return namespace(spec.name(), spec.keyType(), spec.valueType());
+  }
+
+  /**
+   * The registered namespace {@code name}, checked to hold {@code keyType} keys and {@code
+   * valueType} values.
+   *
+   * @throws IllegalArgumentException when there is no such namespace or the types differ
+   */
+  @SuppressWarnings("unchecked")
+  public <K, V> Namespace<K, V> namespace(String name, Class<K> keyType, Class<V> valueType) {
+    Objects.requireNonNull(name, "name");
+    TieredNamespace<?, ?> ns = namespaces.get(name);
+    if (ns == null) {
+      throw new IllegalArgumentException("no namespace '" + name + "'; registered: " + namespaces.keySet());
+    }
+    if (ns.spec().keyType() != keyType || ns.spec().valueType() != valueType) {
+      throw new IllegalArgumentException(
+          "namespace '" + name + "' holds " + ns.spec().keyType().getSimpleName() + " -> "
+              + ns.spec().valueType().getSimpleName() + ", not " + keyType.getSimpleName() + " -> "
+              + valueType.getSimpleName());
+    }
+    return (Namespace<K, V>) ns;
+  }
+
+  /** Every namespace, in registration order. Unmodifiable. */
+  public Collection<Namespace<?, ?>> namespaces() {
+    return List.copyOf(namespaces.values());
+  }
+
+  /** Stats of every namespace, in registration order. */
+  public List<NamespaceStats> stats() {
+    List<NamespaceStats> all = new ArrayList<>(namespaces.size());
+    namespaces.values().forEach(ns -> all.add(ns.stats()));
+    return all;
+  }
+
+  /** This cache instance's id on the invalidation bus. */
+  public String nodeId() {
+    return runtime.nodeId;
+  }
+
+  /** The names of the tiers, in process first. */
+  public List<String> tierNames() {
+    List<String> names = new ArrayList<>();
+    names.add(MemoryTier.NAME);
+    sharedTiers.forEach(t -> names.add(t.name()));
+    return names;
+  }
+
+  /**
+   * Subscribes {@code listener} to every invalidation event on the bus, this node's and others'.
+   * Close the handle to unsubscribe.
+   */
+  public AutoCloseable addInvalidationListener(InvalidationListener listener) {
+    return runtime.bus.subscribe(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Runs the warmup plan given to the builder now, blocking until every strategy finished or the
+   * plan's deadline passed, and schedules its repetition when the plan has an interval. With no
+   * plan, returns an empty report.
+   */
+  public WarmupReport warmUp() {
+    checkOpen();
+    if (warmupPlan == null) {
+      return new WarmupReport(List.of(), java.time.Duration.ZERO);
+    }
+    return new WarmupRun(warmupPlan, this, runtime.scheduler).runAndSchedule();
+  }
+
+  /**
+   * Evaluates the alert thresholds now (they are also evaluated on the policy's interval) and
+   * returns the resulting health.
+   */
+  public CacheHealth health() {
+    return alerts.evaluate();
+  }
+
+  Runtime runtime() {
+    return runtime;
+  }
+
+  Collection<TieredNamespace<?, ?>> tieredNamespaces() {
+    return namespaces.values();
+  }
+
+  private void checkOpen() {
+    if (runtime.closed) {
+      throw new IllegalStateException("the cache is closed");
+    }
+  }
+
+  /**
+   * Flushes write-behind buffers (within each one's close timeout), then stops the cache's threads
+   * and closes the bus and the tiers. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (runtime.closed) {
+        return;
+      }
+      runtime.closed = true;
+    }
+    for (TieredNamespace<?, ?> ns : namespaces.values()) {
+      try {
+        ns.close();
+      } catch (RuntimeException e) {
+        LOG.error("closing namespace '{}' failed", ns.name(), e);
+      }
+    }
+    closeQuietly(subscription);
+    runtime.scheduler.shutdownNow();
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdown();
+    }
+    closeQuietly(runtime.bus);
+    sharedTiers.forEach(TieredCache::closeQuietly);
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      LOG.warn("closing {} failed", closeable, e);
+    }
+  }
+
+  static ThreadFactory daemon(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread t = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  @Override
+  public String toString() {
+    return "TieredCache[node=" + runtime.nodeId + ", tiers=" + tierNames() + ", namespaces="
+        + namespaces.keySet() + "]";
+  }
+
+  /** Routes bus events to the namespaces of this cache. */
+  private final class Dispatcher implements InvalidationListener {
+    @Override
+    public void onInvalidation(InvalidationEvent event) {
+      TieredNamespace<?, ?> ns = namespaces.get(event.namespace());
+      if (ns != null) {
+        ns.onInvalidation(event);
+      }
+    }
+
+    @Override
+    public void onEventsPossiblyLost() {
+      LOG.warn("invalidation events may have been lost; clearing in-process entries of every namespace");
+      namespaces.values().forEach(TieredNamespace::onEventsPossiblyLost);
+    }
+  }
+
+  static final class Runtime implements CacheRuntime {
+    final String nodeId;
+    final InvalidationBus bus;
+    final Ticker ticker;
+    final Executor executor;
+    final ScheduledExecutorService scheduler;
+    volatile boolean closed;
+
+    Runtime(String nodeId, InvalidationBus bus, Ticker ticker, Executor executor, ScheduledExecutorService scheduler) {
+      this.nodeId = nodeId;
+      this.bus = bus;
+      this.ticker = ticker;
+      this.executor = executor;
+      this.scheduler = scheduler;
+    }
+
+    @Override
+    public String nodeId() {
+      return nodeId;
+    }
+
+    @Override
+    public InvalidationBus bus() {
+      return bus;
+    }
+
+    @Override
+    public Ticker ticker() {
+      return ticker;
+    }
+
+    @Override
+    public Executor executor() {
+      return executor;
+    }
+
+    @Override
+    public ScheduledExecutorService scheduler() {
+      return scheduler;
+    }
+
+    @Override
+    public boolean isClosed() {
+      return closed;
+    }
+  }
+
+  /** Builds a {@link TieredCache}. Not thread-safe. */
+  public static final class Builder {
+    private final List<Tier> tiers = new ArrayList<>();
+    private final Map<String, NamespaceSpec<?, ?>> namespaces = new LinkedHashMap<>();
+    private InvalidationBus bus;
+    private Executor executor;
+    private Ticker ticker = Ticker.system();
+    private String nodeId;
+    private WarmupPlan warmup;
+    private AlertPolicy alertPolicy = AlertPolicy.defaults();
+    private final List<AlertListener> alertListeners = new ArrayList<>();
+
+    private Builder() {}
+
+    /**
+     * Adds a shared tier after the in-process one and the tiers added before it. The cache closes
+     * it on {@link TieredCache#close()}.
+     *
+     * @throws IllegalArgumentException when a tier of that name was added already
+     */
+    public Builder tier(Tier tier) {
+      Objects.requireNonNull(tier, "tier");
+      String name = Objects.requireNonNull(tier.name(), "tier.name()");
+      if (name.equals(MemoryTier.NAME) || tiers.stream().anyMatch(t -> t.name().equals(name))) {
+        throw new IllegalArgumentException("tier '" + name + "' is already part of the cache");
+      }
+      tiers.add(tier);
+      return this;
+    }
+
+    /**
+     * Registers a namespace.
+     *
+     * @throws IllegalArgumentException when a namespace of that name is registered already
+     */
+    public Builder namespace(NamespaceSpec<?, ?> spec) {
+      Objects.requireNonNull(spec, "spec");
+      if (namespaces.containsKey(spec.name())) {
+        throw new IllegalArgumentException("namespace '" + spec.name() + "' is registered twice");
+      }
+      namespaces.put(spec.name(), spec);
+      return this;
+    }
+
+    /** The bus carrying invalidations between nodes; default {@link InvalidationBus#inProcess()}. */
+    public Builder invalidationBus(InvalidationBus bus) {
+      Arguments.unset(this.bus, "invalidationBus");
+      this.bus = Objects.requireNonNull(bus, "invalidationBus");
+      return this;
+    }
+
+    /**
+     * Where loads and shared-tier reads run. Default: a cached pool of daemon threads the cache
+     * owns and shuts down on close. A host-supplied executor is not shut down.
+     */
+    public Builder executor(Executor executor) {
+      Arguments.unset(this.executor, "executor");
+      this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** The clock for TTLs and latency; default {@link Ticker#system()}. For tests. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** This node's id on the bus; default a random UUID. */
+    public Builder nodeId(String nodeId) {
+      Objects.requireNonNull(nodeId, "nodeId");
+      if (nodeId.isBlank()) {
+        throw new IllegalArgumentException("nodeId must not be blank but was '" + nodeId + "'");
+      }
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /** The warmup plan {@link TieredCache#warmUp()} runs. */
+    public Builder warmup(WarmupPlan plan) {
+      Arguments.unset(this.warmup, "warmup");
+      this.warmup = Objects.requireNonNull(plan, "warmup");
+      return this;
+    }
+
+    /** Alert thresholds; default {@link AlertPolicy#defaults()}. */
+    public Builder alertPolicy(AlertPolicy policy) {
+      this.alertPolicy = Objects.requireNonNull(policy, "alertPolicy");
+      return this;
+    }
+
+    /** Adds a listener for raised and cleared alerts. */
+    public Builder alertListener(AlertListener listener) {
+      alertListeners.add(Objects.requireNonNull(listener, "alertListener"));
+      return this;
+    }
+
+    /**
+     * The cache.
+     *
+     * @throws IllegalStateException when no namespace is registered, a profile names a tier the
+     *     cache does not have, a namespace stored in a shared tier has no codec for its key or
+     *     value type, or the warmup plan names an unregistered namespace
+     */
+    public TieredCache build() {
+      if (namespaces.isEmpty()) {
+        throw new IllegalStateException("no namespace registered");
+      }
+      for (NamespaceSpec<?, ?> spec : namespaces.values()) {
+        validate(spec);
+      }
+      if (warmup != null) {
+        for (String ns : warmup.namespaces()) {
+          if (!namespaces.containsKey(ns)) {
+            throw new IllegalStateException("warmup names namespace '" + ns + "', which is not registered");
+          }
+        }
+      }
+      return new TieredCache(this);
+    }
+
+    private void validate(NamespaceSpec<?, ?> spec) {
+      for (String tierName : spec.ttl().tierOverrides()) {
+        if (tiers.stream().noneMatch(t -> t.name().equals(tierName))) {
+          throw new IllegalStateException(
+              "namespace '" + spec.name() + "' has a TTL for tier '" + tierName
+                  + "', which the cache does not have; tiers: " + tiers.stream().map(Tier::name).toList());
+        }
+      }
+      for (Tier tier : tiers) {
+        if (spec.ttl().ttlFor(tier.name()) == null) {
+          continue;
+        }
+        if (spec.keyCodec() == null) {
+          throw new IllegalStateException(
+              "namespace '" + spec.name() + "' is stored in tier '" + tier.name()
+                  + "' but has no keyCodec for " + spec.keyType().getName());
+        }
+        if (spec.valueCodec() == null) {
+          throw new IllegalStateException(
+              "namespace '" + spec.name() + "' is stored in tier '" + tier.name()
+                  + "' but has no valueCodec for " + spec.valueType().getName());
+        }
+      }
+    }
+  }
+}

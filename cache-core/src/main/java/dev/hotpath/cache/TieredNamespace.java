@@ -1,0 +1,585 @@
+package dev.hotpath.cache;
+
+import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The namespace: the in-process store in front, the shared tiers behind it, the loader last.
+ *
+ * <p>The in-process hit is one Caffeine lookup plus a completed-future read; counting is
+ * Caffeine's striped counters. One in {@link #LATENCY_SAMPLE} hits is timed.
+ */
+final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListener {
+  private static final int LATENCY_SAMPLE_MASK = 127;
+  private static final int LATENCY_SAMPLE = LATENCY_SAMPLE_MASK + 1;
+
+  private final NamespaceSpec<K, V> spec;
+  private final String name;
+  private final MemoryTierStore<K, V> l1;
+  private final List<TierSlot<K, V>> shared;
+  private final CacheLoader<K, V> loader;
+  private final InvalidationStamps stamps = new InvalidationStamps();
+  private final WriteBehindQueue<K, V> writeBehind;
+  private final InvalidationBus bus;
+  private final String origin;
+  private final Ticker ticker;
+  private final Executor executor;
+  private final BooleanSupplier closed;
+  private final LatencyRecorder latency = new LatencyRecorder();
+  private final LongAdder loads = new LongAdder();
+  private final LongAdder loadFailures = new LongAdder();
+  private final LongAdder sharedHits = new LongAdder();
+
+  TieredNamespace(
+      NamespaceSpec<K, V> spec,
+      MemoryTier memory,
+      List<Tier> sharedTiers,
+      CacheRuntime runtime) {
+    this.spec = spec;
+    this.name = spec.name();
+    this.loader = spec.loader();
+    this.bus = runtime.bus();
+    this.origin = runtime.nodeId();
+    this.ticker = runtime.ticker();
+    this.executor = runtime.executor();
+    this.closed = runtime::isClosed;
+    this.l1 = memory.open(new TierBinding<>(spec, spec.ttl().l1()), new Pipeline());
+    List<TierSlot<K, V>> slots = new ArrayList<>();
+    for (Tier tier : sharedTiers) {
+      Duration ttl = spec.ttl().ttlFor(tier.name());
+      if (ttl != null) {
+        TierBinding<K, V> binding = new TierBinding<>(spec, ttl);
+        slots.add(new TierSlot<>(tier.name(), tier.open(binding), binding));
+      }
+    }
+    this.shared = List.copyOf(slots);
+    this.writeBehind =
+        spec.writeMode() == WriteMode.WRITE_BEHIND
+            ? new WriteBehindQueue<>(name, spec.writer(), spec.writeBehind(), runtime.scheduler())
+            : null;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public NamespaceSpec<K, V> spec() {
+    return spec;
+  }
+
+  /** Whether entries of this namespace live in a tier other processes read. */
+  boolean isShared() {
+    return !shared.isEmpty();
+  }
+
+  // ---- reads
+
+  @Override
+  public V get(K key) {
+    Objects.requireNonNull(key, "key");
+    checkOpen();
+    if ((ThreadLocalRandom.current().nextInt() & LATENCY_SAMPLE_MASK) == 0) {
+      return timedGet(key);
+    }
+    CompletableFuture<Object> future = l1.cache().get(key);
+    if (future.isDone() && !future.isCompletedExceptionally()) {
+      return value(future.join());
+    }
+    return awaitTimed(key, future, ticker.read());
+  }
+
+  private V timedGet(K key) {
+    long start = ticker.read();
+    CompletableFuture<Object> future = l1.cache().get(key);
+    if (future.isDone() && !future.isCompletedExceptionally()) {
+      // A sampled hit stands for LATENCY_SAMPLE hits in the mean, so record it that often.
+      latency.record(ticker.read() - start, LATENCY_SAMPLE);
+      return value(future.join());
+    }
+    return awaitTimed(key, future, start);
+  }
+
+  private V awaitTimed(K key, CompletableFuture<Object> future, long start) {
+    try {
+      return value(await(future));
+    } finally {
+      latency.record(ticker.read() - start);
+    }
+  }
+
+  @Override
+  public CompletableFuture<V> getAsync(K key) {
+    Objects.requireNonNull(key, "key");
+    checkOpen();
+    long start = ticker.read();
+    return l1.cache()
+        .get(key)
+        .handle(
+            (raw, failure) -> {
+              latency.record(ticker.read() - start);
+              if (failure != null) {
+                throw new CompletionException(unwrap(failure));
+              }
+              return value(raw);
+            });
+  }
+
+  @Override
+  public Map<K, V> getAll(Collection<? extends K> keys) {
+    return await(getAllAsync(keys));
+  }
+
+  @Override
+  public CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys) {
+    Objects.requireNonNull(keys, "keys");
+    for (K key : keys) {
+      Objects.requireNonNull(key, "key in keys");
+    }
+    checkOpen();
+    long start = ticker.read();
+    return l1.cache()
+        .getAll(keys)
+        .handle(
+            (raws, failure) -> {
+              latency.record(ticker.read() - start);
+              if (failure != null) {
+                throw new CompletionException(unwrap(failure));
+              }
+              Map<K, V> result = new LinkedHashMap<>(raws.size() * 2);
+              raws.forEach(
+                  (k, raw) -> {
+                    V v = value(raw);
+                    if (v != null) {
+                      result.put(k, v);
+                    }
+                  });
+              return result;
+            });
+  }
+
+  @Override
+  public V getIfPresent(K key) {
+    Objects.requireNonNull(key, "key");
+    checkOpen();
+    CompletableFuture<Object> future = l1.cache().getIfPresent(key);
+    return future == null ? null : value(future.getNow(null));
+  }
+
+  @SuppressWarnings("unchecked")
+  private V value(Object raw) {
+    return raw == null || raw == MemoryTierStore.ABSENT ? null : (V) raw;
+  }
+
+  private <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      throw rethrow(e.getCause());
+    } catch (CompletionException e) {
+      throw rethrow(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CacheLoadException(name, "(interrupted)", e);
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  private RuntimeException rethrow(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof RuntimeException re) {
+      return re;
+    }
+    if (cause instanceof Error error) {
+      throw error;
+    }
+    return new CacheLoadException(name, "(unknown key)", cause);
+  }
+
+  // ---- writes
+
+  @Override
+  public void put(K key, V value) {
+    putEntry(key, value, null);
+  }
+
+  @Override
+  public void put(K key, V value, Duration ttl) {
+    putEntry(key, value, Arguments.positive(ttl, "ttl"));
+  }
+
+  private void putEntry(K key, V value, Duration ttl) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    checkOpen();
+    writeToRecord(key, value);
+    stamps.bump(key);
+    if (ttl == null) {
+      l1.putRaw(key, value);
+    } else {
+      l1.putRaw(key, value, ttl);
+    }
+    TierValue<V> stored = TierValue.of(value);
+    for (TierSlot<K, V> slot : shared) {
+      slot.put(key, stored, ttl);
+    }
+    publishKeys(List.of(key));
+  }
+
+  @Override
+  public void putAll(Map<? extends K, ? extends V> entries) {
+    Objects.requireNonNull(entries, "entries");
+    Map<K, TierValue<V>> stored = new LinkedHashMap<>(entries.size() * 2);
+    entries.forEach(
+        (k, v) -> stored.put(Objects.requireNonNull(k, "key"), TierValue.of(Objects.requireNonNull(v, "value"))));
+    checkOpen();
+    for (Map.Entry<K, TierValue<V>> e : stored.entrySet()) {
+      writeToRecord(e.getKey(), e.getValue().value());
+      stamps.bump(e.getKey());
+      l1.putRaw(e.getKey(), e.getValue().value());
+    }
+    for (TierSlot<K, V> slot : shared) {
+      slot.putAll(stored);
+    }
+    publishKeys(stored.keySet());
+  }
+
+  private void writeToRecord(K key, V value) {
+    switch (spec.writeMode()) {
+      case WRITE_THROUGH -> {
+        try {
+          spec.writer().write(key, value);
+        } catch (Exception e) {
+          throw new CacheWriteException(name, "writer failed for " + key + ": " + e, e);
+        }
+      }
+      case WRITE_BEHIND -> writeBehind.enqueue(key, value);
+      case CACHE_ASIDE -> {}
+    }
+  }
+
+  @Override
+  public boolean flush(Duration timeout) {
+    Arguments.notNegative(timeout, "timeout");
+    return writeBehind == null || writeBehind.flush(System.nanoTime() + Arguments.saturatedNanos(timeout));
+  }
+
+  // ---- invalidation
+
+  @Override
+  public void invalidate(K key) {
+    Objects.requireNonNull(key, "key");
+    checkOpen();
+    dropLocal(key);
+    for (TierSlot<K, V> slot : shared) {
+      slot.invalidate(key);
+    }
+    publishKeys(List.of(key));
+  }
+
+  @Override
+  public void invalidateAll(Collection<? extends K> keys) {
+    Objects.requireNonNull(keys, "keys");
+    List<K> list = new ArrayList<>(keys.size());
+    for (K key : keys) {
+      list.add(Objects.requireNonNull(key, "key in keys"));
+    }
+    checkOpen();
+    list.forEach(this::dropLocal);
+    for (TierSlot<K, V> slot : shared) {
+      slot.invalidateAll(list);
+    }
+    publishKeys(list);
+  }
+
+  @Override
+  public void invalidateAll() {
+    checkOpen();
+    dropAllLocal();
+    for (TierSlot<K, V> slot : shared) {
+      slot.clear();
+    }
+    bus.publish(InvalidationEvent.ofNamespace(name, origin));
+  }
+
+  /** Stamp first, then remove: a load that read before the stamp will not write back. */
+  private void dropLocal(K key) {
+    stamps.bump(key);
+    l1.invalidate(key);
+  }
+
+  private void dropAllLocal() {
+    stamps.bumpAll();
+    l1.clear();
+  }
+
+  private void publishKeys(Collection<K> keys) {
+    KeyCodec<K> codec = spec.keyCodec();
+    if (codec == null) {
+      // Other nodes cannot name these keys; they drop the whole namespace instead.
+      bus.publish(InvalidationEvent.ofNamespace(name, origin));
+      return;
+    }
+    List<String> encoded = new ArrayList<>(keys.size());
+    for (K key : keys) {
+      encoded.add(codec.encode(key));
+    }
+    bus.publish(InvalidationEvent.ofKeys(name, encoded, origin));
+  }
+
+  @Override
+  public void onInvalidation(InvalidationEvent event) {
+    if (!event.namespace().equals(name) || event.origin().equals(origin)) {
+      return;
+    }
+    if (event.isWholeNamespace() || spec.keyCodec() == null) {
+      dropAllLocal();
+      return;
+    }
+    for (String encoded : event.keys()) {
+      K key;
+      try {
+        key = spec.keyCodec().decode(encoded);
+      } catch (RuntimeException e) {
+        dropAllLocal();
+        return;
+      }
+      dropLocal(key);
+    }
+  }
+
+  @Override
+  public void onEventsPossiblyLost() {
+    dropAllLocal();
+  }
+
+  // ---- loading
+
+  /** The read-through behind the in-process store: shared tiers in order, then the loader. */
+  private final class Pipeline implements AsyncCacheLoader<K, Object> {
+    @Override
+    public CompletableFuture<Object> asyncLoad(K key, Executor ignored) {
+      long stamp = stamps.read(key);
+      return CompletableFuture.supplyAsync(() -> loadThroughTiers(key, stamp), executor);
+    }
+
+    @Override
+    public CompletableFuture<Map<K, Object>> asyncLoadAll(Set<? extends K> keys, Executor ignored) {
+      Map<K, Long> stampsByKey = new HashMap<>(keys.size() * 2);
+      for (K key : keys) {
+        stampsByKey.put(key, stamps.read(key));
+      }
+      return CompletableFuture.supplyAsync(() -> loadAllThroughTiers(stampsByKey), executor);
+    }
+
+    /** Refresh-ahead goes to the source: the shared tiers hold the same aging value. */
+    @Override
+    public CompletableFuture<Object> asyncReload(K key, Object oldValue, Executor ignored) {
+      long stamp = stamps.read(key);
+      return CompletableFuture.supplyAsync(
+          () -> {
+            TierValue<V> loaded = loadFromSource(key);
+            if (loaded == null) {
+              return null;
+            }
+            writeBack(shared.size(), key, loaded, stamp);
+            return MemoryTierStore.raw(loaded);
+          },
+          executor);
+    }
+  }
+
+  private Object loadThroughTiers(K key, long stamp) {
+    for (int i = 0; i < shared.size(); i++) {
+      TierValue<V> found = shared.get(i).get(key);
+      if (found != null) {
+        sharedHits.increment();
+        writeBack(i, key, found, stamp);
+        return MemoryTierStore.raw(found);
+      }
+    }
+    TierValue<V> loaded = loadFromSource(key);
+    if (loaded == null) {
+      return null;
+    }
+    writeBack(shared.size(), key, loaded, stamp);
+    return MemoryTierStore.raw(loaded);
+  }
+
+  /** The loader's answer as a tier value; null when there is nothing to cache. */
+  private TierValue<V> loadFromSource(K key) {
+    if (loader == null) {
+      return null;
+    }
+    loads.increment();
+    V value;
+    try {
+      value = loader.load(key);
+    } catch (Exception e) {
+      loadFailures.increment();
+      throw new CacheLoadException(name, key, e);
+    }
+    if (value != null) {
+      return TierValue.of(value);
+    }
+    return spec.ttl().negative() != null ? TierValue.absent() : null;
+  }
+
+  /** Writes a found or loaded entry to the first {@code tierCount} shared tiers, unless it changed. */
+  private void writeBack(int tierCount, K key, TierValue<V> value, long stamp) {
+    if (tierCount == 0 || stamps.changed(key, stamp)) {
+      return;
+    }
+    for (int i = 0; i < tierCount; i++) {
+      shared.get(i).put(key, value, null);
+    }
+    if (stamps.changed(key, stamp)) {
+      for (int i = 0; i < tierCount; i++) {
+        shared.get(i).invalidate(key);
+      }
+    }
+  }
+
+  private Map<K, Object> loadAllThroughTiers(Map<K, Long> stampsByKey) {
+    Map<K, Object> result = new HashMap<>(stampsByKey.size() * 2);
+    Set<K> remaining = new LinkedHashSet<>(stampsByKey.keySet());
+    for (int i = 0; i < shared.size() && !remaining.isEmpty(); i++) {
+      Map<K, TierValue<V>> found = shared.get(i).getAll(List.copyOf(remaining));
+      sharedHits.add(found.size());
+      writeBackAll(i, found, stampsByKey);
+      found.forEach(
+          (k, v) -> {
+            result.put(k, MemoryTierStore.raw(v));
+            remaining.remove(k);
+          });
+    }
+    if (remaining.isEmpty() || loader == null) {
+      return result;
+    }
+    loads.add(remaining.size());
+    Map<K, V> loaded;
+    try {
+      loaded = loader.loadAll(remaining);
+    } catch (Exception e) {
+      loadFailures.increment();
+      throw new CacheLoadException(name, remaining, e);
+    }
+    Map<K, TierValue<V>> toStore = new HashMap<>(remaining.size() * 2);
+    boolean negative = spec.ttl().negative() != null;
+    for (K key : remaining) {
+      V value = loaded == null ? null : loaded.get(key);
+      if (value != null) {
+        toStore.put(key, TierValue.of(value));
+      } else if (negative) {
+        toStore.put(key, TierValue.absent());
+      }
+    }
+    writeBackAll(shared.size(), toStore, stampsByKey);
+    toStore.forEach((k, v) -> result.put(k, MemoryTierStore.raw(v)));
+    return result;
+  }
+
+  private void writeBackAll(int tierCount, Map<K, TierValue<V>> entries, Map<K, Long> stampsByKey) {
+    if (tierCount == 0 || entries.isEmpty()) {
+      return;
+    }
+    Map<K, TierValue<V>> unchanged = new HashMap<>(entries.size() * 2);
+    entries.forEach(
+        (k, v) -> {
+          if (!stamps.changed(k, stampsByKey.get(k))) {
+            unchanged.put(k, v);
+          }
+        });
+    for (int i = 0; i < tierCount; i++) {
+      shared.get(i).putAll(unchanged);
+    }
+    List<K> raced = new ArrayList<>();
+    for (K key : unchanged.keySet()) {
+      if (stamps.changed(key, stampsByKey.get(key))) {
+        raced.add(key);
+      }
+    }
+    if (!raced.isEmpty()) {
+      for (int i = 0; i < tierCount; i++) {
+        shared.get(i).invalidateAll(raced);
+      }
+    }
+  }
+
+  // ---- stats and lifecycle
+
+  @Override
+  public long estimatedSize() {
+    return l1.estimatedSize();
+  }
+
+  @Override
+  public NamespaceStats stats() {
+    CacheStats caffeine = l1.caffeineStats();
+    List<TierStats> tiers = new ArrayList<>(shared.size() + 1);
+    tiers.add(new TierStats(MemoryTier.NAME, caffeine.hitCount(), caffeine.missCount(), 0, 0));
+    for (TierSlot<K, V> slot : shared) {
+      tiers.add(slot.stats());
+    }
+    long requests = caffeine.requestCount();
+    long hits = Math.min(requests, caffeine.hitCount() + sharedHits.sum());
+    return new NamespaceStats(
+        name,
+        requests,
+        hits,
+        tiers,
+        loads.sum(),
+        loadFailures.sum(),
+        caffeine.evictionCount(),
+        latency.mean(),
+        latency.percentile(0.99),
+        l1.estimatedSize(),
+        writeBehind == null ? WriteBehindStats.NONE : writeBehind.stats());
+  }
+
+  LatencyRecorder latency() {
+    return latency;
+  }
+
+  /** Flushes the write-behind buffer within its close timeout. */
+  void close() {
+    if (writeBehind != null) {
+      writeBehind.close();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.getAsBoolean()) {
+      throw new IllegalStateException("namespace '" + name + "': the cache is closed");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Namespace[" + name + ", tiers=" + (shared.size() + 1) + "]";
+  }
+}

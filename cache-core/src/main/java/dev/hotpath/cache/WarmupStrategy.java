@@ -1,0 +1,101 @@
+package dev.hotpath.cache;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * One way of filling a namespace before traffic arrives: read a list of keys through the
+ * namespace (so the loader and the shared tiers fill it), or store what a bulk query returns.
+ * Strategies of a {@link WarmupPlan} run in parallel.
+ *
+ * <p>Implementations must stop soon after their thread is interrupted (the plan's deadline
+ * passed); the built-in ones check between chunks.
+ */
+public interface WarmupStrategy {
+
+  /** Keys are read in chunks of this many, one bulk read each. */
+  int CHUNK = 500;
+
+  /** A short name for progress reports. */
+  String name();
+
+  /** The namespace this strategy fills. */
+  String namespace();
+
+  /**
+   * Fills the namespace, reporting entries done through {@code progress}.
+   *
+   * @throws Exception any failure; the report records it and the other strategies go on
+   */
+  void warm(TieredCache cache, WarmupProgress progress) throws Exception;
+
+  /**
+   * Reads {@code keys} through the namespace in chunks: keys the tiers do not hold are loaded by
+   * the namespace's loader with one {@link CacheLoader#loadAll} per chunk.
+   */
+  static <K, V> WarmupStrategy keys(
+      String name, NamespaceSpec<K, V> namespace, Supplier<? extends Collection<? extends K>> keys) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(keys, "keys");
+    return new WarmupStrategy() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public String namespace() {
+        return namespace.name();
+      }
+
+      @Override
+      public void warm(TieredCache cache, WarmupProgress progress) {
+        Namespace<K, V> ns = cache.namespace(namespace);
+        List<K> all = new ArrayList<>(keys.get());
+        progress.total(all.size());
+        for (int from = 0; from < all.size(); from += CHUNK) {
+          if (Thread.currentThread().isInterrupted()) {
+            return;
+          }
+          List<K> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
+          ns.getAll(chunk);
+          progress.completed(chunk.size());
+        }
+      }
+    };
+  }
+
+  /** Stores every entry {@code entries} returns (one bulk query to the source) with {@code putAll}. */
+  static <K, V> WarmupStrategy bulk(
+      String name, NamespaceSpec<K, V> namespace, Supplier<? extends Map<? extends K, ? extends V>> entries) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(entries, "entries");
+    return new WarmupStrategy() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public String namespace() {
+        return namespace.name();
+      }
+
+      @Override
+      public void warm(TieredCache cache, WarmupProgress progress) {
+        Map<? extends K, ? extends V> all = entries.get();
+        progress.total(all.size());
+        if (!Thread.currentThread().isInterrupted()) {
+          cache.namespace(namespace).putAll(all);
+          progress.completed(all.size());
+        }
+      }
+    };
+  }
+}

@@ -1,0 +1,18 @@
+package dev.hotpath.cache;
+
+import java.time.Duration;
+import java.util.concurrent.ForkJoinPool;
+
+class MemoryTierContractTest extends TierContractTest {
+  private final FakeTicker ticker = new FakeTicker();
+
+  @Override
+  protected Tier createTier() {
+    return new MemoryTier(ticker, ForkJoinPool.commonPool());
+  }
+
+  @Override
+  protected void passTime(Duration duration) {
+    ticker.advance(duration);
+  }
+}
