@@ -24,6 +24,7 @@ final class AlertMonitor {
   private final Map<String, Window> previous = new HashMap<>();
   private Set<Key> active = new LinkedHashSet<>();
   private Map<Key, CacheAlert> activeAlerts = new HashMap<>();
+  private volatile CacheHealth last = new CacheHealth(CacheHealth.Status.UP, List.of());
 
   AlertMonitor(
       TieredCache cache, AlertPolicy policy, List<AlertListener> listeners, ScheduledExecutorService scheduler) {
@@ -70,7 +71,13 @@ final class AlertMonitor {
     List<CacheAlert> alerts = new ArrayList<>(raised.values());
     CacheHealth.Status status =
         down ? CacheHealth.Status.DOWN : alerts.isEmpty() ? CacheHealth.Status.UP : CacheHealth.Status.DEGRADED;
-    return new CacheHealth(status, alerts);
+    last = new CacheHealth(status, alerts);
+    return last;
+  }
+
+  /** The health of the latest evaluation, without evaluating. */
+  CacheHealth last() {
+    return last;
   }
 
   /** Adds the namespace's crossed thresholds to {@code raised}; true when a tier is down. */

@@ -164,6 +164,11 @@ public final class TieredCache implements AutoCloseable {
     return alerts.evaluate();
   }
 
+  /** The health of the latest evaluation, without evaluating (for metrics scrapes). */
+  CacheHealth lastHealth() {
+    return alerts.last();
+  }
+
   Runtime runtime() {
     return runtime;
   }

@@ -102,15 +102,27 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
     CompletableFuture<Object> future = l1.cache().get(key);
     if (future.isDone() && !future.isCompletedExceptionally()) {
-      return value(future.join());
+      Object raw = future.join();
+      if (raw != null) {
+        return value(raw);
+      }
     }
     return awaitTimed(key, future, ticker.read());
+  }
+
+  /**
+   * Caffeine removes a load that failed or found nothing when it completes, but a waiter can wake
+   * before that removal; removing it here, before the outcome reaches the caller, makes the
+   * caller's next read load again instead of seeing the old outcome.
+   */
+  private void forgetUncached(K key, CompletableFuture<Object> future) {
+    l1.cache().asMap().remove(key, future);
   }
 
   private V timedGet(K key) {
     long start = ticker.read();
     CompletableFuture<Object> future = l1.cache().get(key);
-    if (future.isDone() && !future.isCompletedExceptionally()) {
+    if (future.isDone() && !future.isCompletedExceptionally() && future.join() != null) {
       // A sampled hit stands for LATENCY_SAMPLE hits in the mean, so record it that often.
       latency.record(ticker.read() - start, LATENCY_SAMPLE);
       return value(future.join());
@@ -120,7 +132,14 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
 
   private V awaitTimed(K key, CompletableFuture<Object> future, long start) {
     try {
-      return value(await(future));
+      Object raw = await(future);
+      if (raw == null) {
+        forgetUncached(key, future);
+      }
+      return value(raw);
+    } catch (RuntimeException e) {
+      forgetUncached(key, future);
+      throw e;
     } finally {
       latency.record(ticker.read() - start);
     }
@@ -131,13 +150,17 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     Objects.requireNonNull(key, "key");
     checkOpen();
     long start = ticker.read();
-    return l1.cache()
-        .get(key)
+    CompletableFuture<Object> future = l1.cache().get(key);
+    return future
         .handle(
             (raw, failure) -> {
               latency.record(ticker.read() - start);
               if (failure != null) {
+                forgetUncached(key, future);
                 throw new CompletionException(unwrap(failure));
+              }
+              if (raw == null) {
+                forgetUncached(key, future);
               }
               return value(raw);
             });

@@ -1,0 +1,84 @@
+package dev.hotpath.cache;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Objects;
+
+/**
+ * A {@link Codec} that stores values as JSON through Jackson ({@code jackson-databind} is an
+ * optional dependency: add it to use this class). Values are bound to one concrete type; no type
+ * information is read from the bytes, so stored data cannot make the reader instantiate arbitrary
+ * classes.
+ *
+ * <p>Thread-safe.
+ *
+ * @param <V> the value type
+ */
+public final class JsonCodec<V> implements Codec<V> {
+  private final Class<V> type;
+  private final ObjectReader reader;
+  private final ObjectWriter writer;
+  private final int version;
+
+  private JsonCodec(ObjectMapper mapper, Class<V> type, int version) {
+    this.type = type;
+    this.reader = mapper.readerFor(type);
+    this.writer = mapper.writerFor(type);
+    this.version = version;
+  }
+
+  /**
+   * A codec for {@code type} with a default {@link ObjectMapper} that ignores unknown properties
+   * (so adding a field is not a breaking change).
+   */
+  public static <V> JsonCodec<V> of(Class<V> type) {
+    ObjectMapper mapper =
+        new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    return new JsonCodec<>(mapper, Objects.requireNonNull(type, "type"), 0);
+  }
+
+  /**
+   * A codec for {@code type} with the host's mapper and a format version to bump on incompatible
+   * changes of {@code type}.
+   *
+   * @throws IllegalArgumentException unless {@code 0 <= version <= 255}
+   */
+  public static <V> JsonCodec<V> of(ObjectMapper mapper, Class<V> type, int version) {
+    if (version < 0 || version > 255) {
+      throw new IllegalArgumentException("version must be in [0, 255] but was " + version);
+    }
+    return new JsonCodec<>(Objects.requireNonNull(mapper, "mapper"), Objects.requireNonNull(type, "type"), version);
+  }
+
+  @Override
+  public byte[] encode(V value) {
+    try {
+      return writer.writeValueAsBytes(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + type.getName() + " as JSON", e);
+    }
+  }
+
+  @Override
+  public V decode(byte[] bytes) {
+    try {
+      return reader.readValue(bytes);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("not a JSON " + type.getName(), e);
+    }
+  }
+
+  @Override
+  public int version() {
+    return version;
+  }
+
+  @Override
+  public String toString() {
+    return "JsonCodec[" + type.getName() + ", version " + version + "]";
+  }
+}

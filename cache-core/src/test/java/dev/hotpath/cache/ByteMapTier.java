@@ -1,0 +1,114 @@
+package dev.hotpath.cache;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A shared-tier stand-in for cache-core's own tests: stores the same versioned payloads a Redis or
+ * PostgreSQL tier stores, in a map, with TTLs on an injectable ticker. It can be made to fail
+ * ("down") and counts operations. It is not a Redis or PostgreSQL substitute: those tiers are
+ * tested against real servers in their modules.
+ */
+public final class ByteMapTier implements Tier {
+  private final String name;
+  private final Ticker ticker;
+  final Map<String, Stored> data = new ConcurrentHashMap<>();
+  final AtomicBoolean down = new AtomicBoolean();
+  final AtomicInteger reads = new AtomicInteger();
+  final AtomicInteger bulkReads = new AtomicInteger();
+
+  record Stored(byte[] payload, long expiresAt) {}
+
+  public ByteMapTier(String name, Ticker ticker) {
+    this.name = name;
+    this.ticker = ticker;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** Raw access for tests: the stored bytes of a key, or null. */
+  byte[] raw(String namespace, String key) {
+    Stored s = data.get(namespace + "\u0000" + key);
+    return s == null ? null : s.payload;
+  }
+
+  void putRaw(String namespace, String key, byte[] payload) {
+    data.put(namespace + "\u0000" + key, new Stored(payload, Long.MAX_VALUE));
+  }
+
+  @Override
+  public <K, V> TierStore<K, V> open(TierBinding<K, V> binding) {
+    String ns = binding.namespace() + "\u0000";
+    return new TierStore<>() {
+      private void check() {
+        if (down.get()) {
+          throw new IllegalStateException("tier " + name + " is down");
+        }
+      }
+
+      @Override
+      public TierValue<V> get(K key) {
+        check();
+        reads.incrementAndGet();
+        Stored s = data.get(ns + binding.encodeKey(key));
+        if (s == null || ticker.read() - s.expiresAt >= 0) {
+          return null;
+        }
+        return binding.decodeValue(s.payload);
+      }
+
+      @Override
+      public Map<K, TierValue<V>> getAll(Collection<? extends K> keys) {
+        check();
+        bulkReads.incrementAndGet();
+        Map<K, TierValue<V>> found = new HashMap<>();
+        for (K key : keys) {
+          Stored s = data.get(ns + binding.encodeKey(key));
+          if (s != null && ticker.read() - s.expiresAt < 0) {
+            TierValue<V> v = binding.decodeValue(s.payload);
+            if (v != null) {
+              found.put(key, v);
+            }
+          }
+        }
+        return found;
+      }
+
+      @Override
+      public void put(K key, TierValue<V> value, Duration ttl) {
+        check();
+        data.put(ns + binding.encodeKey(key), new Stored(binding.encodeValue(value), ticker.read() + ttl.toNanos()));
+      }
+
+      @Override
+      public void putAll(Map<? extends K, TierValue<V>> entries, Duration ttl) {
+        entries.forEach((k, v) -> put(k, v, ttl));
+      }
+
+      @Override
+      public void invalidate(K key) {
+        check();
+        data.remove(ns + binding.encodeKey(key));
+      }
+
+      @Override
+      public void invalidateAll(Collection<? extends K> keys) {
+        keys.forEach(this::invalidate);
+      }
+
+      @Override
+      public void clear() {
+        check();
+        data.keySet().removeIf(k -> k.startsWith(ns));
+      }
+    };
+  }
+}

@@ -1,0 +1,138 @@
+package dev.hotpath.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** Many threads, checked invariants: single flight, and no stale value after racing invalidations. */
+class ConcurrencyStressTest {
+
+  @Test
+  void aThousandConcurrentMissesOfOneKeyLoadOnce() throws Exception {
+    AtomicInteger loads = new AtomicInteger();
+    CountDownLatch allWaiting = new CountDownLatch(1);
+    NamespaceSpec<String, String> spec =
+        NamespaceSpec.builder("symbols", String.class, String.class)
+            .ttl(TtlProfile.SYMBOL_CONFIG)
+            .loader(
+                k -> {
+                  loads.incrementAndGet();
+                  allWaiting.await(10, TimeUnit.SECONDS);
+                  return "config-of-" + k;
+                })
+            .build();
+    int callers = 1_000;
+    ExecutorService pool = Executors.newFixedThreadPool(64);
+    try (TieredCache cache = TieredCache.builder().namespace(spec).build()) {
+      Namespace<String, String> ns = cache.namespace(spec);
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<String>> results = new ArrayList<>();
+      for (int i = 0; i < callers; i++) {
+        results.add(pool.submit(() -> { start.await(); return ns.get("BTCUSDT"); }));
+      }
+      start.countDown();
+      // Let the callers pile up on the in-flight load before it completes.
+      Thread.sleep(200);
+      allWaiting.countDown();
+      for (Future<String> r : results) {
+        assertThat(r.get(30, TimeUnit.SECONDS)).isEqualTo("config-of-BTCUSDT");
+      }
+      assertThat(loads).hasValue(1);
+      assertThat(ns.stats().loads()).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * A source whose value per key is a version; writers bump the version and invalidate, readers
+   * read through a slow loader and a shared tier. Once quiet, every tier must hold the latest
+   * version or nothing: an older version would be a stale value put back by a racing load.
+   */
+  @Test
+  void invalidationsRacingLoadsNeverLeaveAStaleValue() throws Exception {
+    for (int iteration = 0; iteration < 30; iteration++) {
+      runInvalidationRace(iteration);
+    }
+  }
+
+  private void runInvalidationRace(int iteration) throws Exception {
+    Map<String, AtomicLong> source = new ConcurrentHashMap<>();
+    List<String> keys = List.of("k0", "k1", "k2", "k3");
+    keys.forEach(k -> source.put(k, new AtomicLong()));
+    ByteMapTier shared = new ByteMapTier("shared", Ticker.system());
+    NamespaceSpec<String, Long> spec =
+        NamespaceSpec.builder("versions", String.class, Long.class)
+            .ttl(TtlProfile.builder().l1(Duration.ofMinutes(5)).l2(Duration.ofMinutes(5)).build())
+            .loader(
+                k -> {
+                  long version = source.get(k).get();
+                  // Widen the window between reading the source and caching the result.
+                  if (ThreadLocalRandom.current().nextInt(4) == 0) {
+                    Thread.sleep(0, ThreadLocalRandom.current().nextInt(200_000));
+                  } else {
+                    Thread.yield();
+                  }
+                  return version;
+                })
+            .build();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try (TieredCache cache = TieredCache.builder().tier(shared).namespace(spec).build()) {
+      Namespace<String, Long> ns = cache.namespace(spec);
+      long until = System.nanoTime() + Duration.ofMillis(150).toNanos();
+      List<Future<?>> workers = new ArrayList<>();
+      for (int t = 0; t < 6; t++) {
+        workers.add(pool.submit(() -> {
+          while (System.nanoTime() < until) {
+            String key = keys.get(ThreadLocalRandom.current().nextInt(keys.size()));
+            Long seen = ns.get(key);
+            assertThat(seen).isNotNull().isLessThanOrEqualTo(source.get(key).get());
+          }
+          return null;
+        }));
+      }
+      for (int t = 0; t < 2; t++) {
+        workers.add(pool.submit(() -> {
+          while (System.nanoTime() < until) {
+            String key = keys.get(ThreadLocalRandom.current().nextInt(keys.size()));
+            source.get(key).incrementAndGet();
+            ns.invalidate(key);
+          }
+          return null;
+        }));
+      }
+      for (Future<?> w : workers) {
+        w.get(30, TimeUnit.SECONDS);
+      }
+      // Quiet: wait for loads still in flight to finish, then check every tier.
+      Thread.sleep(20);
+      for (String key : keys) {
+        long latest = source.get(key).get();
+        Long inProcess = ns.getIfPresent(key);
+        assertThat(inProcess).as("iteration %d, L1 of %s", iteration, key).isIn(null, latest);
+        byte[] stored = shared.raw("versions", key);
+        if (stored != null) {
+          assertThat(PayloadFormat.decode(stored, Codec.longs()).value())
+              .as("iteration %d, shared tier of %s", iteration, key)
+              .isEqualTo(latest);
+        }
+        assertThat(ns.get(key)).isEqualTo(latest);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
