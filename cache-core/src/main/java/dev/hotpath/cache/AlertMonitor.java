@@ -96,6 +96,14 @@ final class AlertMonitor {
         down |= hits == 0 && errors >= reads;
       }
     }
+    double seconds = (now.atNanos - before.atNanos) / 1e9;
+    if (before.stats != null && seconds > 0) {
+      double evictionRate = (s.evictions() - before.stats.evictions()) / seconds;
+      if (evictionRate > policy.maxEvictionsPerSecond()) {
+        raise(raised, new CacheAlert(
+            CacheAlert.Type.HIGH_EVICTION_RATE, ns, null, evictionRate, policy.maxEvictionsPerSecond()));
+      }
+    }
     long requests = s.requests() - (before.stats == null ? 0 : before.stats.requests());
     if (requests < policy.minRequests()) {
       return down;
@@ -118,14 +126,6 @@ final class AlertMonitor {
       double maxMillis = policy.maxLatency().toNanos() / 1e6;
       if (meanMillis > maxMillis) {
         raise(raised, new CacheAlert(CacheAlert.Type.HIGH_LATENCY, ns, null, meanMillis, maxMillis));
-      }
-    }
-    double seconds = (now.atNanos - before.atNanos) / 1e9;
-    if (before.stats != null && seconds > 0) {
-      double evictionRate = (s.evictions() - before.stats.evictions()) / seconds;
-      if (evictionRate > policy.maxEvictionsPerSecond()) {
-        raise(raised, new CacheAlert(
-            CacheAlert.Type.HIGH_EVICTION_RATE, ns, null, evictionRate, policy.maxEvictionsPerSecond()));
       }
     }
     return down;

@@ -1,0 +1,109 @@
+package dev.hotpath.cache;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ConfigurationValidationTest {
+
+  private static NamespaceSpec<String, String> symbols() {
+    return NamespaceSpec.builder("symbols", String.class, String.class).ttl(TtlProfile.SYMBOL_CONFIG).build();
+  }
+
+  @Test
+  void ttlsMustBePositiveAndNamed() {
+    assertThatThrownBy(() -> TtlProfile.builder().l1(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("l1 must be positive but was PT0S");
+    assertThatThrownBy(() -> TtlProfile.builder().l2(Duration.ofSeconds(-5)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("l2 must be positive but was PT-5S");
+    assertThatThrownBy(() -> TtlProfile.builder().negative(Duration.ofMillis(-1)))
+        .hasMessageContaining("negative must be positive but was");
+    assertThatThrownBy(() -> TtlProfile.builder().tier("redis", Duration.ZERO))
+        .hasMessage("tier(redis) must be positive but was PT0S");
+    assertThatThrownBy(() -> TtlProfile.builder().jitter(1.0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("jitter must be in [0, 1) but was 1.0");
+    assertThatThrownBy(() -> TtlProfile.builder().build()).isInstanceOf(IllegalStateException.class).hasMessage("l1 is required");
+    assertThatThrownBy(
+            () -> TtlProfile.builder().l1(Duration.ofSeconds(1)).refreshAfter(Duration.ofSeconds(2)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("refreshAfter (PT2S) must be shorter than l1 (PT1S)");
+  }
+
+  @Test
+  void namespaceSettingsAreCheckedAtBuild() {
+    assertThatThrownBy(() -> NamespaceSpec.builder("bad name", String.class, String.class))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'bad name'");
+    assertThatThrownBy(() -> NamespaceSpec.builder("s", String.class, String.class).maximumSize(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maximumSize must be positive but was 0");
+    assertThatThrownBy(() -> NamespaceSpec.builder("s", String.class, String.class).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("namespace 's': ttl is required");
+    assertThatThrownBy(
+            () -> NamespaceSpec.builder("s", String.class, String.class)
+                .ttl(TtlProfile.MARKET_PRICE)
+                .writeMode(WriteMode.WRITE_BEHIND, null, null)
+                .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("namespace 's': writeMode WRITE_BEHIND requires a writer");
+    assertThatThrownBy(
+            () -> NamespaceSpec.builder("s", String.class, String.class)
+                .ttl(TtlProfile.builder().l1(Duration.ofMinutes(1)).refreshAfter(Duration.ofSeconds(1)).build())
+                .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("refreshAfter=PT1S requires a loader");
+    assertThatThrownBy(
+            () -> NamespaceSpec.builder("s", String.class, String.class).ttl(TtlProfile.MARKET_PRICE).ttl(TtlProfile.ACCOUNT))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("ttl was already set");
+    assertThatThrownBy(() -> WriteBehind.builder().capacity(10).batchSize(20).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("batchSize (20) must not exceed capacity (10)");
+  }
+
+  @Test
+  void cacheSettingsAreCheckedAtBuild() {
+    assertThatThrownBy(() -> TieredCache.builder().namespace(symbols()).namespace(symbols()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("namespace 'symbols' is registered twice");
+    assertThatThrownBy(() -> TieredCache.builder().build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("no namespace registered");
+    FakeTicker ticker = new FakeTicker();
+    assertThatThrownBy(
+            () -> TieredCache.builder().tier(new ByteMapTier("redis", ticker)).tier(new ByteMapTier("redis", ticker)))
+        .hasMessage("tier 'redis' is already part of the cache");
+
+    record Quote(String symbol) {}
+    NamespaceSpec<String, Quote> noCodec =
+        NamespaceSpec.builder("quotes", String.class, Quote.class).ttl(TtlProfile.ACCOUNT).build();
+    assertThatThrownBy(() -> TieredCache.builder().tier(new ByteMapTier("redis", ticker)).namespace(noCodec).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("namespace 'quotes' is stored in tier 'redis' but has no valueCodec");
+
+    NamespaceSpec<String, String> unknownTier =
+        NamespaceSpec.builder("s", String.class, String.class)
+            .ttl(TtlProfile.builder().l1(Duration.ofSeconds(1)).tier("postgres", Duration.ofHours(1)).build())
+            .build();
+    assertThatThrownBy(() -> TieredCache.builder().namespace(unknownTier).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("TTL for tier 'postgres', which the cache does not have");
+  }
+
+  @Test
+  void lookupChecksNameAndTypes() {
+    try (TieredCache cache = TieredCache.builder().namespace(symbols()).build()) {
+      assertThatThrownBy(() -> cache.namespace("nope", String.class, String.class))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("no namespace 'nope'");
+      assertThatThrownBy(() -> cache.namespace("symbols", String.class, Long.class))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("holds String -> String, not String -> Long");
+    }
+  }
+}
