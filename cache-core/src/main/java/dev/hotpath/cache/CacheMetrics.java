@@ -21,7 +21,7 @@ import java.util.function.ToLongFunction;
  *   <li>{@code hotpath.cache.tier.errors} {tier}, {@code hotpath.cache.decode.failures} {tier}
  *   <li>{@code hotpath.cache.loads} {result=success|failure} — loader calls
  *   <li>{@code hotpath.cache.evictions}, {@code hotpath.cache.size}
- *   <li>{@code hotpath.cache.latency} — a function timer of sampled reads
+ *   <li>{@code hotpath.cache.latency} — a function timer of reads past the in-process tier
  *   <li>{@code hotpath.cache.writebehind.pending}, {@code .overflows}, {@code .undelivered}
  *   <li>{@code hotpath.cache.health} — of the latest alert evaluation: 1 up, 0.5 degraded, 0 down
  * </ul>
@@ -59,7 +59,7 @@ public final class CacheMetrics implements MeterBinder {
       FunctionTimer.builder(
               "hotpath.cache.latency", ns, n -> n.latency().count(), n -> n.latency().totalNanos(), TimeUnit.NANOSECONDS)
           .tags(tags)
-          .description("sampled read latency")
+          .description("latency of reads past the in-process tier")
           .register(registry);
       if (ns.spec().writeMode() == WriteMode.WRITE_BEHIND) {
         gauge(registry, "hotpath.cache.writebehind.pending", tags, ns, n -> n.stats().writeBehind().pending());

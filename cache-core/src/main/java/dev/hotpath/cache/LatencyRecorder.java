@@ -16,15 +16,10 @@ final class LatencyRecorder {
   private final AtomicLongArray buckets = new AtomicLongArray(BUCKETS);
 
   void record(long nanos) {
-    record(nanos, 1);
-  }
-
-  /** Records {@code weight} reads of {@code nanos} each: one timed read standing for a sample. */
-  void record(long nanos, long weight) {
     long n = Math.max(0, nanos);
-    count.add(weight);
-    totalNanos.add(n * weight);
-    buckets.addAndGet(BUCKETS - Long.numberOfLeadingZeros(n | 1), weight);
+    count.increment();
+    totalNanos.add(n);
+    buckets.incrementAndGet(BUCKETS - Long.numberOfLeadingZeros(n | 1));
   }
 
   long count() {

@@ -13,8 +13,8 @@ import java.util.List;
  * @param loads keys loaded from the source
  * @param loadFailures loader calls that threw
  * @param evictions in-process entries evicted for size
- * @param meanLatency mean latency of sampled reads (every read past the in-process tier, and a
- *     sample of in-process hits)
+ * @param meanLatency mean latency of the reads that went past the in-process tier (in-process
+ *     hits are not timed: they take tens of nanoseconds and timing them would double that)
  * @param p99Latency estimated 99th percentile of the same reads, within a factor of two
  * @param size approximate in-process entry count
  * @param writeBehind write-behind counters
