@@ -39,63 +39,76 @@ public interface WarmupStrategy {
    */
   static <K, V> WarmupStrategy keys(
       String name, NamespaceSpec<K, V> namespace, Supplier<? extends Collection<? extends K>> keys) {
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(keys, "keys");
-    return new WarmupStrategy() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public String namespace() {
-        return namespace.name();
-      }
-
-      @Override
-      public void warm(TieredCache cache, WarmupProgress progress) {
-        Namespace<K, V> ns = cache.namespace(namespace);
-        List<K> all = new ArrayList<>(keys.get());
-        progress.total(all.size());
-        for (int from = 0; from < all.size(); from += CHUNK) {
-          if (Thread.currentThread().isInterrupted()) {
-            return;
+    return new NamedWarmup(
+        name,
+        namespace,
+        (cache, progress) -> {
+          Namespace<K, V> ns = cache.namespace(namespace);
+          List<K> all = new ArrayList<>(keys.get());
+          progress.total(all.size());
+          for (int from = 0; from < all.size(); from += CHUNK) {
+            if (Thread.currentThread().isInterrupted()) {
+              return;
+            }
+            List<K> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
+            ns.getAll(chunk);
+            progress.completed(chunk.size());
           }
-          List<K> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
-          ns.getAll(chunk);
-          progress.completed(chunk.size());
-        }
-      }
-    };
+        });
   }
 
   /** Stores every entry {@code entries} returns (one bulk query to the source) with {@code putAll}. */
   static <K, V> WarmupStrategy bulk(
       String name, NamespaceSpec<K, V> namespace, Supplier<? extends Map<? extends K, ? extends V>> entries) {
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(entries, "entries");
-    return new WarmupStrategy() {
-      @Override
-      public String name() {
-        return name;
-      }
+    return new NamedWarmup(
+        name,
+        namespace,
+        (cache, progress) -> {
+          Map<? extends K, ? extends V> all = entries.get();
+          progress.total(all.size());
+          if (!Thread.currentThread().isInterrupted()) {
+            cache.namespace(namespace).putAll(all);
+            progress.completed(all.size());
+          }
+        });
+  }
+}
 
-      @Override
-      public String namespace() {
-        return namespace.name();
-      }
+/** A built-in strategy: a name, a namespace, and what to do. */
+final class NamedWarmup implements WarmupStrategy {
+  interface Body {
+    void warm(TieredCache cache, WarmupProgress progress) throws Exception;
+  }
 
-      @Override
-      public void warm(TieredCache cache, WarmupProgress progress) {
-        Map<? extends K, ? extends V> all = entries.get();
-        progress.total(all.size());
-        if (!Thread.currentThread().isInterrupted()) {
-          cache.namespace(namespace).putAll(all);
-          progress.completed(all.size());
-        }
-      }
-    };
+  private final String name;
+  private final String namespace;
+  private final Body body;
+
+  NamedWarmup(String name, NamespaceSpec<?, ?> namespace, Body body) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.namespace = Objects.requireNonNull(namespace, "namespace").name();
+    this.body = body;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String namespace() {
+    return namespace;
+  }
+
+  @Override
+  public void warm(TieredCache cache, WarmupProgress progress) throws Exception {
+    body.warm(cache, progress);
+  }
+
+  @Override
+  public String toString() {
+    return "WarmupStrategy[" + name + " -> " + namespace + "]";
   }
 }
