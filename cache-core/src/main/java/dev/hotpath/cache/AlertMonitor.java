@@ -114,7 +114,7 @@ final class AlertMonitor {
       raise(raised, new CacheAlert(CacheAlert.Type.LOW_HIT_RATE, ns, null, hitRate, policy.minHitRate()));
     }
     TierStats l1 = s.tiers().get(0);
-    TierStats l1Before = before.stats == null ? new TierStats("memory", 0, 0, 0, 0) : before.stats.tiers().get(0);
+    TierStats l1Before = before.stats == null ? new TierStats("memory", 0, 0, 0, 0, java.time.Duration.ZERO) : before.stats.tiers().get(0);
     long l1Requests = l1.hits() + l1.misses() - l1Before.hits() - l1Before.misses();
     double l1HitRate = l1Requests == 0 ? 1.0 : (double) (l1.hits() - l1Before.hits()) / l1Requests;
     if (l1HitRate < policy.minL1HitRate()) {

@@ -24,6 +24,7 @@ final class TierSlot<K, V> {
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder errors = new LongAdder();
+  private final LatencyRecorder latency = new LatencyRecorder();
   private volatile long lastLog = System.nanoTime() - LOG_INTERVAL_NANOS;
 
   TierSlot(String name, TierStore<K, V> store, TierBinding<K, V> binding) {
@@ -34,6 +35,7 @@ final class TierSlot<K, V> {
   }
 
   TierValue<V> get(K key) {
+    long start = System.nanoTime();
     try {
       TierValue<V> value = store.get(key);
       (value == null ? misses : hits).increment();
@@ -42,10 +44,13 @@ final class TierSlot<K, V> {
       failed("get", e);
       misses.increment();
       return null;
+    } finally {
+      latency.record(System.nanoTime() - start);
     }
   }
 
   Map<K, TierValue<V>> getAll(Collection<K> keys) {
+    long start = System.nanoTime();
     try {
       Map<K, TierValue<V>> found = store.getAll(keys);
       hits.add(found.size());
@@ -55,6 +60,8 @@ final class TierSlot<K, V> {
       failed("getAll", e);
       misses.add(keys.size());
       return Map.of();
+    } finally {
+      latency.record(System.nanoTime() - start);
     }
   }
 
@@ -117,7 +124,7 @@ final class TierSlot<K, V> {
   }
 
   TierStats stats() {
-    return new TierStats(name, hits.sum(), misses.sum(), errors.sum(), binding.decodeFailures());
+    return new TierStats(name, hits.sum(), misses.sum(), errors.sum(), binding.decodeFailures(), latency.mean());
   }
 
   private Duration ttlOf(TierValue<V> value, Duration own) {
