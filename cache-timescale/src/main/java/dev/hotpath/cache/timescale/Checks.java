@@ -1,0 +1,75 @@
+package dev.hotpath.cache.timescale;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/**
+ * The one validator for this module's configuration, so every error names the field and the bad
+ * value alike, and the one place identifiers are checked and quoted.
+ */
+final class Checks {
+  /**
+   * Lower-case letters, digits and underscores, starting with a letter or underscore. Strict on
+   * purpose: such names need no case folding, and quoting them can never change their meaning. At
+   * most 48 characters, so that derived names (an index on the table) stay under PostgreSQL's 63.
+   */
+  private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,47}");
+
+  private Checks() {}
+
+  static Duration positive(Duration value, String field) {
+    requireNonNull(value, field);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(field + " must be positive but was " + value);
+    }
+    return value;
+  }
+
+  static Duration atLeast(Duration value, Duration minimum, String field) {
+    requireNonNull(value, field);
+    if (value.compareTo(minimum) < 0) {
+      throw new IllegalArgumentException(
+          field + " must be at least " + minimum + " but was " + value);
+    }
+    return value;
+  }
+
+  static int positive(int value, String field) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(field + " must be positive but was " + value);
+    }
+    return value;
+  }
+
+  static void unset(Object current, String field) {
+    if (current != null) {
+      throw new IllegalStateException(field + " was already set");
+    }
+  }
+
+  /**
+   * {@code name} if it is a valid identifier (see {@link #IDENTIFIER}).
+   *
+   * @throws IllegalArgumentException naming {@code field} and the rejected value otherwise
+   */
+  static String identifier(String name, String field) {
+    requireNonNull(name, field);
+    if (!IDENTIFIER.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          field + " must match " + IDENTIFIER.pattern() + " but was '" + name + "'");
+    }
+    return name;
+  }
+
+  /** {@code "schema"."name"} of two names already checked by {@link #identifier}. */
+  static String qualified(String schema, String name) {
+    return quote(schema) + "." + quote(name);
+  }
+
+  /** A checked identifier in double quotes; the pattern admits no quote to escape. */
+  static String quote(String identifier) {
+    return '"' + identifier + '"';
+  }
+}

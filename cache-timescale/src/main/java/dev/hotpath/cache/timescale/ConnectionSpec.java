@@ -1,0 +1,120 @@
+package dev.hotpath.cache.timescale;
+
+import static java.util.Objects.requireNonNull;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+/**
+ * Where the builders of this module get connections: the host's {@link DataSource}, or a small
+ * HikariCP pool built from a JDBC URL with short timeouts, so that an unreachable server costs a
+ * caller at most {@link #connectTimeout} instead of minutes. Collected by a builder, then frozen
+ * by {@link #open}. Not thread-safe (builders are not).
+ */
+final class ConnectionSpec {
+  private static final Pattern SECRET_PARAMETER =
+      Pattern.compile("(?i)((?:ssl)?password=)[^&;]*");
+  /** HikariCP refuses a connection timeout under 250 ms. */
+  static final Duration MIN_CONNECT_TIMEOUT = Duration.ofMillis(250);
+
+  private DataSource dataSource;
+  private String jdbcUrl;
+  private String user;
+  private String password;
+  private Duration connectTimeout = Duration.ofSeconds(1);
+  private Duration statementTimeout = Duration.ofSeconds(5);
+  private int poolSize = 4;
+
+  void dataSource(DataSource dataSource) {
+    requireNonNull(dataSource, "dataSource");
+    Checks.unset(this.dataSource != null ? this.dataSource : jdbcUrl, "dataSource/jdbcUrl");
+    this.dataSource = dataSource;
+  }
+
+  void jdbcUrl(String jdbcUrl, String user, String password) {
+    requireNonNull(jdbcUrl, "jdbcUrl");
+    Checks.unset(this.dataSource != null ? this.dataSource : this.jdbcUrl, "dataSource/jdbcUrl");
+    if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+      throw new IllegalArgumentException(
+          "jdbcUrl must start with jdbc:postgresql: but was '" + mask(jdbcUrl) + "'");
+    }
+    this.jdbcUrl = jdbcUrl;
+    this.user = user;
+    this.password = password;
+  }
+
+  void connectTimeout(Duration timeout) {
+    this.connectTimeout = Checks.atLeast(timeout, MIN_CONNECT_TIMEOUT, "connectTimeout");
+  }
+
+  void statementTimeout(Duration timeout) {
+    this.statementTimeout = Checks.atLeast(timeout, Duration.ofMillis(1), "statementTimeout");
+  }
+
+  void poolSize(int size) {
+    this.poolSize = Checks.positive(size, "poolSize");
+  }
+
+  /** Whether this spec will build its own pool (so pool settings apply). */
+  boolean ownsPool() {
+    return dataSource == null;
+  }
+
+  /**
+   * The connections to use; a pool built here is owned by the caller, who must close it.
+   *
+   * @throws IllegalStateException when neither a data source nor a URL was given
+   */
+  Pool open(String poolName) {
+    if (dataSource != null) {
+      return new Pool(dataSource, null, dataSource.getClass().getSimpleName() + " (host's)");
+    }
+    if (jdbcUrl == null) {
+      throw new IllegalStateException("dataSource or jdbcUrl must be set");
+    }
+    HikariConfig config = new HikariConfig();
+    config.setPoolName(poolName);
+    config.setJdbcUrl(jdbcUrl);
+    config.setUsername(user);
+    config.setPassword(password);
+    config.setMaximumPoolSize(poolSize);
+    config.setMinimumIdle(Math.min(poolSize, 1));
+    config.setConnectionTimeout(connectTimeout.toMillis());
+    config.setValidationTimeout(MIN_CONNECT_TIMEOUT.toMillis());
+    // Start without a server: the tier reports misses and the writer buffers until it comes up.
+    config.setInitializationFailTimeout(-1);
+    long connectSeconds = Math.max(1, (connectTimeout.toMillis() + 999) / 1000);
+    config.addDataSourceProperty("connectTimeout", connectSeconds);
+    // The socket timeout is the last line of defence against a server that stopped answering
+    // mid-statement; the statement timeout below normally ends a slow statement first.
+    config.addDataSourceProperty(
+        "socketTimeout", Math.max(connectSeconds, statementTimeout.toSeconds() + 5));
+    config.addDataSourceProperty("options", "-c statement_timeout=" + statementTimeout.toMillis());
+    config.addDataSourceProperty("ApplicationName", "hotpath");
+    HikariDataSource pool = new HikariDataSource(config);
+    return new Pool(pool, pool, mask(jdbcUrl) + (user == null ? "" : " as " + user));
+  }
+
+  /** {@code url} with the values of password parameters replaced by {@code ***}. */
+  static String mask(String url) {
+    return SECRET_PARAMETER.matcher(url).replaceAll("$1***");
+  }
+
+  /**
+   * Open connections.
+   *
+   * @param dataSource where connections come from
+   * @param owned the pool built for this component, closed with it; {@code null} for the host's
+   * @param description for {@code toString()}: never contains a password
+   */
+  record Pool(DataSource dataSource, HikariDataSource owned, String description) {
+    void close() {
+      if (owned != null) {
+        owned.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,466 @@
+package dev.hotpath.cache.timescale;
+
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes time-series rows (candles, indicators, signals, logs) to an existing PostgreSQL or
+ * TimescaleDB table in batches with {@code COPY … FROM STDIN}, from a bounded in-memory buffer.
+ *
+ * <pre>{@code
+ * TimeSeriesWriter<Candle> candles = TimeSeriesWriter.<Candle>builder()
+ *     .dataSource(hikari).schema("market").table("candles")
+ *     .column("symbol", Candle::symbol).column("ts", Candle::openTime).column("close", Candle::close)
+ *     .build();
+ * candles.write(candle);   // returns at once; written within flushInterval
+ * }</pre>
+ *
+ * <p><b>Batches.</b> One background thread takes up to {@link Builder#batchSize} rows when that
+ * many are waiting, when {@link Builder#flushInterval} passed, or when {@link #flush} asks, and
+ * sends them in one COPY (one transaction: a batch is written whole or not at all).
+ *
+ * <p><b>Outages.</b> When a batch fails it is kept and retried with exponential backoff
+ * ({@link Builder#retryBackoff}) until the server is back; meanwhile new rows wait in the buffer.
+ * A full buffer applies the {@link Overflow} policy, which is counted. Delivery is at least once: a
+ * batch whose commit reached the server but whose acknowledgement was lost is written again.
+ *
+ * <p><b>Close.</b> {@link #close()} refuses new rows and writes every row it accepted, retrying for
+ * up to {@link Builder#closeTimeout}; only if the server stays away that long are rows given up,
+ * and then {@code close} says how many.
+ *
+ * <p>Values are written in COPY text form: {@code null}, numbers, booleans, {@code byte[]},
+ * {@code java.time} values (ISO-8601) and anything else by its {@code toString()}. Thread-safe.
+ *
+ * @param <R> the row type
+ */
+public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
+  private static final Logger LOG = LoggerFactory.getLogger(TimeSeriesWriter.class);
+  private static final int COPY_CHUNK_BYTES = 64 * 1024;
+
+  /** What {@link #write} does when the buffer is full. */
+  public enum Overflow {
+    /** Wait up to {@link Builder#blockTimeout} for room, then reject. The default. */
+    BLOCK,
+    /** Reject the new row at once ({@code write} returns false). */
+    REJECT,
+    /** Drop the oldest buffered row to make room (for logs, where the newest matter most). */
+    DROP_OLDEST
+  }
+
+  /**
+   * Counters since the writer was built.
+   *
+   * @param accepted rows {@link #write} took into the buffer
+   * @param written rows committed to the table
+   * @param rejected rows {@link #write} refused because the buffer was full
+   * @param dropped buffered rows discarded by {@link Overflow#DROP_OLDEST}
+   * @param lost rows given up at close because the server stayed away past the close timeout
+   * @param buffered rows waiting in the buffer now (not counting a batch being sent)
+   * @param failedFlushes batches that failed and were retried
+   */
+  public record Stats(
+      long accepted, long written, long rejected, long dropped, long lost, int buffered,
+      long failedFlushes) {}
+
+  private final String name;
+  private final String table;
+  private final String copySql;
+  private final CopyRowEncoder<R> encoder;
+  private final RowBuffer buffer;
+  private final ConnectionSpec.Pool pool;
+  private final Duration flushInterval;
+  private final Duration blockTimeout;
+  private final Duration backoffMin;
+  private final Duration backoffMax;
+  private final Duration closeTimeout;
+  private final AtomicLong written = new AtomicLong();
+  private final AtomicLong failedFlushes = new AtomicLong();
+  private final AtomicLong lost = new AtomicLong();
+  private final Thread flusher;
+  private volatile long closeDeadlineNanos = Long.MAX_VALUE;
+  private volatile boolean closing;
+
+  private TimeSeriesWriter(Builder<R> b) {
+    this.table = Checks.qualified(b.schema, b.table);
+    this.name = b.schema + "." + b.table;
+    this.copySql =
+        "COPY " + table + " ("
+            + b.columns.keySet().stream().map(Checks::quote).collect(Collectors.joining(", "))
+            + ") FROM STDIN";
+    this.encoder = new CopyRowEncoder<R>(List.copyOf(b.columns.values()));
+    this.buffer = new RowBuffer(b.bufferCapacity, b.batchSize, b.overflow);
+    this.flushInterval = b.flushInterval;
+    this.blockTimeout = b.blockTimeout;
+    this.backoffMin = b.backoffMin;
+    this.backoffMax = b.backoffMax;
+    this.closeTimeout = b.closeTimeout;
+    this.pool = b.connections.open("hotpath-writer-" + b.table);
+    this.flusher = new Thread(this::flushLoop, "hotpath-writer-" + name);
+    flusher.setDaemon(true);
+    flusher.start();
+  }
+
+  /** A new builder. */
+  public static <R> Builder<R> builder() {
+    return new Builder<>();
+  }
+
+  /**
+   * Buffers {@code row} for writing. Returns at once unless the buffer is full and the policy is
+   * {@link Overflow#BLOCK}.
+   *
+   * @return true when the row was accepted (it will be written, or counted as lost at close);
+   *     false when the overflow policy rejected it
+   * @throws NullPointerException if {@code row} is null
+   * @throws IllegalArgumentException when a value cannot be written (a NUL character in text)
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public boolean write(R row) {
+    byte[] line = encoder.encode(requireNonNull(row, "row"));
+    try {
+      return buffer.offer(line, blockTimeout.toNanos());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
+   * Waits until every row accepted before this call is written (or dropped by the overflow
+   * policy), asking for a batch at once.
+   *
+   * @param timeout how long to wait; positive
+   * @return false when the timeout passed first (for instance while the server is away)
+   */
+  public boolean flush(Duration timeout) {
+    Checks.positive(timeout, "timeout");
+    try {
+      return buffer.awaitSettled(timeout.toNanos());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** The counters now. */
+  public Stats stats() {
+    return buffer.stats(written.get(), failedFlushes.get(), lost.get());
+  }
+
+  /**
+   * Registers {@code hotpath.timeseries.rows} tagged {@code outcome} = written, rejected, dropped
+   * or lost, {@code hotpath.timeseries.buffered} and {@code hotpath.timeseries.flush.failures}, all
+   * tagged {@code table}. The registry holds this writer weakly.
+   */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    Tags tags = Tags.of("table", name);
+    Map<String, Function<TimeSeriesWriter<R>, Long>> outcomes =
+        Map.of(
+            "written", w -> w.stats().written(),
+            "rejected", w -> w.stats().rejected(),
+            "dropped", w -> w.stats().dropped(),
+            "lost", w -> w.stats().lost());
+    outcomes.forEach(
+        (outcome, count) ->
+            FunctionCounter.builder("hotpath.timeseries.rows", this, w -> count.apply(w))
+                .tags(tags.and("outcome", outcome))
+                .baseUnit("rows")
+                .register(registry));
+    Gauge.builder("hotpath.timeseries.buffered", buffer, RowBuffer::size)
+        .tags(tags)
+        .baseUnit("rows")
+        .register(registry);
+    FunctionCounter.builder("hotpath.timeseries.flush.failures", failedFlushes, AtomicLong::get)
+        .tags(tags)
+        .register(registry);
+  }
+
+  /**
+   * Refuses new rows, writes every accepted row (retrying for up to the close timeout), stops the
+   * flusher and closes the pool if this writer built it. Idempotent.
+   *
+   * @throws PostgresException when rows had to be given up; its message says how many
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (!closing) {
+        closing = true;
+        closeDeadlineNanos = System.nanoTime() + closeTimeout.toNanos();
+        buffer.close();
+      }
+    }
+    try {
+      flusher.join(closeTimeout.plus(backoffMax).plusSeconds(1).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    pool.close();
+    long gaveUp = lost.get();
+    if (gaveUp > 0) {
+      throw new PostgresException(
+          "writer " + name + ": " + gaveUp + " rows could not be written within closeTimeout "
+              + closeTimeout);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TimeSeriesWriter[" + name + ", " + pool.description() + "]";
+  }
+
+  private void flushLoop() {
+    List<byte[]> batch = List.of();
+    long backoff = backoffMin.toNanos();
+    while (true) {
+      try {
+        if (batch.isEmpty()) {
+          if (buffer.drained()) {
+            return;
+          }
+          batch = buffer.take(flushInterval.toNanos());
+          if (batch.isEmpty()) {
+            continue;
+          }
+        }
+        copy(batch);
+        written.addAndGet(batch.size());
+        buffer.settle(batch.size());
+        batch = List.of();
+        backoff = backoffMin.toNanos();
+      } catch (SQLException | RuntimeException e) {
+        failedFlushes.incrementAndGet();
+        if (closing && System.nanoTime() >= closeDeadlineNanos) {
+          giveUp(batch, e);
+          return;
+        }
+        LOG.warn(
+            "writer {}: batch of {} rows failed, retrying in {} ms: {}",
+            name, batch.size(), TimeUnit.NANOSECONDS.toMillis(backoff), e.toString());
+        try {
+          long wait = closing ? Math.min(backoff, closeDeadlineNanos - System.nanoTime()) : backoff;
+          TimeUnit.NANOSECONDS.sleep(Math.max(0, wait));
+        } catch (InterruptedException interrupted) {
+          giveUp(batch, e);
+          return;
+        }
+        long jitter = ThreadLocalRandom.current().nextLong(backoff / 5 + 1);
+        backoff = Math.min(backoffMax.toNanos(), backoff * 2 + jitter);
+      } catch (InterruptedException e) {
+        giveUp(batch, e);
+        return;
+      }
+    }
+  }
+
+  private void giveUp(List<byte[]> batch, Exception cause) {
+    int count = batch.size() + buffer.takeAll().size();
+    lost.addAndGet(count);
+    buffer.settle(count);
+    LOG.error("writer {}: gave up {} rows at close: {}", name, count, cause.toString());
+  }
+
+  private void copy(List<byte[]> batch) throws SQLException {
+    DataSource dataSource = pool.dataSource();
+    try (Connection c = dataSource.getConnection()) {
+      CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
+      try {
+        byte[] chunk = new byte[COPY_CHUNK_BYTES];
+        int used = 0;
+        for (byte[] line : batch) {
+          if (used + line.length > chunk.length) {
+            copy.writeToCopy(chunk, 0, used);
+            used = 0;
+          }
+          if (line.length > chunk.length) {
+            copy.writeToCopy(line, 0, line.length);
+          } else {
+            System.arraycopy(line, 0, chunk, used, line.length);
+            used += line.length;
+          }
+        }
+        if (used > 0) {
+          copy.writeToCopy(chunk, 0, used);
+        }
+        copy.endCopy();
+      } finally {
+        if (copy.isActive()) {
+          copy.cancelCopy();
+        }
+      }
+      if (!c.getAutoCommit()) {
+        c.commit();
+      }
+    }
+  }
+
+  /**
+   * Builds a {@link TimeSeriesWriter}. Setters check their argument; {@link #build()} checks the
+   * combination. Not thread-safe.
+   *
+   * @param <R> the row type
+   */
+  public static final class Builder<R> {
+    private final ConnectionSpec connections = new ConnectionSpec();
+    private final Map<String, Function<? super R, ?>> columns = new LinkedHashMap<>();
+    private String schema = "public";
+    private String table;
+    private int bufferCapacity = 100_000;
+    private int batchSize = 5_000;
+    private Duration flushInterval = Duration.ofMillis(200);
+    private Overflow overflow = Overflow.BLOCK;
+    private Duration blockTimeout = Duration.ofSeconds(5);
+    private Duration backoffMin = Duration.ofMillis(100);
+    private Duration backoffMax = Duration.ofSeconds(5);
+    private Duration closeTimeout = Duration.ofSeconds(30);
+
+    private Builder() {}
+
+    /** Uses the host's pool, which the writer does not close. Set this or {@link #jdbcUrl}. */
+    public Builder<R> dataSource(DataSource dataSource) {
+      connections.dataSource(dataSource);
+      return this;
+    }
+
+    /**
+     * Builds a HikariCP pool for this writer, closed with it. Set this or {@link #dataSource}.
+     *
+     * @param jdbcUrl a {@code jdbc:postgresql:} URL; printed with passwords masked
+     * @param user the user, or {@code null} to take it from the URL
+     * @param password the password, or {@code null}; never printed
+     */
+    public Builder<R> jdbcUrl(String jdbcUrl, String user, String password) {
+      connections.jdbcUrl(jdbcUrl, user, password);
+      return this;
+    }
+
+    /** Longest wait for a connection from the pool built by {@link #jdbcUrl}; default 1 s. */
+    public Builder<R> connectTimeout(Duration timeout) {
+      connections.connectTimeout(timeout);
+      return this;
+    }
+
+    /** The table's schema; {@code [a-z_][a-z0-9_]*}, default {@code public}. */
+    public Builder<R> schema(String schema) {
+      this.schema = Checks.identifier(schema, "schema");
+      return this;
+    }
+
+    /** The table, which must exist; {@code [a-z_][a-z0-9_]*}. Required. */
+    public Builder<R> table(String table) {
+      this.table = Checks.identifier(table, "table");
+      return this;
+    }
+
+    /**
+     * Adds a column, in COPY order; at least one is required.
+     *
+     * @param column {@code [a-z_][a-z0-9_]*}
+     * @param value the column's value in a row; may return null (SQL NULL)
+     * @throws IllegalStateException when the column was added already
+     */
+    public Builder<R> column(String column, Function<? super R, ?> value) {
+      Checks.identifier(column, "column");
+      requireNonNull(value, "value");
+      if (columns.containsKey(column)) {
+        throw new IllegalStateException("column '" + column + "' was already added");
+      }
+      columns.put(column, value);
+      return this;
+    }
+
+    /** Rows the buffer holds at most; positive, default 100,000. */
+    public Builder<R> bufferCapacity(int rows) {
+      this.bufferCapacity = Checks.positive(rows, "bufferCapacity");
+      return this;
+    }
+
+    /** Rows per COPY at most, and the count that starts one; positive, default 5,000. */
+    public Builder<R> batchSize(int rows) {
+      this.batchSize = Checks.positive(rows, "batchSize");
+      return this;
+    }
+
+    /** Longest a row waits before a (smaller) batch is sent; positive, default 200 ms. */
+    public Builder<R> flushInterval(Duration interval) {
+      this.flushInterval = Checks.positive(interval, "flushInterval");
+      return this;
+    }
+
+    /**
+     * What {@link TimeSeriesWriter#write} does when the buffer is full; default {@link
+     * Overflow#BLOCK}.
+     */
+    public Builder<R> overflow(Overflow policy) {
+      this.overflow = requireNonNull(policy, "overflow");
+      return this;
+    }
+
+    /** How long {@link Overflow#BLOCK} waits for room; positive, default 5 s. */
+    public Builder<R> blockTimeout(Duration timeout) {
+      this.blockTimeout = Checks.positive(timeout, "blockTimeout");
+      return this;
+    }
+
+    /** First and longest pause between retries of a failed batch; default 100 ms and 5 s. */
+    public Builder<R> retryBackoff(Duration first, Duration longest) {
+      Checks.positive(first, "retryBackoff.first");
+      Checks.positive(longest, "retryBackoff.longest");
+      if (longest.compareTo(first) < 0) {
+        throw new IllegalArgumentException(
+            "retryBackoff.longest " + longest + " is shorter than retryBackoff.first " + first);
+      }
+      this.backoffMin = first;
+      this.backoffMax = longest;
+      return this;
+    }
+
+    /** How long {@link TimeSeriesWriter#close()} keeps retrying; positive, default 30 s. */
+    public Builder<R> closeTimeout(Duration timeout) {
+      this.closeTimeout = Checks.positive(timeout, "closeTimeout");
+      return this;
+    }
+
+    /**
+     * A writer with these settings; starts its flusher thread.
+     *
+     * @throws IllegalStateException when the table, columns or connections are missing, or the
+     *     batch size exceeds the buffer capacity
+     */
+    public TimeSeriesWriter<R> build() {
+      if (table == null) {
+        throw new IllegalStateException("table must be set");
+      }
+      if (columns.isEmpty()) {
+        throw new IllegalStateException("at least one column must be added");
+      }
+      if (batchSize > bufferCapacity) {
+        throw new IllegalStateException(
+            "batchSize " + batchSize + " exceeds bufferCapacity " + bufferCapacity);
+      }
+      return new TimeSeriesWriter<>(this);
+    }
+  }
+}

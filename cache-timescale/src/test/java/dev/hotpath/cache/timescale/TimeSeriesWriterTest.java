@@ -1,0 +1,282 @@
+package dev.hotpath.cache.timescale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.hotpath.testing.postgres.PostgresExtension;
+import dev.hotpath.testing.postgres.PostgresSchema;
+import dev.hotpath.testing.postgres.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(PostgresExtension.class)
+class TimeSeriesWriterTest {
+  private static final Instant T0 = Instant.parse("2026-01-02T03:04:05.123456Z");
+
+  record Candle(String symbol, Instant ts, BigDecimal close, Double volume, Boolean closed, byte[] raw) {}
+
+  private TestPostgres postgres;
+  private PostgresSchema schema;
+  private HikariDataSource pool;
+
+  @BeforeEach
+  void createTable(TestPostgres postgres, PostgresSchema schema) throws SQLException {
+    this.postgres = postgres;
+    this.schema = schema;
+    this.pool = postgres.newPool(2);
+    execute("CREATE SCHEMA " + schema.name());
+    execute(
+        "CREATE TABLE " + schema.qualify("candles")
+            + " (symbol text, ts timestamptz NOT NULL, close numeric, volume float8, closed boolean,"
+            + " raw bytea)");
+  }
+
+  @AfterEach
+  void closePool() {
+    pool.close();
+  }
+
+  private TimeSeriesWriter.Builder<Candle> writer() {
+    return TimeSeriesWriter.<Candle>builder()
+        .dataSource(pool)
+        .schema(schema.name())
+        .table("candles")
+        .column("symbol", Candle::symbol)
+        .column("ts", Candle::ts)
+        .column("close", Candle::close)
+        .column("volume", Candle::volume)
+        .column("closed", Candle::closed)
+        .column("raw", Candle::raw);
+  }
+
+  private static Candle candle(int i) {
+    return new Candle("S" + i, T0.plusSeconds(i), BigDecimal.valueOf(i, 2), (double) i, i % 2 == 0, null);
+  }
+
+  @Test
+  void everyAcceptedRowIsWrittenByTheTimeCloseReturns() throws SQLException {
+    TimeSeriesWriter<Candle> writer =
+        writer().batchSize(1000).flushInterval(Duration.ofHours(1)).build();
+    for (int i = 0; i < 10_050; i++) {
+      assertThat(writer.write(candle(i))).isTrue();
+    }
+    writer.close();
+    assertThat(count("SELECT count(DISTINCT symbol) FROM " + schema.qualify("candles"))).isEqualTo(10_050);
+    assertThat(writer.stats().written()).isEqualTo(10_050);
+    assertThatThrownBy(() -> writer.write(candle(1))).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void flushWaitsForTheRowsWrittenBeforeIt() throws SQLException {
+    try (TimeSeriesWriter<Candle> writer =
+        writer().batchSize(1000).flushInterval(Duration.ofHours(1)).build()) {
+      for (int i = 0; i < 10; i++) {
+        writer.write(candle(i));
+      }
+      assertThat(writer.flush(Duration.ofSeconds(30))).isTrue();
+      assertThat(count("SELECT count(*) FROM " + schema.qualify("candles"))).isEqualTo(10);
+    }
+  }
+
+  @Test
+  void awkwardValuesRoundTrip() throws SQLException {
+    String text = "tab\there\nnew line\\back slash\r'quote' \"dq\" ключ 😀 \\N";
+    byte[] raw = {0, 1, (byte) 0xFF, '\\', '\t'};
+    try (TimeSeriesWriter<Candle> writer = writer().build()) {
+      writer.write(new Candle(text, T0, new BigDecimal("12345678901234567890.123456789"), Double.NaN, true, raw));
+      writer.write(new Candle(null, T0, null, null, null, null));
+      assertThat(writer.flush(Duration.ofSeconds(30))).isTrue();
+    }
+    try (Connection c = pool.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT symbol, ts, close, volume, closed, raw FROM " + schema.qualify("candles")
+                    + " ORDER BY symbol NULLS LAST")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo(text);
+      assertThat(rs.getObject(2, OffsetDateTime.class)).isEqualTo(OffsetDateTime.ofInstant(T0, ZoneOffset.UTC));
+      assertThat(rs.getBigDecimal(3)).isEqualTo(new BigDecimal("12345678901234567890.123456789"));
+      assertThat(rs.getDouble(4)).isNaN();
+      assertThat(rs.getBoolean(5)).isTrue();
+      assertThat(rs.getBytes(6)).isEqualTo(raw);
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isNull();
+      assertThat(rs.getObject(3)).isNull();
+      assertThat(rs.getObject(6)).isNull();
+    }
+  }
+
+  @Test
+  void aNulCharacterIsRefusedAtWrite() {
+    try (TimeSeriesWriter<Candle> writer = writer().build()) {
+      assertThatThrownBy(() -> writer.write(new Candle("a\u0000b", T0, null, null, null, null)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("NUL");
+    }
+  }
+
+  @Test
+  void rejectPolicyCountsWhatAFullBufferRefusedAndCloseReportsWhatItGaveUp() {
+    // A table that does not exist: every batch fails, so the buffer fills and stays full.
+    TimeSeriesWriter<Candle> writer =
+        TimeSeriesWriter.<Candle>builder()
+            .dataSource(pool)
+            .schema(schema.name())
+            .table("missing")
+            .column("symbol", Candle::symbol)
+            .bufferCapacity(10)
+            .batchSize(5)
+            .overflow(TimeSeriesWriter.Overflow.REJECT)
+            .retryBackoff(Duration.ofMillis(10), Duration.ofMillis(50))
+            .closeTimeout(Duration.ofMillis(200))
+            .build();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    writer.bindTo(registry);
+    int accepted = 0;
+    for (int i = 0; i < 100; i++) {
+      accepted += writer.write(candle(i)) ? 1 : 0;
+    }
+    TimeSeriesWriter.Stats stats = writer.stats();
+    assertThat(stats.accepted()).isEqualTo(accepted).isLessThanOrEqualTo(15);
+    assertThat(stats.rejected()).isEqualTo(100 - accepted);
+    assertThat(registry.get("hotpath.timeseries.rows").tag("outcome", "rejected").functionCounter().count())
+        .isEqualTo(100 - accepted);
+
+    assertThatThrownBy(writer::close)
+        .isInstanceOf(PostgresException.class)
+        .hasMessageContaining(accepted + " rows could not be written");
+    assertThat(writer.stats().lost()).isEqualTo(accepted);
+  }
+
+  @Test
+  void dropOldestKeepsTheNewestRowsAndCountsTheDropped() {
+    TimeSeriesWriter<Candle> writer =
+        TimeSeriesWriter.<Candle>builder()
+            .dataSource(pool)
+            .schema(schema.name())
+            .table("missing")
+            .column("symbol", Candle::symbol)
+            .bufferCapacity(10)
+            .batchSize(5)
+            .overflow(TimeSeriesWriter.Overflow.DROP_OLDEST)
+            .retryBackoff(Duration.ofMillis(10), Duration.ofMillis(50))
+            .closeTimeout(Duration.ofMillis(200))
+            .build();
+    for (int i = 0; i < 100; i++) {
+      assertThat(writer.write(candle(i))).isTrue();
+    }
+    TimeSeriesWriter.Stats stats = writer.stats();
+    assertThat(stats.accepted()).isEqualTo(100);
+    assertThat(stats.dropped()).isGreaterThanOrEqualTo(85);
+    assertThat(stats.buffered()).isEqualTo(10);
+    assertThatThrownBy(writer::close).isInstanceOf(PostgresException.class);
+  }
+
+  @Test
+  void nothingIsLostWhenPostgresStopsMidStreamAndComesBack() throws Exception {
+    assumeTrue(postgres.isRestartable(), "only a server this JVM started can be stopped");
+    int rows = 20_000;
+    CountDownLatch halfWritten = new CountDownLatch(1);
+    CountDownLatch serverStopped = new CountDownLatch(1);
+    TimeSeriesWriter<Candle> writer =
+        TimeSeriesWriter.<Candle>builder()
+            .jdbcUrl(postgres.jdbcUrl(), postgres.user(), postgres.password())
+            .connectTimeout(Duration.ofMillis(250))
+            .schema(schema.name())
+            .table("candles")
+            .column("symbol", Candle::symbol)
+            .column("ts", Candle::ts)
+            .batchSize(500)
+            .bufferCapacity(rows)
+            .flushInterval(Duration.ofMillis(20))
+            .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(500))
+            .build();
+    CompletableFuture<Integer> producer =
+        CompletableFuture.supplyAsync(
+            () -> {
+              int accepted = 0;
+              for (int i = 0; i < rows; i++) {
+                if (i == rows / 2) {
+                  halfWritten.countDown();
+                  await(serverStopped);
+                }
+                accepted += writer.write(candle(i)) ? 1 : 0;
+              }
+              return accepted;
+            });
+    halfWritten.await();
+    postgres.stop();
+    serverStopped.countDown();
+    assertThat(producer.get()).isEqualTo(rows);
+    postgres.start();
+    writer.close();
+
+    assertThat(writer.stats().failedFlushes()).as("batches failed during the outage").isPositive();
+    assertThat(count("SELECT count(DISTINCT symbol) FROM " + schema.qualify("candles"))).isEqualTo(rows);
+    assertThat(writer.stats().written()).isEqualTo(rows);
+    assertThat(writer.stats().lost()).isZero();
+  }
+
+  @Test
+  void builderNamesWhatIsWrong() {
+    assertThatThrownBy(() -> writer().batchSize(10).bufferCapacity(5).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("batchSize 10")
+        .hasMessageContaining("bufferCapacity 5");
+    assertThatThrownBy(() -> TimeSeriesWriter.<Candle>builder().dataSource(pool).table("t").build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("column");
+    assertThatThrownBy(() -> writer().column("symbol", Candle::symbol))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("symbol");
+    assertThatThrownBy(() -> writer().column("x\"; DROP TABLE candles; --", Candle::symbol))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("column");
+    assertThatThrownBy(() -> writer().flushInterval(Duration.ofMillis(-5)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("flushInterval")
+        .hasMessageContaining("PT-0.005S");
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void execute(String sql) throws SQLException {
+    try (Connection c = postgres.connect();
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  private long count(String sql) throws SQLException {
+    try (Connection c = postgres.connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+}
