@@ -36,7 +36,6 @@ final class InvalidationStamps {
   }
 
   private static int index(Object key) {
-    int h = key.hashCode();
-    return (h ^ (h >>> 16)) & (STRIPES - 1);
+    return WriteLocks.spread(key) & (STRIPES - 1);
   }
 }

@@ -25,11 +25,6 @@ final class MemoryTier implements Tier {
     return NAME;
   }
 
-  @Override
-  public boolean isShared() {
-    return false;
-  }
-
   /** A store with no loader behind it, as the tier contract sees it. */
   @Override
   public <K, V> TierStore<K, V> open(TierBinding<K, V> binding) {

@@ -28,15 +28,6 @@ public interface Tier extends AutoCloseable {
    */
   <K, V> TierStore<K, V> open(TierBinding<K, V> binding);
 
-  /**
-   * Whether writes to this tier are visible to other processes (Redis, PostgreSQL), so that other
-   * nodes' in-process copies must be invalidated when a value changes. The in-process tier is not
-   * shared.
-   */
-  default boolean isShared() {
-    return true;
-  }
-
   /** Releases what the tier owns (connections it created, threads). Never throws. */
   @Override
   default void close() {}

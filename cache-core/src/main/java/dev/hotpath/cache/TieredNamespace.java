@@ -32,6 +32,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final List<TierSlot<K, V>> shared;
   private final CacheLoader<K, V> loader;
   private final InvalidationStamps stamps = new InvalidationStamps();
+  private final WriteLocks writeLocks = new WriteLocks();
   private final WriteBehindQueue<K, V> writeBehind;
   private final InvalidationBus bus;
   private final String origin;
@@ -80,11 +81,6 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   @Override
   public NamespaceSpec<K, V> spec() {
     return spec;
-  }
-
-  /** Whether entries of this namespace live in a tier other processes read. */
-  boolean isShared() {
-    return !shared.isEmpty();
   }
 
   // ---- reads
@@ -245,16 +241,20 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     checkOpen();
-    writeToRecord(key, value);
-    stamps.bump(key);
-    if (ttl == null) {
-      l1.putRaw(key, value);
-    } else {
-      l1.putRaw(key, value, ttl);
-    }
-    TierValue<V> stored = TierValue.of(value);
-    for (TierSlot<K, V> slot : shared) {
-      slot.put(key, stored, ttl);
+    // Two puts of one key on this node must reach the record, L1 and the shared tiers in the
+    // same order, or L1 could keep one value while Redis keeps the other.
+    synchronized (writeLocks.forKey(key)) {
+      writeToRecord(key, value);
+      stamps.bump(key);
+      if (ttl == null) {
+        l1.putRaw(key, value);
+      } else {
+        l1.putRaw(key, value, ttl);
+      }
+      TierValue<V> stored = TierValue.of(value);
+      for (TierSlot<K, V> slot : shared) {
+        slot.put(key, stored, ttl);
+      }
     }
     publishKeys(List.of(key));
   }
@@ -271,6 +271,9 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       stamps.bump(e.getKey());
       l1.putRaw(e.getKey(), e.getValue().value());
     }
+    // Bulk writes to the shared tiers are not ordered against single puts of the same keys on
+    // this node (that would take every key's lock); the bump above makes racing loads skip
+    // their write-back, and a put racing a putAll of the same key is the caller's race.
     for (TierSlot<K, V> slot : shared) {
       slot.putAll(stored);
     }
@@ -303,9 +306,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   public void invalidate(K key) {
     Objects.requireNonNull(key, "key");
     checkOpen();
-    dropLocal(key);
-    for (TierSlot<K, V> slot : shared) {
-      slot.invalidate(key);
+    synchronized (writeLocks.forKey(key)) {
+      dropLocal(key);
+      for (TierSlot<K, V> slot : shared) {
+        slot.invalidate(key);
+      }
     }
     publishKeys(List.of(key));
   }
