@@ -21,6 +21,8 @@ public final class ByteMapTier implements Tier {
   final AtomicBoolean down = new AtomicBoolean();
   final AtomicInteger reads = new AtomicInteger();
   final AtomicInteger bulkReads = new AtomicInteger();
+  /** Widens race windows: a write yields its thread before it lands, as a network write would. */
+  volatile boolean slowWrites;
 
   record Stored(byte[] payload, long expiresAt) {}
 
@@ -85,6 +87,9 @@ public final class ByteMapTier implements Tier {
       @Override
       public void put(K key, TierValue<V> value, Duration ttl) {
         check();
+        if (slowWrites) {
+          Thread.yield();
+        }
         data.put(ns + binding.encodeKey(key), new Stored(binding.encodeValue(value), ticker.read() + ttl.toNanos()));
       }
 

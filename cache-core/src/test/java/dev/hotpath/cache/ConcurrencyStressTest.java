@@ -135,4 +135,39 @@ class ConcurrencyStressTest {
       pool.shutdownNow();
     }
   }
+
+  /** Concurrent puts of one key on one node leave L1 and the shared tier holding the same value. */
+  @Test
+  void concurrentPutsOfOneKeyLeaveTheTiersAgreeing() throws Exception {
+    for (int iteration = 0; iteration < 60; iteration++) {
+      ByteMapTier shared = new ByteMapTier("shared", Ticker.system());
+      shared.slowWrites = true;
+      NamespaceSpec<String, Long> spec =
+          NamespaceSpec.builder("prices", String.class, Long.class)
+              .ttl(TtlProfile.builder().l1(Duration.ofMinutes(5)).l2(Duration.ofMinutes(5)).build())
+              .build();
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      try (TieredCache cache = TieredCache.builder().tier(shared).namespace(spec).build()) {
+        Namespace<String, Long> ns = cache.namespace(spec);
+        AtomicLong next = new AtomicLong();
+        List<Future<?>> writers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+          writers.add(pool.submit(() -> {
+            for (int i = 0; i < 500; i++) {
+              ns.put("BTCUSDT", next.incrementAndGet());
+            }
+            return null;
+          }));
+        }
+        for (Future<?> w : writers) {
+          w.get(30, TimeUnit.SECONDS);
+        }
+        Long inProcess = ns.getIfPresent("BTCUSDT");
+        Long stored = PayloadFormat.decode(shared.raw("prices", "BTCUSDT"), Codec.longs()).value();
+        assertThat(inProcess).as("iteration %d", iteration).isEqualTo(stored);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
 }
