@@ -1,0 +1,472 @@
+package dev.hotpath.cache.redis;
+
+import dev.hotpath.cache.InvalidationBus;
+import dev.hotpath.cache.InvalidationEvent;
+import dev.hotpath.cache.InvalidationListener;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The invalidation bus between nodes that share a {@link RedisTier}: reliable, not best-effort.
+ * Obtain it from {@link RedisTier#invalidationBus()} and give it to the cache:
+ *
+ * <pre>{@code
+ * RedisTier redis = RedisTier.builder().uri("redis://cache:6379").keyPrefix("md").build();
+ * TieredCache cache = TieredCache.builder()
+ *     .tier(redis)
+ *     .invalidationBus(redis.invalidationBus())
+ *     .namespace(symbols)
+ *     .build();
+ * }</pre>
+ *
+ * <p><b>How it stays reliable.</b> Every change is appended to a bounded, gap-free numbered log
+ * in Redis (a Stream beside a counter) and published on a channel in the same script; the channel
+ * is only the fast path. Each node remembers its position in the log. A message whose number is
+ * not the next one, a resubscription after a reconnect, and a periodic check (every {@code
+ * reconcileInterval}) make the node read the log from its position. When the log cannot cover the
+ * gap (it was trimmed past the position, or Redis lost it in a restart), the node's subscribers
+ * are told {@link InvalidationListener#onEventsPossiblyLost()}, and the cache clears the
+ * in-process entries of its shared namespaces. A node whose own write to Redis failed or was
+ * skipped (circuit open) does the same once Redis answers again, since its in-process copy may then
+ * hold what Redis does not.
+ *
+ * <p><b>Atomicity.</b> For namespaces stored in the Redis tier, the tier's write script records the
+ * invalidation in the same atomic step as the change itself, so {@link #publish} only delivers the
+ * event to this JVM's other subscribers: there is no window in which Redis changed and the record
+ * is missing, and no second round trip. Events of namespaces not stored in Redis (an L1-only or
+ * PostgreSQL-only namespace) are recorded by {@link #publish} itself.
+ *
+ * <p>Events that this node recorded come back through the channel and are not delivered again;
+ * events are delivered on one background thread, in log order per log shard.
+ *
+ * <p>Thread-safe. Closing the bus stops delivery; the tier's connection stays open until the tier
+ * is closed.
+ */
+public final class RedisInvalidationBus implements InvalidationBus {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisInvalidationBus.class);
+  private static final int READ_BATCH = 512;
+  private static final byte[] FIELD_SEQ = {'q'};
+  private static final byte[] FIELD_RECORD = {'e'};
+
+  private final RedisLink link;
+  private final long reconcileIntervalNanos;
+  private final CopyOnWriteArrayList<InvalidationListener> listeners = new CopyOnWriteArrayList<>();
+  private final Position[] positions;
+  private final byte[] logLength;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private volatile boolean closed;
+  private volatile StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
+  /** Why events may have been missed in the running bus task; bus thread only. */
+  private String lostReason;
+
+  private final LongAdder received = new LongAdder();
+  private final LongAdder delivered = new LongAdder();
+  private final LongAdder readFromLog = new LongAdder();
+  private final LongAdder possiblyLost = new LongAdder();
+  private final LongAdder publishFailures = new LongAdder();
+
+  RedisInvalidationBus(RedisLink link, long reconcileIntervalNanos) {
+    this.link = link;
+    this.reconcileIntervalNanos = reconcileIntervalNanos;
+    this.positions = new Position[link.layout.shards()];
+    for (int i = 0; i < positions.length; i++) {
+      positions[i] = new Position(i);
+    }
+    this.logLength = RedisTierStore.ascii(link.logLength);
+    link.onRecovery(() -> runInBackground(this::reconcile));
+  }
+
+  /**
+   * Starts following the log: positions first, then the channel, so a change made between the two
+   * shows up as a gap and is read from the log rather than missed.
+   */
+  void start() {
+    if (!started.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      link.background.submit(
+          () -> {
+            for (Position p : positions) {
+              initialize(p, false);
+            }
+            subscribe();
+          }).get(link.timeoutNanos * (positions.length + 2L), TimeUnit.NANOSECONDS);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      LOG.warn("invalidation bus on {} starts without the log; it retries every {} ms: {}",
+          link.description, TimeUnit.NANOSECONDS.toMillis(reconcileIntervalNanos), e.toString());
+    }
+    link.background.scheduleWithFixedDelay(
+        () -> {
+          try {
+            reconcile();
+          } catch (RuntimeException e) {
+            LOG.debug("invalidation log check failed; retrying on the next one", e);
+          } finally {
+            flushLost();
+          }
+        },
+        reconcileIntervalNanos,
+        reconcileIntervalNanos,
+        TimeUnit.NANOSECONDS);
+  }
+
+  // ---- InvalidationBus
+
+  /**
+   * Delivers {@code event} to this JVM's other subscribers and, unless the Redis tier recorded it
+   * already as part of the change, records it in the log for other nodes (asynchronously: this
+   * method does not wait for Redis). Never throws for Redis failures; they are counted.
+   *
+   * @throws NullPointerException if {@code event} is null
+   */
+  @Override
+  public void publish(InvalidationEvent event) {
+    Objects.requireNonNull(event, "event");
+    deliver(event);
+    if (link.isRecorded(event.namespace()) || closed) {
+      return;
+    }
+    if (link.breaker.isOpen()) {
+      publishFailures.increment();
+      return;
+    }
+    CompletableFuture<Object> sent;
+    try {
+      sent = RedisTierStore.recordOnly(link, InvalidationRecord.encode(event), logLength);
+    } catch (RuntimeException e) {
+      publishFailures.increment();
+      return;
+    }
+    link.async(sent).whenComplete((seq, e) -> {
+      if (e != null) {
+        publishFailures.increment();
+      }
+    });
+  }
+
+  /**
+   * Adds a subscriber. It receives other nodes' events and this JVM's published ones on the bus's
+   * thread, and {@link InvalidationListener#onEventsPossiblyLost()} when the log could not cover
+   * a gap.
+   *
+   * @throws NullPointerException if {@code listener} is null
+   */
+  @Override
+  public AutoCloseable subscribe(InvalidationListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  /** Stops delivery and closes the bus's channel connection. Idempotent; never throws. */
+  @Override
+  public void close() {
+    closed = true;
+    listeners.clear();
+    StatefulRedisPubSubConnection<byte[], byte[]> c = pubSub;
+    pubSub = null;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (RuntimeException e) {
+        LOG.debug("closing the invalidation channel failed", e);
+      }
+    }
+  }
+
+  RedisBusCounters counters() {
+    return new RedisBusCounters(
+        received.sum(), delivered.sum(), readFromLog.sum(), possiblyLost.sum(), publishFailures.sum());
+  }
+
+  record RedisBusCounters(long received, long delivered, long readFromLog, long possiblyLost, long publishFailures) {}
+
+  // ---- the channel
+
+  private void subscribe() {
+    if (closed || pubSub != null || !link.hasPubSub()) {
+      return;
+    }
+    StatefulRedisPubSubConnection<byte[], byte[]> c = link.connectPubSub();
+    c.addListener(
+        new RedisPubSubAdapter<>() {
+          @Override
+          public void message(byte[] channel, byte[] message) {
+            received.increment();
+            runInBackground(() -> onMessage(message));
+          }
+
+          /** Also called when Lettuce resubscribes after a reconnect: messages may have been missed. */
+          @Override
+          public void subscribed(byte[] channel, long count) {
+            runInBackground(RedisInvalidationBus.this::reconcile);
+          }
+        });
+    try {
+      c.async().subscribe(link.layout.channel()).get(link.timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (Exception e) {
+      c.closeAsync();
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new RedisTierException("could not subscribe to the invalidation channel", e);
+    }
+    pubSub = c;
+  }
+
+  private void runInBackground(Runnable task) {
+    if (closed) {
+      return;
+    }
+    try {
+      link.background.execute(
+          () -> {
+            try {
+              task.run();
+            } catch (RuntimeException e) {
+              // Positions are unchanged: the next check reads the log from where this stopped.
+              LOG.debug("invalidation bus task failed; retrying on the next check", e);
+            } finally {
+              flushLost();
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      // The tier is closing.
+    }
+  }
+
+  /** Runs on the bus thread, like everything that reads or moves a position. */
+  private void onMessage(byte[] bytes) {
+    InvalidationRecord.Message m;
+    try {
+      m = InvalidationRecord.Message.parse(bytes);
+    } catch (RuntimeException e) {
+      LOG.debug("ignoring a foreign message on the invalidation channel");
+      return;
+    }
+    if (m.shard() < 0 || m.shard() >= positions.length) {
+      LOG.warn("invalidation message for log shard {} but this node has {}; are the nodes configured alike?",
+          m.shard(), positions.length);
+      return;
+    }
+    Position p = positions[m.shard()];
+    if (!p.known || !m.id().isAfter(p.id)) {
+      return; // Unknown: the next check initializes; not after: already read from the log.
+    }
+    if (m.seq() == p.seq + 1) {
+      p.advance(m.seq(), m.id());
+      deliverRemote(m.event());
+      return;
+    }
+    readLog(p);
+  }
+
+  // ---- the log
+
+  /** Reads every shard's log from its position: after a reconnect, a recovery, and periodically. */
+  private void reconcile() {
+    if (closed || link.isClosed() || link.breaker.isOpen()) {
+      return;
+    }
+    try {
+      if (pubSub == null) {
+        subscribe();
+      }
+    } catch (RuntimeException e) {
+      LOG.debug("invalidation channel still unavailable; following the log by polling", e);
+    }
+    for (Position p : positions) {
+      if (!p.known) {
+        initialize(p, true);
+        continue;
+      }
+      StreamMessage<byte[], byte[]> latest = latest(p.shard);
+      if (latest == null) {
+        if (p.seq > 0) {
+          lost("the invalidation log of shard " + p.shard + " is gone (Redis restarted or the log was deleted)");
+          p.reset(0, StreamId.ZERO);
+        }
+      } else {
+        StreamId id = StreamId.parse(latest.getId());
+        if (id.isAfter(p.id)) {
+          readLog(p);
+        } else if (p.id.isAfter(id)) {
+          lost("the invalidation log of shard " + p.shard + " restarted behind this node's position");
+          p.reset(seqOf(latest), id);
+        }
+      }
+    }
+    if (link.takeDiverged()) {
+      lost("this node's writes to Redis failed or were skipped while it was unavailable");
+    }
+  }
+
+  /**
+   * Sets the position to the log's newest record. After the first start, an unknown position
+   * means changes may have been missed, so subscribers are told.
+   */
+  private void initialize(Position p, boolean afterStart) {
+    StreamMessage<byte[], byte[]> latest = latest(p.shard);
+    if (latest == null) {
+      p.reset(0, StreamId.ZERO);
+    } else {
+      p.reset(seqOf(latest), StreamId.parse(latest.getId()));
+    }
+    if (afterStart) {
+      lost("the invalidation log position of shard " + p.shard + " was unknown");
+    }
+  }
+
+  private StreamMessage<byte[], byte[]> latest(int shard) {
+    List<StreamMessage<byte[], byte[]>> last =
+        link.await(link.commands.xrevrange(link.layout.logKey(shard), Range.unbounded(), Limit.from(1)));
+    return last.isEmpty() ? null : last.get(0);
+  }
+
+  /**
+   * Delivers the log's records after the position. A record that is not the next number means
+   * the log was trimmed past this node or restarted: subscribers are told, then reading goes on.
+   */
+  private void readLog(Position p) {
+    while (true) {
+      StreamId from = new StreamId(p.id.millis(), p.id.sequence() + 1);
+      List<StreamMessage<byte[], byte[]>> batch =
+          link.await(
+              link.commands.xrange(
+                  link.layout.logKey(p.shard),
+                  Range.create(from.toString(), "+"),
+                  Limit.from(READ_BATCH)));
+      for (StreamMessage<byte[], byte[]> entry : batch) {
+        long seq = seqOf(entry);
+        if (seq != p.seq + 1) {
+          lost("invalidation log shard " + p.shard + " jumped from " + p.seq + " to " + seq
+              + " (trimmed past this node, or restarted)");
+        }
+        p.advance(seq, StreamId.parse(entry.getId()));
+        readFromLog.increment();
+        byte[] record = field(entry.getBody(), FIELD_RECORD);
+        if (record != null) {
+          try {
+            deliverRemote(InvalidationRecord.decode(record, 0));
+          } catch (RuntimeException e) {
+            LOG.debug("skipping an unreadable invalidation record {}", entry.getId());
+          }
+        }
+      }
+      if (batch.size() < READ_BATCH) {
+        return;
+      }
+    }
+  }
+
+  private static long seqOf(StreamMessage<byte[], byte[]> entry) {
+    byte[] seq = field(entry.getBody(), FIELD_SEQ);
+    return seq == null ? -1 : Long.parseLong(new String(seq, StandardCharsets.US_ASCII));
+  }
+
+  /** Lettuce returns stream fields in a map keyed by byte arrays, which compare by identity. */
+  private static byte[] field(Map<byte[], byte[]> body, byte[] name) {
+    for (Map.Entry<byte[], byte[]> e : body.entrySet()) {
+      if (Arrays.equals(e.getKey(), name)) {
+        return e.getValue();
+      }
+    }
+    return null;
+  }
+
+  // ---- delivery
+
+  private void deliverRemote(InvalidationEvent event) {
+    if (!event.origin().equals(link.nodeId)) {
+      deliver(event);
+    }
+  }
+
+  private void deliver(InvalidationEvent event) {
+    for (InvalidationListener listener : listeners) {
+      try {
+        listener.onInvalidation(event);
+      } catch (RuntimeException e) {
+        LOG.warn("invalidation listener {} failed on {}", listener, event, e);
+      }
+    }
+    delivered.increment();
+  }
+
+  /**
+   * Notes that events may have been missed; subscribers are told once, when the current bus task
+   * ends ({@link #flushLost}), however many shards found a gap in it.
+   */
+  private void lost(String why) {
+    if (lostReason == null) {
+      lostReason = why;
+    }
+  }
+
+  private void flushLost() {
+    String why = lostReason;
+    if (why == null) {
+      return;
+    }
+    lostReason = null;
+    possiblyLost.increment();
+    LOG.warn("invalidations may have been missed: {}; clearing in-process entries of shared namespaces", why);
+    for (InvalidationListener listener : listeners) {
+      try {
+        listener.onEventsPossiblyLost();
+      } catch (RuntimeException e) {
+        LOG.warn("invalidation listener {} failed on events lost", listener, e);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RedisInvalidationBus[" + link.description + ", node=" + link.nodeId + ", shards=" + positions.length
+        + ", listeners=" + listeners.size() + "]";
+  }
+
+  /** Where this node is in one log shard. Touched only on the bus thread. */
+  private static final class Position {
+    final int shard;
+    boolean known;
+    long seq;
+    StreamId id = StreamId.ZERO;
+
+    Position(int shard) {
+      this.shard = shard;
+    }
+
+    void advance(long seq, StreamId id) {
+      this.seq = seq;
+      this.id = id;
+    }
+
+    void reset(long seq, StreamId id) {
+      this.known = true;
+      this.seq = seq;
+      this.id = id;
+    }
+  }
+}

@@ -1,0 +1,319 @@
+package dev.hotpath.cache.redis;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the Redis tier and its invalidation bus share: the command connection (standalone,
+ * Sentinel or Cluster behind one interface), the circuit breaker, the key layout, the write script,
+ * one background thread, and the knowledge of which namespaces the tier records itself.
+ *
+ * <p>Every wait on Redis goes through {@link #await}: bounded by the command timeout, counted by
+ * the breaker. Thread-safe.
+ */
+final class RedisLink implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
+  private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
+
+  final RedisClusterAsyncCommands<byte[], byte[]> commands;
+  final KeyLayout layout;
+  final CircuitBreaker breaker;
+  final String nodeId;
+  final String description;
+  final long timeoutNanos;
+  final int logLength;
+  final ScheduledExecutorService background;
+
+  private final Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSubFactory;
+  private final List<AutoCloseable> owned;
+  private final long probeIntervalNanos;
+  private final String scriptSha;
+  private final Set<String> recordedNamespaces = ConcurrentHashMap.newKeySet();
+  private final CopyOnWriteArrayList<Runnable> recoveryListeners = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean diverged = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile long lastLog = System.nanoTime() - LOG_INTERVAL_NANOS;
+
+  final LongAdder failures = new LongAdder();
+  final LongAdder rejected = new LongAdder();
+  final LongAdder skippedWrites = new LongAdder();
+
+  RedisLink(
+      RedisClusterAsyncCommands<byte[], byte[]> commands,
+      Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSubFactory,
+      List<AutoCloseable> owned,
+      KeyLayout layout,
+      String nodeId,
+      String description,
+      long timeoutNanos,
+      int failureThreshold,
+      long probeIntervalNanos,
+      int logLength) {
+    this.commands = commands;
+    this.pubSubFactory = pubSubFactory;
+    this.owned = List.copyOf(owned);
+    this.layout = layout;
+    this.nodeId = nodeId;
+    this.description = description;
+    this.timeoutNanos = timeoutNanos;
+    this.probeIntervalNanos = probeIntervalNanos;
+    this.logLength = logLength;
+    this.scriptSha = sha1(InvalidationRecord.WRITE_SCRIPT);
+    AtomicInteger threads = new AtomicInteger();
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "hotpath-redis-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    executor.setRemoveOnCancelPolicy(true);
+    this.background = executor;
+    this.breaker = new CircuitBreaker(failureThreshold, this::scheduleProbe);
+  }
+
+  // ---- calls
+
+  /** Throws at once, without touching the network, while the breaker is open. */
+  void ensureAvailable() {
+    if (breaker.isOpen()) {
+      rejected.increment();
+      throw RedisUnavailableException.INSTANCE;
+    }
+  }
+
+  /** The outcome of {@code future}, waiting at most the command timeout; counted by the breaker. */
+  <T> T await(Future<T> future) {
+    return await(future, System.nanoTime() + timeoutNanos);
+  }
+
+  <T> T await(Future<T> future, long deadline) {
+    try {
+      T value = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      breaker.success();
+      return value;
+    } catch (TimeoutException e) {
+      future.cancel(false);
+      throw failed(new RedisTierException("no answer from " + description + " within "
+          + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms", e));
+    } catch (ExecutionException e) {
+      throw failed(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RedisTierException("interrupted while waiting for " + description, e);
+    }
+  }
+
+  /** Waits for every future (sent together: a pipeline) within one command timeout. */
+  void awaitAll(List<? extends Future<?>> futures) {
+    long deadline = System.nanoTime() + timeoutNanos;
+    RuntimeException first = null;
+    for (Future<?> f : futures) {
+      try {
+        await(f, deadline);
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  /** {@code future} bounded by the command timeout and counted by the breaker, for async callers. */
+  <T> CompletableFuture<T> async(CompletableFuture<T> future) {
+    return future
+        .orTimeout(timeoutNanos, TimeUnit.NANOSECONDS)
+        .handle(
+            (value, error) -> {
+              if (error == null) {
+                breaker.success();
+                return value;
+              }
+              throw new CompletionException(failed(unwrap(error)));
+            });
+  }
+
+  private RuntimeException failed(Throwable cause) {
+    if (isOutage(cause)) {
+      failures.increment();
+      breaker.failure();
+      logRateLimited(cause);
+    }
+    return cause instanceof RuntimeException re ? re : new RedisTierException(String.valueOf(cause), cause);
+  }
+
+  /** A server that answered with an error is up; only these replies mean it cannot serve. */
+  private static boolean isOutage(Throwable t) {
+    if (t instanceof RedisCommandExecutionException) {
+      String m = String.valueOf(t.getMessage());
+      return m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("MASTERDOWN")
+          || m.startsWith("CLUSTERDOWN") || m.startsWith("TRYAGAIN");
+    }
+    return !(t instanceof IllegalArgumentException);
+  }
+
+  private void logRateLimited(Throwable cause) {
+    long now = System.nanoTime();
+    if (now - lastLog >= LOG_INTERVAL_NANOS) {
+      lastLog = now;
+      LOG.warn("{} failed ({} failures so far): {}", description, failures.sum(), cause.toString());
+    }
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /**
+   * Runs the write script: the change to {@code keys[2..]} and its invalidation record, atomically.
+   * Loads the script on {@code NOSCRIPT} (a restarted or failed-over server).
+   */
+  CompletableFuture<Object> writeScript(byte[][] keys, byte[][] args) {
+    RedisFuture<Object> sha = commands.evalsha(scriptSha, ScriptOutputType.INTEGER, keys, args);
+    return sha.toCompletableFuture()
+        .exceptionallyCompose(
+            e -> {
+              Throwable cause = unwrap(e);
+              if (cause instanceof RedisNoScriptException
+                  || String.valueOf(cause.getMessage()).startsWith("NOSCRIPT")) {
+                RedisFuture<Object> eval =
+                    commands.eval(InvalidationRecord.WRITE_SCRIPT, ScriptOutputType.INTEGER, keys, args);
+                return eval.toCompletableFuture();
+              }
+              return CompletableFuture.failedFuture(cause);
+            });
+  }
+
+  // ---- what the tier and bus tell each other
+
+  void recordsNamespace(String namespace) {
+    recordedNamespaces.add(namespace);
+  }
+
+  /** Whether the tier's write script already records invalidations of this namespace. */
+  boolean isRecorded(String namespace) {
+    return recordedNamespaces.contains(namespace);
+  }
+
+  /**
+   * This node changed its in-process copies without Redis seeing the change (a write failed or
+   * was skipped), so its L1 may disagree with Redis until it is reconciled.
+   */
+  void markDiverged() {
+    diverged.set(true);
+  }
+
+  boolean takeDiverged() {
+    return diverged.getAndSet(false);
+  }
+
+  void onRecovery(Runnable listener) {
+    recoveryListeners.add(listener);
+  }
+
+  boolean hasPubSub() {
+    return pubSubFactory != null;
+  }
+
+  StatefulRedisPubSubConnection<byte[], byte[]> connectPubSub() {
+    return pubSubFactory.get();
+  }
+
+  // ---- breaker probe
+
+  private void scheduleProbe() {
+    LOG.warn("{} is unavailable: circuit open; serving without it until it answers again", description);
+    if (!closed.get()) {
+      background.schedule(this::probe, probeIntervalNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void probe() {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      commands.ping().toCompletableFuture().get(timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      background.schedule(this::probe, probeIntervalNanos, TimeUnit.NANOSECONDS);
+      return;
+    }
+    if (breaker.close()) {
+      LOG.info("{} answers again: circuit closed", description);
+      for (Runnable listener : recoveryListeners) {
+        try {
+          listener.run();
+        } catch (RuntimeException e) {
+          LOG.warn("recovery listener failed", e);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    background.shutdownNow();
+    // Connections before the client that made them: shutting a client down closes its connections.
+    for (int i = owned.size() - 1; i >= 0; i--) {
+      AutoCloseable c = owned.get(i);
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed", c.getClass().getSimpleName(), e);
+      }
+    }
+  }
+
+  boolean isClosed() {
+    return closed.get();
+  }
+
+  private static String sha1(String script) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-1");
+      return HexFormat.of().formatHex(md.digest(script.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

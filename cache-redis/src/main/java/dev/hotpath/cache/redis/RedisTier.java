@@ -1,0 +1,557 @@
+package dev.hotpath.cache.redis;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.hotpath.cache.Tier;
+import dev.hotpath.cache.TierBinding;
+import dev.hotpath.cache.TierStore;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The Redis tier of a {@code TieredCache}, over Lettuce: standalone, Sentinel and Cluster through
+ * one API, and the {@linkplain #invalidationBus() invalidation bus} that keeps other nodes'
+ * in-process copies honest.
+ *
+ * <pre>{@code
+ * RedisTier redis = RedisTier.builder()
+ *     .uri("rediss://app:secret@cache.internal:6379")   // TLS and ACL user/password
+ *     .keyPrefix("marketdata")
+ *     .build();
+ * TieredCache cache = TieredCache.builder()
+ *     .tier(redis)
+ *     .invalidationBus(redis.invalidationBus())
+ *     .namespace(symbols)
+ *     .build();
+ * }</pre>
+ *
+ * <p><b>Keys and values.</b> An entry lives under {@code <prefix>:<namespace>:<key>} (in Cluster
+ * {@code <prefix>:<namespace>:{hpN}<key>}, see {@link Builder#invalidationLogShards}) with the
+ * namespace's TTL set by every write. Values are cache-core's versioned payloads, compressed above
+ * {@link Builder#compressAbove}; values over {@link Builder#maxValueSize} are refused with a {@link
+ * ValueTooLargeException}. Bytes under a key that are not such a payload are a miss and count as a
+ * decode failure. Bulk reads are one MGET (split by slot in Cluster); bulk writes are pipelined
+ * scripts.
+ *
+ * <p><b>Outage.</b> Every call waits at most {@link Builder#commandTimeout}; after {@link
+ * Builder#failureThreshold} consecutive failures a circuit opens and calls are refused at once
+ * (the cache serves from its other tiers and the loader, and counts skipped writes) until a
+ * background probe, every {@link Builder#probeInterval}, finds Redis answering.
+ *
+ * <p><b>What invalidation covers.</b> Changes made through any Hotpath node, including failed and
+ * skipped ones (see {@link RedisInvalidationBus}). Not covered: keys changed, deleted, expired or
+ * evicted in Redis by other programs; a node's in-process copy of such a key lives until its own
+ * (short) L1 TTL. Keep L1 TTLs at or below the Redis TTL for that reason.
+ *
+ * <p>Thread-safe. {@link #close()} closes what the tier opened (its connections, and its client
+ * when it created one) but never a client or connection the host passed in.
+ */
+public final class RedisTier implements Tier, MeterBinder {
+  /** The tier's default name, used in TTL profiles ({@code TtlProfile.Builder#tier}) and stats. */
+  public static final String DEFAULT_NAME = "redis";
+
+  private final String name;
+  private final RedisLink link;
+  private final ValueEnvelope envelope;
+  private final RedisInvalidationBus bus;
+  private final String description;
+
+  private RedisTier(Builder b, RedisLink link) {
+    this.name = b.name;
+    this.link = link;
+    this.envelope = new ValueEnvelope(b.compressAbove == null ? 0 : b.compressAbove, b.maxValueSize);
+    this.bus = new RedisInvalidationBus(link, Checks.nanos(b.reconcileInterval));
+    this.description = b.describe();
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** Opens the namespace and makes this tier's writes record its invalidations (see {@link RedisInvalidationBus}). */
+  @Override
+  public <K, V> TierStore<K, V> open(TierBinding<K, V> binding) {
+    requireNonNull(binding, "binding");
+    link.recordsNamespace(binding.namespace());
+    return new RedisTierStore<>(link, binding, envelope);
+  }
+
+  /**
+   * The invalidation bus of this tier's nodes; the same instance on every call. Give it to the
+   * cache with {@code TieredCache.Builder#invalidationBus}. The cache closes it; the tier's
+   * connection stays open until the tier is closed.
+   */
+  public RedisInvalidationBus invalidationBus() {
+    return bus;
+  }
+
+  /** This node's id in invalidation records. */
+  public String nodeId() {
+    return link.nodeId;
+  }
+
+  /** Whether calls are refused now because Redis did not answer; it closes by itself. */
+  public boolean isCircuitOpen() {
+    return link.breaker.isOpen();
+  }
+
+  /** Counters of the tier and its bus. */
+  public RedisTierStats stats() {
+    RedisInvalidationBus.RedisBusCounters bc = bus.counters();
+    return new RedisTierStats(
+        link.breaker.isOpen(),
+        link.breaker.timesOpened(),
+        link.failures.sum(),
+        link.rejected.sum(),
+        link.skippedWrites.sum(),
+        bc.received(),
+        bc.readFromLog(),
+        bc.possiblyLost(),
+        bc.publishFailures());
+  }
+
+  /**
+   * Registers {@code hotpath.redis.*} meters tagged {@code tier=<name>} (never with a URL or
+   * password): circuit state, failures, rejected calls, skipped writes, and the bus's counters.
+   */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    requireNonNull(registry, "registry");
+    Gauge.builder("hotpath.redis.circuit.open", this, t -> t.isCircuitOpen() ? 1 : 0)
+        .tag("tier", name)
+        .description("1 while the circuit is open and Redis calls are refused")
+        .register(registry);
+    counter(registry, "hotpath.redis.failures", s -> s.failures());
+    counter(registry, "hotpath.redis.rejected", s -> s.rejected());
+    counter(registry, "hotpath.redis.writes.skipped", s -> s.skippedWrites());
+    counter(registry, "hotpath.redis.invalidation.received", s -> s.messagesReceived());
+    counter(registry, "hotpath.redis.invalidation.log.reads", s -> s.recordsReadFromLog());
+    counter(registry, "hotpath.redis.invalidation.lost", s -> s.eventsPossiblyLost());
+  }
+
+  private void counter(MeterRegistry registry, String meter, ToDoubleFunction<RedisTierStats> f) {
+    FunctionCounter.builder(meter, this, t -> f.applyAsDouble(t.stats())).tag("tier", name).register(registry);
+  }
+
+  /** Closes the bus and what the tier opened. Idempotent; never throws. */
+  @Override
+  public void close() {
+    bus.close();
+    link.close();
+  }
+
+  @Override
+  public String toString() {
+    return "RedisTier[" + name + ", " + description + ", prefix=" + link.layout.prefix() + ", node="
+        + link.nodeId + "]";
+  }
+
+  /**
+   * Builds a {@link RedisTier}. Set exactly one source: {@link #uri}, {@link #clusterUris}, a
+   * host's {@link #client}, or a host's {@link #connection}. Not thread-safe; {@link #build()} may
+   * be called again.
+   */
+  public static final class Builder {
+    private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+
+    private String name = DEFAULT_NAME;
+    private RedisURI uri;
+    private List<RedisURI> clusterUris;
+    private RedisClient client;
+    private RedisClusterClient clusterClient;
+    private StatefulRedisConnection<byte[], byte[]> connection;
+    private StatefulRedisClusterConnection<byte[], byte[]> clusterConnection;
+    private String keyPrefix;
+    private String nodeId;
+    private Duration commandTimeout;
+    private Integer failureThreshold;
+    private Duration probeInterval;
+    private Integer compressAbove;
+    private Integer maxValueSizeSet;
+    private int maxValueSize = 1024 * 1024;
+    private Integer logLength;
+    private Integer logShards;
+    private Duration reconcileInterval = Duration.ofSeconds(1);
+    private boolean reconcileSet;
+
+    private Builder() {}
+
+    /** The tier's name in TTL profiles and stats; default {@value #DEFAULT_NAME}. */
+    public Builder name(String name) {
+      requireNonNull(name, "name");
+      if (!NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException("name must match " + NAME + " but was '" + name + "'");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * A standalone or Sentinel server, as a URL: {@code redis://[user:password@]host[:port][/db]},
+     * {@code rediss://} for TLS, {@code redis-sentinel://host1,host2/db?sentinelMasterId=m}.
+     *
+     * @throws IllegalArgumentException when the URL does not parse (the message omits the URL, which
+     *     may hold a password)
+     */
+    public Builder uri(String url) {
+      requireNonNull(url, "uri");
+      RedisURI parsed;
+      try {
+        parsed = RedisURI.create(url);
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException("uri is not a Redis URL (not shown: it may hold a password)");
+      }
+      return uri(parsed);
+    }
+
+    /** A standalone or Sentinel server; TLS, user and password as set on {@code uri}. Copied. */
+    public Builder uri(RedisURI uri) {
+      requireNonNull(uri, "uri");
+      Checks.unset(this.uri, "uri");
+      this.uri = RedisURI.builder(uri).build();
+      return this;
+    }
+
+    /** The seed nodes of a Redis Cluster. */
+    public Builder clusterUris(RedisURI... seeds) {
+      requireNonNull(seeds, "clusterUris");
+      Checks.unset(this.clusterUris, "clusterUris");
+      if (seeds.length == 0) {
+        throw new IllegalArgumentException("clusterUris must name at least one node but was empty");
+      }
+      List<RedisURI> copies = new ArrayList<>();
+      for (RedisURI seed : seeds) {
+        copies.add(RedisURI.builder(requireNonNull(seed, "clusterUris element")).build());
+      }
+      this.clusterUris = List.copyOf(copies);
+      return this;
+    }
+
+    /**
+     * A host's client to open the tier's connections from (sharing its threads and resources). The
+     * tier connects to {@link #uri} when set, else to the client's own URI. The tier does not
+     * close the client.
+     */
+    public Builder client(RedisClient client) {
+      requireNonNull(client, "client");
+      Checks.unset(this.client, "client");
+      this.client = client;
+      return this;
+    }
+
+    /** A host's cluster client to open the tier's connections from. The tier does not close it. */
+    public Builder client(RedisClusterClient client) {
+      requireNonNull(client, "client");
+      Checks.unset(this.clusterClient, "client");
+      this.clusterClient = client;
+      return this;
+    }
+
+    /**
+     * A host's connection (byte-array codec) for the tier's commands. With a {@link #client} too,
+     * the bus opens its channel connection from that client; without one, the bus follows the log
+     * by polling every {@link #reconcileInterval}. The tier does not close it.
+     */
+    public Builder connection(StatefulRedisConnection<byte[], byte[]> connection) {
+      requireNonNull(connection, "connection");
+      Checks.unset(this.connection, "connection");
+      this.connection = connection;
+      return this;
+    }
+
+    /** A host's cluster connection (byte-array codec) for the tier's commands; see {@link #connection(StatefulRedisConnection)}. */
+    public Builder connection(StatefulRedisClusterConnection<byte[], byte[]> connection) {
+      requireNonNull(connection, "connection");
+      Checks.unset(this.clusterConnection, "connection");
+      this.clusterConnection = connection;
+      return this;
+    }
+
+    /**
+     * The prefix of every key the tier writes; 1 to 128 of {@code [A-Za-z0-9_.:-]}, a {@code ':'}
+     * is appended when missing. Default {@code "hotpath:"}. Give each application its own; a prefix
+     * must not be another's prefix followed by a namespace name.
+     */
+    public Builder keyPrefix(String prefix) {
+      requireNonNull(prefix, "keyPrefix");
+      Checks.unset(this.keyPrefix, "keyPrefix");
+      if (!PREFIX.matcher(prefix).matches() || prefix.startsWith(":")) {
+        throw new IllegalArgumentException(
+            "keyPrefix must be 1 to 128 of [A-Za-z0-9_.:-], not starting with ':', but was '" + prefix + "'");
+      }
+      this.keyPrefix = prefix.endsWith(":") ? prefix : prefix + ":";
+      return this;
+    }
+
+    /** This node's id in invalidation records; default a random UUID. Must differ between nodes. */
+    public Builder nodeId(String nodeId) {
+      requireNonNull(nodeId, "nodeId");
+      if (nodeId.isBlank()) {
+        throw new IllegalArgumentException("nodeId must not be blank but was '" + nodeId + "'");
+      }
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /** The longest a caller waits for one Redis call (or one pipeline); default 250 ms. */
+    public Builder commandTimeout(Duration timeout) {
+      Checks.unset(this.commandTimeout, "commandTimeout");
+      this.commandTimeout = Checks.positive(timeout, "commandTimeout");
+      return this;
+    }
+
+    /** Consecutive failures that open the circuit; default 3. */
+    public Builder failureThreshold(int failures) {
+      Checks.unset(this.failureThreshold, "failureThreshold");
+      this.failureThreshold = Checks.positive(failures, "failureThreshold");
+      return this;
+    }
+
+    /** How often an open circuit probes Redis (PING) to close again; default 500 ms. */
+    public Builder probeInterval(Duration interval) {
+      Checks.unset(this.probeInterval, "probeInterval");
+      this.probeInterval = Checks.positive(interval, "probeInterval");
+      return this;
+    }
+
+    /** Compresses (DEFLATE) payloads of at least {@code bytes}; default: never. */
+    public Builder compressAbove(int bytes) {
+      Checks.unset(this.compressAbove, "compressAbove");
+      this.compressAbove = Checks.positive(bytes, "compressAbove");
+      return this;
+    }
+
+    /** The largest encoded payload (before compression) the tier stores; default 1 MiB. */
+    public Builder maxValueSize(int bytes) {
+      Checks.unset(this.maxValueSizeSet, "maxValueSize");
+      this.maxValueSize = Checks.positive(bytes, "maxValueSize");
+      this.maxValueSizeSet = bytes;
+      return this;
+    }
+
+    /**
+     * Records each log shard keeps (approximately: trimmed with {@code MAXLEN ~}); default 10 000.
+     * A node disconnected for longer than that many changes clears its in-process entries instead
+     * of replaying them.
+     */
+    public Builder invalidationLogLength(int records) {
+      Checks.unset(this.logLength, "invalidationLogLength");
+      this.logLength = Checks.positive(records, "invalidationLogLength");
+      return this;
+    }
+
+    /**
+     * Cluster only: how many logs (each in a hash slot of its own) the invalidation log is split
+     * into, and so how many slots the entries are spread over; default 64. Every node of a
+     * deployment must use the same value. Standalone and Sentinel use one log.
+     */
+    public Builder invalidationLogShards(int shards) {
+      Checks.unset(this.logShards, "invalidationLogShards");
+      this.logShards = Checks.positive(shards, "invalidationLogShards");
+      return this;
+    }
+
+    /**
+     * How often the bus compares its position with the log, the bound on staleness when a channel
+     * message is lost without a disconnect; default 1 s.
+     */
+    public Builder reconcileInterval(Duration interval) {
+      if (reconcileSet) {
+        throw new IllegalStateException("reconcileInterval was already set");
+      }
+      this.reconcileInterval = Checks.positive(interval, "reconcileInterval");
+      reconcileSet = true;
+      return this;
+    }
+
+    /**
+     * Connects and returns the tier.
+     *
+     * @throws IllegalStateException when no source or more than one was set, or a setting does not
+     *     apply to the source (shards for a standalone server)
+     * @throws io.lettuce.core.RedisConnectionException when Redis cannot be reached now
+     */
+    public RedisTier build() {
+      boolean standalone = uri != null || client != null || connection != null;
+      boolean cluster = clusterUris != null || clusterClient != null || clusterConnection != null;
+      if (!standalone && !cluster) {
+        throw new IllegalStateException("no Redis source: set uri, clusterUris, client or connection");
+      }
+      if (standalone && cluster) {
+        throw new IllegalStateException("both a standalone and a cluster source are set; set one");
+      }
+      if (connection != null && uri != null) {
+        throw new IllegalStateException("connection and uri are both set; a connection is already connected");
+      }
+      if (clusterUris != null && (clusterClient != null || clusterConnection != null)) {
+        throw new IllegalStateException("clusterUris and a cluster client or connection are both set; set one");
+      }
+      if (!cluster && logShards != null) {
+        throw new IllegalStateException(
+            "invalidationLogShards applies to Redis Cluster only but was set to " + logShards + " for a standalone source");
+      }
+      Duration timeout = commandTimeout != null ? commandTimeout : Duration.ofMillis(250);
+      int shards = cluster ? (logShards != null ? logShards : 64) : 1;
+      KeyLayout layout = new KeyLayout(keyPrefix != null ? keyPrefix : "hotpath:", cluster, shards);
+      List<AutoCloseable> owned = new ArrayList<>();
+      try {
+        RedisLink link = cluster ? clusterLink(layout, timeout, owned) : standaloneLink(layout, timeout, owned);
+        RedisTier tier = new RedisTier(this, link);
+        tier.bus.start();
+        return tier;
+      } catch (RuntimeException e) {
+        for (int i = owned.size() - 1; i >= 0; i--) {
+          try {
+            owned.get(i).close();
+          } catch (Exception suppressed) {
+            e.addSuppressed(suppressed);
+          }
+        }
+        throw e;
+      }
+    }
+
+    private RedisLink standaloneLink(KeyLayout layout, Duration timeout, List<AutoCloseable> owned) {
+      RedisClient c = client;
+      if (c == null && connection == null) {
+        c = RedisClient.create();
+        c.setOptions(
+            ClientOptions.builder()
+                .autoReconnect(true)
+                // While reconnecting, fail at once instead of queueing: the breaker handles it.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(timeout))
+                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout(timeout)).build())
+                .build());
+        RedisClient created = c;
+        owned.add(() -> created.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
+      }
+      StatefulRedisConnection<byte[], byte[]> commandsConnection = connection;
+      if (commandsConnection == null) {
+        commandsConnection = uri != null ? c.connect(ByteArrayCodec.INSTANCE, uri) : c.connect(ByteArrayCodec.INSTANCE);
+        owned.add(commandsConnection);
+      }
+      RedisClient pubSubClient = c;
+      Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub =
+          pubSubClient == null
+              ? null
+              : () -> uri != null
+                  ? pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE, uri)
+                  : pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE);
+      return link(commandsConnection.async(), pubSub, owned, layout, timeout);
+    }
+
+    private RedisLink clusterLink(KeyLayout layout, Duration timeout, List<AutoCloseable> owned) {
+      RedisClusterClient c = clusterClient;
+      if (c == null && clusterConnection == null) {
+        c = RedisClusterClient.create(clusterUris);
+        c.setOptions(
+            // Not REJECT_COMMANDS here: Lettuce opens node connections lazily and would reject the
+            // first commands to each node. Calls stay bounded by our own timeout and the breaker.
+            ClusterClientOptions.builder()
+                .autoReconnect(true)
+                .timeoutOptions(TimeoutOptions.enabled(timeout))
+                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout(timeout)).build())
+                .topologyRefreshOptions(
+                    ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(Duration.ofSeconds(30))
+                        .enableAllAdaptiveRefreshTriggers()
+                        .build())
+                .build());
+        RedisClusterClient created = c;
+        owned.add(() -> created.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
+      }
+      StatefulRedisClusterConnection<byte[], byte[]> commandsConnection = clusterConnection;
+      if (commandsConnection == null) {
+        commandsConnection = c.connect(ByteArrayCodec.INSTANCE);
+        owned.add(commandsConnection);
+      }
+      RedisClusterClient pubSubClient = c;
+      Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub =
+          pubSubClient == null ? null : () -> pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE);
+      return link(commandsConnection.async(), pubSub, owned, layout, timeout);
+    }
+
+    private RedisLink link(
+        RedisClusterAsyncCommands<byte[], byte[]> commands,
+        Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub,
+        List<AutoCloseable> owned,
+        KeyLayout layout,
+        Duration timeout) {
+      return new RedisLink(
+          commands,
+          pubSub,
+          owned,
+          layout,
+          nodeId != null ? nodeId : UUID.randomUUID().toString(),
+          "Redis tier '" + name + "' (" + describe() + ")",
+          Checks.nanos(timeout),
+          failureThreshold != null ? failureThreshold : 3,
+          Checks.nanos(probeInterval != null ? probeInterval : Duration.ofMillis(500)),
+          logLength != null ? logLength : 10_000);
+    }
+
+    /** Connecting may take a TLS handshake; give it more than one command, but stay bounded. */
+    private static Duration connectTimeout(Duration commandTimeout) {
+      Duration fourTimes = commandTimeout.multipliedBy(4);
+      return fourTimes.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : fourTimes;
+    }
+
+    /** Where the tier connects, for logs and toString: hosts, TLS and Sentinel master; never credentials. */
+    String describe() {
+      if (clusterUris != null) {
+        return "cluster " + clusterUris.stream().map(Builder::hostAndPort).collect(Collectors.joining(","));
+      }
+      if (uri != null) {
+        if (!uri.getSentinels().isEmpty()) {
+          return "sentinel " + uri.getSentinels().stream().map(Builder::hostAndPort).collect(Collectors.joining(","))
+              + " master " + uri.getSentinelMasterId();
+        }
+        return (uri.isSsl() ? "rediss://" : "redis://") + hostAndPort(uri) + "/" + uri.getDatabase();
+      }
+      return (clusterClient != null || clusterConnection != null ? "cluster" : "standalone") + " via host's "
+          + (client != null || clusterClient != null ? "client" : "connection");
+    }
+
+    private static String hostAndPort(RedisURI u) {
+      return (u.getHost() == null ? u.getSocket() : u.getHost()) + ":" + u.getPort();
+    }
+
+    @Override
+    public String toString() {
+      return "RedisTier.Builder[" + name + ", " + (uri == null && clusterUris == null ? "no uri" : describe())
+          + ", prefix=" + keyPrefix + "]";
+    }
+
+  }
+}

@@ -1,0 +1,349 @@
+package dev.hotpath.cache.redis;
+
+import dev.hotpath.cache.InvalidationEvent;
+import dev.hotpath.cache.TierBinding;
+import dev.hotpath.cache.TierStore;
+import dev.hotpath.cache.TierValue;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.ScanArgs;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One namespace's view of the Redis tier. Reads are GET and MGET (Lettuce splits an MGET by slot
+ * in Cluster and reassembles it in key order); every change goes through the write script, which
+ * records its invalidation in the same atomic step; several scripts of one call are sent together
+ * without waiting in between (pipelined) and awaited within one command timeout.
+ */
+final class RedisTierStore<K, V> implements TierStore<K, V> {
+  /** Entries per script: bounds how long one script holds the server. */
+  private static final int BATCH = 256;
+  private static final byte[] EMPTY = new byte[0];
+  private static final long MAX_TTL_MILLIS = Duration.ofDays(36_500).toMillis();
+  private static final byte[] OP_SET = {'S'};
+  private static final byte[] OP_DELETE = {'D'};
+  private static final byte[] OP_RECORD = {'N'};
+
+  private final RedisLink link;
+  private final TierBinding<K, V> binding;
+  private final ValueEnvelope envelope;
+  private final String namespace;
+  private final byte[] logLength;
+  private final byte[] channel;
+
+  RedisTierStore(RedisLink link, TierBinding<K, V> binding, ValueEnvelope envelope) {
+    this.link = link;
+    this.binding = binding;
+    this.envelope = envelope;
+    this.namespace = binding.namespace();
+    this.logLength = ascii(link.logLength);
+    this.channel = link.layout.channel();
+  }
+
+  // ---- reads
+
+  @Override
+  public TierValue<V> get(K key) {
+    byte[] redisKey = entryKey(binding.encodeKey(key));
+    link.ensureAvailable();
+    return decode(link.await(link.commands.get(redisKey)));
+  }
+
+  @Override
+  public CompletableFuture<TierValue<V>> getAsync(K key) {
+    byte[] redisKey = entryKey(binding.encodeKey(key));
+    if (link.breaker.isOpen()) {
+      link.rejected.increment();
+      return CompletableFuture.failedFuture(RedisUnavailableException.INSTANCE);
+    }
+    return link.async(link.commands.get(redisKey).toCompletableFuture()).thenApply(this::decode);
+  }
+
+  @Override
+  public Map<K, TierValue<V>> getAll(Collection<? extends K> keys) {
+    List<K> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
+    if (distinct.isEmpty()) {
+      return Map.of();
+    }
+    byte[][] redisKeys = entryKeys(distinct);
+    link.ensureAvailable();
+    return collect(distinct, link.await(link.commands.mget(redisKeys)));
+  }
+
+  @Override
+  public CompletableFuture<Map<K, TierValue<V>>> getAllAsync(Collection<? extends K> keys) {
+    List<K> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
+    if (distinct.isEmpty()) {
+      return CompletableFuture.completedFuture(Map.of());
+    }
+    byte[][] redisKeys = entryKeys(distinct);
+    if (link.breaker.isOpen()) {
+      link.rejected.increment();
+      return CompletableFuture.failedFuture(RedisUnavailableException.INSTANCE);
+    }
+    return link.async(link.commands.mget(redisKeys).toCompletableFuture()).thenApply(found -> collect(distinct, found));
+  }
+
+  private Map<K, TierValue<V>> collect(List<K> keys, List<KeyValue<byte[], byte[]>> found) {
+    if (found.size() != keys.size()) {
+      throw new RedisTierException("MGET answered " + found.size() + " values for " + keys.size() + " keys", null);
+    }
+    Map<K, TierValue<V>> result = new HashMap<>(keys.size() * 2);
+    for (int i = 0; i < keys.size(); i++) {
+      KeyValue<byte[], byte[]> kv = found.get(i);
+      if (kv.hasValue()) {
+        TierValue<V> value = decode(kv.getValue());
+        if (value != null) {
+          result.put(keys.get(i), value);
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Foreign, corrupt or other-version bytes are a miss, counted by the binding as a decode failure. */
+  private TierValue<V> decode(byte[] stored) {
+    if (stored == null) {
+      return null;
+    }
+    byte[] payload = envelope.unwrap(stored);
+    // A corrupt compressed value: hand the binding bytes it rejects, so it is counted like any other.
+    return binding.decodeValue(payload != null ? payload : EMPTY);
+  }
+
+  // ---- writes
+
+  @Override
+  public void put(K key, TierValue<V> value, Duration ttl) {
+    String encoded = binding.encodeKey(key);
+    byte[] stored = envelope.wrap(namespace, encoded, binding.encodeValue(value));
+    writeGuard();
+    awaitWrite(List.of(sendSet(List.of(encoded), List.of(stored), ttl)));
+  }
+
+  @Override
+  public CompletableFuture<Void> putAsync(K key, TierValue<V> value, Duration ttl) {
+    String encoded;
+    byte[] stored;
+    try {
+      encoded = binding.encodeKey(key);
+      stored = envelope.wrap(namespace, encoded, binding.encodeValue(value));
+      writeGuard();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return link.async(sendSet(List.of(encoded), List.of(stored), ttl))
+        .<Void>thenApply(seq -> null)
+        .whenComplete((v, e) -> {
+          if (e != null) {
+            link.markDiverged();
+          }
+        });
+  }
+
+  @Override
+  public void putAll(Map<? extends K, TierValue<V>> entries, Duration ttl) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    Map<Integer, List<String>> keysByShard = new LinkedHashMap<>();
+    Map<Integer, List<byte[]>> valuesByShard = new HashMap<>();
+    for (Map.Entry<? extends K, TierValue<V>> e : entries.entrySet()) {
+      String encoded = binding.encodeKey(e.getKey());
+      byte[] stored = envelope.wrap(namespace, encoded, binding.encodeValue(e.getValue()));
+      int shard = link.layout.shard(namespace, encoded);
+      keysByShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(encoded);
+      valuesByShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(stored);
+    }
+    writeGuard();
+    List<CompletableFuture<Object>> sent = new ArrayList<>();
+    keysByShard.forEach(
+        (shard, keys) -> {
+          List<byte[]> values = valuesByShard.get(shard);
+          for (int from = 0; from < keys.size(); from += BATCH) {
+            int to = Math.min(keys.size(), from + BATCH);
+            sent.add(sendSet(keys.subList(from, to), values.subList(from, to), ttl));
+          }
+        });
+    awaitWrite(sent);
+  }
+
+  @Override
+  public void invalidate(K key) {
+    String encoded = binding.encodeKey(key);
+    writeGuard();
+    awaitWrite(List.of(sendDelete(List.of(encoded))));
+  }
+
+  @Override
+  public CompletableFuture<Void> invalidateAsync(K key) {
+    String encoded;
+    try {
+      encoded = binding.encodeKey(key);
+      writeGuard();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return link.async(sendDelete(List.of(encoded))).thenApply(seq -> null);
+  }
+
+  @Override
+  public void invalidateAll(Collection<? extends K> keys) {
+    if (keys.isEmpty()) {
+      return;
+    }
+    Map<Integer, List<String>> keysByShard = new LinkedHashMap<>();
+    for (K key : new LinkedHashSet<>(keys)) {
+      String encoded = binding.encodeKey(key);
+      keysByShard.computeIfAbsent(link.layout.shard(namespace, encoded), s -> new ArrayList<>()).add(encoded);
+    }
+    writeGuard();
+    List<CompletableFuture<Object>> sent = new ArrayList<>();
+    keysByShard.forEach(
+        (shard, list) -> {
+          for (int from = 0; from < list.size(); from += BATCH) {
+            sent.add(sendDelete(list.subList(from, Math.min(list.size(), from + BATCH))));
+          }
+        });
+    awaitWrite(sent);
+  }
+
+  /**
+   * Deletes the namespace's entries with SCAN and UNLINK in batches; this cannot be one atomic
+   * step, so a whole-namespace record is written before and after: a node that reloads an entry
+   * between the two drops it again on the second.
+   */
+  @Override
+  public void clear() {
+    writeGuard();
+    byte[] record = InvalidationRecord.encode(InvalidationEvent.ofNamespace(namespace, link.nodeId));
+    awaitWrite(List.of(sendRecordOnly(record)));
+    ScanArgs match = ScanArgs.Builder.matches(link.layout.namespacePattern(namespace)).limit(1000);
+    KeyScanCursor<byte[]> cursor = link.await(link.commands.scan(match));
+    while (true) {
+      if (!cursor.getKeys().isEmpty()) {
+        link.await(link.commands.unlink(cursor.getKeys().toArray(new byte[0][])));
+      }
+      if (cursor.isFinished()) {
+        break;
+      }
+      // The cursor object itself: in Cluster it also remembers which node the scan is on.
+      cursor = link.await(link.commands.scan(cursor, match));
+    }
+    awaitWrite(List.of(sendRecordOnly(record)));
+  }
+
+  /** Writes are skipped while the circuit is open; the node's L1 may then hold what Redis lacks. */
+  private void writeGuard() {
+    if (link.breaker.isOpen()) {
+      link.skippedWrites.increment();
+      link.markDiverged();
+      throw RedisUnavailableException.INSTANCE;
+    }
+  }
+
+  private void awaitWrite(List<CompletableFuture<Object>> sent) {
+    try {
+      link.awaitAll(sent);
+    } catch (RuntimeException e) {
+      link.markDiverged();
+      throw e;
+    }
+  }
+
+  private CompletableFuture<Object> sendSet(List<String> keys, List<byte[]> values, Duration ttl) {
+    int shard = link.layout.shard(namespace, keys.get(0));
+    byte[] record = InvalidationRecord.encode(InvalidationEvent.ofKeys(namespace, keys, link.nodeId));
+    byte[][] redisKeys = scriptKeys(shard, keys);
+    byte[][] args = new byte[6 + values.size()][];
+    fillArgs(args, OP_SET, shard, record);
+    args[5] = ascii(ttlMillis(ttl));
+    for (int i = 0; i < values.size(); i++) {
+      args[6 + i] = values.get(i);
+    }
+    return link.writeScript(redisKeys, args);
+  }
+
+  private CompletableFuture<Object> sendDelete(List<String> keys) {
+    int shard = link.layout.shard(namespace, keys.get(0));
+    byte[] record = InvalidationRecord.encode(InvalidationEvent.ofKeys(namespace, keys, link.nodeId));
+    byte[][] args = new byte[6][];
+    fillArgs(args, OP_DELETE, shard, record);
+    args[5] = EMPTY;
+    return link.writeScript(scriptKeys(shard, keys), args);
+  }
+
+  private CompletableFuture<Object> sendRecordOnly(byte[] record) {
+    return recordOnly(link, record, logLength);
+  }
+
+  /** Appends {@code record} to log shard 0 and publishes it, without touching entries. */
+  static CompletableFuture<Object> recordOnly(RedisLink link, byte[] record, byte[] logLength) {
+    byte[][] keys = {link.layout.seqKey(0), link.layout.logKey(0)};
+    byte[][] args = {OP_RECORD, logLength, link.layout.channel(), ascii(0), record, EMPTY};
+    return link.writeScript(keys, args);
+  }
+
+  private void fillArgs(byte[][] args, byte[] op, int shard, byte[] record) {
+    args[0] = op;
+    args[1] = logLength;
+    args[2] = channel;
+    args[3] = ascii(shard);
+    args[4] = record;
+  }
+
+  private byte[][] scriptKeys(int shard, List<String> keys) {
+    byte[][] redisKeys = new byte[2 + keys.size()][];
+    redisKeys[0] = link.layout.seqKey(shard);
+    redisKeys[1] = link.layout.logKey(shard);
+    for (int i = 0; i < keys.size(); i++) {
+      redisKeys[2 + i] = entryKey(keys.get(i));
+    }
+    return redisKeys;
+  }
+
+  private byte[] entryKey(String encodedKey) {
+    return link.layout.entryKey(namespace, encodedKey);
+  }
+
+  private byte[][] entryKeys(List<K> keys) {
+    byte[][] redisKeys = new byte[keys.size()][];
+    for (int i = 0; i < keys.size(); i++) {
+      redisKeys[i] = entryKey(binding.encodeKey(keys.get(i)));
+    }
+    return redisKeys;
+  }
+
+  /** Whole milliseconds, rounded up so a sub-millisecond TTL still stores the entry briefly. */
+  private static long ttlMillis(Duration ttl) {
+    long millis;
+    try {
+      millis = ttl.toMillis();
+      if (!ttl.minusMillis(millis).isZero()) {
+        millis++;
+      }
+    } catch (ArithmeticException e) {
+      millis = MAX_TTL_MILLIS;
+    }
+    // Redis refuses an expiry that overflows its clock; a century is "forever" for a cache.
+    return Math.max(1, Math.min(millis, MAX_TTL_MILLIS));
+  }
+
+  static byte[] ascii(long n) {
+    return Long.toString(n).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  @Override
+  public String toString() {
+    return "RedisTierStore[" + namespace + "]";
+  }
+}

@@ -1,0 +1,279 @@
+package dev.hotpath.cache.redis;
+
+import static dev.hotpath.cache.redis.TestNode.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hotpath.cache.Namespace;
+import dev.hotpath.cache.NamespaceSpec;
+import dev.hotpath.cache.TtlProfile;
+import dev.hotpath.testing.redis.RedisExtension;
+import dev.hotpath.testing.redis.RedisKeyPrefix;
+import dev.hotpath.testing.redis.TestRedis;
+import io.lettuce.core.KillArgs;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Two cache instances ("nodes", each with its own connections and bus) on one real Redis. */
+@ExtendWith(RedisExtension.class)
+class RedisInvalidationTest {
+  private static final Duration LONG = Duration.ofMinutes(10);
+  private static final Duration PATIENCE = Duration.ofSeconds(20);
+  private static final NamespaceSpec<String, String> PRICES =
+      NamespaceSpec.builder("prices", String.class, String.class)
+          .ttl(TtlProfile.builder().l1(LONG).l2(LONG).build())
+          .build();
+
+  @Test
+  void anL2HitIsPromotedToL1(TestRedis redis, RedisKeyPrefix prefix) {
+    try (TestNode a = TestNode.start(redis, prefix, PRICES);
+        TestNode b = TestNode.start(redis, prefix, PRICES)) {
+      a.cache.namespace(PRICES).put("BTCUSDT", "64000.5");
+      awaitDelivered(b, 1); // else A's invalidation, still on its way, could drop B's fresh entry
+      Namespace<String, String> prices = b.cache.namespace(PRICES);
+      assertThat(prices.getIfPresent("BTCUSDT")).isNull();
+
+      assertThat(prices.get("BTCUSDT")).isEqualTo("64000.5");
+
+      assertThat(prices.getIfPresent("BTCUSDT")).isEqualTo("64000.5");
+      assertThat(prices.stats().tier("redis").hits()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void everyWriteSetsTheTtlAndRedisExpiresTheEntry(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
+    NamespaceSpec<String, String> quotes =
+        NamespaceSpec.builder("quotes", String.class, String.class)
+            .ttl(TtlProfile.builder().l1(Duration.ofMillis(200)).l2(Duration.ofSeconds(1)).build())
+            .build();
+    byte[] key = RawRedis.utf8(prefix.value() + "quotes:EURUSD");
+    try (TestNode a = TestNode.start(redis, prefix, quotes);
+        RawRedis raw = new RawRedis(redis.uri())) {
+      Namespace<String, String> ns = a.cache.namespace(quotes);
+      ns.put("EURUSD", "1.0841");
+      long pttl = raw.sync().pttl(key);
+      assertThat(pttl).isBetween(1L, 1000L);
+      ns.put("EURUSD", "1.0842");
+      assertThat(raw.sync().pttl(key)).isBetween(1L, 1000L);
+
+      assertThat(eventually(PATIENCE, () -> raw.sync().exists(key) == 0)).isTrue();
+      assertThat(eventually(PATIENCE, () -> ns.get("EURUSD") == null)).isTrue();
+    }
+  }
+
+  @Test
+  void aWriteAndAnInvalidationOnOneNodeReachTheOthersL1(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
+    try (TestNode a = TestNode.start(redis, prefix, PRICES);
+        TestNode b = TestNode.start(redis, prefix, PRICES)) {
+      Namespace<String, String> onA = a.cache.namespace(PRICES);
+      Namespace<String, String> onB = b.cache.namespace(PRICES);
+      onA.put("ETHUSDT", "3000");
+      assertThat(onB.get("ETHUSDT")).isEqualTo("3000");
+
+      onA.put("ETHUSDT", "3001");
+      assertThat(eventually(PATIENCE, () -> onB.getIfPresent("ETHUSDT") == null)).isTrue();
+      assertThat(onB.get("ETHUSDT")).isEqualTo("3001");
+
+      onA.invalidate("ETHUSDT");
+      assertThat(eventually(PATIENCE, () -> onB.getIfPresent("ETHUSDT") == null)).isTrue();
+      assertThat(onB.get("ETHUSDT")).isNull();
+
+      onB.putAll(Map.of("x", "1", "y", "2"));
+      onA.getAll(List.of("x", "y"));
+      onB.invalidateAll();
+      assertThat(eventually(PATIENCE, () -> onA.getIfPresent("x") == null && onA.getIfPresent("y") == null)).isTrue();
+      assertThat(onA.getAll(List.of("x", "y"))).isEmpty();
+    }
+  }
+
+  @Test
+  void writersAndReadersOnBothNodesEndWithBothL1sAgreeingWithRedis(TestRedis redis, RedisKeyPrefix prefix)
+      throws Exception {
+    try (TestNode a = TestNode.start(redis, prefix, PRICES);
+        TestNode b = TestNode.start(redis, prefix, PRICES);
+        RawRedis raw = new RawRedis(redis.uri())) {
+      List<Namespace<String, String>> nodes = List.of(a.cache.namespace(PRICES), b.cache.namespace(PRICES));
+      int keys = 40;
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      AtomicBoolean stop = new AtomicBoolean();
+      AtomicInteger writes = new AtomicInteger();
+      List<Thread> threads = new ArrayList<>();
+      CountDownLatch start = new CountDownLatch(1);
+      for (int n = 0; n < nodes.size(); n++) {
+        Namespace<String, String> ns = nodes.get(n);
+        int node = n;
+        // Two writers per node, each owning half the keys, so every key has a writer on each node;
+        // same-key writers on one node would race L1 against Redis inside cache-core (see report).
+        for (int w = 0; w < 2; w++) {
+          int half = w;
+          threads.add(worker(start, stop, failure, () -> {
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            String key = "k" + (r.nextInt(keys / 2) * 2 + half);
+            if (r.nextInt(5) == 0) {
+              ns.invalidate(key);
+            } else {
+              ns.put(key, "n" + node + "-" + writes.incrementAndGet());
+            }
+          }));
+        }
+        for (int rd = 0; rd < 3; rd++) {
+          threads.add(worker(start, stop, failure, () -> ns.get("k" + ThreadLocalRandom.current().nextInt(keys))));
+        }
+      }
+      threads.forEach(Thread::start);
+      start.countDown();
+      Thread.sleep(3000);
+      stop.set(true);
+      for (Thread t : threads) {
+        t.join();
+      }
+      assertThat(failure.get()).isNull();
+      assertThat(writes.get()).isGreaterThan(100);
+
+      // Quiet now: every L1 entry must settle to what Redis holds.
+      boolean agreed =
+          eventually(
+              PATIENCE,
+              () -> {
+                for (int k = 0; k < keys; k++) {
+                  String key = "k" + k;
+                  String inRedis = redisValue(raw, prefix, key);
+                  for (Namespace<String, String> ns : nodes) {
+                    String local = ns.getIfPresent(key);
+                    if (local != null && !local.equals(inRedis)) {
+                      return false;
+                    }
+                  }
+                }
+                return true;
+              });
+      assertThat(agreed).isTrue();
+    }
+  }
+
+  @Test
+  void aNodeWhoseChannelIsKilledWhileInvalidationsAreSentEndsConsistent(TestRedis redis, RedisKeyPrefix prefix)
+      throws Exception {
+    try (TestNode a = TestNode.start(redis, prefix, PRICES);
+        TestNode b = TestNode.start(redis, prefix, PRICES);
+        RawRedis raw = new RawRedis(redis.uri())) {
+      Namespace<String, String> onA = a.cache.namespace(PRICES);
+      Namespace<String, String> onB = b.cache.namespace(PRICES);
+      int keys = 50;
+      for (int k = 0; k < keys; k++) {
+        onA.put("k" + k, "v0");
+      }
+      for (int k = 0; k < keys; k++) {
+        assertThat(onB.get("k" + k)).isEqualTo("v0");
+      }
+      AtomicBoolean stop = new AtomicBoolean();
+      Thread killer =
+          new Thread(
+              () -> {
+                while (!stop.get()) {
+                  raw.sync().clientKill(KillArgs.Builder.typePubsub());
+                  try {
+                    Thread.sleep(15);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              });
+      killer.start();
+      for (int round = 1; round <= 20; round++) {
+        for (int k = 0; k < keys; k++) {
+          onA.put("k" + k, "v" + round);
+        }
+        for (int k = 0; k < keys; k += 7) {
+          onB.get("k" + k); // B keeps refilling its L1 while its channel comes and goes
+        }
+        Thread.sleep(25); // spread the rounds over many kills
+      }
+      stop.set(true);
+      killer.join();
+
+      assertThat(eventually(PATIENCE, () -> {
+        for (int k = 0; k < keys; k++) {
+          String local = onB.getIfPresent("k" + k);
+          if (local != null && !local.equals("v20")) {
+            return false;
+          }
+        }
+        return true;
+      })).isTrue();
+      for (int k = 0; k < keys; k++) {
+        assertThat(onB.get("k" + k)).isEqualTo("v20");
+      }
+    }
+  }
+
+  @Test
+  void aLogTrimmedPastANodeClearsItsL1(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
+    try (TestNode a = TestNode.start(redis, prefix, b -> b.invalidationLogLength(1), PRICES);
+        TestNode b = TestNode.start(redis, prefix, PRICES);
+        RawRedis raw = new RawRedis(redis.uri())) {
+      Namespace<String, String> onB = b.cache.namespace(PRICES);
+      a.cache.namespace(PRICES).put("k", "v1");
+      awaitDelivered(b, 1);
+      assertThat(onB.get("k")).isEqualTo("v1");
+      assertThat(onB.getIfPresent("k")).isEqualTo("v1");
+      // Simulate a long disconnect: B's position falls behind a log that was trimmed meanwhile.
+      byte[] log = RawRedis.utf8(prefix.value() + "__inv:log");
+      byte[] seq = RawRedis.utf8(prefix.value() + "__inv:seq");
+      long before = b.tier.stats().eventsPossiblyLost();
+      raw.sync().del(log);
+      raw.sync().incrby(seq, 1000);
+      raw.sync().xadd(log, Map.of(RawRedis.utf8("q"), RawRedis.utf8("999999")));
+
+      assertThat(eventually(PATIENCE, () -> b.tier.stats().eventsPossiblyLost() > before)).isTrue();
+      assertThat(onB.getIfPresent("k")).isNull();
+    }
+  }
+
+  /**
+   * The value Redis holds, read past every cache: cache-core's payload is a 4-byte header (magic,
+   * format, flags, codec version) and, for strings, their UTF-8 bytes.
+   */
+  private static String redisValue(RawRedis raw, RedisKeyPrefix prefix, String key) {
+    byte[] stored = raw.sync().get(RawRedis.utf8(prefix.value() + "prices:" + key));
+    if (stored == null) {
+      return null;
+    }
+    assertThat(stored[0]).isEqualTo((byte) 0xB7);
+    return new String(stored, 4, stored.length - 4, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** Waits until {@code node}'s bus handed {@code events} events from other nodes to its cache. */
+  private static void awaitDelivered(TestNode node, long events) {
+    try {
+      assertThat(eventually(PATIENCE, () -> node.tier.invalidationBus().counters().delivered() >= events)).isTrue();
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static Thread worker(
+      CountDownLatch start, AtomicBoolean stop, AtomicReference<Throwable> failure, Runnable step) {
+    return new Thread(
+        () -> {
+          try {
+            start.await();
+            while (!stop.get()) {
+              step.run();
+            }
+          } catch (InterruptedException e) {
+            // done
+          } catch (Throwable t) {
+            failure.compareAndSet(null, t);
+          }
+        });
+  }
+}

@@ -1,0 +1,104 @@
+package dev.hotpath.cache.redis;
+
+import static dev.hotpath.cache.redis.TestNode.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hotpath.cache.Namespace;
+import dev.hotpath.cache.NamespaceSpec;
+import dev.hotpath.cache.TtlProfile;
+import dev.hotpath.testing.redis.RedisExtension;
+import dev.hotpath.testing.redis.RedisKeyPrefix;
+import dev.hotpath.testing.redis.TestRedis;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Redis stopped under load and started again; needs the embedded server (the only one we may stop). */
+@ExtendWith(RedisExtension.class)
+class RedisOutageTest {
+  private static final Duration PATIENCE = Duration.ofSeconds(30);
+  private static final UnaryOperator<RedisTier.Builder> FAST =
+      b -> b.commandTimeout(Duration.ofMillis(100)).probeInterval(Duration.ofMillis(100));
+
+  @Test
+  void callersSeeNoExceptionWhileRedisIsDownAndTheTierComesBackByItself(TestRedis redis, RedisKeyPrefix prefix)
+      throws Exception {
+    assumeTrue(redis.isRestartable(), "only a Redis this JVM started may be stopped");
+    AtomicLong loads = new AtomicLong();
+    NamespaceSpec<String, String> accounts =
+        NamespaceSpec.builder("accounts", String.class, String.class)
+            .ttl(TtlProfile.builder().l1(Duration.ofMillis(50)).l2(Duration.ofMinutes(5)).build())
+            .loader(key -> {
+              loads.incrementAndGet();
+              return "source-" + key;
+            })
+            .build();
+    try (TestNode a = TestNode.start(redis, prefix, FAST, accounts);
+        TestNode b = TestNode.start(redis, prefix, FAST, accounts)) {
+      List<Namespace<String, String>> nodes = List.of(a.cache.namespace(accounts), b.cache.namespace(accounts));
+      AtomicBoolean stop = new AtomicBoolean();
+      AtomicLong calls = new AtomicLong();
+      AtomicReference<Throwable> thrown = new AtomicReference<>();
+      AtomicLong exceptions = new AtomicLong();
+      List<Thread> workers = new ArrayList<>();
+      for (int t = 0; t < 6; t++) {
+        Namespace<String, String> ns = nodes.get(t % 2);
+        workers.add(new Thread(() -> {
+          while (!stop.get()) {
+            String key = "acct" + ThreadLocalRandom.current().nextInt(200);
+            try {
+              if (ThreadLocalRandom.current().nextInt(4) == 0) {
+                ns.put(key, "written");
+              } else {
+                assertThat(ns.get(key)).isIn("written", "source-" + key);
+              }
+              calls.incrementAndGet();
+            } catch (Throwable e) {
+              exceptions.incrementAndGet();
+              thrown.compareAndSet(null, e);
+            }
+          }
+        }));
+      }
+      workers.forEach(Thread::start);
+      assertThat(eventually(PATIENCE, () -> calls.get() > 2_000)).isTrue();
+
+      redis.stop();
+      assertThat(eventually(PATIENCE, () -> a.tier.isCircuitOpen() && b.tier.isCircuitOpen())).isTrue();
+      long duringOutage = calls.get();
+      long loadsBefore = loads.get();
+      assertThat(eventually(PATIENCE, () -> calls.get() > duringOutage + 5_000)).isTrue();
+      assertThat(loads.get()).as("reads went to the loader").isGreaterThan(loadsBefore);
+      assertThat(a.tier.stats().rejected()).as("calls refused at once").isPositive();
+      assertThat(a.tier.stats().skippedWrites()).isPositive();
+
+      redis.start();
+      assertThat(eventually(PATIENCE, () -> !a.tier.isCircuitOpen() && !b.tier.isCircuitOpen())).isTrue();
+      stop.set(true);
+      for (Thread w : workers) {
+        w.join();
+      }
+      assertThat(thrown.get()).as("first exception a caller saw").isNull();
+      assertThat(exceptions.get()).isZero();
+
+      // L2 is used again: A's write reaches B through Redis, not through B's loader.
+      long redisHits = nodes.get(1).stats().tier("redis").hits();
+      nodes.get(0).put("after-recovery", "from-a");
+      assertThat(eventually(PATIENCE, () -> "from-a".equals(nodes.get(1).get("after-recovery")))).isTrue();
+      assertThat(nodes.get(1).stats().tier("redis").hits()).isGreaterThan(redisHits);
+      assertThat(b.tier.stats().eventsPossiblyLost()).as("L1 reconciled after the restart").isPositive();
+    } finally {
+      if (!redis.isRunning()) {
+        redis.start();
+      }
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package dev.hotpath.cache.redis;
+
+import dev.hotpath.cache.Tier;
+import dev.hotpath.cache.TierContractTest;
+import dev.hotpath.testing.redis.RedisExtension;
+import dev.hotpath.testing.redis.RedisKeyPrefix;
+import dev.hotpath.testing.redis.TestRedis;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** cache-core's tier contract against a real Redis. */
+@ExtendWith(RedisExtension.class)
+class RedisTierContractTest extends TierContractTest {
+  private final TestRedis redis;
+  private final RedisKeyPrefix prefix;
+
+  RedisTierContractTest(TestRedis redis, RedisKeyPrefix prefix) {
+    this.redis = redis;
+    this.prefix = prefix;
+  }
+
+  @Override
+  protected Tier createTier() {
+    return RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value()).build();
+  }
+}
