@@ -18,11 +18,33 @@ import java.util.concurrent.atomic.LongAdder;
 public final class TierBinding<K, V> {
   private final NamespaceSpec<K, V> spec;
   private final Duration ttl;
+  private final String nodeId;
   private final LongAdder decodeFailures = new LongAdder();
 
-  TierBinding(NamespaceSpec<K, V> spec, Duration ttl) {
+  TierBinding(NamespaceSpec<K, V> spec, Duration ttl, String nodeId) {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.ttl = Objects.requireNonNull(ttl, "ttl");
+    this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+  }
+
+  /**
+   * A binding for code that opens a tier outside a {@link TieredCache}: tier tests and benchmarks.
+   *
+   * @param ttl positive
+   * @param nodeId the id invalidations written through this binding are attributed to
+   * @throws IllegalArgumentException when {@code ttl} is not positive
+   */
+  public static <K, V> TierBinding<K, V> of(NamespaceSpec<K, V> spec, Duration ttl, String nodeId) {
+    return new TierBinding<>(spec, Arguments.positive(ttl, "ttl"), nodeId);
+  }
+
+  /**
+   * The id of the cache instance (node) that opened the namespace: the origin of the {@link
+   * InvalidationEvent}s it publishes. A tier that records invalidations itself attributes them to
+   * this id, so the node that made a change does not drop its own fresh copy.
+   */
+  public String nodeId() {
+    return nodeId;
   }
 
   /** The namespace's name; matches {@code [A-Za-z0-9][A-Za-z0-9_.-]*}, at most 64 characters. */

@@ -74,29 +74,52 @@ final class TierSlot<K, V> {
     }
   }
 
-  private void putValues(Map<K, TierValue<V>> entries) {
-    if (entries.isEmpty()) {
-      return;
-    }
+  /** Caches what a read found or loaded (see {@link TierStore#fill}), with this tier's TTL. */
+  void fill(K key, TierValue<V> value) {
     try {
-      store.putAll(entries, profile.jittered(binding.ttl()));
+      store.fill(key, value, ttlOf(value, null));
     } catch (RuntimeException e) {
-      failed("putAll", e);
+      failed("fill", e);
     }
   }
 
   /** Writes values in bulk; absences one by one, since their TTL differs. */
   void putAll(Map<K, TierValue<V>> entries) {
+    writeAll(entries, false);
+  }
+
+  /** {@link #putAll} as a fill (see {@link TierStore#fillAll}). */
+  void fillAll(Map<K, TierValue<V>> entries) {
+    writeAll(entries, true);
+  }
+
+  private void writeAll(Map<K, TierValue<V>> entries, boolean fill) {
     Map<K, TierValue<V>> values = new java.util.HashMap<>();
     entries.forEach(
         (k, v) -> {
           if (v.isAbsent()) {
-            put(k, v, null);
+            if (fill) {
+              fill(k, v);
+            } else {
+              put(k, v, null);
+            }
           } else {
             values.put(k, v);
           }
         });
-    putValues(values);
+    if (values.isEmpty()) {
+      return;
+    }
+    try {
+      Duration ttl = profile.jittered(binding.ttl());
+      if (fill) {
+        store.fillAll(values, ttl);
+      } else {
+        store.putAll(values, ttl);
+      }
+    } catch (RuntimeException e) {
+      failed(fill ? "fillAll" : "putAll", e);
+    }
   }
 
   void invalidate(K key) {

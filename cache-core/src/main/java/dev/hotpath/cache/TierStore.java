@@ -41,6 +41,21 @@ public interface TierStore<K, V> {
   /** Stores every entry for {@code ttl}, batched or pipelined where the tier can. */
   void putAll(Map<? extends K, TierValue<V>> entries, Duration ttl);
 
+  /**
+   * Stores what a read found in a lower tier or loaded from the source, as opposed to a {@link
+   * #put} of a changed value. Other nodes' in-process copies need not be invalidated for a fill:
+   * it does not change the value, it only caches it. The default is {@link #put}; a tier that
+   * records invalidations for other nodes overrides it to skip that record.
+   */
+  default void fill(K key, TierValue<V> value, Duration ttl) {
+    put(key, value, ttl);
+  }
+
+  /** {@link #fill} of several entries; the default is {@link #putAll}. */
+  default void fillAll(Map<? extends K, TierValue<V>> entries, Duration ttl) {
+    putAll(entries, ttl);
+  }
+
   /** Removes the entry for {@code key}, if any. */
   void invalidate(K key);
 

@@ -57,12 +57,12 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     this.ticker = runtime.ticker();
     this.executor = runtime.executor();
     this.runtime = runtime;
-    this.l1 = memory.open(new TierBinding<>(spec, spec.ttl().l1()), new Pipeline());
+    this.l1 = memory.open(new TierBinding<>(spec, spec.ttl().l1(), origin), new Pipeline());
     List<TierSlot<K, V>> slots = new ArrayList<>();
     for (Tier tier : sharedTiers) {
       Duration ttl = spec.ttl().ttlFor(tier.name());
       if (ttl != null) {
-        TierBinding<K, V> binding = new TierBinding<>(spec, ttl);
+        TierBinding<K, V> binding = new TierBinding<>(spec, ttl, origin);
         slots.add(new TierSlot<>(tier.name(), tier.open(binding), binding));
       }
     }
@@ -469,7 +469,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       return;
     }
     for (int i = 0; i < tierCount; i++) {
-      shared.get(i).put(key, value, null);
+      shared.get(i).fill(key, value);
     }
     if (stamps.changed(key, stamp)) {
       for (int i = 0; i < tierCount; i++) {
@@ -529,7 +529,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
           }
         });
     for (int i = 0; i < tierCount; i++) {
-      shared.get(i).putAll(unchanged);
+      shared.get(i).fillAll(unchanged);
     }
     List<K> raced = new ArrayList<>();
     for (K key : unchanged.keySet()) {

@@ -60,7 +60,7 @@ public abstract class TierContractTest {
         NamespaceSpec.builder(prefix + "-" + namespace, String.class, String.class)
             .ttl(TtlProfile.builder().l1(ttl).l2(ttl).negative(ttl).build())
             .build();
-    return tier.open(new TierBinding<>(spec, ttl));
+    return tier.open(TierBinding.of(spec, ttl, "contract-node"));
   }
 
   @Test
@@ -82,6 +82,18 @@ public abstract class TierContractTest {
     assertThat(store.get("gone")).isNotNull();
     assertThat(store.get("gone").isAbsent()).isTrue();
     assertThat(store.get("other")).isNull();
+  }
+
+  @Test
+  void fillStoresLikePut() {
+    TierStore<String, String> store = open("a");
+    store.fill("loaded", TierValue.of("from-source"), TTL);
+    store.fill("gone", TierValue.absent(), TTL);
+    store.fillAll(Map.of("x", TierValue.of("1"), "y", TierValue.of("2")), TTL);
+    assertThat(store.get("loaded")).isEqualTo(TierValue.of("from-source"));
+    assertThat(store.get("gone").isAbsent()).isTrue();
+    assertThat(store.getAll(List.of("x", "y"))).containsOnly(
+        Map.entry("x", TierValue.of("1")), Map.entry("y", TierValue.of("2")));
   }
 
   @Test
