@@ -47,6 +47,8 @@ public final class TieredCache implements AutoCloseable {
   private final WarmupPlan warmupPlan;
   private final AlertMonitor alerts;
   private final ExecutorService ownedExecutor;
+  private final java.util.concurrent.atomic.AtomicBoolean warmupScheduled =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private TieredCache(Builder b) {
     this.ownedExecutor = b.executor == null ? Executors.newCachedThreadPool(daemon("hotpath-load")) : null;
@@ -145,15 +147,22 @@ public final class TieredCache implements AutoCloseable {
 
   /**
    * Runs the warmup plan given to the builder now, blocking until every strategy finished or the
-   * plan's deadline passed, and schedules its repetition when the plan has an interval. With no
-   * plan, returns an empty report.
+   * plan's deadline passed. The first call also schedules the plan's repetition when it has an
+   * interval. With no plan, returns an empty report.
+   *
+   * @throws IllegalStateException when the cache is closed
    */
   public WarmupReport warmUp() {
     checkOpen();
     if (warmupPlan == null) {
       return new WarmupReport(List.of(), java.time.Duration.ZERO);
     }
-    return new WarmupRun(warmupPlan, this, runtime.scheduler).runAndSchedule();
+    WarmupRun run = new WarmupRun(warmupPlan, this, runtime.scheduler);
+    WarmupReport report = run.run();
+    if (warmupPlan.repeatEvery() != null && warmupScheduled.compareAndSet(false, true)) {
+      run.schedule();
+    }
+    return report;
   }
 
   /**

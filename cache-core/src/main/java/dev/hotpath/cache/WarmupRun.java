@@ -28,13 +28,10 @@ final class WarmupRun {
     this.scheduler = scheduler;
   }
 
-  WarmupReport runAndSchedule() {
-    WarmupReport report = run();
-    if (plan.repeatEvery() != null) {
-      long every = plan.repeatEvery().toNanos();
-      scheduler.scheduleWithFixedDelay(this::runQuietly, every, every, TimeUnit.NANOSECONDS);
-    }
-    return report;
+  /** Repeats the plan on its interval, from now on. */
+  void schedule() {
+    long every = plan.repeatEvery().toNanos();
+    scheduler.scheduleWithFixedDelay(this::runQuietly, every, every, TimeUnit.NANOSECONDS);
   }
 
   private void runQuietly() {
