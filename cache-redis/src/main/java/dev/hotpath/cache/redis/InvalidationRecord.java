@@ -7,8 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How an {@link InvalidationEvent} is stored in the log and sent on the channel, and the script
- * that writes entries and records their invalidation in one atomic step.
+ * How an {@link InvalidationEvent} is stored in the log and sent on the channel, the script that
+ * writes entries and records their invalidation in one atomic step, and the script that fills
+ * entries without a record.
  *
  * <p>Record: {@code "H1" origin namespace count keys...}, where every string is {@code
  * <byte length>:<UTF-8 bytes>} and count is {@code '*'} for a whole-namespace event. Lengths make
@@ -45,6 +46,82 @@ final class InvalidationRecord {
           "end",
           "redis.call('PUBLISH', ARGV[3], ARGV[4] .. ' ' .. seq .. ' ' .. id .. ' ' .. ARGV[5])",
           "return seq");
+
+  /** The most unread log records {@link #FILL_SCRIPT} inspects before it refuses a fill outright. */
+  static final int FILL_MAX_GAP = 64;
+
+  /**
+   * Stores entries that a read found in a lower tier or loaded from the source, without recording
+   * anything: a fill does not change a value, so no other node needs to drop its copy.
+   *
+   * <p>KEYS: seq counter, log stream, then the entries (one hash slot). ARGV: the fence (the log
+   * number up to which the filling node's caches have been handed every record), the largest gap
+   * to inspect ({@link #FILL_MAX_GAP}), TTL in milliseconds, the namespace, then per entry its
+   * encoded key and its value. Returns per entry 1 when it stored it, 0 when not (an empty array
+   * when it refused the whole fill).
+   *
+   * <p>An entry is stored only when (a) the key holds nothing ({@code NX}: a fill never replaces a
+   * put, nor bytes another program wrote) and (b) no record after the fence names the key or the
+   * whole namespace. Records up to the fence were delivered to the filling node before it sent
+   * the fill, so cache-core's stamp check after the fill sees them; records after it are checked
+   * here, in the same atomic step as the SET; later ones delete or replace the filled value. A
+   * record this script cannot read, a log that restarted or was trimmed past the fence, or a gap
+   * over the limit refuses the whole fill: that costs a miss, never a stale value.
+   */
+  static final String FILL_SCRIPT =
+      String.join(
+          "\n",
+          "local function str(s, pos)",
+          "  local colon = string.find(s, ':', pos, true)",
+          "  local n = tonumber(string.sub(s, pos, colon - 1))",
+          "  return string.sub(s, colon + 1, colon + n), colon + 1 + n",
+          "end",
+          "local function parse(e)",
+          "  if string.sub(e, 1, 2) ~= 'H1' then error('not a record') end",
+          "  local _, pos = str(e, 3)",
+          "  local ns",
+          "  ns, pos = str(e, pos)",
+          "  if string.sub(e, pos, pos) == '*' then return ns, nil end",
+          "  local colon = string.find(e, ':', pos, true)",
+          "  local count = tonumber(string.sub(e, pos, colon - 1))",
+          "  pos = colon + 1",
+          "  local keys = {}",
+          "  for i = 1, count do",
+          "    keys[i], pos = str(e, pos)",
+          "  end",
+          "  return ns, keys",
+          "end",
+          "local fence = tonumber(ARGV[1])",
+          "local seq = tonumber(redis.call('GET', KEYS[1]) or '0')",
+          "local touched = {}",
+          "if seq ~= fence then",
+          "  local gap = seq - fence",
+          "  if gap < 0 or gap > tonumber(ARGV[2]) then return {} end",
+          "  local unread = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', gap)",
+          "  if #unread ~= gap then return {} end",
+          "  for _, entry in ipairs(unread) do",
+          "    local q, e",
+          "    local fields = entry[2]",
+          "    for j = 1, #fields, 2 do",
+          "      if fields[j] == 'q' then q = tonumber(fields[j + 1]) elseif fields[j] == 'e' then e = fields[j + 1] end",
+          "    end",
+          "    if q == nil or q <= fence or e == nil then return {} end",
+          "    local ok, ns, keys = pcall(parse, e)",
+          "    if not ok then return {} end",
+          "    if ns == ARGV[4] then",
+          "      if keys == nil then return {} end",
+          "      for _, k in ipairs(keys) do touched[k] = true end",
+          "    end",
+          "  end",
+          "end",
+          "local filled = {}",
+          "for i = 3, #KEYS do",
+          "  filled[i - 2] = 0",
+          "  if not touched[ARGV[2 * i - 1]] then",
+          "    if redis.call('SET', KEYS[i], ARGV[2 * i], 'PX', ARGV[3], 'NX') then filled[i - 2] = 1 end",
+          "  end",
+          "end",
+          "return filled");
 
   private InvalidationRecord() {}
 

@@ -20,6 +20,8 @@ import java.util.zip.CRC32;
  * tag.
  */
 final class KeyLayout {
+  private static final String LOG_NAME = "__inv";
+
   private final String prefix;
   private final boolean tagged;
   private final int shards;
@@ -34,11 +36,11 @@ final class KeyLayout {
     this.seqKeys = new byte[shards][];
     this.logKeys = new byte[shards][];
     for (int s = 0; s < shards; s++) {
-      String base = prefix + "__inv" + (tagged ? ":" + tag(s) : "");
+      String base = prefix + LOG_NAME + (tagged ? ":" + tag(s) : "");
       seqKeys[s] = utf8(base + ":seq");
       logKeys[s] = utf8(base + ":log");
     }
-    this.channel = utf8(prefix + "__inv");
+    this.channel = utf8(prefix + LOG_NAME);
   }
 
   String prefix() {
@@ -63,6 +65,35 @@ final class KeyLayout {
   byte[] entryKey(String namespace, String key) {
     String head = prefix + namespace + ":" + (tagged ? tag(shard(namespace, key)) : "");
     return utf8(head + key);
+  }
+
+  /** A namespace and an encoded key, as {@link #entryKey} got them. */
+  record Entry(String namespace, String key) {}
+
+  /**
+   * The namespace and key whose entry lives under {@code redisKey}, or null when it is not an
+   * entry's key under this prefix (the log's keys, another application's keys). The namespace
+   * ends at the first {@code ':'} after the prefix, since a namespace cannot contain one.
+   */
+  Entry entryOf(byte[] redisKey) {
+    String s = new String(redisKey, StandardCharsets.UTF_8);
+    if (!s.startsWith(prefix) || s.startsWith(LOG_NAME, prefix.length())) {
+      return null;
+    }
+    int colon = s.indexOf(':', prefix.length());
+    if (colon <= prefix.length()) {
+      return null;
+    }
+    String namespace = s.substring(prefix.length(), colon);
+    String key = s.substring(colon + 1);
+    if (tagged) {
+      int close = key.indexOf('}');
+      if (!key.startsWith("{hp") || close < 0) {
+        return null;
+      }
+      key = key.substring(close + 1);
+    }
+    return new Entry(namespace, key);
   }
 
   /** A {@code SCAN MATCH} pattern for every entry of the namespace; prefix and namespace hold no glob characters. */

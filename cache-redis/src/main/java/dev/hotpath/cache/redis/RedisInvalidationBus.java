@@ -5,19 +5,27 @@ import dev.hotpath.cache.InvalidationEvent;
 import dev.hotpath.cache.InvalidationListener;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.TrackingArgs;
+import io.lettuce.core.api.push.PushListener;
+import io.lettuce.core.api.push.PushMessage;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -53,14 +61,41 @@ import org.slf4j.LoggerFactory;
  * is missing, and no second round trip. Events of namespaces not stored in Redis (an L1-only or
  * PostgreSQL-only namespace) are recorded by {@link #publish} itself.
  *
- * <p>Events that this node recorded come back through the channel and are not delivered again;
- * events are delivered on one background thread, in log order per log shard.
+ * <p><b>Origins.</b> A record carries the id of the cache (node) that made the change ({@code
+ * TierBinding#nodeId()}), not the tier's: several caches of one JVM may share one tier and this
+ * bus. Every record is delivered to every subscriber, and each cache ignores events of its own
+ * origin, as with any {@link InvalidationBus}. Another cache of the same JVM thus gets a change
+ * twice, from {@link #publish} at once and from the log shortly after; the second costs at most
+ * one extra miss. Events are delivered on one background thread, in log order per log shard.
+ *
+ * <p><b>Changes made in Redis by other programs.</b> When the tier opened its own connections to
+ * a standalone or Sentinel server, the bus also asks Redis to report every change to a key under
+ * the tier's prefix made by any other connection ({@code CLIENT TRACKING ... BCAST NOLOOP}, sent
+ * to this bus's channel connection): a DEL, SET, EXPIRE, expiry or eviction by anyone reaches the
+ * subscribers as an event of origin {@link #REDIS_ORIGIN}, and a FLUSHDB or FLUSHALL as {@link
+ * InvalidationListener#onEventsPossiblyLost()}. Redis reports this tier's own changes as well:
+ * {@code NOLOOP} only hides commands the command connection runs itself, and the tier changes
+ * entries inside scripts, which Redis attributes to its script client. So the tier registers each
+ * key before its script is sent, and the bus gives a report of such a key the origin of the cache
+ * that changed it, which ignores it (see {@code LocalWrites} for the short window this leaves).
+ * Redis reports changes by other Hotpath nodes too, so those arrive twice (the log and the
+ * report), unordered; that only ever costs an extra miss. Tracking ends when either connection reconnects;
+ * the bus checks it on every reconcile, re-enables it and, since changes in between went
+ * unreported, tells the subscribers that events may have been lost. See {@link RedisTier} for
+ * where tracking is not available.
  *
  * <p>Thread-safe. Closing the bus stops delivery; the tier's connection stays open until the tier
  * is closed.
  */
 public final class RedisInvalidationBus implements InvalidationBus {
+  /**
+   * The origin of events for changes Redis reported and no Hotpath node recorded (client
+   * tracking): no cache ignores them as its own unless its node id is this string.
+   */
+  public static final String REDIS_ORIGIN = "redis";
+
   private static final Logger LOG = LoggerFactory.getLogger(RedisInvalidationBus.class);
+  private static final String INVALIDATE = "invalidate";
   private static final int READ_BATCH = 512;
   private static final byte[] FIELD_SEQ = {'q'};
   private static final byte[] FIELD_RECORD = {'e'};
@@ -81,6 +116,10 @@ public final class RedisInvalidationBus implements InvalidationBus {
   private final LongAdder readFromLog = new LongAdder();
   private final LongAdder possiblyLost = new LongAdder();
   private final LongAdder publishFailures = new LongAdder();
+  private final LongAdder changedInRedis = new LongAdder();
+  private final LongAdder trackingEnabled = new LongAdder();
+  /** The server or the channel connection cannot track; set once, on the bus thread. */
+  private volatile boolean trackingUnavailable;
 
   RedisInvalidationBus(RedisLink link, long reconcileIntervalNanos) {
     this.link = link;
@@ -91,6 +130,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
     }
     this.logLength = RedisTierStore.ascii(link.logLength);
     link.onRecovery(() -> runInBackground(this::reconcile));
+    link.onReconnect(() -> runInBackground(this::reconcile));
   }
 
   /**
@@ -104,10 +144,15 @@ public final class RedisInvalidationBus implements InvalidationBus {
     try {
       link.background.submit(
           () -> {
-            for (Position p : positions) {
-              initialize(p, false);
+            try {
+              for (Position p : positions) {
+                initialize(p, false);
+              }
+              subscribe();
+              ensureTracking(true);
+            } finally {
+              publishFences();
             }
-            subscribe();
           }).get(link.timeoutNanos * (positions.length + 2L), TimeUnit.NANOSECONDS);
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
@@ -123,7 +168,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
           } catch (RuntimeException e) {
             LOG.debug("invalidation log check failed; retrying on the next one", e);
           } finally {
-            flushLost();
+            endTask();
           }
         },
         reconcileIntervalNanos,
@@ -197,10 +242,27 @@ public final class RedisInvalidationBus implements InvalidationBus {
 
   RedisBusCounters counters() {
     return new RedisBusCounters(
-        received.sum(), delivered.sum(), readFromLog.sum(), possiblyLost.sum(), publishFailures.sum());
+        received.sum(),
+        delivered.sum(),
+        readFromLog.sum(),
+        possiblyLost.sum(),
+        publishFailures.sum(),
+        changedInRedis.sum(),
+        trackingEnabled.sum());
   }
 
-  record RedisBusCounters(long received, long delivered, long readFromLog, long possiblyLost, long publishFailures) {}
+  /**
+   * @param changedInRedis entry keys Redis reported changed by another connection (client tracking)
+   * @param trackingEnabled times client tracking was switched on (at start and after reconnects)
+   */
+  record RedisBusCounters(
+      long received,
+      long delivered,
+      long readFromLog,
+      long possiblyLost,
+      long publishFailures,
+      long changedInRedis,
+      long trackingEnabled) {}
 
   // ---- the channel
 
@@ -209,6 +271,19 @@ public final class RedisInvalidationBus implements InvalidationBus {
       return;
     }
     StatefulRedisPubSubConnection<byte[], byte[]> c = link.connectPubSub();
+    c.addListener(
+        new PushListener() {
+          /** RESP3: client tracking's reports arrive as "invalidate" pushes on this connection. */
+          @Override
+          public void onPushMessage(PushMessage message) {
+            if (INVALIDATE.equals(message.getType())) {
+              received.increment();
+              // Copied here: the buffers belong to the connection's thread.
+              List<byte[]> keys = changedKeys(message.getContent(RedisInvalidationBus::copy));
+              runInBackground(() -> onRedisChanged(keys));
+            }
+          }
+        });
     c.addListener(
         new RedisPubSubAdapter<>() {
           @Override
@@ -248,7 +323,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
               // Positions are unchanged: the next check reads the log from where this stopped.
               LOG.debug("invalidation bus task failed; retrying on the next check", e);
             } finally {
-              flushLost();
+              endTask();
             }
           });
     } catch (RejectedExecutionException e) {
@@ -282,6 +357,125 @@ public final class RedisInvalidationBus implements InvalidationBus {
     readLog(p);
   }
 
+  // ---- changes Redis reports (client tracking)
+
+  /**
+   * Makes the tier's command connection report changes to keys under the prefix to the channel
+   * connection, unless it does already. A new command connection starts without tracking and a
+   * new channel connection has a new id, so after either reconnects this switches tracking on again
+   * and, past the start, notes that changes may have gone unreported meanwhile. Runs on the bus
+   * thread; never throws.
+   */
+  private void ensureTracking(boolean atStart) {
+    StatefulRedisPubSubConnection<byte[], byte[]> c = pubSub;
+    if (!link.tracksRedisChanges || trackingUnavailable || c == null || closed) {
+      return;
+    }
+    long target;
+    try {
+      // Not through link.await: the channel connection being down is not the server being down.
+      target = c.async().clientId().toCompletableFuture().get(link.timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      if (String.valueOf(RedisLink.unwrap(e).getMessage()).contains("not allowed while subscribed")) {
+        trackingUnavailable("the channel connection speaks RESP2 (the client is configured for it)");
+      }
+      return; // Reconnecting: the next check tries again.
+    } catch (TimeoutException e) {
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    try {
+      long redirect = link.await(link.commands.clientGetredir());
+      if (redirect == target) {
+        return;
+      }
+      if (redirect >= 0) {
+        // Redis refuses a prefix the connection already tracks ("overlaps"), even for a new target.
+        link.await(link.commands.clientTracking(TrackingArgs.Builder.enabled(false)));
+      }
+      link.await(
+          link.commands.clientTracking(
+              TrackingArgs.Builder.enabled()
+                  .redirect(target)
+                  .bcast()
+                  .prefixes(StandardCharsets.UTF_8, link.layout.prefix())
+                  .noloop()));
+    } catch (RedisCommandExecutionException e) {
+      // The server answered, so it is up, but it has no client tracking (before Redis 6) or
+      // refuses it to this user (ACL).
+      trackingUnavailable("Redis refused it: " + e.getMessage());
+      return;
+    } catch (RuntimeException e) {
+      LOG.debug("could not switch Redis client tracking on; retrying on the next check", e);
+      return;
+    }
+    trackingEnabled.increment();
+    if (!atStart) {
+      lost("Redis client tracking was switched on again (a connection was re-established); changes made in "
+          + "Redis meanwhile were not reported");
+    }
+  }
+
+  private void trackingUnavailable(String why) {
+    trackingUnavailable = true;
+    LOG.info("{}: changes made in Redis by other programs are not reported to in-process copies ({}); "
+        + "they live until their in-process TTL", link.description, why);
+  }
+
+  /** The keys of an "invalidate" push, or null when Redis reports a flush. */
+  private static List<byte[]> changedKeys(List<Object> content) {
+    for (Object item : content) {
+      if (item instanceof List<?> keys) {
+        List<byte[]> copies = new ArrayList<>(keys.size());
+        for (Object key : keys) {
+          byte[] bytes = key instanceof ByteBuffer b ? (byte[]) copy(b) : (byte[]) key;
+          if (bytes != null) {
+            copies.add(bytes);
+          }
+        }
+        return copies;
+      }
+    }
+    return null;
+  }
+
+  private static Object copy(ByteBuffer buffer) {
+    if (buffer == null) {
+      return null;
+    }
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.duplicate().get(bytes);
+    return bytes;
+  }
+
+  /** Runs on the bus thread: one event per namespace for the reported keys that are entries. */
+  private void onRedisChanged(List<byte[]> redisKeys) {
+    if (redisKeys == null) {
+      lost("Redis reported a flush (FLUSHDB or FLUSHALL)");
+      return;
+    }
+    // Keyed by origin, then namespace: this tier's own changes are Redis's reports too (see LocalWrites).
+    Map<String, Map<String, List<String>>> byOrigin = new LinkedHashMap<>();
+    for (byte[] redisKey : redisKeys) {
+      KeyLayout.Entry entry = link.layout.entryOf(redisKey);
+      if (entry != null) {
+        String ours = link.localWrites.claim(redisKey);
+        String origin = ours != null ? ours : REDIS_ORIGIN;
+        if (ours == null) {
+          changedInRedis.increment();
+        }
+        byOrigin.computeIfAbsent(origin, o -> new LinkedHashMap<>())
+            .computeIfAbsent(entry.namespace(), n -> new ArrayList<>())
+            .add(entry.key());
+      }
+    }
+    byOrigin.forEach(
+        (origin, byNamespace) ->
+            byNamespace.forEach((namespace, keys) -> deliver(InvalidationEvent.ofKeys(namespace, keys, origin))));
+  }
+
   // ---- the log
 
   /** Reads every shard's log from its position: after a reconnect, a recovery, and periodically. */
@@ -296,6 +490,8 @@ public final class RedisInvalidationBus implements InvalidationBus {
     } catch (RuntimeException e) {
       LOG.debug("invalidation channel still unavailable; following the log by polling", e);
     }
+    ensureTracking(false);
+    link.localWrites.expire();
     for (Position p : positions) {
       if (!p.known) {
         initialize(p, true);
@@ -397,10 +593,9 @@ public final class RedisInvalidationBus implements InvalidationBus {
 
   // ---- delivery
 
+  /** Every cache gets every record; each ignores its own origin (see the class comment). */
   private void deliverRemote(InvalidationEvent event) {
-    if (!event.origin().equals(link.nodeId)) {
-      deliver(event);
-    }
+    deliver(event);
   }
 
   private void deliver(InvalidationEvent event) {
@@ -421,6 +616,25 @@ public final class RedisInvalidationBus implements InvalidationBus {
   private void lost(String why) {
     if (lostReason == null) {
       lostReason = why;
+    }
+  }
+
+  /**
+   * Ends every bus task: subscribers hear of a loss first, then the fences move, so that a fill
+   * (see {@link RedisTierStore}) is never checked against records its cache was not handed, or
+   * against a loss it was not told of yet.
+   */
+  private void endTask() {
+    try {
+      flushLost();
+    } finally {
+      publishFences();
+    }
+  }
+
+  private void publishFences() {
+    for (Position p : positions) {
+      link.setFence(p.shard, p.known ? p.seq : -1);
     }
   }
 

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -31,8 +32,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the Redis tier and its invalidation bus share: the command connection (standalone,
- * Sentinel or Cluster behind one interface), the circuit breaker, the key layout, the write script,
- * one background thread, and the knowledge of which namespaces the tier records itself.
+ * Sentinel or Cluster behind one interface), the circuit breaker, the key layout, the scripts, one
+ * background thread, the knowledge of which namespaces the tier records itself, and how far into
+ * the log this node's caches have been told (the fences that make fills safe).
  *
  * <p>Every wait on Redis goes through {@link #await}: bounded by the command timeout, counted by
  * the breaker. Thread-safe.
@@ -49,11 +51,21 @@ final class RedisLink implements AutoCloseable {
   final long timeoutNanos;
   final int logLength;
   final ScheduledExecutorService background;
+  /**
+   * Whether the bus asks Redis to report changes to the tier's keys made by anyone else (client
+   * tracking). Only when the tier opened its command connection itself, on a standalone or
+   * Sentinel server; see {@link RedisTier}.
+   */
+  final boolean tracksRedisChanges;
 
   private final Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSubFactory;
   private final List<AutoCloseable> owned;
   private final long probeIntervalNanos;
-  private final String scriptSha;
+  private final String writeSha;
+  private final String fillSha;
+  /** Per log shard, the number up to which this node's listeners were handed every record; -1 unknown. */
+  private final AtomicLongArray fences;
+  private final CopyOnWriteArrayList<Runnable> reconnectListeners = new CopyOnWriteArrayList<>();
   private final Set<String> recordedNamespaces = ConcurrentHashMap.newKeySet();
   private final CopyOnWriteArrayList<Runnable> recoveryListeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean diverged = new AtomicBoolean();
@@ -63,6 +75,9 @@ final class RedisLink implements AutoCloseable {
   final LongAdder failures = new LongAdder();
   final LongAdder rejected = new LongAdder();
   final LongAdder skippedWrites = new LongAdder();
+  final LongAdder skippedFills = new LongAdder();
+  /** What the tier is changing, to tell Redis's reports of its own changes from others'; see {@link LocalWrites}. */
+  final LocalWrites localWrites;
 
   RedisLink(
       RedisClusterAsyncCommands<byte[], byte[]> commands,
@@ -74,7 +89,8 @@ final class RedisLink implements AutoCloseable {
       long timeoutNanos,
       int failureThreshold,
       long probeIntervalNanos,
-      int logLength) {
+      int logLength,
+      boolean tracksRedisChanges) {
     this.commands = commands;
     this.pubSubFactory = pubSubFactory;
     this.owned = List.copyOf(owned);
@@ -84,7 +100,15 @@ final class RedisLink implements AutoCloseable {
     this.timeoutNanos = timeoutNanos;
     this.probeIntervalNanos = probeIntervalNanos;
     this.logLength = logLength;
-    this.scriptSha = sha1(InvalidationRecord.WRITE_SCRIPT);
+    this.tracksRedisChanges = tracksRedisChanges;
+    // A change's report leaves Redis with the script's reply; a command timeout is ample for it to arrive.
+    this.localWrites = new LocalWrites(timeoutNanos);
+    this.writeSha = sha1(InvalidationRecord.WRITE_SCRIPT);
+    this.fillSha = sha1(InvalidationRecord.FILL_SCRIPT);
+    this.fences = new AtomicLongArray(layout.shards());
+    for (int i = 0; i < layout.shards(); i++) {
+      fences.set(i, -1);
+    }
     AtomicInteger threads = new AtomicInteger();
     ScheduledThreadPoolExecutor executor =
         new ScheduledThreadPoolExecutor(
@@ -202,7 +226,17 @@ final class RedisLink implements AutoCloseable {
    * Loads the script on {@code NOSCRIPT} (a restarted or failed-over server).
    */
   CompletableFuture<Object> writeScript(byte[][] keys, byte[][] args) {
-    RedisFuture<Object> sha = commands.evalsha(scriptSha, ScriptOutputType.INTEGER, keys, args);
+    return script(InvalidationRecord.WRITE_SCRIPT, writeSha, ScriptOutputType.INTEGER, keys, args);
+  }
+
+  /** Runs the fill script (see {@link InvalidationRecord#FILL_SCRIPT}); completes with a 0/1 list, one per entry. */
+  CompletableFuture<Object> fillScript(byte[][] keys, byte[][] args) {
+    return script(InvalidationRecord.FILL_SCRIPT, fillSha, ScriptOutputType.MULTI, keys, args);
+  }
+
+  private CompletableFuture<Object> script(
+      String source, String sha1, ScriptOutputType output, byte[][] keys, byte[][] args) {
+    RedisFuture<Object> sha = commands.evalsha(sha1, output, keys, args);
     return sha.toCompletableFuture()
         .exceptionallyCompose(
             e -> {
@@ -210,7 +244,7 @@ final class RedisLink implements AutoCloseable {
               if (cause instanceof RedisNoScriptException
                   || String.valueOf(cause.getMessage()).startsWith("NOSCRIPT")) {
                 RedisFuture<Object> eval =
-                    commands.eval(InvalidationRecord.WRITE_SCRIPT, ScriptOutputType.INTEGER, keys, args);
+                    commands.eval(source, output, keys, args);
                 return eval.toCompletableFuture();
               }
               return CompletableFuture.failedFuture(cause);
@@ -242,6 +276,31 @@ final class RedisLink implements AutoCloseable {
 
   void onRecovery(Runnable listener) {
     recoveryListeners.add(listener);
+  }
+
+  /**
+   * The log number of {@code shard} up to which this node's listeners have been handed every
+   * record (and told of any loss), or -1 while the bus does not know its position.
+   */
+  long fence(int shard) {
+    return fences.get(shard);
+  }
+
+  /** Set by the bus only after the listeners ran, so a fill never gets ahead of what they know. */
+  void setFence(int shard, long seq) {
+    fences.set(shard, seq);
+  }
+
+  /** {@code listener} runs (on a Lettuce thread: it must only hand work off) when the command connection reconnects. */
+  void onReconnect(Runnable listener) {
+    reconnectListeners.add(listener);
+  }
+
+  /** The command connection was re-established: its connection state (client tracking) is gone. */
+  void reconnected() {
+    for (Runnable listener : reconnectListeners) {
+      listener.run();
+    }
   }
 
   boolean hasPubSub() {

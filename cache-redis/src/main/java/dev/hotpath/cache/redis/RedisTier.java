@@ -6,7 +6,9 @@ import dev.hotpath.cache.Tier;
 import dev.hotpath.cache.TierBinding;
 import dev.hotpath.cache.TierStore;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -22,6 +24,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,10 +64,41 @@ import java.util.stream.Collectors;
  * (the cache serves from its other tiers and the loader, and counts skipped writes) until a
  * background probe, every {@link Builder#probeInterval}, finds Redis answering.
  *
- * <p><b>What invalidation covers.</b> Changes made through any Hotpath node, including failed and
- * skipped ones (see {@link RedisInvalidationBus}). Not covered: keys changed, deleted, expired or
- * evicted in Redis by other programs; a node's in-process copy of such a key lives until its own
- * (short) L1 TTL. Keep L1 TTLs at or below the Redis TTL for that reason.
+ * <p><b>What invalidation covers.</b> Each node's in-process (L1) copies are dropped when:
+ *
+ * <ul>
+ *   <li>any Hotpath cache changes the key through a Redis tier with the same prefix: another
+ *       process, or another cache of this JVM sharing this tier (records carry the changing
+ *       cache's node id, so only that cache ignores them); this includes changes whose write to
+ *       Redis failed or was skipped, which make the node clear its shared namespaces' L1 once
+ *       Redis answers again (see {@link RedisInvalidationBus});
+ *   <li>standalone and Sentinel, when the tier opened its own command connection ({@link
+ *       Builder#uri}, or a host's {@link Builder#client}): anything else changes the key in Redis:
+ *       another program's SET, DEL, EXPIRE or RENAME, the key's expiry, its eviction under {@code
+ *       maxmemory}. A FLUSHDB or FLUSHALL clears the L1 of every shared namespace. This is Redis
+ *       client tracking ({@code CLIENT TRACKING ON REDIRECT <bus connection> BCAST PREFIX <prefix>
+ *       NOLOOP}, Redis 6 or later, RESP3 connections: Lettuce's default); it is re-enabled after
+ *       either connection reconnects, and the L1 is then cleared, since changes in between went
+ *       unreported. A node does not drop what it just wrote itself; for a command timeout after
+ *       writing a key, another program's change of that same key may be taken for the node's
+ *       own and not reach the writing cache's L1 (see {@code LocalWrites}).
+ * </ul>
+ *
+ * <p>Not covered, where a changed key's L1 copy lives until its own L1 TTL (keep L1 TTLs at or
+ * below the Redis TTL for that reason): changes by other programs in Redis Cluster (tracking is
+ * per cluster node, and the tier does not follow the topology with one tracking connection per
+ * master); and changes by other programs when the host passed the command {@link
+ * Builder#connection}: tracking is state of that connection, which the tier does not own: it
+ * would change what the host's own commands on it report (NOLOOP hides the host's own writes, and
+ * a connection holds one tracking configuration, so it would clash with the host's own
+ * client-side caching), and the tier cannot re-enable it reliably when the host's connection
+ * reconnects. Nor when the server is older than Redis 6, refuses {@code CLIENT TRACKING} to the
+ * ACL user, or a host's client is configured for RESP2 (logged once at INFO).
+ *
+ * <p><b>Fills.</b> Values a read found in a lower tier or loaded from the source are stored with
+ * {@code TierStore#fill}: without an invalidation record, only where the key is empty, and only
+ * when no invalidation of the key is in the log that this node has not yet been handed; see
+ * {@code RedisTierStore} for the race this closes and what remains.
  *
  * <p>Thread-safe. {@link #close()} closes what the tier opened (its connections, and its client
  * when it created one) but never a client or connection the host passed in.
@@ -97,7 +131,10 @@ public final class RedisTier implements Tier, MeterBinder {
     return name;
   }
 
-  /** Opens the namespace and makes this tier's writes record its invalidations (see {@link RedisInvalidationBus}). */
+  /**
+   * Opens the namespace and makes this tier's writes record its invalidations (see {@link
+   * RedisInvalidationBus}), attributed to {@code binding.nodeId()}.
+   */
   @Override
   public <K, V> TierStore<K, V> open(TierBinding<K, V> binding) {
     requireNonNull(binding, "binding");
@@ -114,7 +151,11 @@ public final class RedisTier implements Tier, MeterBinder {
     return bus;
   }
 
-  /** This node's id in invalidation records. */
+  /**
+   * This tier's own id: in its toString and logs. Invalidation records carry the id of the cache
+   * that opened the namespace ({@code TierBinding#nodeId()}) instead, since several caches may
+   * share one tier.
+   */
   public String nodeId() {
     return link.nodeId;
   }
@@ -133,15 +174,18 @@ public final class RedisTier implements Tier, MeterBinder {
         link.failures.sum(),
         link.rejected.sum(),
         link.skippedWrites.sum(),
+        link.skippedFills.sum(),
         bc.received(),
         bc.readFromLog(),
+        bc.changedInRedis(),
         bc.possiblyLost(),
         bc.publishFailures());
   }
 
   /**
    * Registers {@code hotpath.redis.*} meters tagged {@code tier=<name>} (never with a URL or
-   * password): circuit state, failures, rejected calls, skipped writes, and the bus's counters.
+   * password): circuit state, failures, rejected calls, skipped writes and fills, and the bus's
+   * counters.
    */
   @Override
   public void bindTo(MeterRegistry registry) {
@@ -153,8 +197,10 @@ public final class RedisTier implements Tier, MeterBinder {
     counter(registry, "hotpath.redis.failures", s -> s.failures());
     counter(registry, "hotpath.redis.rejected", s -> s.rejected());
     counter(registry, "hotpath.redis.writes.skipped", s -> s.skippedWrites());
+    counter(registry, "hotpath.redis.fills.skipped", s -> s.skippedFills());
     counter(registry, "hotpath.redis.invalidation.received", s -> s.messagesReceived());
     counter(registry, "hotpath.redis.invalidation.log.reads", s -> s.recordsReadFromLog());
+    counter(registry, "hotpath.redis.invalidation.changed.in.redis", s -> s.keysChangedInRedis());
     counter(registry, "hotpath.redis.invalidation.lost", s -> s.eventsPossiblyLost());
   }
 
@@ -280,7 +326,9 @@ public final class RedisTier implements Tier, MeterBinder {
     /**
      * A host's connection (byte-array codec) for the tier's commands. With a {@link #client} too,
      * the bus opens its channel connection from that client; without one, the bus follows the log
-     * by polling every {@link #reconcileInterval}. The tier does not close it.
+     * by polling every {@link #reconcileInterval}. The tier does not close it, and does not switch
+     * Redis client tracking on for it, so changes other programs make in Redis are not reported
+     * (see the class comment).
      */
     public Builder connection(StatefulRedisConnection<byte[], byte[]> connection) {
       requireNonNull(connection, "connection");
@@ -468,7 +516,19 @@ public final class RedisTier implements Tier, MeterBinder {
               : () -> uri != null
                   ? pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE, uri)
                   : pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE);
-      return link(commandsConnection.async(), pubSub, owned, layout, timeout);
+      // Tracking is state of the command connection: only on one the tier opened (class comment).
+      boolean tracks = connection == null;
+      RedisLink link = link(commandsConnection.async(), pubSub, owned, layout, timeout, tracks);
+      if (tracks) {
+        commandsConnection.addListener(
+            new RedisConnectionStateListener() {
+              @Override
+              public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+                link.reconnected();
+              }
+            });
+      }
+      return link;
     }
 
     private RedisLink clusterLink(KeyLayout layout, Duration timeout, List<AutoCloseable> owned) {
@@ -499,7 +559,8 @@ public final class RedisTier implements Tier, MeterBinder {
       RedisClusterClient pubSubClient = c;
       Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub =
           pubSubClient == null ? null : () -> pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE);
-      return link(commandsConnection.async(), pubSub, owned, layout, timeout);
+      // Client tracking is per cluster node; not followed across the topology (class comment).
+      return link(commandsConnection.async(), pubSub, owned, layout, timeout, false);
     }
 
     private RedisLink link(
@@ -507,7 +568,8 @@ public final class RedisTier implements Tier, MeterBinder {
         Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub,
         List<AutoCloseable> owned,
         KeyLayout layout,
-        Duration timeout) {
+        Duration timeout,
+        boolean tracksRedisChanges) {
       return new RedisLink(
           commands,
           pubSub,
@@ -518,7 +580,8 @@ public final class RedisTier implements Tier, MeterBinder {
           Checks.nanos(timeout),
           failureThreshold != null ? failureThreshold : 3,
           Checks.nanos(probeInterval != null ? probeInterval : Duration.ofMillis(500)),
-          logLength != null ? logLength : 10_000);
+          logLength != null ? logLength : 10_000,
+          tracksRedisChanges);
     }
 
     /** Connecting may take a TLS handshake; give it more than one command, but stay bounded. */

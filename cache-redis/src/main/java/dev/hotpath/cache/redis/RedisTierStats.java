@@ -9,8 +9,13 @@ package dev.hotpath.cache.redis;
  * @param failures calls that failed or timed out because Redis was unreachable or unwell
  * @param rejected calls refused at once while the circuit was open
  * @param skippedWrites writes (puts, invalidations) not sent because the circuit was open
- * @param messagesReceived invalidation messages received on the channel
+ * @param skippedFills entries a read found elsewhere or loaded that were not stored in Redis because
+ *     the key held a value already, or an invalidation of it was not yet delivered to this node
+ * @param messagesReceived invalidation messages received on the channel, and Redis's reports of
+ *     changed keys (client tracking)
  * @param recordsReadFromLog invalidation records read from the log to fill a gap
+ * @param keysChangedInRedis entry keys Redis reported changed by a connection other than this
+ *     tier's (another program, another node, an expiry or eviction), dropped from in-process copies
  * @param eventsPossiblyLost times subscribers were told to clear their in-process entries
  * @param publishFailures events of namespaces not stored in Redis that could not be recorded
  */
@@ -20,7 +25,9 @@ public record RedisTierStats(
     long failures,
     long rejected,
     long skippedWrites,
+    long skippedFills,
     long messagesReceived,
     long recordsReadFromLog,
+    long keysChangedInRedis,
     long eventsPossiblyLost,
     long publishFailures) {}

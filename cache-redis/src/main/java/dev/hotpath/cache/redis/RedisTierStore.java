@@ -21,8 +21,33 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One namespace's view of the Redis tier. Reads are GET and MGET (Lettuce splits an MGET by slot
  * in Cluster and reassembles it in key order); every change goes through the write script, which
- * records its invalidation in the same atomic step; several scripts of one call are sent together
+ * records its invalidation, attributed to the binding's node, in the same atomic step; fills go
+ * through the fill script, which records nothing. Several scripts of one call are sent together
  * without waiting in between (pipelined) and awaited within one command timeout.
+ *
+ * <p><b>Fills and invalidations on other nodes.</b> A fill stores a value the cache read from a
+ * lower tier or loaded from the source; the read may have started before another node changed
+ * the source and invalidated the key. The fill script therefore stores an entry only if the key is
+ * empty ({@code NX}) and no invalidation record of the key (or of its whole namespace) exists
+ * that this node's caches have not been handed yet (see {@link InvalidationRecord#FILL_SCRIPT}).
+ * Together with cache-core's stamps, which re-check after the fill and undo it when an event for
+ * the key arrived meanwhile, a fill cannot outlive an invalidation recorded after its read began.
+ * What remains:
+ *
+ * <ul>
+ *   <li>Changes that bypass the log: keys deleted in Redis by other programs (or expired). {@code
+ *       NX} keeps a fill from replacing a value another program set, but a fill that began before
+ *       another program's DEL may re-insert the value it read; Redis then holds it until its TTL.
+ *   <li>In Cluster, {@link #clear()} records in log shard 0 only, so a fill of a key in another
+ *       shard does not see that record until it is delivered; the window is the delivery delay of
+ *       that record (normally milliseconds; up to the reconcile interval when a message is lost).
+ *   <li>The source itself: a load that read the source before another node wrote it, where that
+ *       node invalidates the cache before writing the source, is a caller ordering problem no
+ *       cache can fix; write the source first, then invalidate.
+ * </ul>
+ *
+ * <p>A fill refused for any of these reasons, or while the bus has not yet found its place in the
+ * log, is skipped and counted ({@link RedisTierStats#skippedFills()}): it costs a later miss.
  */
 final class RedisTierStore<K, V> implements TierStore<K, V> {
   /** Entries per script: bounds how long one script holds the server. */
@@ -32,6 +57,7 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
   private static final byte[] OP_SET = {'S'};
   private static final byte[] OP_DELETE = {'D'};
   private static final byte[] OP_RECORD = {'N'};
+  private static final byte[] FILL_MAX_GAP = ascii(InvalidationRecord.FILL_MAX_GAP);
 
   private final RedisLink link;
   private final TierBinding<K, V> binding;
@@ -39,6 +65,7 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
   private final String namespace;
   private final byte[] logLength;
   private final byte[] channel;
+  private final byte[] namespaceBytes;
 
   RedisTierStore(RedisLink link, TierBinding<K, V> binding, ValueEnvelope envelope) {
     this.link = link;
@@ -47,6 +74,7 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
     this.namespace = binding.namespace();
     this.logLength = ascii(link.logLength);
     this.channel = link.layout.channel();
+    this.namespaceBytes = KeyLayout.utf8(namespace);
   }
 
   // ---- reads
@@ -155,26 +183,64 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
     if (entries.isEmpty()) {
       return;
     }
-    Map<Integer, List<String>> keysByShard = new LinkedHashMap<>();
-    Map<Integer, List<byte[]>> valuesByShard = new HashMap<>();
+    EncodedBatch batch = encode(entries);
+    writeGuard();
+    awaitWrite(batch.send((keys, values) -> sendSet(keys, values, ttl)));
+  }
+
+  /** Stores without recording an invalidation, and only where it cannot hide a newer change; see the class comment. */
+  @Override
+  public void fill(K key, TierValue<V> value, Duration ttl) {
+    fillAll(Map.of(key, value), ttl);
+  }
+
+  /**
+   * {@link #fill} of several entries: one fill script per log shard and {@value #BATCH} entries,
+   * pipelined. Never marks the node's in-process copies as diverged when it fails: a fill that did
+   * not happen leaves nothing for another node to drop.
+   */
+  @Override
+  public void fillAll(Map<? extends K, TierValue<V>> entries, Duration ttl) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    EncodedBatch batch = encode(entries);
+    link.ensureAvailable();
+    List<CompletableFuture<Object>> sent = batch.send((keys, values) -> sendFill(keys, values, ttl));
+    link.awaitAll(sent);
+  }
+
+  /** Entries' encoded keys and stored bytes, grouped by log shard (a script touches one slot). */
+  private EncodedBatch encode(Map<? extends K, TierValue<V>> entries) {
+    EncodedBatch batch = new EncodedBatch();
     for (Map.Entry<? extends K, TierValue<V>> e : entries.entrySet()) {
       String encoded = binding.encodeKey(e.getKey());
       byte[] stored = envelope.wrap(namespace, encoded, binding.encodeValue(e.getValue()));
       int shard = link.layout.shard(namespace, encoded);
-      keysByShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(encoded);
-      valuesByShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(stored);
+      batch.keysByShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(encoded);
+      batch.valuesByShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(stored);
     }
-    writeGuard();
-    List<CompletableFuture<Object>> sent = new ArrayList<>();
-    keysByShard.forEach(
-        (shard, keys) -> {
-          List<byte[]> values = valuesByShard.get(shard);
-          for (int from = 0; from < keys.size(); from += BATCH) {
-            int to = Math.min(keys.size(), from + BATCH);
-            sent.add(sendSet(keys.subList(from, to), values.subList(from, to), ttl));
-          }
-        });
-    awaitWrite(sent);
+    return batch;
+  }
+
+  private static final class EncodedBatch {
+    final Map<Integer, List<String>> keysByShard = new LinkedHashMap<>();
+    final Map<Integer, List<byte[]>> valuesByShard = new HashMap<>();
+
+    /** Sends one script per shard and {@value #BATCH} entries, without waiting in between. */
+    List<CompletableFuture<Object>> send(
+        java.util.function.BiFunction<List<String>, List<byte[]>, CompletableFuture<Object>> script) {
+      List<CompletableFuture<Object>> sent = new ArrayList<>();
+      keysByShard.forEach(
+          (shard, keys) -> {
+            List<byte[]> values = valuesByShard.get(shard);
+            for (int from = 0; from < keys.size(); from += BATCH) {
+              int to = Math.min(keys.size(), from + BATCH);
+              sent.add(script.apply(keys.subList(from, to), values.subList(from, to)));
+            }
+          });
+      return sent;
+    }
   }
 
   @Override
@@ -225,7 +291,7 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
   @Override
   public void clear() {
     writeGuard();
-    byte[] record = InvalidationRecord.encode(InvalidationEvent.ofNamespace(namespace, link.nodeId));
+    byte[] record = InvalidationRecord.encode(InvalidationEvent.ofNamespace(namespace, binding.nodeId()));
     awaitWrite(List.of(sendRecordOnly(record)));
     ScanArgs match = ScanArgs.Builder.matches(link.layout.namespacePattern(namespace)).limit(1000);
     KeyScanCursor<byte[]> cursor = link.await(link.commands.scan(match));
@@ -262,7 +328,7 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
 
   private CompletableFuture<Object> sendSet(List<String> keys, List<byte[]> values, Duration ttl) {
     int shard = link.layout.shard(namespace, keys.get(0));
-    byte[] record = InvalidationRecord.encode(InvalidationEvent.ofKeys(namespace, keys, link.nodeId));
+    byte[] record = InvalidationRecord.encode(InvalidationEvent.ofKeys(namespace, keys, binding.nodeId()));
     byte[][] redisKeys = scriptKeys(shard, keys);
     byte[][] args = new byte[6 + values.size()][];
     fillArgs(args, OP_SET, shard, record);
@@ -270,16 +336,77 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
     for (int i = 0; i < values.size(); i++) {
       args[6 + i] = values.get(i);
     }
-    return link.writeScript(redisKeys, args);
+    return sendChange(redisKeys, args, false);
   }
 
   private CompletableFuture<Object> sendDelete(List<String> keys) {
     int shard = link.layout.shard(namespace, keys.get(0));
-    byte[] record = InvalidationRecord.encode(InvalidationEvent.ofKeys(namespace, keys, link.nodeId));
+    byte[] record = InvalidationRecord.encode(InvalidationEvent.ofKeys(namespace, keys, binding.nodeId()));
     byte[][] args = new byte[6][];
     fillArgs(args, OP_DELETE, shard, record);
     args[5] = EMPTY;
-    return link.writeScript(scriptKeys(shard, keys), args);
+    return sendChange(scriptKeys(shard, keys), args, false);
+  }
+
+  /**
+   * Sends the write or fill script for {@code redisKeys} (entries from index 2). With client
+   * tracking on, the entries are registered as this cache's changes first, so Redis's report of
+   * them does not drop the value this cache just wrote (see {@link LocalWrites}).
+   */
+  private CompletableFuture<Object> sendChange(byte[][] redisKeys, byte[][] args, boolean fill) {
+    if (!link.tracksRedisChanges) {
+      return fill ? link.fillScript(redisKeys, args) : link.writeScript(redisKeys, args);
+    }
+    link.localWrites.begin(redisKeys, 2, binding.nodeId());
+    CompletableFuture<Object> sent;
+    try {
+      sent = fill ? link.fillScript(redisKeys, args) : link.writeScript(redisKeys, args);
+    } catch (RuntimeException e) {
+      link.localWrites.settle(redisKeys, 2, null);
+      throw e;
+    }
+    return sent.whenComplete(
+        (result, error) -> link.localWrites.settle(redisKeys, 2, error == null && fill ? filled(result, redisKeys.length - 2) : null));
+  }
+
+  /** The fill script's answer as one flag per entry; an empty answer means none was stored. */
+  private static boolean[] filled(Object result, int entries) {
+    boolean[] flags = new boolean[entries];
+    if (result instanceof List<?> list) {
+      for (int i = 0; i < entries && i < list.size(); i++) {
+        flags[i] = list.get(i) instanceof Number n && n.longValue() == 1;
+      }
+    }
+    return flags;
+  }
+
+  /** The fill script for keys of one shard; a fill the bus cannot fence yet is skipped without a call. */
+  private CompletableFuture<Object> sendFill(List<String> keys, List<byte[]> values, Duration ttl) {
+    int shard = link.layout.shard(namespace, keys.get(0));
+    long fence = link.fence(shard);
+    if (fence < 0) {
+      link.skippedFills.add(keys.size());
+      return CompletableFuture.completedFuture(0L);
+    }
+    byte[][] args = new byte[4 + 2 * keys.size()][];
+    args[0] = ascii(fence);
+    args[1] = FILL_MAX_GAP;
+    args[2] = ascii(ttlMillis(ttl));
+    args[3] = namespaceBytes;
+    for (int i = 0; i < keys.size(); i++) {
+      args[4 + 2 * i] = KeyLayout.utf8(keys.get(i));
+      args[5 + 2 * i] = values.get(i);
+    }
+    return sendChange(scriptKeys(shard, keys), args, true)
+        .thenApply(
+            result -> {
+              int stored = 0;
+              for (boolean f : filled(result, keys.size())) {
+                stored += f ? 1 : 0;
+              }
+              link.skippedFills.add(keys.size() - stored);
+              return result;
+            });
   }
 
   private CompletableFuture<Object> sendRecordOnly(byte[] record) {

@@ -1,0 +1,176 @@
+package dev.hotpath.cache.redis;
+
+import static dev.hotpath.cache.redis.TestNode.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hotpath.cache.Namespace;
+import dev.hotpath.cache.NamespaceSpec;
+import dev.hotpath.cache.TtlProfile;
+import dev.hotpath.testing.redis.RedisExtension;
+import dev.hotpath.testing.redis.RedisKeyPrefix;
+import dev.hotpath.testing.redis.TestRedis;
+import io.lettuce.core.KillArgs;
+import io.lettuce.core.RedisURI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Changes made in Redis by other programs reach the nodes' L1 (client tracking, standalone). */
+@ExtendWith(RedisExtension.class)
+class RedisTrackingTest {
+  private static final Duration LONG = Duration.ofMinutes(10);
+  private static final Duration PATIENCE = Duration.ofSeconds(20);
+  private static final NamespaceSpec<String, String> PRICES =
+      NamespaceSpec.builder("prices", String.class, String.class)
+          .ttl(TtlProfile.builder().l1(LONG).l2(LONG).build())
+          .build();
+
+  @Test
+  void aDelSetOrExpiryByAnotherProgramDropsTheKeyFromL1(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
+    try (TestNode node = TestNode.start(redis, prefix, PRICES);
+        RawRedis raw = new RawRedis(redis.uri())) {
+      Namespace<String, String> ns = node.cache.namespace(PRICES);
+      ns.put("deleted", "v");
+      ns.put("overwritten", "v");
+      ns.put("expiring", "v");
+      ns.put("kept", "v");
+
+      raw.sync().del(key(prefix, "deleted"));
+      assertThat(eventually(PATIENCE, () -> ns.getIfPresent("deleted") == null)).isTrue();
+
+      raw.sync().set(key(prefix, "overwritten"), RawRedis.utf8("another program's"));
+      assertThat(eventually(PATIENCE, () -> ns.getIfPresent("overwritten") == null)).isTrue();
+
+      raw.sync().pexpire(key(prefix, "expiring"), 50);
+      assertThat(eventually(PATIENCE, () -> ns.getIfPresent("expiring") == null)).isTrue();
+      // Reported twice: the PEXPIRE (a change of the key), then the expiry itself.
+      assertThat(eventually(PATIENCE, () -> raw.sync().exists(key(prefix, "expiring")) == 0)).isTrue();
+
+      assertThat(ns.getIfPresent("kept")).isEqualTo("v");
+      // At least one report per key (the PEXPIRE and the expiry are reported each).
+      assertThat(node.tier.stats().keysChangedInRedis()).isGreaterThanOrEqualTo(3);
+    }
+  }
+
+  @Test
+  void theNodesOwnWritesAreNotReportedBackToIt(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
+    NamespaceSpec<String, String> loaded =
+        NamespaceSpec.builder("loaded", String.class, String.class)
+            .ttl(TtlProfile.builder().l1(LONG).l2(LONG).build())
+            .loader(key -> "source-" + key)
+            .build();
+    try (TestNode node = TestNode.start(redis, prefix, PRICES, loaded);
+        RawRedis raw = new RawRedis(redis.uri())) {
+      Namespace<String, String> ns = node.cache.namespace(PRICES);
+      Map<String, String> bulk = new HashMap<>();
+      for (int i = 0; i < 300; i++) {
+        ns.put("k" + i, "v" + i);
+        bulk.put("b" + i, "v" + i);
+        if (i % 10 == 0) {
+          ns.invalidate("k" + i);
+        }
+        node.cache.namespace(loaded).get("l" + i); // a load and its fill
+      }
+      ns.putAll(bulk);
+      ns.put("probe", "v");
+
+      // Another program's change, after all of ours: once it is in, ours would have been too.
+      raw.sync().del(key(prefix, "probe"));
+      assertThat(eventually(PATIENCE, () -> ns.getIfPresent("probe") == null)).isTrue();
+
+      assertThat(node.tier.stats().keysChangedInRedis()).isEqualTo(1);
+      assertThat(ns.getIfPresent("k1")).isEqualTo("v1");
+      assertThat(ns.getIfPresent("b299")).isEqualTo("v299");
+      assertThat(node.cache.namespace(loaded).getIfPresent("l7")).isEqualTo("source-l7");
+    }
+  }
+
+  @Test
+  void anotherNodesWriteIsReportedButANodeKeepsItsOwnFreshValue(TestRedis redis, RedisKeyPrefix prefix)
+      throws Exception {
+    try (TestNode a = TestNode.start(redis, prefix, PRICES);
+        TestNode b = TestNode.start(redis, prefix, PRICES)) {
+      Namespace<String, String> onA = a.cache.namespace(PRICES);
+      Namespace<String, String> onB = b.cache.namespace(PRICES);
+      onB.put("k", "old");
+      assertThat(onA.get("k")).isEqualTo("old");
+
+      onB.put("k", "new");
+
+      assertThat(eventually(PATIENCE, () -> a.tier.stats().keysChangedInRedis() >= 1)).isTrue();
+      assertThat(eventually(PATIENCE, () -> onA.getIfPresent("k") == null)).isTrue();
+      assertThat(onA.get("k")).isEqualTo("new");
+      assertThat(onB.getIfPresent("k")).isEqualTo("new");
+      assertThat(b.tier.stats().keysChangedInRedis()).isZero();
+    }
+  }
+
+  @Test
+  void aFlushClearsL1(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
+    assumeTrue(redis.isRestartable(), "flushes a database: only on a server this JVM started");
+    RedisURI db9 = RedisURI.builder(redis.uri()).withDatabase(9).build();
+    try (TestNode node = TestNode.of(
+            RedisTier.builder().uri(db9).keyPrefix(prefix.value()).reconcileInterval(Duration.ofMillis(200)).build(),
+            PRICES);
+        RawRedis raw = new RawRedis(db9)) {
+      Namespace<String, String> ns = node.cache.namespace(PRICES);
+      ns.put("k", "v");
+      long before = node.tier.stats().eventsPossiblyLost();
+
+      raw.sync().flushdb();
+
+      assertThat(eventually(PATIENCE, () -> node.tier.stats().eventsPossiblyLost() > before)).isTrue();
+      assertThat(ns.getIfPresent("k")).isNull();
+    }
+  }
+
+  @Test
+  void trackingIsSwitchedOnAgainAfterEitherConnectionReconnects(TestRedis redis, RedisKeyPrefix prefix)
+      throws Exception {
+    try (TestNode node = TestNode.start(redis, prefix, PRICES);
+        RawRedis raw = new RawRedis(redis.uri())) {
+      Namespace<String, String> ns = node.cache.namespace(PRICES);
+      RedisInvalidationBus bus = node.tier.invalidationBus();
+      assertThat(bus.counters().trackingEnabled()).isEqualTo(1);
+      long lostBefore = node.tier.stats().eventsPossiblyLost();
+
+      raw.sync().clientKill(KillArgs.Builder.typePubsub());
+      assertThat(eventually(PATIENCE, () -> bus.counters().trackingEnabled() == 2)).isTrue();
+      assertThat(node.tier.stats().eventsPossiblyLost()).isGreaterThan(lostBefore);
+      assertDeleteReachesL1(ns, raw, prefix, "after-channel-reconnect");
+
+      long tracking = trackingClientId(raw);
+      raw.sync().clientKill(KillArgs.Builder.id(tracking));
+      assertThat(eventually(PATIENCE, () -> bus.counters().trackingEnabled() == 3)).isTrue();
+      assertThat(trackingClientId(raw)).isNotEqualTo(tracking);
+      assertDeleteReachesL1(ns, raw, prefix, "after-command-reconnect");
+    }
+  }
+
+  private static void assertDeleteReachesL1(Namespace<String, String> ns, RawRedis raw, RedisKeyPrefix prefix, String k)
+      throws InterruptedException {
+    ns.put(k, "v");
+    assertThat(ns.getIfPresent(k)).isEqualTo("v");
+    raw.sync().del(key(prefix, k));
+    assertThat(eventually(PATIENCE, () -> ns.getIfPresent(k) == null)).isTrue();
+  }
+
+  /** The id of the one connection with client tracking on (flag 't' in CLIENT LIST). */
+  private static long trackingClientId(RawRedis raw) {
+    List<String> tracking = raw.sync().clientList().lines()
+        .filter(line -> line.matches(".*\\bflags=\\S*t\\S*\\b.*"))
+        .toList();
+    assertThat(tracking).hasSize(1);
+    String line = tracking.get(0);
+    int at = line.indexOf("id=") + 3;
+    return Long.parseLong(line.substring(at, line.indexOf(' ', at)));
+  }
+
+  private static byte[] key(RedisKeyPrefix prefix, String key) {
+    return RawRedis.utf8(prefix.value() + "prices:" + key);
+  }
+}
