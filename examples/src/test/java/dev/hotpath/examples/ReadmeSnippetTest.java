@@ -7,6 +7,11 @@ import dev.hotpath.cache.NamespaceSpec;
 import dev.hotpath.cache.NamespaceStats;
 import dev.hotpath.cache.TieredCache;
 import dev.hotpath.cache.TtlProfile;
+import dev.hotpath.cache.redis.RedisTier;
+import dev.hotpath.cache.timescale.PostgresTier;
+import dev.hotpath.testing.postgres.TestPostgres;
+import dev.hotpath.testing.redis.TestRedis;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -47,6 +52,39 @@ class ReadmeSnippetTest {
       assertThat(some).containsOnlyKeys("ETHUSDT", "SOLUSDT");
       assertThat(ns.getIfPresent("BTCUSDT")).isNull();
       assertThat(stats.loads()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void readmeSharedTiersSnippetRuns() {
+    String redisUrl = TestRedis.get().url();
+    TestPostgres postgresServer = TestPostgres.get();
+    String jdbcUrl = postgresServer.jdbcUrl();
+    String user = postgresServer.user();
+    String password = postgresServer.password();
+    String schema = postgresServer.newSchemaName("readme");
+    String prefix = TestRedis.get().newKeyPrefix("readme");
+
+    RedisTier redis = RedisTier.builder().uri(redisUrl).keyPrefix(prefix).build();
+    PostgresTier postgres = PostgresTier.builder().jdbcUrl(jdbcUrl, user, password).schema(schema).build();
+
+    NamespaceSpec<String, String> candles =
+        NamespaceSpec.builder("ohlc", String.class, String.class)
+            .ttl(TtlProfile.OHLC_HISTORICAL.toBuilder().tier("postgres", Duration.ofDays(30)).build())
+            .loader(key -> "candle " + key)
+            .build();
+
+    try (TieredCache cache = TieredCache.builder()
+            .tier(redis)                                  // L2: shared by every node
+            .tier(postgres)                               // L3: survives Redis restarts
+            .invalidationBus(redis.invalidationBus())     // invalidations reach every node's L1
+            .namespace(candles)
+            .build()) {
+      String candle = cache.namespace(candles).get("BTCUSDT:1h:1700000000");
+
+      assertThat(candle).isEqualTo("candle BTCUSDT:1h:1700000000");
+      assertThat(cache.namespace(candles).stats().tier("redis").misses()).isEqualTo(1);
+      assertThat(cache.namespace(candles).stats().tier("postgres").misses()).isEqualTo(1);
     }
   }
 }
