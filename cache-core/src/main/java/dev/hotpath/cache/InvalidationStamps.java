@@ -9,9 +9,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * another key of the same stripe makes a load skip its write-back, which costs a later miss, never
  * a stale value.
  *
- * <p>Protocol: a change {@link #bump}s before it touches any tier; a load {@link #read}s before it
- * reads, checks {@link #changed} before writing back, and checks again after writing, undoing its
- * write when a change slipped in between.
+ * <p>Protocol: a change holds the key's {@link WriteLocks} stripe and {@link #bump}s before it
+ * touches any tier and again after the last one; a load {@link #read}s before it reads any tier,
+ * and writes back only while holding the same stripe and only if {@link #changed} is false. A load
+ * that read during a change therefore sees the second bump, and one that read after it read tiers
+ * the change had finished with.
  */
 final class InvalidationStamps {
   private static final int STRIPES = 1024;

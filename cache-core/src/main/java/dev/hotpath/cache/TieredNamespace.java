@@ -241,22 +241,22 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     checkOpen();
-    // Two puts of one key on this node must reach the record, L1 and the shared tiers in the
-    // same order, or L1 could keep one value while Redis keeps the other.
-    synchronized (writeLocks.forKey(key)) {
+    List<K> keys = List.of(key);
+    try (WriteLocks.Held held = writeLocks.lock(key)) {
       writeToRecord(key, value);
-      stamps.bump(key);
-      if (ttl == null) {
-        l1.putRaw(key, value);
-      } else {
-        l1.putRaw(key, value, ttl);
-      }
-      TierValue<V> stored = TierValue.of(value);
-      for (TierSlot<K, V> slot : shared) {
-        slot.put(key, stored, ttl);
-      }
+      change(keys, () -> {
+        if (ttl == null) {
+          l1.putRaw(key, value);
+        } else {
+          l1.putRaw(key, value, ttl);
+        }
+        TierValue<V> stored = TierValue.of(value);
+        for (TierSlot<K, V> slot : shared) {
+          slot.put(key, stored, ttl);
+        }
+      });
     }
-    publishKeys(List.of(key));
+    publishKeys(keys);
   }
 
   @Override
@@ -266,18 +266,30 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     entries.forEach(
         (k, v) -> stored.put(Objects.requireNonNull(k, "key"), TierValue.of(Objects.requireNonNull(v, "value"))));
     checkOpen();
-    for (Map.Entry<K, TierValue<V>> e : stored.entrySet()) {
-      writeToRecord(e.getKey(), e.getValue().value());
-      stamps.bump(e.getKey());
-      l1.putRaw(e.getKey(), e.getValue().value());
-    }
-    // Bulk writes to the shared tiers are not ordered against single puts of the same keys on
-    // this node (that would take every key's lock); the bump above makes racing loads skip
-    // their write-back, and a put racing a putAll of the same key is the caller's race.
-    for (TierSlot<K, V> slot : shared) {
-      slot.putAll(stored);
+    try (WriteLocks.Held held = writeLocks.lock(stored.keySet())) {
+      for (Map.Entry<K, TierValue<V>> e : stored.entrySet()) {
+        writeToRecord(e.getKey(), e.getValue().value());
+      }
+      change(stored.keySet(), () -> {
+        stored.forEach((k, v) -> l1.putRaw(k, v.value()));
+        for (TierSlot<K, V> slot : shared) {
+          slot.putAll(stored);
+        }
+      });
     }
     publishKeys(stored.keySet());
+  }
+
+  /**
+   * Applies a change of {@code keys} to the tiers, holding their write locks. The stamps are
+   * bumped before and after: a load that read a key's stamp before the change ended sees it moved
+   * when it comes to write back (under the same lock), so it never writes back what it read from
+   * a tier the change had not reached yet.
+   */
+  private void change(Collection<K> keys, Runnable apply) {
+    keys.forEach(stamps::bump);
+    apply.run();
+    keys.forEach(stamps::bump);
   }
 
   private void writeToRecord(K key, V value) {
@@ -305,14 +317,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   @Override
   public void invalidate(K key) {
     Objects.requireNonNull(key, "key");
-    checkOpen();
-    synchronized (writeLocks.forKey(key)) {
-      dropLocal(key);
-      for (TierSlot<K, V> slot : shared) {
-        slot.invalidate(key);
-      }
-    }
-    publishKeys(List.of(key));
+    invalidateKeys(List.of(key));
   }
 
   @Override
@@ -322,25 +327,50 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     for (K key : keys) {
       list.add(Objects.requireNonNull(key, "key in keys"));
     }
+    invalidateKeys(list);
+  }
+
+  /**
+   * Shared tiers first, in process last: a read that misses in process after the removal then
+   * finds nothing stale below, and one whose load was in flight before it has its future dropped
+   * by the removal.
+   */
+  private void invalidateKeys(List<K> keys) {
     checkOpen();
-    list.forEach(this::dropLocal);
-    for (TierSlot<K, V> slot : shared) {
-      slot.invalidateAll(list);
+    try (WriteLocks.Held held = writeLocks.lock(keys)) {
+      change(keys, () -> {
+        for (TierSlot<K, V> slot : shared) {
+          if (keys.size() == 1) {
+            slot.invalidate(keys.get(0));
+          } else {
+            slot.invalidateAll(keys);
+          }
+        }
+        l1.invalidateAll(keys);
+      });
     }
-    publishKeys(list);
+    publishKeys(keys);
   }
 
   @Override
   public void invalidateAll() {
     checkOpen();
-    dropAllLocal();
-    for (TierSlot<K, V> slot : shared) {
-      slot.clear();
+    try (WriteLocks.Held held = writeLocks.lockAll()) {
+      stamps.bumpAll();
+      for (TierSlot<K, V> slot : shared) {
+        slot.clear();
+      }
+      l1.clear();
+      stamps.bumpAll();
     }
     bus.publish(InvalidationEvent.ofNamespace(name, origin));
   }
 
-  /** Stamp first, then remove: a load that read before the stamp will not write back. */
+  /**
+   * Another node changed the key, and its shared tiers already hold the change: only the
+   * in-process copy goes. The bump stops this node's loads that read before the change from
+   * writing it back.
+   */
   private void dropLocal(K key) {
     stamps.bump(key);
     l1.invalidate(key);
@@ -465,15 +495,15 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
 
   /** Writes a found or loaded entry to the first {@code tierCount} shared tiers, unless it changed. */
   private void writeBack(int tierCount, K key, TierValue<V> value, long stamp) {
-    if (tierCount == 0 || stamps.changed(key, stamp)) {
+    if (tierCount == 0) {
       return;
     }
-    for (int i = 0; i < tierCount; i++) {
-      shared.get(i).fill(key, value);
-    }
-    if (stamps.changed(key, stamp)) {
+    try (WriteLocks.Held held = writeLocks.lock(key)) {
+      if (stamps.changed(key, stamp)) {
+        return;
+      }
       for (int i = 0; i < tierCount; i++) {
-        shared.get(i).invalidate(key);
+        shared.get(i).fill(key, value);
       }
     }
   }
@@ -521,25 +551,16 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     if (tierCount == 0 || entries.isEmpty()) {
       return;
     }
-    Map<K, TierValue<V>> unchanged = new HashMap<>(entries.size() * 2);
-    entries.forEach(
-        (k, v) -> {
-          if (!stamps.changed(k, stampsByKey.get(k))) {
-            unchanged.put(k, v);
-          }
-        });
-    for (int i = 0; i < tierCount; i++) {
-      shared.get(i).fillAll(unchanged);
-    }
-    List<K> raced = new ArrayList<>();
-    for (K key : unchanged.keySet()) {
-      if (stamps.changed(key, stampsByKey.get(key))) {
-        raced.add(key);
-      }
-    }
-    if (!raced.isEmpty()) {
+    try (WriteLocks.Held held = writeLocks.lock(entries.keySet())) {
+      Map<K, TierValue<V>> unchanged = new HashMap<>(entries.size() * 2);
+      entries.forEach(
+          (k, v) -> {
+            if (!stamps.changed(k, stampsByKey.get(k))) {
+              unchanged.put(k, v);
+            }
+          });
       for (int i = 0; i < tierCount; i++) {
-        shared.get(i).invalidateAll(raced);
+        shared.get(i).fillAll(unchanged);
       }
     }
   }

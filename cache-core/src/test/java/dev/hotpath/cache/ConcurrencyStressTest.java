@@ -64,7 +64,7 @@ class ConcurrencyStressTest {
    */
   @Test
   void invalidationsRacingLoadsNeverLeaveAStaleValue() throws Exception {
-    for (int iteration = 0; iteration < 30; iteration++) {
+    for (int iteration = 0; iteration < 60; iteration++) {
       runInvalidationRace(iteration);
     }
   }
