@@ -1,76 +1,97 @@
 package dev.hotpath.cache.timescale;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.temporal.TemporalAccessor;
-import java.util.List;
-import java.util.function.Function;
+import java.sql.SQLException;
+import java.time.ZonedDateTime;
 
 /**
- * Turns a row into one line of PostgreSQL's COPY text format: values separated by tabs, {@code \N}
- * for null, backslash escapes for backslash, tab, newline and carriage return. Rows are encoded when
- * they are written, on the caller's thread, so a value PostgreSQL could never accept is refused at
- * once instead of failing a whole batch later. Thread-safe.
+ * COPY's text format: values separated by tabs, {@code \N} for null, backslash escapes for
+ * backslash, tab, newline and carriage return, each value in the text form PostgreSQL parses for
+ * its column. The format of last resort: it takes any value the server can parse, for any column
+ * type, and is used when {@link BinaryRowEncoder} cannot encode a table or a batch exactly.
+ * Stateless and thread-safe.
  */
-final class CopyRowEncoder<R> {
+final class CopyRowEncoder implements CopyFormat {
+  static final CopyRowEncoder INSTANCE = new CopyRowEncoder();
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-  private final List<Function<? super R, ?>> columns;
+  private CopyRowEncoder() {}
 
-  CopyRowEncoder(List<? extends Function<? super R, ?>> columns) {
-    this.columns = List.copyOf(columns);
+  @Override
+  public String options() {
+    return "";
   }
+
+  @Override
+  public void begin(CopySink out) {}
+
+  @Override
+  public boolean row(Object[] values, CopySink out) throws SQLException {
+    for (int i = 0; i < values.length; i++) {
+      if (i > 0) {
+        out.putByte('\t');
+      }
+      if (values[i] == null) {
+        out.putByte('\\');
+        out.putByte('N');
+      } else {
+        escape(text(values[i]), out);
+      }
+    }
+    out.putByte('\n');
+    return true;
+  }
+
+  @Override
+  public void end(CopySink out) {}
 
   /**
-   * The row's line, newline included.
-   *
-   * @throws IllegalArgumentException when a value contains NUL, which no PostgreSQL text can hold
+   * The text PostgreSQL parses for a captured, non-null value: numbers, {@code java.time} values
+   * (ISO-8601; a {@code ZonedDateTime} by its offset) and anything else by {@code toString()},
+   * booleans as {@code t}/{@code f}, {@code byte[]} in bytea's hex form. Also what the binary format
+   * sends for text-like columns, so both formats store the same thing.
    */
-  byte[] encode(R row) {
-    StringBuilder line = new StringBuilder(64);
-    for (int i = 0; i < columns.size(); i++) {
-      if (i > 0) {
-        line.append('\t');
-      }
-      append(line, columns.get(i).apply(row), i);
-    }
-    return line.append('\n').toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static void append(StringBuilder line, Object value, int column) {
-    if (value == null) {
-      line.append("\\N");
-    } else if (value instanceof Number || value instanceof Instant) {
-      line.append(value instanceof BigDecimal d ? d.toPlainString() : value.toString());
+  static String text(Object value) {
+    if (value instanceof String text) {
+      return text;
+    } else if (value instanceof BigDecimal d) {
+      return d.toPlainString();
     } else if (value instanceof Boolean b) {
-      line.append(b ? 't' : 'f');
+      return b ? "t" : "f";
+    } else if (value instanceof ZonedDateTime z) {
+      // Its toString() ends in a zone id in brackets, which PostgreSQL cannot parse.
+      return z.toOffsetDateTime().toString();
     } else if (value instanceof byte[] bytes) {
-      // bytea in hex form; its leading backslash is escaped like any other.
-      line.append("\\\\x");
-      for (byte b : bytes) {
-        line.append(HEX[(b >> 4) & 0xF]).append(HEX[b & 0xF]);
+      char[] hex = new char[2 + bytes.length * 2];
+      hex[0] = '\\';
+      hex[1] = 'x';
+      for (int i = 0; i < bytes.length; i++) {
+        hex[2 + 2 * i] = HEX[(bytes[i] >> 4) & 0xF];
+        hex[3 + 2 * i] = HEX[bytes[i] & 0xF];
       }
-    } else if (value instanceof TemporalAccessor) {
-      line.append(value);
-    } else {
-      escape(line, value.toString(), column);
+      return new String(hex);
+    }
+    return value.toString();
+  }
+
+  private static void escape(String text, CopySink out) throws SQLException {
+    for (int i = 0; i < text.length(); ) {
+      switch (text.charAt(i)) {
+        case '\\' -> putEscape('\\', out);
+        case '\t' -> putEscape('t', out);
+        case '\n' -> putEscape('n', out);
+        case '\r' -> putEscape('r', out);
+        default -> {
+          i += out.putChar(text, i);
+          continue;
+        }
+      }
+      i++;
     }
   }
 
-  private static void escape(StringBuilder line, String text, int column) {
-    for (int i = 0; i < text.length(); i++) {
-      char ch = text.charAt(i);
-      switch (ch) {
-        case '\\' -> line.append("\\\\");
-        case '\t' -> line.append("\\t");
-        case '\n' -> line.append("\\n");
-        case '\r' -> line.append("\\r");
-        case '\0' ->
-            throw new IllegalArgumentException(
-                "column " + column + " contains a NUL character, which PostgreSQL text cannot hold");
-        default -> line.append(ch);
-      }
-    }
+  private static void putEscape(char code, CopySink out) throws SQLException {
+    out.putByte('\\');
+    out.putByte(code);
   }
 }

@@ -44,11 +44,13 @@ import org.slf4j.LoggerFactory;
  * retention.start();
  * }</pre>
  *
- * <p><b>TimescaleDB</b> is detected when the manager prepares (at {@link #start()} or the first run).
- * Then each registered table is made a hypertable on its time column (unless {@link
- * Builder#createHypertables} is off), gets a TimescaleDB retention policy, and each run drops its
- * whole chunks older than the retention with {@code drop_chunks}; rows in a chunk that is only
- * partly old stay until the whole chunk is. <b>On plain PostgreSQL</b> each run deletes the old
+ * <p><b>TimescaleDB</b> is detected when the manager prepares (at {@link #start()} or the first run,
+ * holding the run lock described below). Then each registered table is made a hypertable on its
+ * time column (unless {@link Builder#createHypertables} is off), gets a TimescaleDB retention
+ * policy, and each run drops its whole chunks older than the retention with {@code drop_chunks};
+ * rows in a chunk that is only partly old stay until the whole chunk is. The policy is a job of the
+ * server, which runs soon after it is added and then daily, with cutoffs from the server's clock
+ * (not {@link Builder#clock}), whether or not this manager runs. <b>On plain PostgreSQL</b> each run deletes the old
  * rows in batches of {@link Builder#batchSize}, each its own short transaction.
  *
  * <p><b>One run at a time</b>: a run that finds another in progress, in this process or on another
@@ -175,7 +177,9 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
         return;
       }
       try {
-        prepare();
+        // Under the run lock, like a run: nodes starting together must not race to replace the
+        // same retention policies. When another node holds it, the first run prepares instead.
+        AdvisoryLocks.tryExclusive(pool.dataSource(), LOCK_NAME, this::prepare);
       } catch (SQLException e) {
         LOG.warn("retention: could not prepare the tables yet, retrying at the first run: {}", e.toString());
       }
@@ -205,11 +209,16 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
       return new Run(started, started, true, List.of());
     }
     try {
-      if (!prepared) {
-        prepare();
-      }
+      // Preparing converts tables and replaces retention policies, so it too waits for the lock:
+      // a run skipped because another node is running changes nothing.
       Optional<List<TableResult>> results =
-          AdvisoryLocks.tryExclusive(pool.dataSource(), LOCK_NAME, this::cleanAll);
+          AdvisoryLocks.tryExclusive(
+              pool.dataSource(),
+              LOCK_NAME,
+              c -> {
+                prepare(c);
+                return cleanAll(c);
+              });
       if (results.isEmpty()) {
         skippedRuns.increment();
         return new Run(started, clock.instant(), true, List.of());
@@ -304,30 +313,30 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
     }
   }
 
-  private synchronized void prepare() throws SQLException {
+  /** Detects TimescaleDB and sets up the tables once; the caller holds the run lock. */
+  private synchronized Boolean prepare(Connection c) throws SQLException {
     if (prepared) {
-      return;
+      return true;
     }
-    try (Connection c = pool.dataSource().getConnection()) {
-      String version = TimescaleSql.version(c);
-      Map<String, Boolean> found = new LinkedHashMap<>();
-      for (Registered t : tables) {
-        boolean hyper = false;
-        if (version != null) {
-          if (createHypertables) {
-            TimescaleSql.ensureHypertable(c, t.qualified(), t.timeColumn());
-          }
-          hyper = TimescaleSql.isHypertable(c, t.schema(), t.table());
-          if (hyper) {
-            TimescaleSql.setRetentionPolicy(c, t.qualified(), t.retention());
-          }
+    String version = TimescaleSql.version(c);
+    Map<String, Boolean> found = new LinkedHashMap<>();
+    for (Registered t : tables) {
+      boolean hyper = false;
+      if (version != null) {
+        if (createHypertables) {
+          TimescaleSql.ensureHypertable(c, t.qualified(), t.timeColumn());
         }
-        found.put(t.name(), hyper);
+        hyper = TimescaleSql.isHypertable(c, t.schema(), t.table());
+        if (hyper) {
+          TimescaleSql.setRetentionPolicy(c, t.qualified(), t.retention());
+        }
       }
-      timescaleVersion = version;
-      hypertables = Map.copyOf(found);
-      prepared = true;
+      found.put(t.name(), hyper);
     }
+    timescaleVersion = version;
+    hypertables = Map.copyOf(found);
+    prepared = true;
+    return true;
   }
 
   private List<TableResult> cleanAll(Connection c) {

@@ -8,7 +8,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The bounded buffer between the writers of a {@link TimeSeriesWriter} and its flusher thread:
- * encoded rows in arrival order, a capacity, and the signals that start a flush (enough rows, a
+ * captured rows in arrival order, a capacity, and the signals that start a flush (enough rows, a
  * flush requested, closing). Counts what it accepted and what became of it, so that {@code flush}
  * can wait for exactly the rows written before it was called. Thread-safe.
  */
@@ -17,7 +17,7 @@ final class RowBuffer {
   private final Condition notFull = lock.newCondition();
   private final Condition flushDue = lock.newCondition();
   private final Condition progress = lock.newCondition();
-  private final ArrayDeque<byte[]> rows = new ArrayDeque<>();
+  private final ArrayDeque<Object[]> rows = new ArrayDeque<>();
   private final int capacity;
   private final int batchSize;
   private final TimeSeriesWriter.Overflow overflow;
@@ -42,7 +42,7 @@ final class RowBuffer {
    * @return false when the row was rejected
    * @throws IllegalStateException when the buffer is closed
    */
-  boolean offer(byte[] row, long blockNanos) throws InterruptedException {
+  boolean offer(Object[] row, long blockNanos) throws InterruptedException {
     lock.lock();
     try {
       requireOpen();
@@ -85,7 +85,7 @@ final class RowBuffer {
    * Waits until a batch is due (batch size reached, flush requested, closing) or {@code maxWait}
    * passed, then takes up to {@code batchSize} rows; empty when there were none.
    */
-  List<byte[]> take(long maxWaitNanos) throws InterruptedException {
+  List<Object[]> take(long maxWaitNanos) throws InterruptedException {
     lock.lock();
     try {
       long remaining = maxWaitNanos;
@@ -93,12 +93,14 @@ final class RowBuffer {
         remaining = flushDue.awaitNanos(remaining);
       }
       int n = Math.min(batchSize, rows.size());
-      List<byte[]> batch = new ArrayList<>(n);
+      List<Object[]> batch = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
         batch.add(rows.pollFirst());
       }
       if (rows.isEmpty()) {
         flushRequested = false;
+      } else if (flushRequested || closed || rows.size() >= batchSize) {
+        flushDue.signal(); // another batch is due: wake another flusher, if there is one
       }
       if (n > 0) {
         notFull.signalAll();
@@ -110,10 +112,10 @@ final class RowBuffer {
   }
 
   /** Takes every row left; used when giving up at close. */
-  List<byte[]> takeAll() {
+  List<Object[]> takeAll() {
     lock.lock();
     try {
-      List<byte[]> all = new ArrayList<>(rows);
+      List<Object[]> all = new ArrayList<>(rows);
       rows.clear();
       notFull.signalAll();
       return all;

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -36,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * candles.write(candle);   // returns at once; written within flushInterval
  * }</pre>
  *
- * <p><b>Batches.</b> One background thread takes up to {@link Builder#batchSize} rows when that
- * many are waiting, when {@link Builder#flushInterval} passed, or when {@link #flush} asks, and
- * sends them in one COPY (one transaction: a batch is written whole or not at all).
+ * <p><b>Batches.</b> A background thread (or {@link Builder#flushThreads} of them) takes up to
+ * {@link Builder#batchSize} rows when that many are waiting, when {@link Builder#flushInterval}
+ * passed, or when {@link #flush} asks, and sends them in one COPY (one transaction: a batch is
+ * written whole or not at all).
  *
  * <p><b>Outages.</b> When a batch fails it is kept and retried with exponential backoff
  * ({@link Builder#retryBackoff}) until the server is back; meanwhile new rows wait in the buffer.
@@ -49,8 +51,21 @@ import org.slf4j.LoggerFactory;
  * up to {@link Builder#closeTimeout}; only if the server stays away that long are rows given up,
  * and then {@code close} says how many.
  *
- * <p>Values are written in COPY text form: {@code null}, numbers, booleans, {@code byte[]},
- * {@code java.time} values (ISO-8601) and anything else by its {@code toString()}. Thread-safe.
+ * <p><b>Values.</b> Column values are read when a row is written; a {@code byte[]} is copied and
+ * any value of a type not listed below is turned into its {@code toString()} then, so the row may
+ * be changed or reused afterwards. The writer reads the table's column types when it first
+ * connects and, when every column has one of the types bool, int2/4/8, float4/8, numeric, text,
+ * varchar, char, json, jsonb, bytea, date, timestamp, timestamptz or uuid (or a domain over one),
+ * sends batches in COPY's binary format, which the server does not have to parse. Values map as
+ * follows: numbers to the number types; {@code Instant}, {@code OffsetDateTime} and {@code
+ * ZonedDateTime} to timestamptz; {@code LocalDateTime} (or the local part of an {@code Instant} in
+ * UTC or of an {@code OffsetDateTime}) to timestamp; {@code LocalDate} to date; {@code UUID} to uuid;
+ * {@code byte[]} to bytea; {@code Boolean} to bool; and to text-like columns, the value's text form.
+ * A batch holding any other combination (a {@code LocalDateTime} in a timestamptz column, a {@code
+ * String} in a number column), and every batch for a table with another column type, is sent in
+ * COPY's text format instead: numbers, booleans, {@code byte[]} (hex), {@code java.time} values
+ * (ISO-8601) and anything else by its {@code toString()}, parsed by the server. Either way a value
+ * is stored the same. Thread-safe.
  *
  * @param <R> the row type
  */
@@ -86,7 +101,15 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
   private final String name;
   private final String table;
   private final String copySql;
-  private final CopyRowEncoder<R> encoder;
+  private final List<String> columnNames;
+  private final RowCapture<R> capture;
+  /**
+   * How the flushers send batches, read from the table's column types on the first connection;
+   * null until then, and again after a failed batch, in case the table was altered.
+   */
+  private volatile CopyFormat format;
+  /** Whether the last batch written went in the binary format; for tests. */
+  private volatile boolean lastBatchBinary;
   private final RowBuffer buffer;
   private final ConnectionSpec.Pool pool;
   private final Duration flushInterval;
@@ -97,18 +120,19 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong failedFlushes = new AtomicLong();
   private final AtomicLong lost = new AtomicLong();
-  private final Thread flusher;
+  private final List<Thread> flushers;
   private volatile long closeDeadlineNanos = Long.MAX_VALUE;
   private volatile boolean closing;
 
   private TimeSeriesWriter(Builder<R> b) {
     this.table = Checks.qualified(b.schema, b.table);
     this.name = b.schema + "." + b.table;
+    this.columnNames = List.copyOf(b.columns.keySet());
     this.copySql =
         "COPY " + table + " ("
-            + b.columns.keySet().stream().map(Checks::quote).collect(Collectors.joining(", "))
+            + columnNames.stream().map(Checks::quote).collect(Collectors.joining(", "))
             + ") FROM STDIN";
-    this.encoder = new CopyRowEncoder<R>(List.copyOf(b.columns.values()));
+    this.capture = new RowCapture<R>(columnNames, List.copyOf(b.columns.values()));
     this.buffer = new RowBuffer(b.bufferCapacity, b.batchSize, b.overflow);
     this.flushInterval = b.flushInterval;
     this.blockTimeout = b.blockTimeout;
@@ -116,9 +140,14 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
     this.backoffMax = b.backoffMax;
     this.closeTimeout = b.closeTimeout;
     this.pool = b.connections.open("hotpath-writer-" + b.table);
-    this.flusher = new Thread(this::flushLoop, "hotpath-writer-" + name);
-    flusher.setDaemon(true);
-    flusher.start();
+    this.flushers =
+        IntStream.range(0, b.flushThreads)
+            .mapToObj(i -> new Thread(this::flushLoop, "hotpath-writer-" + name + "-" + i))
+            .toList();
+    for (Thread flusher : flushers) {
+      flusher.setDaemon(true);
+      flusher.start();
+    }
   }
 
   /** A new builder. */
@@ -137,9 +166,9 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
    * @throws IllegalStateException after {@link #close()}
    */
   public boolean write(R row) {
-    byte[] line = encoder.encode(requireNonNull(row, "row"));
+    Object[] values = capture.capture(requireNonNull(row, "row"));
     try {
-      return buffer.offer(line, blockTimeout.toNanos());
+      return buffer.offer(values, blockTimeout.toNanos());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
@@ -212,8 +241,12 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
         buffer.close();
       }
     }
+    long joinDeadline =
+        System.nanoTime() + closeTimeout.plus(backoffMax).plusSeconds(1).toNanos();
     try {
-      flusher.join(closeTimeout.plus(backoffMax).plusSeconds(1).toMillis());
+      for (Thread flusher : flushers) {
+        flusher.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinDeadline - System.nanoTime())));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -231,8 +264,15 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
     return "TimeSeriesWriter[" + name + ", " + pool.description() + "]";
   }
 
+  /** Whether the last batch written went in COPY's binary format (else text). */
+  boolean lastBatchBinary() {
+    return lastBatchBinary;
+  }
+
   private void flushLoop() {
-    List<byte[]> batch = List.of();
+    // Each flusher's own, reused for every batch.
+    CopySink sink = new CopySink(COPY_CHUNK_BYTES);
+    List<Object[]> batch = List.of();
     long backoff = backoffMin.toNanos();
     while (true) {
       try {
@@ -245,13 +285,14 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
             continue;
           }
         }
-        copy(batch);
+        copy(batch, sink);
         written.addAndGet(batch.size());
         buffer.settle(batch.size());
         batch = List.of();
         backoff = backoffMin.toNanos();
       } catch (SQLException | RuntimeException e) {
         failedFlushes.incrementAndGet();
+        format = null;
         if (closing && System.nanoTime() >= closeDeadlineNanos) {
           giveUp(batch, e);
           return;
@@ -275,43 +316,58 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
     }
   }
 
-  private void giveUp(List<byte[]> batch, Exception cause) {
+  private void giveUp(List<Object[]> batch, Exception cause) {
     int count = batch.size() + buffer.takeAll().size();
     lost.addAndGet(count);
     buffer.settle(count);
     LOG.error("writer {}: gave up {} rows at close: {}", name, count, cause.toString());
   }
 
-  private void copy(List<byte[]> batch) throws SQLException {
+  private void copy(List<Object[]> batch, CopySink sink) throws SQLException {
     DataSource dataSource = pool.dataSource();
     try (Connection c = dataSource.getConnection()) {
-      CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
-      try {
-        byte[] chunk = new byte[COPY_CHUNK_BYTES];
-        int used = 0;
-        for (byte[] line : batch) {
-          if (used + line.length > chunk.length) {
-            copy.writeToCopy(chunk, 0, used);
-            used = 0;
-          }
-          if (line.length > chunk.length) {
-            copy.writeToCopy(line, 0, line.length);
-          } else {
-            System.arraycopy(line, 0, chunk, used, line.length);
-            used += line.length;
-          }
+      CopyFormat used = format;
+      if (used == null) {
+        used = BinaryRowEncoder.forTable(c, table, columnNames);
+        format = used;
+      }
+      if (!send(c, batch, used, sink)) {
+        if (!c.getAutoCommit()) {
+          c.rollback(); // the cancelled COPY aborted the transaction
         }
-        if (used > 0) {
-          copy.writeToCopy(chunk, 0, used);
-        }
-        copy.endCopy();
-      } finally {
-        if (copy.isActive()) {
-          copy.cancelCopy();
-        }
+        used = CopyRowEncoder.INSTANCE;
+        send(c, batch, used, sink);
       }
       if (!c.getAutoCommit()) {
         c.commit();
+      }
+      lastBatchBinary = used instanceof BinaryRowEncoder;
+    }
+  }
+
+  /**
+   * Sends {@code batch} in one COPY in {@code copyFormat}.
+   *
+   * @return false, with the COPY cancelled, when a value has no exact form in that format
+   */
+  private boolean send(Connection c, List<Object[]> batch, CopyFormat copyFormat, CopySink sink)
+      throws SQLException {
+    CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql + copyFormat.options());
+    try {
+      sink.start(copy);
+      copyFormat.begin(sink);
+      for (Object[] row : batch) {
+        if (!copyFormat.row(row, sink)) {
+          return false;
+        }
+      }
+      copyFormat.end(sink);
+      sink.drain();
+      copy.endCopy();
+      return true;
+    } finally {
+      if (copy.isActive()) {
+        copy.cancelCopy();
       }
     }
   }
@@ -329,6 +385,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
     private String table;
     private int bufferCapacity = 100_000;
     private int batchSize = 5_000;
+    private int flushThreads = 1;
     private Duration flushInterval = Duration.ofMillis(200);
     private Overflow overflow = Overflow.BLOCK;
     private Duration blockTimeout = Duration.ofSeconds(5);
@@ -400,6 +457,16 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
     /** Rows per COPY at most, and the count that starts one; positive, default 5,000. */
     public Builder<R> batchSize(int rows) {
       this.batchSize = Checks.positive(rows, "batchSize");
+      return this;
+    }
+
+    /**
+     * Batches sent at once, each by its own thread on its own connection; positive, default 1.
+     * With more than one, the server parses one batch while it commits another, and can use
+     * another core; batches may then commit out of order (rows within a batch stay together).
+     */
+    public Builder<R> flushThreads(int threads) {
+      this.flushThreads = Checks.positive(threads, "flushThreads");
       return this;
     }
 

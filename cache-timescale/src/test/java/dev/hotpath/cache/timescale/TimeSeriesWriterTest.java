@@ -83,6 +83,23 @@ class TimeSeriesWriterTest {
   }
 
   @Test
+  void severalFlushThreadsWriteEveryRowOnce() throws SQLException {
+    TimeSeriesWriter<Candle> writer =
+        writer().batchSize(700).flushThreads(3).flushInterval(Duration.ofHours(1)).build();
+    for (int i = 0; i < 10_050; i++) {
+      assertThat(writer.write(candle(i))).isTrue();
+      if (i == 5_000) {
+        assertThat(writer.flush(Duration.ofSeconds(30))).isTrue();
+        assertThat(count("SELECT count(*) FROM " + schema.qualify("candles"))).isEqualTo(5_001);
+      }
+    }
+    writer.close();
+    assertThat(count("SELECT count(*) FROM " + schema.qualify("candles"))).isEqualTo(10_050);
+    assertThat(count("SELECT count(DISTINCT symbol) FROM " + schema.qualify("candles"))).isEqualTo(10_050);
+    assertThat(writer.stats().written()).isEqualTo(10_050);
+  }
+
+  @Test
   void flushWaitsForTheRowsWrittenBeforeIt() throws SQLException {
     try (TimeSeriesWriter<Candle> writer =
         writer().batchSize(1000).flushInterval(Duration.ofHours(1)).build()) {
@@ -225,6 +242,9 @@ class TimeSeriesWriterTest {
     postgres.stop();
     serverStopped.countDown();
     assertThat(producer.get()).isEqualTo(rows);
+    // Restart only once a batch has failed, so the outage is seen whatever the flusher was doing
+    // when the server stopped (a first connection still being made can outlast a short outage).
+    awaitFailedFlush(writer);
     postgres.start();
     writer.close();
 
@@ -249,10 +269,20 @@ class TimeSeriesWriterTest {
     assertThatThrownBy(() -> writer().column("x\"; DROP TABLE candles; --", Candle::symbol))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("column");
+    assertThatThrownBy(() -> writer().flushThreads(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("flushThreads must be positive but was 0");
     assertThatThrownBy(() -> writer().flushInterval(Duration.ofMillis(-5)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("flushInterval")
         .hasMessageContaining("PT-0.005S");
+  }
+
+  private static void awaitFailedFlush(TimeSeriesWriter<?> writer) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (writer.stats().failedFlushes() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
   }
 
   private static void await(CountDownLatch latch) {
