@@ -18,70 +18,70 @@ import redis.embedded.RedisServer;
  */
 public final class BenchRedis implements AutoCloseable {
 
-    static final String URL_VARIABLE = "HOTPATH_BENCH_REDIS_URL";
+  static final String URL_VARIABLE = "HOTPATH_BENCH_REDIS_URL";
 
-    private final RedisURI uri;
-    private final RedisServer embedded;
+  private final RedisURI uri;
+  private final RedisServer embedded;
 
-    private BenchRedis(RedisURI uri, RedisServer embedded) {
-        this.uri = uri;
-        this.embedded = embedded;
+  private BenchRedis(RedisURI uri, RedisServer embedded) {
+    this.uri = uri;
+    this.embedded = embedded;
+  }
+
+  /** Connects to the configured server or starts an embedded one. */
+  public static BenchRedis open() {
+    String url = System.getenv(URL_VARIABLE);
+    if (url != null && !url.isBlank()) {
+      return new BenchRedis(RedisURI.create(url.trim()), null);
     }
-
-    /** Connects to the configured server or starts an embedded one. */
-    public static BenchRedis open() {
-        String url = System.getenv(URL_VARIABLE);
-        if (url != null && !url.isBlank()) {
-            return new BenchRedis(RedisURI.create(url.trim()), null);
-        }
-        IOException last = null;
-        for (int attempt = 0; attempt < 5; attempt++) {
-            int port = freePort();
-            try {
-                Path dir = Files.createTempDirectory("hotpath-bench-redis");
-                RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-                        .setting("save \"\"").setting("appendonly no").setting("dir " + dir.toAbsolutePath())
-                        .build();
-                server.start();
-                return new BenchRedis(RedisURI.create("127.0.0.1", port), server);
-            } catch (IOException e) {
-                last = e;
-            }
-        }
-        throw new UncheckedIOException("could not start an embedded Redis", last);
+    IOException last = null;
+    for (int attempt = 0; attempt < 5; attempt++) {
+      int port = freePort();
+      try {
+        Path dir = Files.createTempDirectory("hotpath-bench-redis");
+        RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
+            .setting("save \"\"").setting("appendonly no").setting("dir " + dir.toAbsolutePath())
+            .build();
+        server.start();
+        return new BenchRedis(RedisURI.create("127.0.0.1", port), server);
+      } catch (IOException e) {
+        last = e;
+      }
     }
+    throw new UncheckedIOException("could not start an embedded Redis", last);
+  }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
+  }
 
-    /** A fresh copy of the server's URI. */
-    public RedisURI uri() {
-        return RedisURI.builder(uri).build();
-    }
+  /** A fresh copy of the server's URI. */
+  public RedisURI uri() {
+    return RedisURI.builder(uri).build();
+  }
 
-    /** True when this object started the server. */
-    public boolean isEmbedded() {
-        return embedded != null;
-    }
+  /** True when this object started the server. */
+  public boolean isEmbedded() {
+    return embedded != null;
+  }
 
-    @Override
-    public void close() {
-        if (embedded != null) {
-            try {
-                embedded.stop();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+  @Override
+  public void close() {
+    if (embedded != null) {
+      try {
+        embedded.stop();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
+  }
 
-    @Override
-    public String toString() {
-        return (embedded != null ? "embedded Redis " : "Redis ") + uri.getHost() + ":" + uri.getPort();
-    }
+  @Override
+  public String toString() {
+    return (embedded != null ? "embedded Redis " : "Redis ") + uri.getHost() + ":" + uri.getPort();
+  }
 }

@@ -29,44 +29,44 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class LocalLimiterBenchmark {
 
-    private static final long PER_SECOND = 1_000_000_000L;
+  private static final long PER_SECOND = 1_000_000_000L;
 
-    private LocalRateLimiter hotpath;
-    private Bucket bucket4j;
-    private AtomicRateLimiter resilience4j;
-    private RateLimiter guava;
-    private String key;
+  private LocalRateLimiter hotpath;
+  private Bucket bucket4j;
+  private AtomicRateLimiter resilience4j;
+  private RateLimiter guava;
+  private String key;
 
-    @Setup
-    public void setUp() {
-        key = "account-42";
-        hotpath = LocalRateLimiter.builder().name("bench")
-                .limit(RateLimit.of(Bandwidth.perPeriod(PER_SECOND, Duration.ofSeconds(1)))).build();
-        bucket4j = Bucket.builder()
-                .addLimit(io.github.bucket4j.Bandwidth.builder().capacity(PER_SECOND).refillGreedy(PER_SECOND, Duration.ofSeconds(1)).build())
-                .build();
-        resilience4j = new AtomicRateLimiter("bench", RateLimiterConfig.custom()
-                .limitForPeriod(Integer.MAX_VALUE).limitRefreshPeriod(Duration.ofSeconds(1)).timeoutDuration(Duration.ZERO).build());
-        guava = RateLimiter.create(PER_SECOND);
-    }
+  @Setup
+  public void setUp() {
+    key = "account-42";
+    hotpath = LocalRateLimiter.builder().name("bench")
+        .limit(RateLimit.of(Bandwidth.perPeriod(PER_SECOND, Duration.ofSeconds(1)))).build();
+    bucket4j = Bucket.builder()
+        .addLimit(io.github.bucket4j.Bandwidth.builder().capacity(PER_SECOND).refillGreedy(PER_SECOND, Duration.ofSeconds(1)).build())
+        .build();
+    resilience4j = new AtomicRateLimiter("bench", RateLimiterConfig.custom()
+        .limitForPeriod(Integer.MAX_VALUE).limitRefreshPeriod(Duration.ofSeconds(1)).timeoutDuration(Duration.ZERO).build());
+    guava = RateLimiter.create(PER_SECOND);
+  }
 
-    @Benchmark
-    public boolean hotpath() {
-        return hotpath.tryConsume(key, 1);
-    }
+  @Benchmark
+  public boolean hotpath() {
+    return hotpath.tryConsume(key, 1);
+  }
 
-    @Benchmark
-    public boolean bucket4j() {
-        return bucket4j.tryConsume(1);
-    }
+  @Benchmark
+  public boolean bucket4j() {
+    return bucket4j.tryConsume(1);
+  }
 
-    @Benchmark
-    public boolean resilience4j() {
-        return resilience4j.acquirePermission();
-    }
+  @Benchmark
+  public boolean resilience4j() {
+    return resilience4j.acquirePermission();
+  }
 
-    @Benchmark
-    public boolean guava() {
-        return guava.tryAcquire();
-    }
+  @Benchmark
+  public boolean guava() {
+    return guava.tryAcquire();
+  }
 }

@@ -14,164 +14,164 @@ import java.util.concurrent.TimeUnit;
  */
 abstract class BaseRateLimiter implements RateLimiter {
 
-    /** Longer waits are "forever"; the cap keeps reservation arithmetic far from overflow. */
-    static final long MAX_WAIT_NANOS = Long.MAX_VALUE >> 2;
+  /** Longer waits are "forever"; the cap keeps reservation arithmetic far from overflow. */
+  static final long MAX_WAIT_NANOS = Long.MAX_VALUE >> 2;
 
-    final String name;
-    final NanoClock clock;
-    final ScheduledExecutorService scheduler;
-    final Recorder recorder;
-    volatile Limits limits;
+  final String name;
+  final NanoClock clock;
+  final ScheduledExecutorService scheduler;
+  final Recorder recorder;
+  volatile Limits limits;
 
-    BaseRateLimiter(RateLimiterBuilder<?> builder) {
-        builder.validate();
-        this.name = builder.name;
-        this.clock = builder.clock;
-        this.scheduler = builder.schedulerOrDefault();
-        this.recorder = Recorder.of(builder.meterRegistry, builder.name);
-        check(builder.limits);
-        this.limits = builder.limits;
+  BaseRateLimiter(RateLimiterBuilder<?> builder) {
+    builder.validate();
+    this.name = builder.name;
+    this.clock = builder.clock;
+    this.scheduler = builder.schedulerOrDefault();
+    this.recorder = Recorder.of(builder.meterRegistry, builder.name);
+    check(builder.limits);
+    this.limits = builder.limits;
+  }
+
+  /** Rejects limits this backend cannot enforce exactly; called at build and on replacement. */
+  void check(Limits limits) {
+  }
+
+  /**
+   * Takes {@code permits} from {@code key}'s bucket if they are available within
+   * {@code maxWaitNanos}.
+   *
+   * @return the wait (0 or more) when taken; minus the wait that would be needed when refused
+   */
+  abstract long reserve(String key, RateLimit limit, long permits, long maxWaitNanos);
+
+  /** {@link #reserve} without waiting, described for HTTP headers. */
+  abstract RateLimitDecision decide(String key, RateLimit limit, long permits);
+
+  /** Applies {@link #syncUsage} to bandwidth {@code index} of {@code limit}. */
+  abstract void sync(String key, RateLimit limit, int index, long used);
+
+  /** {@link #reserve} for {@link #acquireAsync}; backends with real I/O override it to not block. */
+  CompletableFuture<Long> reserveAsync(String key, RateLimit limit, long permits, long maxWaitNanos) {
+    return CompletableFuture.completedFuture(reserve(key, limit, permits, maxWaitNanos));
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  final RateLimit limitFor(String key, long permits) {
+    requireNonNull(key, "key");
+    RateLimit limit = limits.limitFor(key);
+    if (permits <= 0 || permits > limit.capacity()) {
+      throw badPermits(permits, limit);
     }
+    return limit;
+  }
 
-    /** Rejects limits this backend cannot enforce exactly; called at build and on replacement. */
-    void check(Limits limits) {
+  /** Out of line so the message building stays out of the hot path's compiled code. */
+  private IllegalArgumentException badPermits(long permits, RateLimit limit) {
+    return permits <= 0
+        ? new IllegalArgumentException("permits must be positive: " + permits)
+        : new IllegalArgumentException("permits " + permits + " exceed the capacity " + limit.capacity()
+            + " of RateLimiter '" + name + "' " + limit + ": such a request can never succeed");
+  }
+
+  private static long maxWaitNanos(Duration maxWait) {
+    return Math.min(Checks.nonNegativeNanos("maxWait", maxWait), MAX_WAIT_NANOS);
+  }
+
+  @Override
+  public RateLimitDecision tryAcquire(String key, long permits) {
+    RateLimitDecision decision = decide(key, limitFor(key, permits), permits);
+    if (decision.allowed()) {
+      recorder.allowed();
+    } else {
+      recorder.rejected();
     }
+    return decision;
+  }
 
-    /**
-     * Takes {@code permits} from {@code key}'s bucket if they are available within
-     * {@code maxWaitNanos}.
-     *
-     * @return the wait (0 or more) when taken; minus the wait that would be needed when refused
-     */
-    abstract long reserve(String key, RateLimit limit, long permits, long maxWaitNanos);
-
-    /** {@link #reserve} without waiting, described for HTTP headers. */
-    abstract RateLimitDecision decide(String key, RateLimit limit, long permits);
-
-    /** Applies {@link #syncUsage} to bandwidth {@code index} of {@code limit}. */
-    abstract void sync(String key, RateLimit limit, int index, long used);
-
-    /** {@link #reserve} for {@link #acquireAsync}; backends with real I/O override it to not block. */
-    CompletableFuture<Long> reserveAsync(String key, RateLimit limit, long permits, long maxWaitNanos) {
-        return CompletableFuture.completedFuture(reserve(key, limit, permits, maxWaitNanos));
+  @Override
+  public boolean tryConsume(String key, long permits) {
+    if (reserve(key, limitFor(key, permits), permits, 0) == 0) {
+      recorder.allowed();
+      return true;
     }
+    recorder.rejected();
+    return false;
+  }
 
-    @Override
-    public String name() {
-        return name;
+  @Override
+  public void acquire(String key, long permits, Duration maxWait) throws InterruptedException {
+    long max = maxWaitNanos(maxWait);
+    long wait = granted(reserve(key, limitFor(key, permits), permits, max), permits, max);
+    if (wait > 0) {
+      clock.sleepUntil(clock.nanos() + wait);
     }
+  }
 
-    final RateLimit limitFor(String key, long permits) {
-        requireNonNull(key, "key");
-        RateLimit limit = limits.limitFor(key);
-        if (permits <= 0 || permits > limit.capacity()) {
-            throw badPermits(permits, limit);
-        }
-        return limit;
-    }
+  @Override
+  public CompletableFuture<Void> acquireAsync(String key, long permits, Duration maxWait) {
+    long max = maxWaitNanos(maxWait);
+    RateLimit limit = limitFor(key, permits);
+    return reserveAsync(key, limit, permits, max).thenCompose(result -> {
+      long wait = granted(result, permits, max);
+      if (wait == 0) {
+        return CompletableFuture.completedFuture(null);
+      }
+      CompletableFuture<Void> slot = new CompletableFuture<>();
+      scheduler.schedule(() -> slot.complete(null), wait, TimeUnit.NANOSECONDS);
+      return slot;
+    });
+  }
 
-    /** Out of line so the message building stays out of the hot path's compiled code. */
-    private IllegalArgumentException badPermits(long permits, RateLimit limit) {
-        return permits <= 0
-                ? new IllegalArgumentException("permits must be positive: " + permits)
-                : new IllegalArgumentException("permits " + permits + " exceed the capacity " + limit.capacity()
-                        + " of RateLimiter '" + name + "' " + limit + ": such a request can never succeed");
+  /** Records a reservation's outcome; returns its wait, or throws when it was refused. */
+  private long granted(long result, long permits, long maxWaitNanos) {
+    if (result < 0) {
+      recorder.rejected();
+      throw RateLimitExceededException.waitTooLong(name, permits, -result, maxWaitNanos);
     }
+    recorder.allowed();
+    if (result > 0) {
+      recorder.waited(result);
+    }
+    return result;
+  }
 
-    private static long maxWaitNanos(Duration maxWait) {
-        return Math.min(Checks.nonNegativeNanos("maxWait", maxWait), MAX_WAIT_NANOS);
+  @Override
+  public void syncUsage(String key, String bandwidthId, long used) {
+    requireNonNull(key, "key");
+    requireNonNull(bandwidthId, "bandwidthId");
+    if (used < 0) {
+      throw new IllegalArgumentException("used must not be negative: " + used);
     }
+    RateLimit limit = limits.limitFor(key);
+    int index = limit.indexOf(bandwidthId);
+    if (index < 0) {
+      throw new IllegalArgumentException("no bandwidth with id '" + bandwidthId + "' in " + limit);
+    }
+    sync(key, limit, index, used);
+  }
 
-    @Override
-    public RateLimitDecision tryAcquire(String key, long permits) {
-        RateLimitDecision decision = decide(key, limitFor(key, permits), permits);
-        if (decision.allowed()) {
-            recorder.allowed();
-        } else {
-            recorder.rejected();
-        }
-        return decision;
-    }
+  @Override
+  public void replaceLimit(RateLimit limit) {
+    replace(Limits.of(requireNonNull(limit, "limit")));
+  }
 
-    @Override
-    public boolean tryConsume(String key, long permits) {
-        if (reserve(key, limitFor(key, permits), permits, 0) == 0) {
-            recorder.allowed();
-            return true;
-        }
-        recorder.rejected();
-        return false;
-    }
+  @Override
+  public void replacePlans(TenantPlans plans) {
+    replace(Limits.of(requireNonNull(plans, "plans")));
+  }
 
-    @Override
-    public void acquire(String key, long permits, Duration maxWait) throws InterruptedException {
-        long max = maxWaitNanos(maxWait);
-        long wait = granted(reserve(key, limitFor(key, permits), permits, max), permits, max);
-        if (wait > 0) {
-            clock.sleepUntil(clock.nanos() + wait);
-        }
-    }
+  void replace(Limits replacement) {
+    check(replacement);
+    this.limits = replacement;
+  }
 
-    @Override
-    public CompletableFuture<Void> acquireAsync(String key, long permits, Duration maxWait) {
-        long max = maxWaitNanos(maxWait);
-        RateLimit limit = limitFor(key, permits);
-        return reserveAsync(key, limit, permits, max).thenCompose(result -> {
-            long wait = granted(result, permits, max);
-            if (wait == 0) {
-                return CompletableFuture.completedFuture(null);
-            }
-            CompletableFuture<Void> slot = new CompletableFuture<>();
-            scheduler.schedule(() -> slot.complete(null), wait, TimeUnit.NANOSECONDS);
-            return slot;
-        });
-    }
-
-    /** Records a reservation's outcome; returns its wait, or throws when it was refused. */
-    private long granted(long result, long permits, long maxWaitNanos) {
-        if (result < 0) {
-            recorder.rejected();
-            throw RateLimitExceededException.waitTooLong(name, permits, -result, maxWaitNanos);
-        }
-        recorder.allowed();
-        if (result > 0) {
-            recorder.waited(result);
-        }
-        return result;
-    }
-
-    @Override
-    public void syncUsage(String key, String bandwidthId, long used) {
-        requireNonNull(key, "key");
-        requireNonNull(bandwidthId, "bandwidthId");
-        if (used < 0) {
-            throw new IllegalArgumentException("used must not be negative: " + used);
-        }
-        RateLimit limit = limits.limitFor(key);
-        int index = limit.indexOf(bandwidthId);
-        if (index < 0) {
-            throw new IllegalArgumentException("no bandwidth with id '" + bandwidthId + "' in " + limit);
-        }
-        sync(key, limit, index, used);
-    }
-
-    @Override
-    public void replaceLimit(RateLimit limit) {
-        replace(Limits.of(requireNonNull(limit, "limit")));
-    }
-
-    @Override
-    public void replacePlans(TenantPlans plans) {
-        replace(Limits.of(requireNonNull(plans, "plans")));
-    }
-
-    void replace(Limits replacement) {
-        check(replacement);
-        this.limits = replacement;
-    }
-
-    @Override
-    public String toString() {
-        return getClass().getSimpleName() + "[" + name + ", " + limits + "]";
-    }
+  @Override
+  public String toString() {
+    return getClass().getSimpleName() + "[" + name + ", " + limits + "]";
+  }
 }

@@ -7,39 +7,39 @@ import java.time.Duration;
 /** The one validator for values at the API boundary, so every message reads the same. */
 final class Checks {
 
-    private Checks() {
-    }
+  private Checks() {
+  }
 
-    static long positive(String name, long value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(name + " must be positive: " + value);
-        }
-        return value;
+  static long positive(String name, long value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be positive: " + value);
     }
+    return value;
+  }
 
-    static long positiveNanos(String name, Duration value) {
-        long nanos = nanos(name, value);
-        if (nanos <= 0) {
-            throw new IllegalArgumentException(name + " must be positive: " + value);
-        }
-        return nanos;
+  static long positiveNanos(String name, Duration value) {
+    long nanos = nanos(name, value);
+    if (nanos <= 0) {
+      throw new IllegalArgumentException(name + " must be positive: " + value);
     }
+    return nanos;
+  }
 
-    static long nonNegativeNanos(String name, Duration value) {
-        long nanos = nanos(name, value);
-        if (nanos < 0) {
-            throw new IllegalArgumentException(name + " must not be negative: " + value);
-        }
-        return nanos;
+  static long nonNegativeNanos(String name, Duration value) {
+    long nanos = nanos(name, value);
+    if (nanos < 0) {
+      throw new IllegalArgumentException(name + " must not be negative: " + value);
     }
+    return nanos;
+  }
 
-    /** A duration in nanoseconds, saturated at Long.MAX_VALUE (about 292 years means "forever"). */
-    static long nanos(String name, Duration value) {
-        requireNonNull(value, name);
-        try {
-            return value.toNanos();
-        } catch (ArithmeticException e) {
-            return value.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
-        }
+  /** A duration in nanoseconds, saturated at Long.MAX_VALUE (about 292 years means "forever"). */
+  static long nanos(String name, Duration value) {
+    requireNonNull(value, name);
+    try {
+      return value.toNanos();
+    } catch (ArithmeticException e) {
+      return value.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
     }
+  }
 }

@@ -8,36 +8,36 @@ import java.util.List;
  */
 final class Limits {
 
-    private final RateLimit single;
-    private final TenantPlans plans;
+  private final RateLimit single;
+  private final TenantPlans plans;
 
-    private Limits(RateLimit single, TenantPlans plans) {
-        this.single = single;
-        this.plans = plans;
-    }
+  private Limits(RateLimit single, TenantPlans plans) {
+    this.single = single;
+    this.plans = plans;
+  }
 
-    static Limits of(RateLimit limit) {
-        return new Limits(limit, null);
-    }
+  static Limits of(RateLimit limit) {
+    return new Limits(limit, null);
+  }
 
-    static Limits of(TenantPlans plans) {
-        return new Limits(null, plans);
-    }
+  static Limits of(TenantPlans plans) {
+    return new Limits(null, plans);
+  }
 
-    RateLimit limitFor(String key) {
-        return single != null ? single : plans.limitFor(key);
-    }
+  RateLimit limitFor(String key) {
+    return single != null ? single : plans.limitFor(key);
+  }
 
-    Iterable<RateLimit> all() {
-        return single != null ? List.of(single) : plans.limits();
-    }
+  Iterable<RateLimit> all() {
+    return single != null ? List.of(single) : plans.limits();
+  }
 
-    Limits scaled(double share) {
-        return single != null ? of(single.scaled(share)) : of(plans.scaled(share));
-    }
+  Limits scaled(double share) {
+    return single != null ? of(single.scaled(share)) : of(plans.scaled(share));
+  }
 
-    @Override
-    public String toString() {
-        return single != null ? single.toString() : plans.toString();
-    }
+  @Override
+  public String toString() {
+    return single != null ? single.toString() : plans.toString();
+  }
 }

@@ -21,129 +21,129 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LocalRateLimiter extends BaseRateLimiter {
 
-    /** New keys between two housekeeping passes: at least this, at most the live key count. */
-    private static final long MIN_INSERTS_PER_CLEAN_UP = 4_096;
+  /** New keys between two housekeeping passes: at least this, at most the live key count. */
+  private static final long MIN_INSERTS_PER_CLEAN_UP = 4_096;
 
-    private final ConcurrentHashMap<String, LocalBucket> buckets = new ConcurrentHashMap<>();
-    private final AtomicLong insertsSinceCleanUp = new AtomicLong();
-    private final AtomicBoolean cleaning = new AtomicBoolean();
-    private volatile long cleanUpEvery = MIN_INSERTS_PER_CLEAN_UP;
+  private final ConcurrentHashMap<String, LocalBucket> buckets = new ConcurrentHashMap<>();
+  private final AtomicLong insertsSinceCleanUp = new AtomicLong();
+  private final AtomicBoolean cleaning = new AtomicBoolean();
+  private volatile long cleanUpEvery = MIN_INSERTS_PER_CLEAN_UP;
 
-    private LocalRateLimiter(Builder builder) {
-        super(builder);
-        if (builder.meterRegistry != null) {
-            Gauge.builder("hotpath.ratelimit.buckets", this, LocalRateLimiter::bucketCount)
-                    .tag("limiter", name).description("Keys with a bucket that is not full")
-                    .register(builder.meterRegistry);
-        }
+  private LocalRateLimiter(Builder builder) {
+    super(builder);
+    if (builder.meterRegistry != null) {
+      Gauge.builder("hotpath.ratelimit.buckets", this, LocalRateLimiter::bucketCount)
+          .tag("limiter", name).description("Keys with a bucket that is not full")
+          .register(builder.meterRegistry);
     }
+  }
 
-    /** A new builder; {@code name} and {@code limit} or {@code plans} are required. */
-    public static Builder builder() {
-        return new Builder();
+  /** A new builder; {@code name} and {@code limit} or {@code plans} are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  long reserve(String key, RateLimit limit, long permits, long maxWaitNanos) {
+    for (;;) {
+      long result = bucket(key, limit).reserve(permits, maxWaitNanos, clock);
+      if (result != LocalBucket.GONE) {
+        return result;
+      }
+      Thread.onSpinWait(); // the bucket is being replaced inside the map's compute: nanoseconds
+    }
+  }
+
+  @Override
+  RateLimitDecision decide(String key, RateLimit limit, long permits) {
+    for (;;) {
+      LocalBucket bucket = bucket(key, limit);
+      long result = bucket.reserve(permits, 0, clock);
+      if (result != LocalBucket.GONE) {
+        return bucket.describe(result, clock.nanos());
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  @Override
+  void sync(String key, RateLimit limit, int index, long used) {
+    while (!bucket(key, limit).sync(index, used, clock.nanos())) {
+      Thread.onSpinWait();
+    }
+  }
+
+  private LocalBucket bucket(String key, RateLimit limit) {
+    LocalBucket bucket = buckets.get(key);
+    if (bucket != null && bucket.limit == limit) {
+      return bucket;
+    }
+    return createOrMove(key, limit);
+  }
+
+  private LocalBucket createOrMove(String key, RateLimit limit) {
+    boolean[] created = new boolean[1];
+    LocalBucket bucket = buckets.compute(key, (k, current) -> {
+      if (current == null) {
+        created[0] = true;
+        return LocalBucket.create(limit);
+      }
+      return current.limit == limit ? current : current.moveTo(limit, clock.nanos());
+    });
+    if (created[0] && insertsSinceCleanUp.incrementAndGet() >= cleanUpEvery && cleaning.compareAndSet(false, true)) {
+      try {
+        scheduler.execute(this::scheduledCleanUp);
+      } catch (RejectedExecutionException e) {
+        scheduledCleanUp(); // the host shut its scheduler down: clean here rather than grow
+      }
+    }
+    return bucket;
+  }
+
+  private void scheduledCleanUp() {
+    try {
+      cleanUp();
+    } finally {
+      insertsSinceCleanUp.set(0);
+      cleanUpEvery = Math.max(MIN_INSERTS_PER_CLEAN_UP, buckets.size());
+      cleaning.set(false);
+    }
+  }
+
+  /**
+   * Removes the buckets that are full now (they hold no information). Safe to call at any time
+   * from any thread; runs in time proportional to the number of keys.
+   */
+  public void cleanUp() {
+    long now = clock.nanos();
+    for (Map.Entry<String, LocalBucket> entry : buckets.entrySet()) {
+      if (entry.getValue().isFull(now)) {
+        buckets.computeIfPresent(entry.getKey(), (k, bucket) -> bucket.killIfFull(now) ? null : bucket);
+      }
+    }
+  }
+
+  /** The number of keys that have a bucket (approximate under concurrent change). */
+  public long bucketCount() {
+    return buckets.mappingCount();
+  }
+
+  /** Builds a {@link LocalRateLimiter}. Not thread-safe. */
+  public static final class Builder extends RateLimiterBuilder<Builder> {
+
+    private Builder() {
     }
 
     @Override
-    long reserve(String key, RateLimit limit, long permits, long maxWaitNanos) {
-        for (;;) {
-            long result = bucket(key, limit).reserve(permits, maxWaitNanos, clock);
-            if (result != LocalBucket.GONE) {
-                return result;
-            }
-            Thread.onSpinWait(); // the bucket is being replaced inside the map's compute: nanoseconds
-        }
-    }
-
-    @Override
-    RateLimitDecision decide(String key, RateLimit limit, long permits) {
-        for (;;) {
-            LocalBucket bucket = bucket(key, limit);
-            long result = bucket.reserve(permits, 0, clock);
-            if (result != LocalBucket.GONE) {
-                return bucket.describe(result, clock.nanos());
-            }
-            Thread.onSpinWait();
-        }
-    }
-
-    @Override
-    void sync(String key, RateLimit limit, int index, long used) {
-        while (!bucket(key, limit).sync(index, used, clock.nanos())) {
-            Thread.onSpinWait();
-        }
-    }
-
-    private LocalBucket bucket(String key, RateLimit limit) {
-        LocalBucket bucket = buckets.get(key);
-        if (bucket != null && bucket.limit == limit) {
-            return bucket;
-        }
-        return createOrMove(key, limit);
-    }
-
-    private LocalBucket createOrMove(String key, RateLimit limit) {
-        boolean[] created = new boolean[1];
-        LocalBucket bucket = buckets.compute(key, (k, current) -> {
-            if (current == null) {
-                created[0] = true;
-                return LocalBucket.create(limit);
-            }
-            return current.limit == limit ? current : current.moveTo(limit, clock.nanos());
-        });
-        if (created[0] && insertsSinceCleanUp.incrementAndGet() >= cleanUpEvery && cleaning.compareAndSet(false, true)) {
-            try {
-                scheduler.execute(this::scheduledCleanUp);
-            } catch (RejectedExecutionException e) {
-                scheduledCleanUp(); // the host shut its scheduler down: clean here rather than grow
-            }
-        }
-        return bucket;
-    }
-
-    private void scheduledCleanUp() {
-        try {
-            cleanUp();
-        } finally {
-            insertsSinceCleanUp.set(0);
-            cleanUpEvery = Math.max(MIN_INSERTS_PER_CLEAN_UP, buckets.size());
-            cleaning.set(false);
-        }
+    Builder self() {
+      return this;
     }
 
     /**
-     * Removes the buckets that are full now (they hold no information). Safe to call at any time
-     * from any thread; runs in time proportional to the number of keys.
+     * @throws IllegalStateException if name, or both/neither of limit and plans, are missing
      */
-    public void cleanUp() {
-        long now = clock.nanos();
-        for (Map.Entry<String, LocalBucket> entry : buckets.entrySet()) {
-            if (entry.getValue().isFull(now)) {
-                buckets.computeIfPresent(entry.getKey(), (k, bucket) -> bucket.killIfFull(now) ? null : bucket);
-            }
-        }
+    public LocalRateLimiter build() {
+      return new LocalRateLimiter(this);
     }
-
-    /** The number of keys that have a bucket (approximate under concurrent change). */
-    public long bucketCount() {
-        return buckets.mappingCount();
-    }
-
-    /** Builds a {@link LocalRateLimiter}. Not thread-safe. */
-    public static final class Builder extends RateLimiterBuilder<Builder> {
-
-        private Builder() {
-        }
-
-        @Override
-        Builder self() {
-            return this;
-        }
-
-        /**
-         * @throws IllegalStateException if name, or both/neither of limit and plans, are missing
-         */
-        public LocalRateLimiter build() {
-            return new LocalRateLimiter(this);
-        }
-    }
+  }
 }

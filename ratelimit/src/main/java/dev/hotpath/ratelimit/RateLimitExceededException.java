@@ -9,34 +9,34 @@ import java.time.Duration;
  */
 public class RateLimitExceededException extends RuntimeException {
 
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    private final String limiterName;
-    private final long retryAfterNanos;
+  private final String limiterName;
+  private final long retryAfterNanos;
 
-    RateLimitExceededException(String limiterName, long retryAfterNanos, String message) {
-        super(message);
-        this.limiterName = limiterName;
-        this.retryAfterNanos = retryAfterNanos;
-    }
+  RateLimitExceededException(String limiterName, long retryAfterNanos, String message) {
+    super(message);
+    this.limiterName = limiterName;
+    this.retryAfterNanos = retryAfterNanos;
+  }
 
-    static RateLimitExceededException waitTooLong(String limiterName, long permits, long waitNanos, long maxWaitNanos) {
-        return new RateLimitExceededException(limiterName, waitNanos, "RateLimiter '" + limiterName + "' cannot grant "
-                + permits + " permit(s) within " + Duration.ofNanos(maxWaitNanos) + ": needs " + Duration.ofNanos(waitNanos));
-    }
+  static RateLimitExceededException waitTooLong(String limiterName, long permits, long waitNanos, long maxWaitNanos) {
+    return new RateLimitExceededException(limiterName, waitNanos, "RateLimiter '" + limiterName + "' cannot grant "
+        + permits + " permit(s) within " + Duration.ofNanos(maxWaitNanos) + ": needs " + Duration.ofNanos(waitNanos));
+  }
 
-    /** The name of the limiter that refused. */
-    public String limiterName() {
-        return limiterName;
-    }
+  /** The name of the limiter that refused. */
+  public String limiterName() {
+    return limiterName;
+  }
 
-    /** Nanoseconds, rounded up, until the same request could succeed. */
-    public long retryAfterNanos() {
-        return retryAfterNanos;
-    }
+  /** Nanoseconds, rounded up, until the same request could succeed. */
+  public long retryAfterNanos() {
+    return retryAfterNanos;
+  }
 
-    /** {@link #retryAfterNanos()} as a duration. */
-    public Duration retryAfter() {
-        return Duration.ofNanos(retryAfterNanos);
-    }
+  /** {@link #retryAfterNanos()} as a duration. */
+  public Duration retryAfter() {
+    return Duration.ofNanos(retryAfterNanos);
+  }
 }

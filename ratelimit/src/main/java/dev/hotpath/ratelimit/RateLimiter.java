@@ -14,64 +14,64 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface RateLimiter {
 
-    /** The limiter's name, found in every exception and metric tag. */
-    String name();
+  /** The limiter's name, found in every exception and metric tag. */
+  String name();
 
-    /**
-     * Takes {@code permits} from {@code key}'s bucket if they are available now; never waits.
-     *
-     * @return the decision, never null
-     * @throws NullPointerException if key is null
-     * @throws IllegalArgumentException if permits is not positive or exceeds the capacity
-     * @throws RateLimiterUnavailableException if a distributed limiter fails closed
-     */
-    RateLimitDecision tryAcquire(String key, long permits);
+  /**
+   * Takes {@code permits} from {@code key}'s bucket if they are available now; never waits.
+   *
+   * @return the decision, never null
+   * @throws NullPointerException if key is null
+   * @throws IllegalArgumentException if permits is not positive or exceeds the capacity
+   * @throws RateLimiterUnavailableException if a distributed limiter fails closed
+   */
+  RateLimitDecision tryAcquire(String key, long permits);
 
-    /** {@code tryAcquire(key, 1)}. */
-    default RateLimitDecision tryAcquire(String key) {
-        return tryAcquire(key, 1);
-    }
+  /** {@code tryAcquire(key, 1)}. */
+  default RateLimitDecision tryAcquire(String key) {
+    return tryAcquire(key, 1);
+  }
 
-    /**
-     * Like {@link #tryAcquire(String, long)} but answers only yes or no; the local limiter does this
-     * without allocating.
-     */
-    boolean tryConsume(String key, long permits);
+  /**
+   * Like {@link #tryAcquire(String, long)} but answers only yes or no; the local limiter does this
+   * without allocating.
+   */
+  boolean tryConsume(String key, long permits);
 
-    /**
-     * Takes {@code permits}, waiting for them up to {@code maxWait}. The permits are reserved at
-     * once (FIFO: earlier callers get earlier slots) and the thread parks until its slot; if the
-     * slot is further away than {@code maxWait} the call fails at once, without waiting and without
-     * taking anything. An interrupted waiter keeps its reservation used.
-     *
-     * @throws RateLimitExceededException if the wait would exceed maxWait
-     * @throws InterruptedException if interrupted while waiting
-     */
-    void acquire(String key, long permits, Duration maxWait) throws InterruptedException;
+  /**
+   * Takes {@code permits}, waiting for them up to {@code maxWait}. The permits are reserved at
+   * once (FIFO: earlier callers get earlier slots) and the thread parks until its slot; if the
+   * slot is further away than {@code maxWait} the call fails at once, without waiting and without
+   * taking anything. An interrupted waiter keeps its reservation used.
+   *
+   * @throws RateLimitExceededException if the wait would exceed maxWait
+   * @throws InterruptedException if interrupted while waiting
+   */
+  void acquire(String key, long permits, Duration maxWait) throws InterruptedException;
 
-    /**
-     * Asynchronous {@link #acquire}: the future completes when the reserved slot arrives, from the
-     * limiter's scheduler; no thread is parked. It completes exceptionally with
-     * {@link RateLimitExceededException} at once when maxWait cannot be met. Argument errors are
-     * thrown, not put in the future.
-     */
-    CompletableFuture<Void> acquireAsync(String key, long permits, Duration maxWait);
+  /**
+   * Asynchronous {@link #acquire}: the future completes when the reserved slot arrives, from the
+   * limiter's scheduler; no thread is parked. It completes exceptionally with
+   * {@link RateLimitExceededException} at once when maxWait cannot be met. Argument errors are
+   * thrown, not put in the future.
+   */
+  CompletableFuture<Void> acquireAsync(String key, long permits, Duration maxWait);
 
-    /**
-     * Aligns {@code key}'s bandwidth {@code bandwidthId} with a count reported by the server being
-     * protected (for example Binance's {@code X-MBX-USED-WEIGHT-1M}): afterwards at least
-     * {@code used} permits (at most the capacity) count as used. Never makes more permits available.
-     *
-     * @throws IllegalArgumentException if used is negative or the key's limit has no such bandwidth
-     */
-    void syncUsage(String key, String bandwidthId, long used);
+  /**
+   * Aligns {@code key}'s bandwidth {@code bandwidthId} with a count reported by the server being
+   * protected (for example Binance's {@code X-MBX-USED-WEIGHT-1M}): afterwards at least
+   * {@code used} permits (at most the capacity) count as used. Never makes more permits available.
+   *
+   * @throws IllegalArgumentException if used is negative or the key's limit has no such bandwidth
+   */
+  void syncUsage(String key, String bandwidthId, long used);
 
-    /**
-     * Replaces the limit of every key. Buckets move to it on their next use, keeping the permits
-     * they have used (up to the new capacity).
-     */
-    void replaceLimit(RateLimit limit);
+  /**
+   * Replaces the limit of every key. Buckets move to it on their next use, keeping the permits
+   * they have used (up to the new capacity).
+   */
+  void replaceLimit(RateLimit limit);
 
-    /** Replaces the tenant plans; buckets move as with {@link #replaceLimit}. */
-    void replacePlans(TenantPlans plans);
+  /** Replaces the tenant plans; buckets move as with {@link #replaceLimit}. */
+  void replacePlans(TenantPlans plans);
 }

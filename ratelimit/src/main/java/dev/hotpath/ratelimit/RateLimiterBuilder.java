@@ -15,99 +15,99 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  */
 public abstract class RateLimiterBuilder<B extends RateLimiterBuilder<B>> {
 
-    String name;
-    Limits limits;
-    NanoClock clock = NanoClock.system();
-    ScheduledExecutorService scheduler;
-    MeterRegistry meterRegistry;
+  String name;
+  Limits limits;
+  NanoClock clock = NanoClock.system();
+  ScheduledExecutorService scheduler;
+  MeterRegistry meterRegistry;
 
-    RateLimiterBuilder() {
+  RateLimiterBuilder() {
+  }
+
+  abstract B self();
+
+  /** The limiter's name (metric tag and exception text); required, not blank. */
+  public B name(String name) {
+    requireNonNull(name, "name");
+    if (this.name != null) {
+      throw new IllegalStateException("name was already set to " + this.name);
     }
-
-    abstract B self();
-
-    /** The limiter's name (metric tag and exception text); required, not blank. */
-    public B name(String name) {
-        requireNonNull(name, "name");
-        if (this.name != null) {
-            throw new IllegalStateException("name was already set to " + this.name);
-        }
-        if (name.isBlank()) {
-            throw new IllegalArgumentException("name must not be blank: '" + name + "'");
-        }
-        this.name = name;
-        return self();
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("name must not be blank: '" + name + "'");
     }
+    this.name = name;
+    return self();
+  }
 
-    /** One limit for every key. Either this or {@link #plans}. */
-    public B limit(RateLimit limit) {
-        requireNonNull(limit, "limit");
-        requireLimitsUnset();
-        this.limits = Limits.of(limit);
-        return self();
+  /** One limit for every key. Either this or {@link #plans}. */
+  public B limit(RateLimit limit) {
+    requireNonNull(limit, "limit");
+    requireLimitsUnset();
+    this.limits = Limits.of(limit);
+    return self();
+  }
+
+  /** Per-tenant limits: the key is the tenant. Either this or {@link #limit}. */
+  public B plans(TenantPlans plans) {
+    requireNonNull(plans, "plans");
+    requireLimitsUnset();
+    this.limits = Limits.of(plans);
+    return self();
+  }
+
+  /** The time source; default {@link NanoClock#system()}. */
+  public B clock(NanoClock clock) {
+    this.clock = requireNonNull(clock, "clock");
+    return self();
+  }
+
+  /**
+   * Completes async acquires and runs housekeeping; default a shared daemon thread. The limiter
+   * does not shut it down.
+   */
+  public B scheduler(ScheduledExecutorService scheduler) {
+    this.scheduler = requireNonNull(scheduler, "scheduler");
+    return self();
+  }
+
+  /** Registers the limiter's meters here; default none (no cost on the hot path). */
+  public B meterRegistry(MeterRegistry registry) {
+    this.meterRegistry = requireNonNull(registry, "registry");
+    return self();
+  }
+
+  private void requireLimitsUnset() {
+    if (limits != null) {
+      throw new IllegalStateException("limit or plans was already set: " + limits);
     }
+  }
 
-    /** Per-tenant limits: the key is the tenant. Either this or {@link #limit}. */
-    public B plans(TenantPlans plans) {
-        requireNonNull(plans, "plans");
-        requireLimitsUnset();
-        this.limits = Limits.of(plans);
-        return self();
+  /** Checks the common settings; called by each build(). */
+  void validate() {
+    if (name == null) {
+      throw new IllegalStateException("name is not set");
     }
-
-    /** The time source; default {@link NanoClock#system()}. */
-    public B clock(NanoClock clock) {
-        this.clock = requireNonNull(clock, "clock");
-        return self();
+    if (limits == null) {
+      throw new IllegalStateException("neither limit nor plans is set");
     }
+  }
 
-    /**
-     * Completes async acquires and runs housekeeping; default a shared daemon thread. The limiter
-     * does not shut it down.
-     */
-    public B scheduler(ScheduledExecutorService scheduler) {
-        this.scheduler = requireNonNull(scheduler, "scheduler");
-        return self();
+  ScheduledExecutorService schedulerOrDefault() {
+    return scheduler != null ? scheduler : DefaultScheduler.INSTANCE;
+  }
+
+  /** Lazily created so hosts that pass their own scheduler never start this thread. */
+  private static final class DefaultScheduler {
+    static final ScheduledExecutorService INSTANCE = create();
+
+    private static ScheduledExecutorService create() {
+      ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "hotpath-ratelimit-scheduler");
+        t.setDaemon(true);
+        return t;
+      });
+      executor.setRemoveOnCancelPolicy(true);
+      return executor;
     }
-
-    /** Registers the limiter's meters here; default none (no cost on the hot path). */
-    public B meterRegistry(MeterRegistry registry) {
-        this.meterRegistry = requireNonNull(registry, "registry");
-        return self();
-    }
-
-    private void requireLimitsUnset() {
-        if (limits != null) {
-            throw new IllegalStateException("limit or plans was already set: " + limits);
-        }
-    }
-
-    /** Checks the common settings; called by each build(). */
-    void validate() {
-        if (name == null) {
-            throw new IllegalStateException("name is not set");
-        }
-        if (limits == null) {
-            throw new IllegalStateException("neither limit nor plans is set");
-        }
-    }
-
-    ScheduledExecutorService schedulerOrDefault() {
-        return scheduler != null ? scheduler : DefaultScheduler.INSTANCE;
-    }
-
-    /** Lazily created so hosts that pass their own scheduler never start this thread. */
-    private static final class DefaultScheduler {
-        static final ScheduledExecutorService INSTANCE = create();
-
-        private static ScheduledExecutorService create() {
-            ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "hotpath-ratelimit-scheduler");
-                t.setDaemon(true);
-                return t;
-            });
-            executor.setRemoveOnCancelPolicy(true);
-            return executor;
-        }
-    }
+  }
 }

@@ -9,11 +9,11 @@ import java.time.Duration;
  */
 public final class RateLimiterUnavailableException extends RateLimitExceededException {
 
-    private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 1L;
 
-    RateLimiterUnavailableException(String limiterName, long retryAfterNanos, Throwable cause) {
-        super(limiterName, retryAfterNanos, "RateLimiter '" + limiterName + "' is unavailable (fail closed), retry after "
-                + Duration.ofNanos(retryAfterNanos) + ": " + cause);
-        initCause(cause);
-    }
+  RateLimiterUnavailableException(String limiterName, long retryAfterNanos, Throwable cause) {
+    super(limiterName, retryAfterNanos, "RateLimiter '" + limiterName + "' is unavailable (fail closed), retry after "
+        + Duration.ofNanos(retryAfterNanos) + ": " + cause);
+    initCause(cause);
+  }
 }

@@ -42,312 +42,312 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedisRateLimiter extends BaseRateLimiter {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
-    private static final String ACQUIRE = "a";
-    private static final String SYNC = "s";
+  private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
+  private static final String ACQUIRE = "a";
+  private static final String SYNC = "s";
 
-    private final RedisScriptingAsyncCommands<String, String> commands;
-    private final String keyPrefix;
-    private final long timeoutNanos;
-    private final long retryIntervalNanos;
-    private final RedisDownPolicy downPolicy;
-    private final LocalRateLimiter fallback;
-    private final ConcurrentHashMap<RateLimit, String[]> specs = new ConcurrentHashMap<>();
-    private volatile long retryAt = Long.MIN_VALUE;
-    private volatile Throwable lastFailure;
+  private final RedisScriptingAsyncCommands<String, String> commands;
+  private final String keyPrefix;
+  private final long timeoutNanos;
+  private final long retryIntervalNanos;
+  private final RedisDownPolicy downPolicy;
+  private final LocalRateLimiter fallback;
+  private final ConcurrentHashMap<RateLimit, String[]> specs = new ConcurrentHashMap<>();
+  private volatile long retryAt = Long.MIN_VALUE;
+  private volatile Throwable lastFailure;
 
-    private RedisRateLimiter(Builder b) {
-        super(b);
-        this.commands = b.commands;
-        this.keyPrefix = b.keyPrefix != null ? b.keyPrefix : "hotpath:ratelimit:" + b.name + ":";
-        this.timeoutNanos = b.timeoutNanos;
-        this.retryIntervalNanos = b.retryIntervalNanos;
-        this.downPolicy = b.downPolicy;
-        this.fallback = downPolicy.failsOpen()
-                ? fallback(b, limits.scaled(downPolicy.localShare()))
-                : null;
+  private RedisRateLimiter(Builder b) {
+    super(b);
+    this.commands = b.commands;
+    this.keyPrefix = b.keyPrefix != null ? b.keyPrefix : "hotpath:ratelimit:" + b.name + ":";
+    this.timeoutNanos = b.timeoutNanos;
+    this.retryIntervalNanos = b.retryIntervalNanos;
+    this.downPolicy = b.downPolicy;
+    this.fallback = downPolicy.failsOpen()
+        ? fallback(b, limits.scaled(downPolicy.localShare()))
+        : null;
+  }
+
+  private static LocalRateLimiter fallback(Builder b, Limits scaled) {
+    LocalRateLimiter.Builder local = LocalRateLimiter.builder().name(b.name).clock(b.clock)
+        .scheduler(b.schedulerOrDefault());
+    local.limits = scaled;
+    return local.build();
+  }
+
+  /** A new builder; name, limit or plans, connection and downPolicy are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  void check(Limits candidate) {
+    // Runs from the superclass constructor too, before this class's fields exist: validate only.
+    for (RateLimit limit : candidate.all()) {
+      RedisScript.spec(limit);
     }
+  }
 
-    private static LocalRateLimiter fallback(Builder b, Limits scaled) {
-        LocalRateLimiter.Builder local = LocalRateLimiter.builder().name(b.name).clock(b.clock)
-                .scheduler(b.schedulerOrDefault());
-        local.limits = scaled;
-        return local.build();
+  @Override
+  void replace(Limits replacement) {
+    super.replace(replacement);
+    if (fallback != null) {
+      fallback.replace(replacement.scaled(downPolicy.localShare()));
     }
+  }
 
-    /** A new builder; name, limit or plans, connection and downPolicy are required. */
-    public static Builder builder() {
-        return new Builder();
+  /** The Redis key holding {@code key}'s state. */
+  String redisKey(String key) {
+    return "{" + keyPrefix + key + "}";
+  }
+
+  /** The script arguments for {@code limit} with the first five (per call) left empty. */
+  private String[] arguments(RateLimit limit) {
+    String[] template = specs.get(limit);
+    return template != null ? template : specs.computeIfAbsent(limit, l -> {
+      String spec = RedisScript.spec(l);
+      String[] numbers = RedisScript.numbers(spec);
+      String[] args = new String[5 + numbers.length];
+      args[4] = spec;
+      System.arraycopy(numbers, 0, args, 5, numbers.length);
+      return args;
+    });
+  }
+
+  private CompletableFuture<List<Object>> call(String key, RateLimit limit, String mode, long amount, long maxWaitNanos,
+      int index) {
+    String[] keys = {redisKey(key)};
+    String[] args = arguments(limit).clone();
+    args[0] = mode;
+    args[1] = Long.toString(amount);
+    args[2] = Long.toString(maxWaitNanos / 1_000);
+    args[3] = Integer.toString(index + 1);
+    CompletableFuture<List<Object>> first = commands.<List<Object>>evalsha(RedisScript.SHA1, ScriptOutputType.MULTI, keys, args)
+        .toCompletableFuture();
+    CompletableFuture<List<Object>> result = first.exceptionallyCompose(e -> unwrap(e) instanceof RedisNoScriptException
+        ? commands.<List<Object>>eval(RedisScript.SOURCE, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
+        : CompletableFuture.failedFuture(e));
+    // A call given up on (timeout) is cancelled in Lettuce too, so a command queued while
+    // disconnected is not sent later, when nobody waits for its answer.
+    result.whenComplete((r, e) -> {
+      if (e != null && !first.isDone()) {
+        first.cancel(false);
+      }
+    });
+    return result;
+  }
+
+  private boolean down() {
+    return clock.nanos() < retryAt;
+  }
+
+  /** Waits for a call within the timeout; a timed-out call is cancelled, never sent again. */
+  private List<Object> await(CompletableFuture<List<Object>> call) throws Exception {
+    try {
+      return call.get(timeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      call.cancel(false);
+      throw e;
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
+  private <T> T failed(Throwable cause, Supplier<T> openAnswer) {
+    cause = unwrap(cause);
+    long now = clock.nanos();
+    if (now >= retryAt) {
+      LOG.warn("RateLimiter '{}': Redis failed ({}); {} for {}", name, cause.toString(), downPolicy,
+          Duration.ofNanos(retryIntervalNanos));
+    }
+    lastFailure = cause;
+    retryAt = now + retryIntervalNanos;
+    recorder.backendFailure();
+    return policy(openAnswer, cause);
+  }
+
+  private <T> T policy(Supplier<T> openAnswer, Throwable cause) {
+    if (fallback != null) {
+      return openAnswer.get();
+    }
+    throw new RateLimiterUnavailableException(name, Math.max(0, retryAt - clock.nanos()),
+        cause != null ? cause : lastFailure);
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+      e = e.getCause();
+    }
+    return e;
+  }
+
+  private static long encode(List<Object> result) {
+    long wait = ((Long) result.get(1)) * 1_000;
+    return ((Long) result.get(0)) == 1 ? wait : -Math.max(1, wait);
+  }
+
+  private long fallbackReserve(String key, long permits, long maxWaitNanos) {
+    RateLimit local = fallback.limits.limitFor(key);
+    if (permits > local.capacity()) {
+      return -Math.max(1, retryAt - clock.nanos()); // more than the local share can ever hold
+    }
+    return fallback.reserve(key, local, permits, maxWaitNanos);
+  }
+
+  @Override
+  long reserve(String key, RateLimit limit, long permits, long maxWaitNanos) {
+    Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos);
+    if (down()) {
+      return policy(open, null);
+    }
+    try {
+      return encode(await(call(key, limit, ACQUIRE, permits, maxWaitNanos, 0)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return policy(open, e);
+    } catch (Exception e) {
+      return failed(e, open);
+    }
+  }
+
+  @Override
+  CompletableFuture<Long> reserveAsync(String key, RateLimit limit, long permits, long maxWaitNanos) {
+    Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos);
+    if (down()) {
+      return CompletableFuture.supplyAsync(() -> policy(open, null), Runnable::run);
+    }
+    CompletableFuture<List<Object>> call = call(key, limit, ACQUIRE, permits, maxWaitNanos, 0);
+    return call.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS).handle((result, error) -> {
+      if (error == null) {
+        return encode(result);
+      }
+      call.cancel(false);
+      return failed(error, open);
+    });
+  }
+
+  @Override
+  RateLimitDecision decide(String key, RateLimit limit, long permits) {
+    Supplier<RateLimitDecision> open = () -> {
+      RateLimit local = fallback.limits.limitFor(key);
+      return permits > local.capacity()
+          ? new RateLimitDecision(false, 0, Math.max(1, retryAt - clock.nanos()), local.capacity(), 0)
+          : fallback.decide(key, local, permits);
+    };
+    if (down()) {
+      return policy(open, null);
+    }
+    try {
+      List<Object> r = await(call(key, limit, ACQUIRE, permits, 0, 0));
+      return new RateLimitDecision((Long) r.get(0) == 1, (Long) r.get(2), (Long) r.get(1) * 1_000,
+          (Long) r.get(3), (Long) r.get(4) * 1_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return policy(open, e);
+    } catch (Exception e) {
+      return failed(e, open);
+    }
+  }
+
+  @Override
+  void sync(String key, RateLimit limit, int index, long used) {
+    Supplier<Boolean> open = () -> {
+      fallback.syncUsage(key, limit.bandwidths().get(index).id(), used);
+      return true;
+    };
+    if (down()) {
+      policy(open, null);
+      return;
+    }
+    try {
+      await(call(key, limit, SYNC, used, 0, index));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      policy(open, e);
+    } catch (Exception e) {
+      failed(e, open);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RedisRateLimiter[" + name + ", " + limits + ", prefix=" + keyPrefix + ", " + downPolicy + "]";
+  }
+
+  /** Builds a {@link RedisRateLimiter}. Not thread-safe. */
+  public static final class Builder extends RateLimiterBuilder<Builder> {
+    private RedisScriptingAsyncCommands<String, String> commands;
+    private String keyPrefix;
+    private long timeoutNanos = Duration.ofMillis(250).toNanos();
+    private long retryIntervalNanos = Duration.ofSeconds(1).toNanos();
+    private RedisDownPolicy downPolicy;
+
+    private Builder() {
     }
 
     @Override
-    void check(Limits candidate) {
-        // Runs from the superclass constructor too, before this class's fields exist: validate only.
-        for (RateLimit limit : candidate.all()) {
-            RedisScript.spec(limit);
-        }
+    Builder self() {
+      return this;
     }
 
-    @Override
-    void replace(Limits replacement) {
-        super.replace(replacement);
-        if (fallback != null) {
-            fallback.replace(replacement.scaled(downPolicy.localShare()));
-        }
+    /** The host's standalone (or Sentinel) connection; shared, never closed by the limiter. */
+    public Builder connection(StatefulRedisConnection<String, String> connection) {
+      return commands(requireNonNull(connection, "connection").async());
     }
 
-    /** The Redis key holding {@code key}'s state. */
-    String redisKey(String key) {
-        return "{" + keyPrefix + key + "}";
+    /** The host's cluster connection; shared, never closed by the limiter. */
+    public Builder connection(StatefulRedisClusterConnection<String, String> connection) {
+      return commands(requireNonNull(connection, "connection").async());
     }
 
-    /** The script arguments for {@code limit} with the first five (per call) left empty. */
-    private String[] arguments(RateLimit limit) {
-        String[] template = specs.get(limit);
-        return template != null ? template : specs.computeIfAbsent(limit, l -> {
-            String spec = RedisScript.spec(l);
-            String[] numbers = RedisScript.numbers(spec);
-            String[] args = new String[5 + numbers.length];
-            args[4] = spec;
-            System.arraycopy(numbers, 0, args, 5, numbers.length);
-            return args;
-        });
+    private Builder commands(RedisScriptingAsyncCommands<String, String> commands) {
+      if (this.commands != null) {
+        throw new IllegalStateException("connection was already set");
+      }
+      this.commands = commands;
+      return this;
     }
 
-    private CompletableFuture<List<Object>> call(String key, RateLimit limit, String mode, long amount, long maxWaitNanos,
-            int index) {
-        String[] keys = {redisKey(key)};
-        String[] args = arguments(limit).clone();
-        args[0] = mode;
-        args[1] = Long.toString(amount);
-        args[2] = Long.toString(maxWaitNanos / 1_000);
-        args[3] = Integer.toString(index + 1);
-        CompletableFuture<List<Object>> first = commands.<List<Object>>evalsha(RedisScript.SHA1, ScriptOutputType.MULTI, keys, args)
-                .toCompletableFuture();
-        CompletableFuture<List<Object>> result = first.exceptionallyCompose(e -> unwrap(e) instanceof RedisNoScriptException
-                ? commands.<List<Object>>eval(RedisScript.SOURCE, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
-                : CompletableFuture.failedFuture(e));
-        // A call given up on (timeout) is cancelled in Lettuce too, so a command queued while
-        // disconnected is not sent later, when nobody waits for its answer.
-        result.whenComplete((r, e) -> {
-            if (e != null && !first.isDone()) {
-                first.cancel(false);
-            }
-        });
-        return result;
+    /** Prefix of the Redis keys; default {@code "hotpath:ratelimit:<name>:"}. */
+    public Builder keyPrefix(String keyPrefix) {
+      requireNonNull(keyPrefix, "keyPrefix");
+      if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
+        throw new IllegalArgumentException("keyPrefix must not contain braces (the limiter adds the hash tag): " + keyPrefix);
+      }
+      this.keyPrefix = keyPrefix;
+      return this;
     }
 
-    private boolean down() {
-        return clock.nanos() < retryAt;
+    /** How long a call may take before the down policy answers; default 250 ms. */
+    public Builder timeout(Duration timeout) {
+      this.timeoutNanos = Checks.positiveNanos("timeout", timeout);
+      return this;
     }
 
-    /** Waits for a call within the timeout; a timed-out call is cancelled, never sent again. */
-    private List<Object> await(CompletableFuture<List<Object>> call) throws Exception {
-        try {
-            return call.get(timeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            call.cancel(false);
-            throw e;
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
-        }
+    /** How long the down policy answers alone after a failure; default 1 s. */
+    public Builder retryInterval(Duration interval) {
+      this.retryIntervalNanos = Checks.positiveNanos("retryInterval", interval);
+      return this;
     }
 
-    private <T> T failed(Throwable cause, Supplier<T> openAnswer) {
-        cause = unwrap(cause);
-        long now = clock.nanos();
-        if (now >= retryAt) {
-            LOG.warn("RateLimiter '{}': Redis failed ({}); {} for {}", name, cause.toString(), downPolicy,
-                    Duration.ofNanos(retryIntervalNanos));
-        }
-        lastFailure = cause;
-        retryAt = now + retryIntervalNanos;
-        recorder.backendFailure();
-        return policy(openAnswer, cause);
+    /** What to do while Redis does not answer; required. */
+    public Builder downPolicy(RedisDownPolicy policy) {
+      this.downPolicy = requireNonNull(policy, "policy");
+      return this;
     }
 
-    private <T> T policy(Supplier<T> openAnswer, Throwable cause) {
-        if (fallback != null) {
-            return openAnswer.get();
-        }
-        throw new RateLimiterUnavailableException(name, Math.max(0, retryAt - clock.nanos()),
-                cause != null ? cause : lastFailure);
+    /**
+     * @throws IllegalStateException if name, limit/plans, connection or downPolicy is missing
+     * @throws IllegalArgumentException if a limit cannot be computed exactly in Redis
+     */
+    public RedisRateLimiter build() {
+      if (commands == null) {
+        throw new IllegalStateException("connection is not set");
+      }
+      if (downPolicy == null) {
+        throw new IllegalStateException("downPolicy is not set: choose RedisDownPolicy.failClosed() or failOpen(share)");
+      }
+      return new RedisRateLimiter(this);
     }
-
-    private static Throwable unwrap(Throwable e) {
-        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
-    }
-
-    private static long encode(List<Object> result) {
-        long wait = ((Long) result.get(1)) * 1_000;
-        return ((Long) result.get(0)) == 1 ? wait : -Math.max(1, wait);
-    }
-
-    private long fallbackReserve(String key, long permits, long maxWaitNanos) {
-        RateLimit local = fallback.limits.limitFor(key);
-        if (permits > local.capacity()) {
-            return -Math.max(1, retryAt - clock.nanos()); // more than the local share can ever hold
-        }
-        return fallback.reserve(key, local, permits, maxWaitNanos);
-    }
-
-    @Override
-    long reserve(String key, RateLimit limit, long permits, long maxWaitNanos) {
-        Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos);
-        if (down()) {
-            return policy(open, null);
-        }
-        try {
-            return encode(await(call(key, limit, ACQUIRE, permits, maxWaitNanos, 0)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return policy(open, e);
-        } catch (Exception e) {
-            return failed(e, open);
-        }
-    }
-
-    @Override
-    CompletableFuture<Long> reserveAsync(String key, RateLimit limit, long permits, long maxWaitNanos) {
-        Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos);
-        if (down()) {
-            return CompletableFuture.supplyAsync(() -> policy(open, null), Runnable::run);
-        }
-        CompletableFuture<List<Object>> call = call(key, limit, ACQUIRE, permits, maxWaitNanos, 0);
-        return call.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS).handle((result, error) -> {
-            if (error == null) {
-                return encode(result);
-            }
-            call.cancel(false);
-            return failed(error, open);
-        });
-    }
-
-    @Override
-    RateLimitDecision decide(String key, RateLimit limit, long permits) {
-        Supplier<RateLimitDecision> open = () -> {
-            RateLimit local = fallback.limits.limitFor(key);
-            return permits > local.capacity()
-                    ? new RateLimitDecision(false, 0, Math.max(1, retryAt - clock.nanos()), local.capacity(), 0)
-                    : fallback.decide(key, local, permits);
-        };
-        if (down()) {
-            return policy(open, null);
-        }
-        try {
-            List<Object> r = await(call(key, limit, ACQUIRE, permits, 0, 0));
-            return new RateLimitDecision((Long) r.get(0) == 1, (Long) r.get(2), (Long) r.get(1) * 1_000,
-                    (Long) r.get(3), (Long) r.get(4) * 1_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return policy(open, e);
-        } catch (Exception e) {
-            return failed(e, open);
-        }
-    }
-
-    @Override
-    void sync(String key, RateLimit limit, int index, long used) {
-        Supplier<Boolean> open = () -> {
-            fallback.syncUsage(key, limit.bandwidths().get(index).id(), used);
-            return true;
-        };
-        if (down()) {
-            policy(open, null);
-            return;
-        }
-        try {
-            await(call(key, limit, SYNC, used, 0, index));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            policy(open, e);
-        } catch (Exception e) {
-            failed(e, open);
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "RedisRateLimiter[" + name + ", " + limits + ", prefix=" + keyPrefix + ", " + downPolicy + "]";
-    }
-
-    /** Builds a {@link RedisRateLimiter}. Not thread-safe. */
-    public static final class Builder extends RateLimiterBuilder<Builder> {
-        private RedisScriptingAsyncCommands<String, String> commands;
-        private String keyPrefix;
-        private long timeoutNanos = Duration.ofMillis(250).toNanos();
-        private long retryIntervalNanos = Duration.ofSeconds(1).toNanos();
-        private RedisDownPolicy downPolicy;
-
-        private Builder() {
-        }
-
-        @Override
-        Builder self() {
-            return this;
-        }
-
-        /** The host's standalone (or Sentinel) connection; shared, never closed by the limiter. */
-        public Builder connection(StatefulRedisConnection<String, String> connection) {
-            return commands(requireNonNull(connection, "connection").async());
-        }
-
-        /** The host's cluster connection; shared, never closed by the limiter. */
-        public Builder connection(StatefulRedisClusterConnection<String, String> connection) {
-            return commands(requireNonNull(connection, "connection").async());
-        }
-
-        private Builder commands(RedisScriptingAsyncCommands<String, String> commands) {
-            if (this.commands != null) {
-                throw new IllegalStateException("connection was already set");
-            }
-            this.commands = commands;
-            return this;
-        }
-
-        /** Prefix of the Redis keys; default {@code "hotpath:ratelimit:<name>:"}. */
-        public Builder keyPrefix(String keyPrefix) {
-            requireNonNull(keyPrefix, "keyPrefix");
-            if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
-                throw new IllegalArgumentException("keyPrefix must not contain braces (the limiter adds the hash tag): " + keyPrefix);
-            }
-            this.keyPrefix = keyPrefix;
-            return this;
-        }
-
-        /** How long a call may take before the down policy answers; default 250 ms. */
-        public Builder timeout(Duration timeout) {
-            this.timeoutNanos = Checks.positiveNanos("timeout", timeout);
-            return this;
-        }
-
-        /** How long the down policy answers alone after a failure; default 1 s. */
-        public Builder retryInterval(Duration interval) {
-            this.retryIntervalNanos = Checks.positiveNanos("retryInterval", interval);
-            return this;
-        }
-
-        /** What to do while Redis does not answer; required. */
-        public Builder downPolicy(RedisDownPolicy policy) {
-            this.downPolicy = requireNonNull(policy, "policy");
-            return this;
-        }
-
-        /**
-         * @throws IllegalStateException if name, limit/plans, connection or downPolicy is missing
-         * @throws IllegalArgumentException if a limit cannot be computed exactly in Redis
-         */
-        public RedisRateLimiter build() {
-            if (commands == null) {
-                throw new IllegalStateException("connection is not set");
-            }
-            if (downPolicy == null) {
-                throw new IllegalStateException("downPolicy is not set: choose RedisDownPolicy.failClosed() or failOpen(share)");
-            }
-            return new RedisRateLimiter(this);
-        }
-    }
+  }
 }

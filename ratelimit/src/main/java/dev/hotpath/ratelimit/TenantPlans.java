@@ -15,176 +15,176 @@ import java.util.function.Function;
  */
 public final class TenantPlans {
 
-    private final Map<String, RateLimit> plans;
-    private final Map<String, String> assignments;
-    private final Function<String, String> lookup;
-    private final String defaultPlan;
-    private final RateLimit defaultLimit;
-    private final String[] order;
+  private final Map<String, RateLimit> plans;
+  private final Map<String, String> assignments;
+  private final Function<String, String> lookup;
+  private final String defaultPlan;
+  private final RateLimit defaultLimit;
+  private final String[] order;
 
-    private TenantPlans(Builder b) {
-        this.plans = Map.copyOf(b.plans);
-        this.assignments = Map.copyOf(b.assignments);
-        this.lookup = b.lookup;
-        this.defaultPlan = b.defaultPlan;
-        this.defaultLimit = plans.get(defaultPlan);
-        this.order = b.plans.keySet().toArray(String[]::new);
+  private TenantPlans(Builder b) {
+    this.plans = Map.copyOf(b.plans);
+    this.assignments = Map.copyOf(b.assignments);
+    this.lookup = b.lookup;
+    this.defaultPlan = b.defaultPlan;
+    this.defaultLimit = plans.get(defaultPlan);
+    this.order = b.plans.keySet().toArray(String[]::new);
+  }
+
+  /** A new, empty builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A builder holding the usual API plans: {@code free} 10 requests/s (the default),
+   * {@code pro} 100/s and {@code enterprise} 1,000/s, each a greedy bucket of one second's worth.
+   */
+  public static Builder standardApiPlans() {
+    Duration second = Duration.ofSeconds(1);
+    return builder()
+        .plan("free", RateLimit.of(Bandwidth.perPeriod(10, second)))
+        .plan("pro", RateLimit.of(Bandwidth.perPeriod(100, second)))
+        .plan("enterprise", RateLimit.of(Bandwidth.perPeriod(1_000, second)))
+        .defaultPlan("free");
+  }
+
+  /** A builder starting from this object's plans and assignments. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    for (String name : order) {
+      b.plan(name, plans.get(name));
+    }
+    b.assignments.putAll(assignments);
+    b.lookup = lookup;
+    b.defaultPlan = defaultPlan;
+    return b;
+  }
+
+  /**
+   * The limit of {@code tenant}'s plan: its explicit assignment, else the assignment function's
+   * answer, else the default plan.
+   *
+   * @throws NullPointerException if tenant is null
+   * @throws IllegalStateException if the assignment function names a plan that does not exist
+   */
+  public RateLimit limitFor(String tenant) {
+    requireNonNull(tenant, "tenant");
+    String plan = assignments.get(tenant);
+    if (plan == null && lookup != null) {
+      plan = lookup.apply(tenant);
+    }
+    if (plan == null) {
+      return defaultLimit;
+    }
+    RateLimit limit = plans.get(plan);
+    if (limit == null) {
+      throw new IllegalStateException("tenant assigned to unknown plan: '" + plan + "'");
+    }
+    return limit;
+  }
+
+  /**
+   * The named plan's limit.
+   *
+   * @throws IllegalArgumentException if there is no such plan
+   */
+  public RateLimit plan(String name) {
+    RateLimit limit = plans.get(requireNonNull(name, "name"));
+    if (limit == null) {
+      throw new IllegalArgumentException("no such plan: '" + name + "'");
+    }
+    return limit;
+  }
+
+  /** The name of the plan of tenants without an assignment. */
+  public String defaultPlan() {
+    return defaultPlan;
+  }
+
+  /** These plans with every limit scaled by {@code share} (fail-open fallback). */
+  TenantPlans scaled(double share) {
+    Builder b = toBuilder();
+    for (String name : order) {
+      b.plan(name, plans.get(name).scaled(share));
+    }
+    return b.build();
+  }
+
+  /** Every plan's limit, for validation by limiters. */
+  Iterable<RateLimit> limits() {
+    return plans.values();
+  }
+
+  @Override
+  public String toString() {
+    return "TenantPlans[plans=" + String.join(",", order) + ", default=" + defaultPlan
+        + ", assigned=" + assignments.size() + (lookup == null ? "" : ", with lookup") + "]";
+  }
+
+  /** Builds {@link TenantPlans}. Not thread-safe; reusable after {@link #build()}. */
+  public static final class Builder {
+    private final Map<String, RateLimit> plans = new LinkedHashMap<>();
+    private final Map<String, String> assignments = new LinkedHashMap<>();
+    private Function<String, String> lookup;
+    private String defaultPlan;
+
+    private Builder() {
     }
 
-    /** A new, empty builder. */
-    public static Builder builder() {
-        return new Builder();
+    /** Adds or replaces the plan {@code name}. */
+    public Builder plan(String name, RateLimit limit) {
+      requireNonNull(name, "name");
+      requireNonNull(limit, "limit");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("plan name must not be blank: '" + name + "'");
+      }
+      plans.put(name, limit);
+      return this;
+    }
+
+    /** Puts {@code tenant} on {@code plan} (the plan must exist by {@link #build()}). */
+    public Builder assign(String tenant, String plan) {
+      assignments.put(requireNonNull(tenant, "tenant"), requireNonNull(plan, "plan"));
+      return this;
     }
 
     /**
-     * A builder holding the usual API plans: {@code free} 10 requests/s (the default),
-     * {@code pro} 100/s and {@code enterprise} 1,000/s, each a greedy bucket of one second's worth.
+     * Asks {@code tenantToPlan} for tenants without an explicit assignment (for example a lookup
+     * in the host's account cache); it returns a plan name, or null for the default plan. It is
+     * called on every request of such a tenant, so it must be fast and thread-safe.
      */
-    public static Builder standardApiPlans() {
-        Duration second = Duration.ofSeconds(1);
-        return builder()
-                .plan("free", RateLimit.of(Bandwidth.perPeriod(10, second)))
-                .plan("pro", RateLimit.of(Bandwidth.perPeriod(100, second)))
-                .plan("enterprise", RateLimit.of(Bandwidth.perPeriod(1_000, second)))
-                .defaultPlan("free");
+    public Builder assignments(Function<String, String> tenantToPlan) {
+      this.lookup = requireNonNull(tenantToPlan, "tenantToPlan");
+      return this;
     }
 
-    /** A builder starting from this object's plans and assignments. */
-    public Builder toBuilder() {
-        Builder b = new Builder();
-        for (String name : order) {
-            b.plan(name, plans.get(name));
-        }
-        b.assignments.putAll(assignments);
-        b.lookup = lookup;
-        b.defaultPlan = defaultPlan;
-        return b;
+    /** The plan of tenants without an assignment. */
+    public Builder defaultPlan(String name) {
+      this.defaultPlan = requireNonNull(name, "name");
+      return this;
     }
 
     /**
-     * The limit of {@code tenant}'s plan: its explicit assignment, else the assignment function's
-     * answer, else the default plan.
-     *
-     * @throws NullPointerException if tenant is null
-     * @throws IllegalStateException if the assignment function names a plan that does not exist
+     * @throws IllegalStateException if there is no plan, no default plan, or a default or
+     *     assignment names a plan that does not exist
      */
-    public RateLimit limitFor(String tenant) {
-        requireNonNull(tenant, "tenant");
-        String plan = assignments.get(tenant);
-        if (plan == null && lookup != null) {
-            plan = lookup.apply(tenant);
+    public TenantPlans build() {
+      if (plans.isEmpty()) {
+        throw new IllegalStateException("no plan defined");
+      }
+      if (defaultPlan == null) {
+        throw new IllegalStateException("defaultPlan is not set");
+      }
+      if (!plans.containsKey(defaultPlan)) {
+        throw new IllegalStateException("defaultPlan names an unknown plan: '" + defaultPlan + "'");
+      }
+      for (Map.Entry<String, String> e : assignments.entrySet()) {
+        if (!plans.containsKey(e.getValue())) {
+          throw new IllegalStateException("tenant '" + e.getKey() + "' assigned to unknown plan: '" + e.getValue() + "'");
         }
-        if (plan == null) {
-            return defaultLimit;
-        }
-        RateLimit limit = plans.get(plan);
-        if (limit == null) {
-            throw new IllegalStateException("tenant assigned to unknown plan: '" + plan + "'");
-        }
-        return limit;
+      }
+      return new TenantPlans(this);
     }
-
-    /**
-     * The named plan's limit.
-     *
-     * @throws IllegalArgumentException if there is no such plan
-     */
-    public RateLimit plan(String name) {
-        RateLimit limit = plans.get(requireNonNull(name, "name"));
-        if (limit == null) {
-            throw new IllegalArgumentException("no such plan: '" + name + "'");
-        }
-        return limit;
-    }
-
-    /** The name of the plan of tenants without an assignment. */
-    public String defaultPlan() {
-        return defaultPlan;
-    }
-
-    /** These plans with every limit scaled by {@code share} (fail-open fallback). */
-    TenantPlans scaled(double share) {
-        Builder b = toBuilder();
-        for (String name : order) {
-            b.plan(name, plans.get(name).scaled(share));
-        }
-        return b.build();
-    }
-
-    /** Every plan's limit, for validation by limiters. */
-    Iterable<RateLimit> limits() {
-        return plans.values();
-    }
-
-    @Override
-    public String toString() {
-        return "TenantPlans[plans=" + String.join(",", order) + ", default=" + defaultPlan
-                + ", assigned=" + assignments.size() + (lookup == null ? "" : ", with lookup") + "]";
-    }
-
-    /** Builds {@link TenantPlans}. Not thread-safe; reusable after {@link #build()}. */
-    public static final class Builder {
-        private final Map<String, RateLimit> plans = new LinkedHashMap<>();
-        private final Map<String, String> assignments = new LinkedHashMap<>();
-        private Function<String, String> lookup;
-        private String defaultPlan;
-
-        private Builder() {
-        }
-
-        /** Adds or replaces the plan {@code name}. */
-        public Builder plan(String name, RateLimit limit) {
-            requireNonNull(name, "name");
-            requireNonNull(limit, "limit");
-            if (name.isBlank()) {
-                throw new IllegalArgumentException("plan name must not be blank: '" + name + "'");
-            }
-            plans.put(name, limit);
-            return this;
-        }
-
-        /** Puts {@code tenant} on {@code plan} (the plan must exist by {@link #build()}). */
-        public Builder assign(String tenant, String plan) {
-            assignments.put(requireNonNull(tenant, "tenant"), requireNonNull(plan, "plan"));
-            return this;
-        }
-
-        /**
-         * Asks {@code tenantToPlan} for tenants without an explicit assignment (for example a lookup
-         * in the host's account cache); it returns a plan name, or null for the default plan. It is
-         * called on every request of such a tenant, so it must be fast and thread-safe.
-         */
-        public Builder assignments(Function<String, String> tenantToPlan) {
-            this.lookup = requireNonNull(tenantToPlan, "tenantToPlan");
-            return this;
-        }
-
-        /** The plan of tenants without an assignment. */
-        public Builder defaultPlan(String name) {
-            this.defaultPlan = requireNonNull(name, "name");
-            return this;
-        }
-
-        /**
-         * @throws IllegalStateException if there is no plan, no default plan, or a default or
-         *     assignment names a plan that does not exist
-         */
-        public TenantPlans build() {
-            if (plans.isEmpty()) {
-                throw new IllegalStateException("no plan defined");
-            }
-            if (defaultPlan == null) {
-                throw new IllegalStateException("defaultPlan is not set");
-            }
-            if (!plans.containsKey(defaultPlan)) {
-                throw new IllegalStateException("defaultPlan names an unknown plan: '" + defaultPlan + "'");
-            }
-            for (Map.Entry<String, String> e : assignments.entrySet()) {
-                if (!plans.containsKey(e.getValue())) {
-                    throw new IllegalStateException("tenant '" + e.getKey() + "' assigned to unknown plan: '" + e.getValue() + "'");
-                }
-            }
-            return new TenantPlans(this);
-        }
-    }
+  }
 }

@@ -14,108 +14,108 @@ import org.junit.jupiter.api.Test;
 /** Many threads on one key; the invariants are checked on totals, never on timing. */
 class ConcurrencyStressTest {
 
-    private static final int THREADS = 8;
-    private static final int CALLS = 50_000;
+  private static final int THREADS = 8;
+  private static final int CALLS = 50_000;
 
-    /** Runs {@code body} on THREADS threads started together; returns the permits granted. */
-    private static long hammer(ThrowingBody body) throws InterruptedException {
-        LongAdder granted = new LongAdder();
-        CountDownLatch start = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>();
-        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
-        for (int t = 0; t < THREADS; t++) {
-            Thread thread = new Thread(() -> {
-                try {
-                    start.await();
-                    for (int i = 0; i < CALLS; i++) {
-                        granted.add(body.call());
-                    }
-                } catch (Throwable e) {
-                    errors.add(e);
-                }
-            });
-            threads.add(thread);
-            thread.start();
+  /** Runs {@code body} on THREADS threads started together; returns the permits granted. */
+  private static long hammer(ThrowingBody body) throws InterruptedException {
+    LongAdder granted = new LongAdder();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      Thread thread = new Thread(() -> {
+        try {
+          start.await();
+          for (int i = 0; i < CALLS; i++) {
+            granted.add(body.call());
+          }
+        } catch (Throwable e) {
+          errors.add(e);
         }
-        start.countDown();
-        for (Thread thread : threads) {
-            thread.join();
-        }
-        assertThat(errors).isEmpty();
-        return granted.sum();
+      });
+      threads.add(thread);
+      thread.start();
     }
-
-    interface ThrowingBody {
-        long call() throws Exception;
+    start.countDown();
+    for (Thread thread : threads) {
+      thread.join();
     }
+    assertThat(errors).isEmpty();
+    return granted.sum();
+  }
 
-    @Test
-    void frozenClockGrantsExactlyTheCapacityAcrossThreads() throws InterruptedException {
-        ManualClock clock = new ManualClock(1_000_000_000_000L);
-        for (RateLimit limit : List.of(
-                RateLimit.of(Bandwidth.perPeriod(10_000, Duration.ofSeconds(1))),
-                RateLimit.of(Bandwidth.builder().capacity(10_000).refillGreedy(7, Duration.ofSeconds(1)).build()),
-                RateLimit.of(Bandwidth.perPeriod(20_000, Duration.ofSeconds(1)), Bandwidth.perWindow(10_000, Duration.ofMinutes(1))))) {
-            LocalRateLimiter limiter = LocalRateLimiter.builder().name("s").limit(limit).clock(clock).build();
-            long granted = hammer(() -> limiter.tryConsume("one", 1) ? 1 : 0);
-            assertThat(granted).as(limit.toString()).isEqualTo(10_000);
-        }
+  interface ThrowingBody {
+    long call() throws Exception;
+  }
+
+  @Test
+  void frozenClockGrantsExactlyTheCapacityAcrossThreads() throws InterruptedException {
+    ManualClock clock = new ManualClock(1_000_000_000_000L);
+    for (RateLimit limit : List.of(
+        RateLimit.of(Bandwidth.perPeriod(10_000, Duration.ofSeconds(1))),
+        RateLimit.of(Bandwidth.builder().capacity(10_000).refillGreedy(7, Duration.ofSeconds(1)).build()),
+        RateLimit.of(Bandwidth.perPeriod(20_000, Duration.ofSeconds(1)), Bandwidth.perWindow(10_000, Duration.ofMinutes(1))))) {
+      LocalRateLimiter limiter = LocalRateLimiter.builder().name("s").limit(limit).clock(clock).build();
+      long granted = hammer(() -> limiter.tryConsume("one", 1) ? 1 : 0);
+      assertThat(granted).as(limit.toString()).isEqualTo(10_000);
     }
+  }
 
-    @Test
-    void weightedRequestsNeverOvershootTheCapacity() throws InterruptedException {
-        ManualClock clock = new ManualClock(1_000_000_000_000L);
-        LocalRateLimiter limiter = LocalRateLimiter.builder().name("s").clock(clock)
-                .limit(RateLimit.of(Bandwidth.perPeriod(100_000, Duration.ofSeconds(1)))).build();
-        long granted = hammer(() -> {
-            long permits = 1 + ThreadLocalRandom.current().nextInt(10);
-            return limiter.tryConsume("one", permits) ? permits : 0;
-        });
-        assertThat(granted).isBetween(100_000L - 9, 100_000L);
-    }
+  @Test
+  void weightedRequestsNeverOvershootTheCapacity() throws InterruptedException {
+    ManualClock clock = new ManualClock(1_000_000_000_000L);
+    LocalRateLimiter limiter = LocalRateLimiter.builder().name("s").clock(clock)
+        .limit(RateLimit.of(Bandwidth.perPeriod(100_000, Duration.ofSeconds(1)))).build();
+    long granted = hammer(() -> {
+      long permits = 1 + ThreadLocalRandom.current().nextInt(10);
+      return limiter.tryConsume("one", permits) ? permits : 0;
+    });
+    assertThat(granted).isBetween(100_000L - 9, 100_000L);
+  }
 
-    @Test
-    void movingClockKeepsTheTotalWithinCapacityPlusRefill() throws InterruptedException {
-        AtomicLong time = new AtomicLong(5_000_000_000_000L);
-        long start = time.get();
-        NanoClock ticking = () -> time.addAndGet(ThreadLocalRandom.current().nextInt(50));
-        long capacity = 1_000;
-        long perSecond = 50_000_000; // one permit per 20 ns of clock
-        LocalRateLimiter limiter = LocalRateLimiter.builder().name("s").clock(ticking)
-                .limit(RateLimit.of(Bandwidth.builder().capacity(capacity).refillGreedy(perSecond, Duration.ofSeconds(1)).build()))
-                .build();
-        long granted = hammer(() -> limiter.tryConsume("one", 1) ? 1 : 0);
-        long elapsed = time.get() - start;
-        long bound = capacity + Rule.ceilDiv(elapsed * (perSecond / 1_000_000), 1_000);
-        assertThat(granted).isLessThanOrEqualTo(bound);
-        assertThat(granted).isGreaterThan(capacity); // refill really happened during the run
-    }
+  @Test
+  void movingClockKeepsTheTotalWithinCapacityPlusRefill() throws InterruptedException {
+    AtomicLong time = new AtomicLong(5_000_000_000_000L);
+    long start = time.get();
+    NanoClock ticking = () -> time.addAndGet(ThreadLocalRandom.current().nextInt(50));
+    long capacity = 1_000;
+    long perSecond = 50_000_000; // one permit per 20 ns of clock
+    LocalRateLimiter limiter = LocalRateLimiter.builder().name("s").clock(ticking)
+        .limit(RateLimit.of(Bandwidth.builder().capacity(capacity).refillGreedy(perSecond, Duration.ofSeconds(1)).build()))
+        .build();
+    long granted = hammer(() -> limiter.tryConsume("one", 1) ? 1 : 0);
+    long elapsed = time.get() - start;
+    long bound = capacity + Rule.ceilDiv(elapsed * (perSecond / 1_000_000), 1_000);
+    assertThat(granted).isLessThanOrEqualTo(bound);
+    assertThat(granted).isGreaterThan(capacity); // refill really happened during the run
+  }
 
-    @Test
-    void concurrentReservationsNeverOverbookTheFuture() throws InterruptedException {
-        // With a frozen clock, reservations within maxWait may take at most
-        // capacity + maxWait × rate permits, whatever the interleaving.
-        NanoClock frozen = new NanoClock() {
-            @Override
-            public long nanos() {
-                return 1_000_000_000_000L;
-            }
+  @Test
+  void concurrentReservationsNeverOverbookTheFuture() throws InterruptedException {
+    // With a frozen clock, reservations within maxWait may take at most
+    // capacity + maxWait × rate permits, whatever the interleaving.
+    NanoClock frozen = new NanoClock() {
+      @Override
+      public long nanos() {
+        return 1_000_000_000_000L;
+      }
 
-            @Override
-            public void sleepUntil(long deadline) {
-                // the slot is reserved; what this test counts is reservations, not sleeping
-            }
-        };
-        LocalRateLimiter limiter = LocalRateLimiter.builder().name("s").clock(frozen)
-                .limit(RateLimit.of(Bandwidth.perPeriod(100, Duration.ofMillis(1)))).build();
-        long granted = hammer(() -> {
-            try {
-                limiter.acquire("one", 1, Duration.ofMillis(10));
-                return 1;
-            } catch (RateLimitExceededException e) {
-                return 0;
-            }
-        });
-        assertThat(granted).isEqualTo(100 + 10 * 100);
-    }
+      @Override
+      public void sleepUntil(long deadline) {
+        // the slot is reserved; what this test counts is reservations, not sleeping
+      }
+    };
+    LocalRateLimiter limiter = LocalRateLimiter.builder().name("s").clock(frozen)
+        .limit(RateLimit.of(Bandwidth.perPeriod(100, Duration.ofMillis(1)))).build();
+    long granted = hammer(() -> {
+      try {
+        limiter.acquire("one", 1, Duration.ofMillis(10));
+        return 1;
+      } catch (RateLimitExceededException e) {
+        return 0;
+      }
+    });
+    assertThat(granted).isEqualTo(100 + 10 * 100);
+  }
 }

@@ -37,278 +37,278 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(120)
 class RedisRateLimiterTest {
 
-    private static final Duration SECOND = Duration.ofSeconds(1);
+  private static final Duration SECOND = Duration.ofSeconds(1);
 
-    private final TestRedis redis;
-    private final String prefix;
-    private final List<RedisClient> clients = new ArrayList<>();
-    private final AtomicLong commandsSent = new AtomicLong();
-    private StatefulRedisConnection<String, String> connection;
+  private final TestRedis redis;
+  private final String prefix;
+  private final List<RedisClient> clients = new ArrayList<>();
+  private final AtomicLong commandsSent = new AtomicLong();
+  private StatefulRedisConnection<String, String> connection;
 
-    RedisRateLimiterTest(TestRedis redis, RedisKeyPrefix prefix) {
-        this.redis = redis;
-        this.prefix = prefix.value();
-    }
+  RedisRateLimiterTest(TestRedis redis, RedisKeyPrefix prefix) {
+    this.redis = redis;
+    this.prefix = prefix.value();
+  }
 
-    @BeforeEach
-    void connect() {
-        connection = connect(true);
-    }
+  @BeforeEach
+  void connect() {
+    connection = connect(true);
+  }
 
-    private StatefulRedisConnection<String, String> connect(boolean counted) {
-        RedisClient client = RedisClient.create(redis.uri());
-        if (counted) {
-            client.addListener(new CommandListener() {
-                @Override
-                public void commandStarted(CommandStartedEvent event) {
-                    commandsSent.incrementAndGet();
-                }
-            });
+  private StatefulRedisConnection<String, String> connect(boolean counted) {
+    RedisClient client = RedisClient.create(redis.uri());
+    if (counted) {
+      client.addListener(new CommandListener() {
+        @Override
+        public void commandStarted(CommandStartedEvent event) {
+          commandsSent.incrementAndGet();
         }
-        clients.add(client);
-        return client.connect();
+      });
     }
+    clients.add(client);
+    return client.connect();
+  }
 
-    @AfterEach
-    void close() {
-        clients.forEach(RedisClient::shutdown);
+  @AfterEach
+  void close() {
+    clients.forEach(RedisClient::shutdown);
+  }
+
+  private RedisRateLimiter.Builder limiter(StatefulRedisConnection<String, String> on, RateLimit limit) {
+    return RedisRateLimiter.builder().name("redis-test").limit(limit).connection(on).keyPrefix(prefix)
+        .downPolicy(RedisDownPolicy.failClosed());
+  }
+
+  @Test
+  void greedyBucketOverRedisWithOneCommandPerCall() {
+    RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, Duration.ofHours(1)))).build();
+    limiter.tryAcquire("warm-up"); // may load the script (NOSCRIPT, then EVAL) on a fresh server
+    long before = commandsSent.get();
+    for (int i = 0; i < 10; i++) {
+      RateLimitDecision d = limiter.tryAcquire("k");
+      assertThat(d.allowed()).isTrue();
+      assertThat(d.remaining()).isEqualTo(9 - i);
     }
+    RateLimitDecision refused = limiter.tryAcquire("k");
+    assertThat(refused.allowed()).isFalse();
+    assertThat(refused.nanosToWait()).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(6).toNanos());
+    assertThat(refused.limit()).isEqualTo(10);
+    assertThat(limiter.tryConsume("k", 1)).isFalse();
+    assertThat(commandsSent.get() - before).as("Redis commands for 12 calls").isEqualTo(12);
+  }
 
-    private RedisRateLimiter.Builder limiter(StatefulRedisConnection<String, String> on, RateLimit limit) {
-        return RedisRateLimiter.builder().name("redis-test").limit(limit).connection(on).keyPrefix(prefix)
-                .downPolicy(RedisDownPolicy.failClosed());
-    }
+  @Test
+  void stateIsAVersionedHashUnderAHashTaggedKeyThatExpiresWhenFull() {
+    RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, Duration.ofMinutes(1)))).build();
+    limiter.tryAcquire("user:7", 5);
+    String key = limiter.redisKey("user:7");
+    assertThat(key).isEqualTo("{" + prefix + "user:7}");
+    Map<String, String> state = connection.sync().hgetall(key);
+    assertThat(state).containsEntry("v", "1").containsEntry("f", "0:10:1:6000000:0").containsKey("1");
+    // five permits used of ten per minute, released every 6 s of the epoch: full again in 24..30 s
+    assertThat(connection.sync().pttl(key)).isBetween(24_000L, 30_002L);
+  }
 
-    @Test
-    void greedyBucketOverRedisWithOneCommandPerCall() {
-        RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, Duration.ofHours(1)))).build();
-        limiter.tryAcquire("warm-up"); // may load the script (NOSCRIPT, then EVAL) on a fresh server
-        long before = commandsSent.get();
-        for (int i = 0; i < 10; i++) {
-            RateLimitDecision d = limiter.tryAcquire("k");
-            assertThat(d.allowed()).isTrue();
-            assertThat(d.remaining()).isEqualTo(9 - i);
-        }
-        RateLimitDecision refused = limiter.tryAcquire("k");
-        assertThat(refused.allowed()).isFalse();
-        assertThat(refused.nanosToWait()).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(6).toNanos());
-        assertThat(refused.limit()).isEqualTo(10);
-        assertThat(limiter.tryConsume("k", 1)).isFalse();
-        assertThat(commandsSent.get() - before).as("Redis commands for 12 calls").isEqualTo(12);
-    }
+  @Test
+  void allBandwidthsOfAKeyInOneCall() {
+    RedisRateLimiter limiter = limiter(connection,
+        RateLimit.of(Bandwidth.perPeriod(20, Duration.ofHours(1)), Bandwidth.perWindow(30, Duration.ofDays(1)))).build();
+    assertThat(limiter.tryAcquire("k", 20).allowed()).isTrue();
+    RateLimitDecision refused = limiter.tryAcquire("k", 1);
+    assertThat(refused.allowed()).isFalse();
+    assertThat(refused.limit()).isEqualTo(20);
+  }
 
-    @Test
-    void stateIsAVersionedHashUnderAHashTaggedKeyThatExpiresWhenFull() {
-        RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, Duration.ofMinutes(1)))).build();
-        limiter.tryAcquire("user:7", 5);
-        String key = limiter.redisKey("user:7");
-        assertThat(key).isEqualTo("{" + prefix + "user:7}");
-        Map<String, String> state = connection.sync().hgetall(key);
-        assertThat(state).containsEntry("v", "1").containsEntry("f", "0:10:1:6000000:0").containsKey("1");
-        // five permits used of ten per minute, released every 6 s of the epoch: full again in 24..30 s
-        assertThat(connection.sync().pttl(key)).isBetween(24_000L, 30_002L);
-    }
+  @Test
+  void syncUsageAndReplacingTheLimitKeepUsedPermits() {
+    Bandwidth weight = Bandwidth.builder().id("1m").capacity(6_000).refillWindow(Duration.ofDays(1)).build();
+    RedisRateLimiter limiter = limiter(connection, RateLimit.of(weight)).build();
+    assertThat(limiter.tryAcquire("ip", 100).remaining()).isEqualTo(5_900);
+    limiter.syncUsage("ip", "1m", 5_000);
+    assertThat(limiter.tryAcquire("ip", 1).remaining()).isEqualTo(999);
+    limiter.syncUsage("ip", "1m", 10);
+    assertThat(limiter.tryAcquire("ip", 1).remaining()).isEqualTo(998);
+    limiter.replaceLimit(RateLimit.of(Bandwidth.builder().id("1m").capacity(12_000).refillWindow(Duration.ofDays(1)).build()));
+    assertThat(limiter.tryAcquire("ip", 1).remaining()).isEqualTo(6_997);
+  }
 
-    @Test
-    void allBandwidthsOfAKeyInOneCall() {
-        RedisRateLimiter limiter = limiter(connection,
-                RateLimit.of(Bandwidth.perPeriod(20, Duration.ofHours(1)), Bandwidth.perWindow(30, Duration.ofDays(1)))).build();
-        assertThat(limiter.tryAcquire("k", 20).allowed()).isTrue();
-        RateLimitDecision refused = limiter.tryAcquire("k", 1);
-        assertThat(refused.allowed()).isFalse();
-        assertThat(refused.limit()).isEqualTo(20);
-    }
+  @Test
+  void blockingAndAsyncAcquireReserveInRedis() throws Exception {
+    // Redis decides the slot; the local (manual) clock and the scheduler only wait for it.
+    ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L);
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
+    try {
+      RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(1, Duration.ofHours(1))))
+          .clock(clock).scheduler(scheduler).build();
+      limiter.acquire("k", 1, Duration.ZERO);
+      assertThatThrownBy(() -> limiter.acquire("k", 1, SECOND)).isInstanceOf(RateLimitExceededException.class)
+          .satisfies(e -> assertThat(((RateLimitExceededException) e).retryAfter()).isPositive()
+              .isLessThanOrEqualTo(Duration.ofHours(1)));
 
-    @Test
-    void syncUsageAndReplacingTheLimitKeepUsedPermits() {
-        Bandwidth weight = Bandwidth.builder().id("1m").capacity(6_000).refillWindow(Duration.ofDays(1)).build();
-        RedisRateLimiter limiter = limiter(connection, RateLimit.of(weight)).build();
-        assertThat(limiter.tryAcquire("ip", 100).remaining()).isEqualTo(5_900);
-        limiter.syncUsage("ip", "1m", 5_000);
-        assertThat(limiter.tryAcquire("ip", 1).remaining()).isEqualTo(999);
-        limiter.syncUsage("ip", "1m", 10);
-        assertThat(limiter.tryAcquire("ip", 1).remaining()).isEqualTo(998);
-        limiter.replaceLimit(RateLimit.of(Bandwidth.builder().id("1m").capacity(12_000).refillWindow(Duration.ofDays(1)).build()));
-        assertThat(limiter.tryAcquire("ip", 1).remaining()).isEqualTo(6_997);
-    }
-
-    @Test
-    void blockingAndAsyncAcquireReserveInRedis() throws Exception {
-        // Redis decides the slot; the local (manual) clock and the scheduler only wait for it.
-        ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L);
-        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
+      Thread waiter = new Thread(() -> {
         try {
-            RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(1, Duration.ofHours(1))))
-                    .clock(clock).scheduler(scheduler).build();
-            limiter.acquire("k", 1, Duration.ZERO);
-            assertThatThrownBy(() -> limiter.acquire("k", 1, SECOND)).isInstanceOf(RateLimitExceededException.class)
-                    .satisfies(e -> assertThat(((RateLimitExceededException) e).retryAfter()).isPositive()
-                            .isLessThanOrEqualTo(Duration.ofHours(1)));
-
-            Thread waiter = new Thread(() -> {
-                try {
-                    limiter.acquire("k", 1, Duration.ofHours(2));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            waiter.start();
-            clock.awaitSleepers(1); // reserved in Redis, parked locally
-            clock.advance(Duration.ofHours(1));
-            waiter.join();
-
-            CompletableFuture<Void> later = limiter.acquireAsync("k", 1, Duration.ofHours(3));
-            RunnableScheduledFuture<?> slot = awaitTask(scheduler);
-            assertThat(later).isNotDone();
-            assertThat(slot.getDelay(TimeUnit.NANOSECONDS)).isPositive().isLessThanOrEqualTo(Duration.ofHours(2).toNanos());
-            scheduler.getQueue().remove(slot);
-            slot.run();
-            assertThat(later).isCompleted();
-
-            CompletableFuture<Void> refused = limiter.acquireAsync("k", 1, Duration.ZERO);
-            assertThatThrownBy(refused::get).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(RateLimitExceededException.class);
-        } finally {
-            scheduler.shutdownNow();
+          limiter.acquire("k", 1, Duration.ofHours(2));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
+      });
+      waiter.start();
+      clock.awaitSleepers(1); // reserved in Redis, parked locally
+      clock.advance(Duration.ofHours(1));
+      waiter.join();
+
+      CompletableFuture<Void> later = limiter.acquireAsync("k", 1, Duration.ofHours(3));
+      RunnableScheduledFuture<?> slot = awaitTask(scheduler);
+      assertThat(later).isNotDone();
+      assertThat(slot.getDelay(TimeUnit.NANOSECONDS)).isPositive().isLessThanOrEqualTo(Duration.ofHours(2).toNanos());
+      scheduler.getQueue().remove(slot);
+      slot.run();
+      assertThat(later).isCompleted();
+
+      CompletableFuture<Void> refused = limiter.acquireAsync("k", 1, Duration.ZERO);
+      assertThatThrownBy(refused::get).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(RateLimitExceededException.class);
+    } finally {
+      scheduler.shutdownNow();
     }
+  }
 
-    /** The async reservation's completion task, once the Redis answer has scheduled it. */
-    private static RunnableScheduledFuture<?> awaitTask(ScheduledThreadPoolExecutor scheduler) throws InterruptedException {
-        for (int i = 0; i < 1_000; i++) {
-            Runnable task = scheduler.getQueue().peek();
-            if (task != null) {
-                return (RunnableScheduledFuture<?>) task;
-            }
-            Thread.sleep(5); // waiting for Redis's answer to arrive, not for time to pass
-        }
-        throw new AssertionError("no task scheduled");
+  /** The async reservation's completion task, once the Redis answer has scheduled it. */
+  private static RunnableScheduledFuture<?> awaitTask(ScheduledThreadPoolExecutor scheduler) throws InterruptedException {
+    for (int i = 0; i < 1_000; i++) {
+      Runnable task = scheduler.getQueue().peek();
+      if (task != null) {
+        return (RunnableScheduledFuture<?>) task;
+      }
+      Thread.sleep(5); // waiting for Redis's answer to arrive, not for time to pass
     }
+    throw new AssertionError("no task scheduled");
+  }
 
-    @Test
-    void fourClientsOnTheirOwnConnectionsShareOneLimitAndSurviveScriptFlush() throws Exception {
-        RateLimit limit = RateLimit.of(Bandwidth.perPeriod(400, Duration.ofHours(1))); // one refill per 9 s
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        List<RedisRateLimiter> limiters = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            limiters.add(RedisRateLimiter.builder().name("shared").limit(limit).connection(connect(false)).keyPrefix(prefix)
-                    .downPolicy(RedisDownPolicy.failClosed()).meterRegistry(registry).timeout(Duration.ofSeconds(5)).build());
-        }
-        StatefulRedisConnection<String, String> admin = connect(false);
-        LongAdder granted = new LongAdder();
-        AtomicBoolean running = new AtomicBoolean(true);
-        List<Throwable> errors = new CopyOnWriteArrayList<>();
-        CountDownLatch go = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>();
-        long start = System.nanoTime();
-        for (RedisRateLimiter limiter : limiters) {
-            for (int t = 0; t < 2; t++) {
-                Thread thread = new Thread(() -> {
-                    try {
-                        go.await();
-                        for (int i = 0; i < 250; i++) {
-                            if (limiter.tryConsume("shared-key", 1)) {
-                                granted.increment();
-                            }
-                        }
-                    } catch (Throwable e) {
-                        errors.add(e);
-                    }
-                });
-                threads.add(thread);
-                thread.start();
+  @Test
+  void fourClientsOnTheirOwnConnectionsShareOneLimitAndSurviveScriptFlush() throws Exception {
+    RateLimit limit = RateLimit.of(Bandwidth.perPeriod(400, Duration.ofHours(1))); // one refill per 9 s
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    List<RedisRateLimiter> limiters = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      limiters.add(RedisRateLimiter.builder().name("shared").limit(limit).connection(connect(false)).keyPrefix(prefix)
+          .downPolicy(RedisDownPolicy.failClosed()).meterRegistry(registry).timeout(Duration.ofSeconds(5)).build());
+    }
+    StatefulRedisConnection<String, String> admin = connect(false);
+    LongAdder granted = new LongAdder();
+    AtomicBoolean running = new AtomicBoolean(true);
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    CountDownLatch go = new CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+    long start = System.nanoTime();
+    for (RedisRateLimiter limiter : limiters) {
+      for (int t = 0; t < 2; t++) {
+        Thread thread = new Thread(() -> {
+          try {
+            go.await();
+            for (int i = 0; i < 250; i++) {
+              if (limiter.tryConsume("shared-key", 1)) {
+                granted.increment();
+              }
             }
-        }
-        Thread flusher = new Thread(() -> {
-            while (running.get()) {
-                admin.sync().scriptFlush();
-                Thread.onSpinWait();
-            }
+          } catch (Throwable e) {
+            errors.add(e);
+          }
         });
-        go.countDown();
-        flusher.start();
-        for (Thread thread : threads) {
-            thread.join();
-        }
-        running.set(false);
-        flusher.join();
-        long elapsedSeconds = (System.nanoTime() - start) / 1_000_000_000L + 1;
-        assertThat(errors).isEmpty();
-        assertThat(granted.sum()).isBetween(400L, 400L + elapsedSeconds / 9 + 1);
-        assertThat(registry.get("hotpath.ratelimit.backend.failures").counter().count()).isZero();
-        assertThat(registry.get("hotpath.ratelimit.requests").tag("result", "allowed").counter().count()).isEqualTo(granted.sum());
+        threads.add(thread);
+        thread.start();
+      }
     }
+    Thread flusher = new Thread(() -> {
+      while (running.get()) {
+        admin.sync().scriptFlush();
+        Thread.onSpinWait();
+      }
+    });
+    go.countDown();
+    flusher.start();
+    for (Thread thread : threads) {
+      thread.join();
+    }
+    running.set(false);
+    flusher.join();
+    long elapsedSeconds = (System.nanoTime() - start) / 1_000_000_000L + 1;
+    assertThat(errors).isEmpty();
+    assertThat(granted.sum()).isBetween(400L, 400L + elapsedSeconds / 9 + 1);
+    assertThat(registry.get("hotpath.ratelimit.backend.failures").counter().count()).isZero();
+    assertThat(registry.get("hotpath.ratelimit.requests").tag("result", "allowed").counter().count()).isEqualTo(granted.sum());
+  }
 
-    @Test
-    void redisStoppedFailClosedRefusesAtOnceAndRecovers() throws Exception {
-        assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
-        ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L);
-        RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, SECOND)))
-                .clock(clock).timeout(Duration.ofMillis(200)).retryInterval(Duration.ofSeconds(5)).build();
-        assertThat(limiter.tryConsume("k", 1)).isTrue();
-        redis.stop();
-        try {
-            assertThatThrownBy(() -> limiter.tryAcquire("k"))
-                    .isInstanceOf(RateLimiterUnavailableException.class).hasMessageContaining("RateLimiter 'redis-test'");
-            long sent = commandsSent.get();
-            // within the retry interval nobody waits on the dead server
-            assertThatThrownBy(() -> limiter.acquire("k", 1, SECOND)).isInstanceOf(RateLimiterUnavailableException.class)
-                    .satisfies(e -> assertThat(((RateLimitExceededException) e).retryAfter()).isEqualTo(Duration.ofSeconds(5)));
-            assertThatThrownBy(() -> limiter.acquireAsync("k", 1, SECOND).get())
-                    .hasCauseInstanceOf(RateLimiterUnavailableException.class);
-            assertThat(commandsSent.get()).isEqualTo(sent);
-        } finally {
-            redis.start();
+  @Test
+  void redisStoppedFailClosedRefusesAtOnceAndRecovers() throws Exception {
+    assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
+    ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L);
+    RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, SECOND)))
+        .clock(clock).timeout(Duration.ofMillis(200)).retryInterval(Duration.ofSeconds(5)).build();
+    assertThat(limiter.tryConsume("k", 1)).isTrue();
+    redis.stop();
+    try {
+      assertThatThrownBy(() -> limiter.tryAcquire("k"))
+          .isInstanceOf(RateLimiterUnavailableException.class).hasMessageContaining("RateLimiter 'redis-test'");
+      long sent = commandsSent.get();
+      // within the retry interval nobody waits on the dead server
+      assertThatThrownBy(() -> limiter.acquire("k", 1, SECOND)).isInstanceOf(RateLimiterUnavailableException.class)
+          .satisfies(e -> assertThat(((RateLimitExceededException) e).retryAfter()).isEqualTo(Duration.ofSeconds(5)));
+      assertThatThrownBy(() -> limiter.acquireAsync("k", 1, SECOND).get())
+          .hasCauseInstanceOf(RateLimiterUnavailableException.class);
+      assertThat(commandsSent.get()).isEqualTo(sent);
+    } finally {
+      redis.start();
+    }
+    clock.advance(Duration.ofSeconds(5));
+    assertThat(eventuallyAllowed(limiter, clock)).isTrue();
+  }
+
+  /** Lettuce reconnects on its own schedule; ask again (a bounded number of times) until it has. */
+  private static boolean eventuallyAllowed(RateLimiter limiter, ManualClock clock) throws InterruptedException {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      try {
+        if (limiter.tryConsume("k", 1)) {
+          return true;
         }
+      } catch (RateLimiterUnavailableException e) {
         clock.advance(Duration.ofSeconds(5));
-        assertThat(eventuallyAllowed(limiter, clock)).isTrue();
+        Thread.sleep(50); // real time for the reconnect, not for the assertion
+      }
     }
+    return false;
+  }
 
-    /** Lettuce reconnects on its own schedule; ask again (a bounded number of times) until it has. */
-    private static boolean eventuallyAllowed(RateLimiter limiter, ManualClock clock) throws InterruptedException {
-        for (int attempt = 0; attempt < 200; attempt++) {
-            try {
-                if (limiter.tryConsume("k", 1)) {
-                    return true;
-                }
-            } catch (RateLimiterUnavailableException e) {
-                clock.advance(Duration.ofSeconds(5));
-                Thread.sleep(50); // real time for the reconnect, not for the assertion
-            }
+  @Test
+  void redisStoppedFailOpenServesALocalShare() {
+    assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
+    ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    RedisRateLimiter limiter = RedisRateLimiter.builder().name("open").limit(RateLimit.of(Bandwidth.perPeriod(10, Duration.ofHours(1))))
+        .connection(connection).keyPrefix(prefix).clock(clock).meterRegistry(registry)
+        .timeout(Duration.ofMillis(200)).retryInterval(Duration.ofMinutes(1))
+        .downPolicy(RedisDownPolicy.failOpen(0.5)).build();
+    assertThat(limiter.tryConsume("k", 10)).isTrue();
+    redis.stop();
+    try {
+      int granted = 0;
+      for (int i = 0; i < 20; i++) {
+        if (limiter.tryAcquire("k").allowed()) {
+          granted++;
         }
-        return false;
+      }
+      assertThat(granted).isEqualTo(5); // half of the limit, held locally
+      assertThat(registry.get("hotpath.ratelimit.backend.failures").counter().count()).isEqualTo(1);
+    } finally {
+      redis.start();
     }
+  }
 
-    @Test
-    void redisStoppedFailOpenServesALocalShare() {
-        assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
-        ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L);
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        RedisRateLimiter limiter = RedisRateLimiter.builder().name("open").limit(RateLimit.of(Bandwidth.perPeriod(10, Duration.ofHours(1))))
-                .connection(connection).keyPrefix(prefix).clock(clock).meterRegistry(registry)
-                .timeout(Duration.ofMillis(200)).retryInterval(Duration.ofMinutes(1))
-                .downPolicy(RedisDownPolicy.failOpen(0.5)).build();
-        assertThat(limiter.tryConsume("k", 10)).isTrue();
-        redis.stop();
-        try {
-            int granted = 0;
-            for (int i = 0; i < 20; i++) {
-                if (limiter.tryAcquire("k").allowed()) {
-                    granted++;
-                }
-            }
-            assertThat(granted).isEqualTo(5); // half of the limit, held locally
-            assertThat(registry.get("hotpath.ratelimit.backend.failures").counter().count()).isEqualTo(1);
-        } finally {
-            redis.start();
-        }
-    }
-
-    @Test
-    void limitsThatRedisCannotComputeExactlyAreRefusedAtBuild() {
-        assertThatThrownBy(() -> limiter(connection, RateLimit.of(Bandwidth.perPeriod(2_000_000, SECOND))).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one permit per microsecond");
-        assertThatThrownBy(() -> RedisRateLimiter.builder().name("x").limit(RateLimit.of(Bandwidth.perPeriod(1, SECOND)))
-                .connection(connection).build())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("downPolicy is not set");
-    }
+  @Test
+  void limitsThatRedisCannotComputeExactlyAreRefusedAtBuild() {
+    assertThatThrownBy(() -> limiter(connection, RateLimit.of(Bandwidth.perPeriod(2_000_000, SECOND))).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one permit per microsecond");
+    assertThatThrownBy(() -> RedisRateLimiter.builder().name("x").limit(RateLimit.of(Bandwidth.perPeriod(1, SECOND)))
+        .connection(connection).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("downPolicy is not set");
+  }
 }

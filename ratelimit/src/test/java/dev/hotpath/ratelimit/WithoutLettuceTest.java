@@ -17,61 +17,61 @@ import org.junit.jupiter.api.Test;
  */
 class WithoutLettuceTest {
 
-    /** Defines this module's classes itself and refuses every Lettuce class. */
-    static final class NoLettuceLoader extends ClassLoader {
-        NoLettuceLoader(ClassLoader parent) {
-            super(parent);
-        }
-
-        @Override
-        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            if (name.startsWith("io.lettuce.")) {
-                throw new ClassNotFoundException(name);
-            }
-            if (!name.startsWith("dev.hotpath.ratelimit.")) {
-                return super.loadClass(name, resolve);
-            }
-            synchronized (getClassLoadingLock(name)) {
-                Class<?> c = findLoadedClass(name);
-                if (c == null) {
-                    try (InputStream in = getParent().getResourceAsStream(name.replace('.', '/') + ".class")) {
-                        if (in == null) {
-                            throw new ClassNotFoundException(name);
-                        }
-                        byte[] bytes = in.readAllBytes();
-                        c = defineClass(name, bytes, 0, bytes.length);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }
-                return c;
-            }
-        }
+  /** Defines this module's classes itself and refuses every Lettuce class. */
+  static final class NoLettuceLoader extends ClassLoader {
+    NoLettuceLoader(ClassLoader parent) {
+      super(parent);
     }
 
-    @Test
-    void theLocalLimiterWorksWithoutLettuceOnTheClasspath() throws Exception {
-        ClassLoader loader = new NoLettuceLoader(getClass().getClassLoader());
-        Class<?> bandwidth = loader.loadClass("dev.hotpath.ratelimit.Bandwidth");
-        Class<?> rateLimit = loader.loadClass("dev.hotpath.ratelimit.RateLimit");
-        Class<?> local = loader.loadClass("dev.hotpath.ratelimit.LocalRateLimiter");
-        assertThat(local).isNotSameAs(LocalRateLimiter.class);
-
-        Object bw = bandwidth.getMethod("perPeriod", long.class, Duration.class).invoke(null, 2L, Duration.ofSeconds(1));
-        Object more = Array.newInstance(bandwidth, 0);
-        Object limit = rateLimit.getMethod("of", bandwidth, more.getClass()).invoke(null, bw, more);
-        Object builder = local.getMethod("builder").invoke(null);
-        Class<?> builderType = builder.getClass();
-        builderType.getMethod("name", String.class).invoke(builder, "isolated");
-        builderType.getMethod("limit", rateLimit).invoke(builder, limit);
-        Object limiter = builderType.getMethod("build").invoke(builder);
-        Method tryConsume = local.getMethod("tryConsume", String.class, long.class);
-        assertThat(tryConsume.invoke(limiter, "k", 1L)).isEqualTo(true);
-        assertThat(tryConsume.invoke(limiter, "k", 1L)).isEqualTo(true);
-        assertThat(tryConsume.invoke(limiter, "k", 1L)).isEqualTo(false);
-
-        // the loader really hides Lettuce: the Redis limiter does not link there
-        assertThatThrownBy(() -> loader.loadClass("dev.hotpath.ratelimit.RedisRateLimiter").getMethod("builder").invoke(null))
-                .hasRootCauseInstanceOf(ClassNotFoundException.class);
+    @Override
+    protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+      if (name.startsWith("io.lettuce.")) {
+        throw new ClassNotFoundException(name);
+      }
+      if (!name.startsWith("dev.hotpath.ratelimit.")) {
+        return super.loadClass(name, resolve);
+      }
+      synchronized (getClassLoadingLock(name)) {
+        Class<?> c = findLoadedClass(name);
+        if (c == null) {
+          try (InputStream in = getParent().getResourceAsStream(name.replace('.', '/') + ".class")) {
+            if (in == null) {
+              throw new ClassNotFoundException(name);
+            }
+            byte[] bytes = in.readAllBytes();
+            c = defineClass(name, bytes, 0, bytes.length);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+        return c;
+      }
     }
+  }
+
+  @Test
+  void theLocalLimiterWorksWithoutLettuceOnTheClasspath() throws Exception {
+    ClassLoader loader = new NoLettuceLoader(getClass().getClassLoader());
+    Class<?> bandwidth = loader.loadClass("dev.hotpath.ratelimit.Bandwidth");
+    Class<?> rateLimit = loader.loadClass("dev.hotpath.ratelimit.RateLimit");
+    Class<?> local = loader.loadClass("dev.hotpath.ratelimit.LocalRateLimiter");
+    assertThat(local).isNotSameAs(LocalRateLimiter.class);
+
+    Object bw = bandwidth.getMethod("perPeriod", long.class, Duration.class).invoke(null, 2L, Duration.ofSeconds(1));
+    Object more = Array.newInstance(bandwidth, 0);
+    Object limit = rateLimit.getMethod("of", bandwidth, more.getClass()).invoke(null, bw, more);
+    Object builder = local.getMethod("builder").invoke(null);
+    Class<?> builderType = builder.getClass();
+    builderType.getMethod("name", String.class).invoke(builder, "isolated");
+    builderType.getMethod("limit", rateLimit).invoke(builder, limit);
+    Object limiter = builderType.getMethod("build").invoke(builder);
+    Method tryConsume = local.getMethod("tryConsume", String.class, long.class);
+    assertThat(tryConsume.invoke(limiter, "k", 1L)).isEqualTo(true);
+    assertThat(tryConsume.invoke(limiter, "k", 1L)).isEqualTo(true);
+    assertThat(tryConsume.invoke(limiter, "k", 1L)).isEqualTo(false);
+
+    // the loader really hides Lettuce: the Redis limiter does not link there
+    assertThatThrownBy(() -> loader.loadClass("dev.hotpath.ratelimit.RedisRateLimiter").getMethod("builder").invoke(null))
+        .hasRootCauseInstanceOf(ClassNotFoundException.class);
+  }
 }
