@@ -3,11 +3,19 @@ package dev.hotpath.cache;
 import java.time.Duration;
 import java.util.Objects;
 
-/** The one validator for configuration values, so every error names the field and the value alike. */
-final class Arguments {
+/**
+ * The one validator for configuration values of Hotpath's builders, and of tier implementations
+ * in other modules, so that every error names the field and the value in the same words ({@code
+ * "ttl must be positive but was PT0S"}). Values are never echoed for {@link #unset}, which may
+ * guard a secret. Not a general-purpose utility: its wording is Hotpath's.
+ *
+ * <p>Every method throws {@link NullPointerException} naming the field for a null value.
+ */
+public final class Arguments {
   private Arguments() {}
 
-  static Duration positive(Duration value, String field) {
+  /** {@code value} if it is positive. @throws IllegalArgumentException otherwise */
+  public static Duration positive(Duration value, String field) {
     Objects.requireNonNull(value, field);
     if (value.isNegative() || value.isZero()) {
       throw new IllegalArgumentException(field + " must be positive but was " + value);
@@ -15,7 +23,8 @@ final class Arguments {
     return value;
   }
 
-  static Duration notNegative(Duration value, String field) {
+  /** {@code value} if it is zero or positive. @throws IllegalArgumentException otherwise */
+  public static Duration notNegative(Duration value, String field) {
     Objects.requireNonNull(value, field);
     if (value.isNegative()) {
       throw new IllegalArgumentException(field + " must not be negative but was " + value);
@@ -23,35 +32,52 @@ final class Arguments {
     return value;
   }
 
-  static long positive(long value, String field) {
+  /** {@code value} if it is positive. @throws IllegalArgumentException otherwise */
+  public static long positive(long value, String field) {
     if (value <= 0) {
       throw new IllegalArgumentException(field + " must be positive but was " + value);
     }
     return value;
   }
 
-  static int positive(int value, String field) {
+  /** {@code value} if it is positive. @throws IllegalArgumentException otherwise */
+  public static int positive(int value, String field) {
     if (value <= 0) {
       throw new IllegalArgumentException(field + " must be positive but was " + value);
     }
     return value;
   }
 
-  static double fraction(double value, String field) {
+  /** {@code value} if it is in [0, 1). @throws IllegalArgumentException otherwise */
+  public static double fraction(double value, String field) {
     if (!(value >= 0.0 && value < 1.0)) {
       throw new IllegalArgumentException(field + " must be in [0, 1) but was " + value);
     }
     return value;
   }
 
-  static void unset(Object current, String field) {
+  /**
+   * Checks that a builder field is set once.
+   *
+   * @throws IllegalStateException when {@code current} is not null
+   */
+  public static void unset(Object current, String field) {
     if (current != null) {
-      throw new IllegalStateException(field + " was already set to " + current);
+      throw new IllegalStateException(field + " was already set");
     }
   }
 
-  /** Nanoseconds of a positive duration, saturated instead of overflowing for huge durations. */
-  static long saturatedNanos(Duration duration) {
+  /** {@code value} if it is at least {@code minimum}. @throws IllegalArgumentException otherwise */
+  public static Duration atLeast(Duration value, Duration minimum, String field) {
+    Objects.requireNonNull(value, field);
+    if (value.compareTo(minimum) < 0) {
+      throw new IllegalArgumentException(field + " must be at least " + minimum + " but was " + value);
+    }
+    return value;
+  }
+
+  /** Nanoseconds of a duration, saturated instead of overflowing for huge durations. */
+  public static long saturatedNanos(Duration duration) {
     try {
       return duration.toNanos();
     } catch (ArithmeticException e) {

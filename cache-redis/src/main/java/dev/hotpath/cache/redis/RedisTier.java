@@ -1,5 +1,6 @@
 package dev.hotpath.cache.redis;
 
+import dev.hotpath.cache.Arguments;
 import static java.util.Objects.requireNonNull;
 
 import dev.hotpath.cache.Tier;
@@ -117,7 +118,7 @@ public final class RedisTier implements Tier, MeterBinder {
     this.name = b.name;
     this.link = link;
     this.envelope = new ValueEnvelope(b.compressAbove == null ? 0 : b.compressAbove, b.maxValueSize);
-    this.bus = new RedisInvalidationBus(link, Checks.nanos(b.reconcileInterval));
+    this.bus = new RedisInvalidationBus(link, Arguments.saturatedNanos(b.reconcileInterval));
     this.description = b.describe();
   }
 
@@ -283,7 +284,7 @@ public final class RedisTier implements Tier, MeterBinder {
     /** A standalone or Sentinel server; TLS, user and password as set on {@code uri}. Copied. */
     public Builder uri(RedisURI uri) {
       requireNonNull(uri, "uri");
-      Checks.unset(this.uri, "uri");
+      Arguments.unset(this.uri, "uri");
       this.uri = RedisURI.builder(uri).build();
       return this;
     }
@@ -291,7 +292,7 @@ public final class RedisTier implements Tier, MeterBinder {
     /** The seed nodes of a Redis Cluster. */
     public Builder clusterUris(RedisURI... seeds) {
       requireNonNull(seeds, "clusterUris");
-      Checks.unset(this.clusterUris, "clusterUris");
+      Arguments.unset(this.clusterUris, "clusterUris");
       if (seeds.length == 0) {
         throw new IllegalArgumentException("clusterUris must name at least one node but was empty");
       }
@@ -310,7 +311,7 @@ public final class RedisTier implements Tier, MeterBinder {
      */
     public Builder client(RedisClient client) {
       requireNonNull(client, "client");
-      Checks.unset(this.client, "client");
+      Arguments.unset(this.client, "client");
       this.client = client;
       return this;
     }
@@ -318,7 +319,7 @@ public final class RedisTier implements Tier, MeterBinder {
     /** A host's cluster client to open the tier's connections from. The tier does not close it. */
     public Builder client(RedisClusterClient client) {
       requireNonNull(client, "client");
-      Checks.unset(this.clusterClient, "client");
+      Arguments.unset(this.clusterClient, "client");
       this.clusterClient = client;
       return this;
     }
@@ -332,7 +333,7 @@ public final class RedisTier implements Tier, MeterBinder {
      */
     public Builder connection(StatefulRedisConnection<byte[], byte[]> connection) {
       requireNonNull(connection, "connection");
-      Checks.unset(this.connection, "connection");
+      Arguments.unset(this.connection, "connection");
       this.connection = connection;
       return this;
     }
@@ -340,7 +341,7 @@ public final class RedisTier implements Tier, MeterBinder {
     /** A host's cluster connection (byte-array codec) for the tier's commands; see {@link #connection(StatefulRedisConnection)}. */
     public Builder connection(StatefulRedisClusterConnection<byte[], byte[]> connection) {
       requireNonNull(connection, "connection");
-      Checks.unset(this.clusterConnection, "connection");
+      Arguments.unset(this.clusterConnection, "connection");
       this.clusterConnection = connection;
       return this;
     }
@@ -352,7 +353,7 @@ public final class RedisTier implements Tier, MeterBinder {
      */
     public Builder keyPrefix(String prefix) {
       requireNonNull(prefix, "keyPrefix");
-      Checks.unset(this.keyPrefix, "keyPrefix");
+      Arguments.unset(this.keyPrefix, "keyPrefix");
       if (!PREFIX.matcher(prefix).matches() || prefix.startsWith(":")) {
         throw new IllegalArgumentException(
             "keyPrefix must be 1 to 128 of [A-Za-z0-9_.:-], not starting with ':', but was '" + prefix + "'");
@@ -373,36 +374,36 @@ public final class RedisTier implements Tier, MeterBinder {
 
     /** The longest a caller waits for one Redis call (or one pipeline); default 250 ms. */
     public Builder commandTimeout(Duration timeout) {
-      Checks.unset(this.commandTimeout, "commandTimeout");
-      this.commandTimeout = Checks.positive(timeout, "commandTimeout");
+      Arguments.unset(this.commandTimeout, "commandTimeout");
+      this.commandTimeout = Arguments.positive(timeout, "commandTimeout");
       return this;
     }
 
     /** Consecutive failures that open the circuit; default 3. */
     public Builder failureThreshold(int failures) {
-      Checks.unset(this.failureThreshold, "failureThreshold");
-      this.failureThreshold = Checks.positive(failures, "failureThreshold");
+      Arguments.unset(this.failureThreshold, "failureThreshold");
+      this.failureThreshold = Arguments.positive(failures, "failureThreshold");
       return this;
     }
 
     /** How often an open circuit probes Redis (PING) to close again; default 500 ms. */
     public Builder probeInterval(Duration interval) {
-      Checks.unset(this.probeInterval, "probeInterval");
-      this.probeInterval = Checks.positive(interval, "probeInterval");
+      Arguments.unset(this.probeInterval, "probeInterval");
+      this.probeInterval = Arguments.positive(interval, "probeInterval");
       return this;
     }
 
     /** Compresses (DEFLATE) payloads of at least {@code bytes}; default: never. */
     public Builder compressAbove(int bytes) {
-      Checks.unset(this.compressAbove, "compressAbove");
-      this.compressAbove = Checks.positive(bytes, "compressAbove");
+      Arguments.unset(this.compressAbove, "compressAbove");
+      this.compressAbove = Arguments.positive(bytes, "compressAbove");
       return this;
     }
 
     /** The largest encoded payload (before compression) the tier stores; default 1 MiB. */
     public Builder maxValueSize(int bytes) {
-      Checks.unset(this.maxValueSizeSet, "maxValueSize");
-      this.maxValueSize = Checks.positive(bytes, "maxValueSize");
+      Arguments.unset(this.maxValueSizeSet, "maxValueSize");
+      this.maxValueSize = Arguments.positive(bytes, "maxValueSize");
       this.maxValueSizeSet = bytes;
       return this;
     }
@@ -413,8 +414,8 @@ public final class RedisTier implements Tier, MeterBinder {
      * of replaying them.
      */
     public Builder invalidationLogLength(int records) {
-      Checks.unset(this.logLength, "invalidationLogLength");
-      this.logLength = Checks.positive(records, "invalidationLogLength");
+      Arguments.unset(this.logLength, "invalidationLogLength");
+      this.logLength = Arguments.positive(records, "invalidationLogLength");
       return this;
     }
 
@@ -424,8 +425,8 @@ public final class RedisTier implements Tier, MeterBinder {
      * deployment must use the same value. Standalone and Sentinel use one log.
      */
     public Builder invalidationLogShards(int shards) {
-      Checks.unset(this.logShards, "invalidationLogShards");
-      this.logShards = Checks.positive(shards, "invalidationLogShards");
+      Arguments.unset(this.logShards, "invalidationLogShards");
+      this.logShards = Arguments.positive(shards, "invalidationLogShards");
       return this;
     }
 
@@ -437,7 +438,7 @@ public final class RedisTier implements Tier, MeterBinder {
       if (reconcileSet) {
         throw new IllegalStateException("reconcileInterval was already set");
       }
-      this.reconcileInterval = Checks.positive(interval, "reconcileInterval");
+      this.reconcileInterval = Arguments.positive(interval, "reconcileInterval");
       reconcileSet = true;
       return this;
     }
@@ -577,9 +578,9 @@ public final class RedisTier implements Tier, MeterBinder {
           layout,
           nodeId != null ? nodeId : UUID.randomUUID().toString(),
           "Redis tier '" + name + "' (" + describe() + ")",
-          Checks.nanos(timeout),
+          Arguments.saturatedNanos(timeout),
           failureThreshold != null ? failureThreshold : 3,
-          Checks.nanos(probeInterval != null ? probeInterval : Duration.ofMillis(500)),
+          Arguments.saturatedNanos(probeInterval != null ? probeInterval : Duration.ofMillis(500)),
           logLength != null ? logLength : 10_000,
           tracksRedisChanges);
     }

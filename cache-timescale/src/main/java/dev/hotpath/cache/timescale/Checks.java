@@ -2,12 +2,11 @@ package dev.hotpath.cache.timescale;
 
 import static java.util.Objects.requireNonNull;
 
-import java.time.Duration;
 import java.util.regex.Pattern;
 
 /**
- * The one validator for this module's configuration, so every error names the field and the bad
- * value alike, and the one place identifiers are checked and quoted.
+ * The one place identifiers are checked and quoted. (Other values are checked by cache-core's
+ * {@link dev.hotpath.cache.Arguments}, so errors read alike across modules.)
  */
 final class Checks {
   /**
@@ -18,36 +17,6 @@ final class Checks {
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,47}");
 
   private Checks() {}
-
-  static Duration positive(Duration value, String field) {
-    requireNonNull(value, field);
-    if (value.isNegative() || value.isZero()) {
-      throw new IllegalArgumentException(field + " must be positive but was " + value);
-    }
-    return value;
-  }
-
-  static Duration atLeast(Duration value, Duration minimum, String field) {
-    requireNonNull(value, field);
-    if (value.compareTo(minimum) < 0) {
-      throw new IllegalArgumentException(
-          field + " must be at least " + minimum + " but was " + value);
-    }
-    return value;
-  }
-
-  static int positive(int value, String field) {
-    if (value <= 0) {
-      throw new IllegalArgumentException(field + " must be positive but was " + value);
-    }
-    return value;
-  }
-
-  static void unset(Object current, String field) {
-    if (current != null) {
-      throw new IllegalStateException(field + " was already set");
-    }
-  }
 
   /**
    * {@code name} if it is a valid identifier (see {@link #IDENTIFIER}).

@@ -1,5 +1,6 @@
 package dev.hotpath.cache.timescale;
 
+import dev.hotpath.cache.Arguments;
 import static java.util.Objects.requireNonNull;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -30,13 +31,13 @@ final class ConnectionSpec {
 
   void dataSource(DataSource dataSource) {
     requireNonNull(dataSource, "dataSource");
-    Checks.unset(this.dataSource != null ? this.dataSource : jdbcUrl, "dataSource/jdbcUrl");
+    Arguments.unset(this.dataSource != null ? this.dataSource : jdbcUrl, "dataSource/jdbcUrl");
     this.dataSource = dataSource;
   }
 
   void jdbcUrl(String jdbcUrl, String user, String password) {
     requireNonNull(jdbcUrl, "jdbcUrl");
-    Checks.unset(this.dataSource != null ? this.dataSource : this.jdbcUrl, "dataSource/jdbcUrl");
+    Arguments.unset(this.dataSource != null ? this.dataSource : this.jdbcUrl, "dataSource/jdbcUrl");
     if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
       throw new IllegalArgumentException(
           "jdbcUrl must start with jdbc:postgresql: but was '" + mask(jdbcUrl) + "'");
@@ -47,15 +48,15 @@ final class ConnectionSpec {
   }
 
   void connectTimeout(Duration timeout) {
-    this.connectTimeout = Checks.atLeast(timeout, MIN_CONNECT_TIMEOUT, "connectTimeout");
+    this.connectTimeout = Arguments.atLeast(timeout, MIN_CONNECT_TIMEOUT, "connectTimeout");
   }
 
   void statementTimeout(Duration timeout) {
-    this.statementTimeout = Checks.atLeast(timeout, Duration.ofMillis(1), "statementTimeout");
+    this.statementTimeout = Arguments.atLeast(timeout, Duration.ofMillis(1), "statementTimeout");
   }
 
   void poolSize(int size) {
-    this.poolSize = Checks.positive(size, "poolSize");
+    this.poolSize = Arguments.positive(size, "poolSize");
   }
 
   /** Whether this spec will build its own pool (so pool settings apply). */

@@ -1,5 +1,6 @@
 package dev.hotpath.cache.timescale;
 
+import dev.hotpath.cache.Arguments;
 import static java.util.Objects.requireNonNull;
 
 import dev.hotpath.cache.Tier;
@@ -387,25 +388,25 @@ public final class PostgresTier implements Tier, MeterBinder {
     public Builder sweepInterval(Duration interval) {
       requireNonNull(interval, "sweepInterval");
       this.sweepInterval =
-          interval.isZero() ? interval : Checks.atLeast(interval, Duration.ofMillis(1), "sweepInterval");
+          interval.isZero() ? interval : Arguments.atLeast(interval, Duration.ofMillis(1), "sweepInterval");
       return this;
     }
 
     /** Rows deleted per sweep transaction; positive, default 1000. */
     public Builder sweepBatchSize(int rows) {
-      this.sweepBatchSize = Checks.positive(rows, "sweepBatchSize");
+      this.sweepBatchSize = Arguments.positive(rows, "sweepBatchSize");
       return this;
     }
 
     /** Batches one sweep runs at most (the rest waits for the next); positive, default 1000. */
     public Builder sweepMaxBatches(int batches) {
-      this.sweepMaxBatches = Checks.positive(batches, "sweepMaxBatches");
+      this.sweepMaxBatches = Arguments.positive(batches, "sweepMaxBatches");
       return this;
     }
 
     /** How long calls fail at once after a connection failure before one probes; default 1 s. */
     public Builder retryAfter(Duration pause) {
-      this.retryAfter = Checks.positive(pause, "retryAfter");
+      this.retryAfter = Arguments.positive(pause, "retryAfter");
       return this;
     }
 

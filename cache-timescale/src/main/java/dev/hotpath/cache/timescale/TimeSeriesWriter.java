@@ -1,5 +1,6 @@
 package dev.hotpath.cache.timescale;
 
+import dev.hotpath.cache.Arguments;
 import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.FunctionCounter;
@@ -183,7 +184,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
    * @return false when the timeout passed first (for instance while the server is away)
    */
   public boolean flush(Duration timeout) {
-    Checks.positive(timeout, "timeout");
+    Arguments.positive(timeout, "timeout");
     try {
       return buffer.awaitSettled(timeout.toNanos());
     } catch (InterruptedException e) {
@@ -450,13 +451,13 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
     /** Rows the buffer holds at most; positive, default 100,000. */
     public Builder<R> bufferCapacity(int rows) {
-      this.bufferCapacity = Checks.positive(rows, "bufferCapacity");
+      this.bufferCapacity = Arguments.positive(rows, "bufferCapacity");
       return this;
     }
 
     /** Rows per COPY at most, and the count that starts one; positive, default 5,000. */
     public Builder<R> batchSize(int rows) {
-      this.batchSize = Checks.positive(rows, "batchSize");
+      this.batchSize = Arguments.positive(rows, "batchSize");
       return this;
     }
 
@@ -466,13 +467,13 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
      * another core; batches may then commit out of order (rows within a batch stay together).
      */
     public Builder<R> flushThreads(int threads) {
-      this.flushThreads = Checks.positive(threads, "flushThreads");
+      this.flushThreads = Arguments.positive(threads, "flushThreads");
       return this;
     }
 
     /** Longest a row waits before a (smaller) batch is sent; positive, default 200 ms. */
     public Builder<R> flushInterval(Duration interval) {
-      this.flushInterval = Checks.positive(interval, "flushInterval");
+      this.flushInterval = Arguments.positive(interval, "flushInterval");
       return this;
     }
 
@@ -487,14 +488,14 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
     /** How long {@link Overflow#BLOCK} waits for room; positive, default 5 s. */
     public Builder<R> blockTimeout(Duration timeout) {
-      this.blockTimeout = Checks.positive(timeout, "blockTimeout");
+      this.blockTimeout = Arguments.positive(timeout, "blockTimeout");
       return this;
     }
 
     /** First and longest pause between retries of a failed batch; default 100 ms and 5 s. */
     public Builder<R> retryBackoff(Duration first, Duration longest) {
-      Checks.positive(first, "retryBackoff.first");
-      Checks.positive(longest, "retryBackoff.longest");
+      Arguments.positive(first, "retryBackoff.first");
+      Arguments.positive(longest, "retryBackoff.longest");
       if (longest.compareTo(first) < 0) {
         throw new IllegalArgumentException(
             "retryBackoff.longest " + longest + " is shorter than retryBackoff.first " + first);
@@ -506,7 +507,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
     /** How long {@link TimeSeriesWriter#close()} keeps retrying; positive, default 30 s. */
     public Builder<R> closeTimeout(Duration timeout) {
-      this.closeTimeout = Checks.positive(timeout, "closeTimeout");
+      this.closeTimeout = Arguments.positive(timeout, "closeTimeout");
       return this;
     }
 
