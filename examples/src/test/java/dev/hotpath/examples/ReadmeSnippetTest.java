@@ -9,6 +9,13 @@ import dev.hotpath.cache.TieredCache;
 import dev.hotpath.cache.TtlProfile;
 import dev.hotpath.cache.redis.RedisTier;
 import dev.hotpath.cache.timescale.PostgresTier;
+import dev.hotpath.ratelimit.Bandwidth;
+import dev.hotpath.ratelimit.LocalRateLimiter;
+import dev.hotpath.ratelimit.RateLimit;
+import dev.hotpath.ratelimit.RateLimitDecision;
+import dev.hotpath.ratelimit.RateLimitHeaders;
+import dev.hotpath.ratelimit.RateLimiter;
+import dev.hotpath.ratelimit.TenantPlans;
 import dev.hotpath.testing.postgres.TestPostgres;
 import dev.hotpath.testing.redis.TestRedis;
 import java.time.Duration;
@@ -86,5 +93,32 @@ class ReadmeSnippetTest {
       assertThat(cache.namespace(candles).stats().tier("redis").misses()).isEqualTo(1);
       assertThat(cache.namespace(candles).stats().tier("postgres").misses()).isEqualTo(1);
     }
+  }
+
+  @Test
+  void readmeRateLimitSnippetRuns() throws Exception {
+    // Binance spot: 6,000 request weight per clock-aligned minute, and at most 20 requests a second.
+    RateLimit binance = RateLimit.of(
+        Bandwidth.builder().id("weight-1m").capacity(6_000).refillWindow(Duration.ofMinutes(1)).build(),
+        Bandwidth.perPeriod(20, Duration.ofSeconds(1)));
+    RateLimiter exchange = LocalRateLimiter.builder().name("binance").limit(binance).build();
+
+    exchange.acquire("ip-1", 10, Duration.ofSeconds(2));        // weight 10; waits FIFO, or fails at once
+    RateLimitDecision d = exchange.tryAcquire("ip-1", 1);       // never waits
+    if (!d.allowed()) {
+      String retryAfter = RateLimitHeaders.retryAfter(d);       // seconds, rounded up
+      assertThat(Long.parseLong(retryAfter)).isPositive();
+    }
+    exchange.syncUsage("ip-1", "weight-1m", 1_234);             // from X-MBX-USED-WEIGHT-1M
+
+    // Your own API per tenant: Free 10/s, Pro 100/s, Enterprise 1,000/s.
+    RateLimiter api = LocalRateLimiter.builder().name("api")
+        .plans(TenantPlans.standardApiPlans().assign("acme", "pro").build())
+        .build();
+    boolean served = api.tryConsume("acme", 1);
+
+    assertThat(d.allowed()).isTrue();
+    assertThat(served).isTrue();
+    assertThat(exchange.tryAcquire("ip-1", 1).remaining()).isLessThanOrEqualTo(6_000 - 1_234 - 1);
   }
 }
