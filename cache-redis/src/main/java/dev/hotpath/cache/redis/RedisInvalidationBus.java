@@ -644,7 +644,6 @@ public final class RedisInvalidationBus implements InvalidationBus {
       return;
     }
     lostReason = null;
-    possiblyLost.increment();
     LOG.warn("invalidations may have been missed: {}; clearing in-process entries of shared namespaces", why);
     for (InvalidationListener listener : listeners) {
       try {
@@ -653,6 +652,8 @@ public final class RedisInvalidationBus implements InvalidationBus {
         LOG.warn("invalidation listener {} failed on events lost", listener, e);
       }
     }
+    // Counted once the listeners have cleared their copies, so the count means "handled".
+    possiblyLost.increment();
   }
 
   @Override
