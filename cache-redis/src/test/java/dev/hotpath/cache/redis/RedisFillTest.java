@@ -1,5 +1,9 @@
 package dev.hotpath.cache.redis;
 
+import static dev.hotpath.cache.redis.TestNode.LONG;
+import static dev.hotpath.cache.redis.TestNode.PATIENCE;
+import static dev.hotpath.cache.redis.TestNode.PRICES;
+import static dev.hotpath.cache.redis.TestNode.tier;
 import static dev.hotpath.cache.redis.TestNode.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,7 +19,6 @@ import dev.hotpath.testing.redis.RedisExtension;
 import dev.hotpath.testing.redis.RedisKeyPrefix;
 import dev.hotpath.testing.redis.TestRedis;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,17 +36,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Fills: stored without an invalidation record, and never over a change another node made after the read. */
 @ExtendWith(RedisExtension.class)
 class RedisFillTest {
-  private static final Duration LONG = Duration.ofMinutes(10);
-  private static final Duration PATIENCE = Duration.ofSeconds(20);
-  private static final NamespaceSpec<String, String> PRICES =
-      NamespaceSpec.builder("prices", String.class, String.class)
-          .ttl(TtlProfile.builder().l1(LONG).l2(LONG).build())
-          .build();
-
-  private static RedisTier tier(TestRedis redis, RedisKeyPrefix prefix) {
-    return RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value()).reconcileInterval(Duration.ofMillis(200)).build();
-  }
-
   private static TierStore<String, String> open(RedisTier tier, String node) {
     return tier.open(TierBinding.of(PRICES, LONG, node));
   }

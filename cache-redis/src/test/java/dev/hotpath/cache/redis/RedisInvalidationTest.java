@@ -1,5 +1,8 @@
 package dev.hotpath.cache.redis;
 
+import static dev.hotpath.cache.redis.TestNode.LONG;
+import static dev.hotpath.cache.redis.TestNode.PATIENCE;
+import static dev.hotpath.cache.redis.TestNode.PRICES;
 import static dev.hotpath.cache.redis.TestNode.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,13 +28,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Two cache instances ("nodes", each with its own connections and bus) on one real Redis. */
 @ExtendWith(RedisExtension.class)
 class RedisInvalidationTest {
-  private static final Duration LONG = Duration.ofMinutes(10);
-  private static final Duration PATIENCE = Duration.ofSeconds(20);
-  private static final NamespaceSpec<String, String> PRICES =
-      NamespaceSpec.builder("prices", String.class, String.class)
-          .ttl(TtlProfile.builder().l1(LONG).l2(LONG).build())
-          .build();
-
   @Test
   void anL2HitIsPromotedToL1(TestRedis redis, RedisKeyPrefix prefix) {
     try (TestNode a = TestNode.start(redis, prefix, PRICES);

@@ -1,21 +1,22 @@
 package dev.hotpath.cache.redis;
 
+import static dev.hotpath.cache.redis.TestNode.LONG;
+import static dev.hotpath.cache.redis.TestNode.PATIENCE;
+import static dev.hotpath.cache.redis.TestNode.PRICES;
+import static dev.hotpath.cache.redis.TestNode.tier;
 import static dev.hotpath.cache.redis.TestNode.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hotpath.cache.InvalidationEvent;
 import dev.hotpath.cache.Namespace;
-import dev.hotpath.cache.NamespaceSpec;
 import dev.hotpath.cache.TierBinding;
 import dev.hotpath.cache.TierStore;
 import dev.hotpath.cache.TierValue;
-import dev.hotpath.cache.TtlProfile;
 import dev.hotpath.testing.redis.RedisExtension;
 import dev.hotpath.testing.redis.RedisKeyPrefix;
 import dev.hotpath.testing.redis.TestRedis;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Queue;
@@ -26,17 +27,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Several caches of one JVM sharing one Redis tier and its bus. */
 @ExtendWith(RedisExtension.class)
 class RedisSharedTierTest {
-  private static final Duration LONG = Duration.ofMinutes(10);
-  private static final Duration PATIENCE = Duration.ofSeconds(20);
-  private static final NamespaceSpec<String, String> PRICES =
-      NamespaceSpec.builder("prices", String.class, String.class)
-          .ttl(TtlProfile.builder().l1(LONG).l2(LONG).build())
-          .build();
-
-  private static RedisTier tier(TestRedis redis, RedisKeyPrefix prefix) {
-    return RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value()).reconcileInterval(Duration.ofMillis(200)).build();
-  }
-
   @Test
   void aPutOrInvalidationOnOneCacheDropsTheOtherCachesL1(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
     RedisTier shared = tier(redis, prefix);

@@ -1,5 +1,8 @@
 package dev.hotpath.cache.redis;
 
+import static dev.hotpath.cache.redis.TestNode.LONG;
+import static dev.hotpath.cache.redis.TestNode.PATIENCE;
+import static dev.hotpath.cache.redis.TestNode.PRICES;
 import static dev.hotpath.cache.redis.TestNode.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -22,13 +25,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Changes made in Redis by other programs reach the nodes' L1 (client tracking, standalone). */
 @ExtendWith(RedisExtension.class)
 class RedisTrackingTest {
-  private static final Duration LONG = Duration.ofMinutes(10);
-  private static final Duration PATIENCE = Duration.ofSeconds(20);
-  private static final NamespaceSpec<String, String> PRICES =
-      NamespaceSpec.builder("prices", String.class, String.class)
-          .ttl(TtlProfile.builder().l1(LONG).l2(LONG).build())
-          .build();
-
   @Test
   void aDelSetOrExpiryByAnotherProgramDropsTheKeyFromL1(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
     try (TestNode node = TestNode.start(redis, prefix, PRICES);

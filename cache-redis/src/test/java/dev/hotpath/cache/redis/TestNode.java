@@ -10,6 +10,21 @@ import java.util.function.UnaryOperator;
 
 /** One "node": a cache with its own Redis tier (own connections) and bus, like a separate process. */
 final class TestNode implements AutoCloseable {
+  /** A TTL no test outlives. */
+  static final Duration LONG = Duration.ofMinutes(10);
+  /** How long a test waits for something asynchronous before it fails. */
+  static final Duration PATIENCE = Duration.ofSeconds(20);
+  /** The namespace most tests use: in L1 and Redis for {@link #LONG}. */
+  static final NamespaceSpec<String, String> PRICES =
+      NamespaceSpec.builder("prices", String.class, String.class)
+          .ttl(dev.hotpath.cache.TtlProfile.builder().l1(LONG).l2(LONG).build())
+          .build();
+
+  /** A tier on the test server under the test's prefix, reconciling its log every 200 ms. */
+  static RedisTier tier(TestRedis redis, RedisKeyPrefix prefix) {
+    return RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value()).reconcileInterval(Duration.ofMillis(200)).build();
+  }
+
   final RedisTier tier;
   final TieredCache cache;
 
