@@ -67,7 +67,7 @@ public final class CacheMetrics implements MeterBinder {
         counter(registry, "hotpath.cache.writebehind.undelivered", tags, ns, n -> n.stats().writeBehind().undelivered());
       }
     }
-    Gauge.builder("hotpath.cache.health", cache, c -> switch (c.lastHealth().status()) {
+    Gauge.builder("hotpath.cache.health", cache, c -> switch (c.health().status()) {
           case UP -> 1.0;
           case DEGRADED -> 0.5;
           case DOWN -> 0.0;

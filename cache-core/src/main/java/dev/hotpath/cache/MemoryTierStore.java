@@ -92,7 +92,7 @@ final class MemoryTierStore<K, V> implements TierStore<K, V> {
   @Override
   public TierValue<V> get(K key) {
     CompletableFuture<Object> future = cache.getIfPresent(key);
-    Object raw = future == null ? null : future.getNow(null);
+    Object raw = future == null || future.isCompletedExceptionally() ? null : future.getNow(null);
     return raw == null ? null : wrap(raw);
   }
 

@@ -14,8 +14,10 @@ import java.util.concurrent.CompletableFuture;
  * it. Failures of tiers outside the process are never thrown to callers: a failed tier read is a
  * miss, a failed tier write is skipped; both are counted in {@link #stats()}.
  *
- * <p>Thread-safe. After {@link TieredCache#close()} every method throws {@link
- * IllegalStateException}.
+ * <p>Thread-safe. After {@link TieredCache#close()} reads, writes and invalidations throw {@link
+ * IllegalStateException}; {@link #stats()}, {@link #estimatedSize()} and {@link #flush} still
+ * answer. Writers and loaders must not call back into the cache for the key they are writing or
+ * loading.
  *
  * @param <K> the key type
  * @param <V> the value type
@@ -72,7 +74,12 @@ public interface Namespace<K, V> {
    */
   void put(K key, V value, Duration ttl);
 
-  /** {@link #put} of every entry; tiers outside the process are written in bulk. */
+  /**
+   * {@link #put} of every entry; tiers outside the process are written in bulk. Not atomic: when
+   * the writer fails or the write-behind buffer refuses an entry, the entries before it (in the
+   * map's iteration order) are written and cached, that entry and the rest are not, and the {@link
+   * CacheWriteException} is thrown.
+   */
   void putAll(Map<? extends K, ? extends V> entries);
 
   /**

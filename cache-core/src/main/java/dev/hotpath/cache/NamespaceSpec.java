@@ -262,6 +262,11 @@ public final class NamespaceSpec<K, V> {
         throw new IllegalStateException(
             "namespace '" + name + "': writeMode " + writeMode + " requires a writer");
       }
+      Codec<V> codec = valueCodec != null ? valueCodec : BuiltInCodecs.forType(valueType);
+      if (codec != null && (codec.version() < 0 || codec.version() > 255)) {
+        throw new IllegalArgumentException(
+            "namespace '" + name + "': valueCodec.version() must be in [0, 255] but was " + codec.version());
+      }
       if (writeMode == WriteMode.CACHE_ASIDE && writer != null) {
         throw new IllegalStateException(
             "namespace '" + name + "': a writer needs writeMode WRITE_THROUGH or WRITE_BEHIND");

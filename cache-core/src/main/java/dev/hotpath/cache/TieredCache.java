@@ -166,16 +166,21 @@ public final class TieredCache implements AutoCloseable {
   }
 
   /**
-   * Evaluates the alert thresholds now (they are also evaluated on the policy's interval) and
-   * returns the resulting health.
+   * The health found by the latest alert evaluation (they run every {@link AlertPolicy#interval()}
+   * on the cache's scheduler); {@link CacheHealth.Status#UP} before the first. Cheap: health
+   * probes may call it as often as they like without changing the evaluation window.
    */
   public CacheHealth health() {
-    return alerts.evaluate();
+    return alerts.last();
   }
 
-  /** The health of the latest evaluation, without evaluating (for metrics scrapes). */
-  CacheHealth lastHealth() {
-    return alerts.last();
+  /**
+   * Evaluates the alert thresholds now, over the reads since the previous evaluation, notifies
+   * listeners in this thread, and returns the resulting health. Starts a new window: calling it
+   * often shrinks the windows the scheduled evaluations see.
+   */
+  public CacheHealth evaluateAlerts() {
+    return alerts.evaluate();
   }
 
   Runtime runtime() {

@@ -43,6 +43,15 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final LongAdder loads = new LongAdder();
   private final LongAdder loadFailures = new LongAdder();
   private final LongAdder sharedHits = new LongAdder();
+  private final LongAdder writeBacksSkipped = new LongAdder();
+
+  /**
+   * How long a write-back waits for a key's write lock before giving up on writing back (costing a
+   * later miss). Bounded because a write-back may run inside Caffeine's compute of the key when the
+   * executor runs tasks in the caller's thread, while a put of that key holds the lock and waits
+   * for the same compute.
+   */
+  private static final long WRITE_BACK_LOCK_WAIT_NANOS = 20_000_000L;
 
   TieredNamespace(
       NamespaceSpec<K, V> spec,
@@ -120,7 +129,10 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       }
       return value(raw);
     } catch (RuntimeException e) {
-      forgetUncached(key, future);
+      // An interrupted waiter leaves a load that is still running to the other readers.
+      if (future.isDone()) {
+        forgetUncached(key, future);
+      }
       throw e;
     } finally {
       latency.record(ticker.read() - start);
@@ -133,10 +145,13 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     checkOpen();
     long start = ticker.read();
     CompletableFuture<Object> future = l1.cache().get(key);
+    boolean inProcessHit = future.isDone();
     return future
         .handle(
             (raw, failure) -> {
-              latency.record(ticker.read() - start);
+              if (!inProcessHit) {
+                latency.record(ticker.read() - start);
+              }
               if (failure != null) {
                 forgetUncached(key, future);
                 throw new CompletionException(unwrap(failure));
@@ -161,11 +176,15 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
     checkOpen();
     long start = ticker.read();
-    return l1.cache()
-        .getAll(keys)
+    CompletableFuture<Map<K, Object>> future = l1.cache().getAll(keys);
+    // Only reads that went past the in-process tier are timed (see NamespaceStats.meanLatency).
+    boolean inProcessHit = future.isDone();
+    return future
         .handle(
             (raws, failure) -> {
-              latency.record(ticker.read() - start);
+              if (!inProcessHit) {
+                latency.record(ticker.read() - start);
+              }
               if (failure != null) {
                 throw new CompletionException(unwrap(failure));
               }
@@ -186,7 +205,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     Objects.requireNonNull(key, "key");
     checkOpen();
     CompletableFuture<Object> future = l1.cache().getIfPresent(key);
-    return future == null ? null : value(future.getNow(null));
+    return future == null || future.isCompletedExceptionally() ? null : value(future.getNow(null));
   }
 
   @SuppressWarnings("unchecked")
@@ -266,18 +285,60 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     entries.forEach(
         (k, v) -> stored.put(Objects.requireNonNull(k, "key"), TierValue.of(Objects.requireNonNull(v, "value"))));
     checkOpen();
+    Map<K, TierValue<V>> accepted = new LinkedHashMap<>(stored.size() * 2);
+    CacheWriteException refused = null;
     try (WriteLocks.Held held = writeLocks.lock(stored.keySet())) {
       for (Map.Entry<K, TierValue<V>> e : stored.entrySet()) {
-        writeToRecord(e.getKey(), e.getValue().value());
+        try {
+          writeToRecord(e.getKey(), e.getValue().value());
+        } catch (CacheWriteException failure) {
+          // The entries before this one reached the record (or its buffer): cache them too, so
+          // the cache never holds older values than the record.
+          refused = failure;
+          break;
+        }
+        accepted.put(e.getKey(), e.getValue());
       }
-      change(stored.keySet(), () -> {
-        stored.forEach((k, v) -> l1.putRaw(k, v.value()));
+      storeAll(accepted);
+    }
+    if (!accepted.isEmpty()) {
+      publishKeys(accepted.keySet());
+    }
+    if (refused != null) {
+      throw refused;
+    }
+  }
+
+  /** Caches entries in every tier; the caller holds their write locks. */
+  private void storeAll(Map<K, TierValue<V>> entries) {
+    if (entries.isEmpty()) {
+      return;
+    }
+    change(entries.keySet(), () -> {
+      entries.forEach((k, v) -> l1.putRaw(k, v.value()));
+      for (TierSlot<K, V> slot : shared) {
+        slot.putAll(entries);
+      }
+    });
+  }
+
+  /**
+   * Warmup's way in: caches entries read from the source in every tier like a load would (as
+   * fills), without calling the writer or telling other nodes, since nothing changed.
+   */
+  void warm(Map<? extends K, ? extends V> entries) {
+    checkOpen();
+    Map<K, TierValue<V>> values = new LinkedHashMap<>(entries.size() * 2);
+    entries.forEach(
+        (k, v) -> values.put(Objects.requireNonNull(k, "key"), TierValue.of(Objects.requireNonNull(v, "value"))));
+    try (WriteLocks.Held held = writeLocks.lock(values.keySet())) {
+      change(values.keySet(), () -> {
+        values.forEach((k, v) -> l1.putRaw(k, v.value()));
         for (TierSlot<K, V> slot : shared) {
-          slot.putAll(stored);
+          slot.fillAll(values);
         }
       });
     }
-    publishKeys(stored.keySet());
   }
 
   /**
@@ -498,7 +559,12 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     if (tierCount == 0) {
       return;
     }
-    try (WriteLocks.Held held = writeLocks.lock(key)) {
+    WriteLocks.Held held = writeLocks.tryLock(List.of(key), WRITE_BACK_LOCK_WAIT_NANOS);
+    if (held == null) {
+      writeBacksSkipped.increment();
+      return;
+    }
+    try (held) {
       if (stamps.changed(key, stamp)) {
         return;
       }
@@ -529,7 +595,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     try {
       loaded = loader.loadAll(remaining);
     } catch (Exception e) {
-      loadFailures.increment();
+      loadFailures.add(remaining.size());
       throw new CacheLoadException(name, remaining, e);
     }
     Map<K, TierValue<V>> toStore = new HashMap<>(remaining.size() * 2);
@@ -551,7 +617,12 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     if (tierCount == 0 || entries.isEmpty()) {
       return;
     }
-    try (WriteLocks.Held held = writeLocks.lock(entries.keySet())) {
+    WriteLocks.Held held = writeLocks.tryLock(entries.keySet(), WRITE_BACK_LOCK_WAIT_NANOS);
+    if (held == null) {
+      writeBacksSkipped.increment();
+      return;
+    }
+    try (held) {
       Map<K, TierValue<V>> unchanged = new HashMap<>(entries.size() * 2);
       entries.forEach(
           (k, v) -> {

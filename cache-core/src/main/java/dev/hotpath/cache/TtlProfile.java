@@ -234,7 +234,7 @@ public final class TtlProfile {
      * The profile.
      *
      * @throws IllegalStateException when {@code l1} is unset, or {@code refreshAfter} is not
-     *     shorter than {@code l1}
+     *     shorter than the shortest jittered {@code l1}
      */
     public TtlProfile build() {
       if (l1 == null) {
@@ -243,6 +243,13 @@ public final class TtlProfile {
       if (refreshAfter != null && refreshAfter.compareTo(l1) >= 0) {
         throw new IllegalStateException(
             "refreshAfter (" + refreshAfter + ") must be shorter than l1 (" + l1 + ")");
+      }
+      // With jitter an entry may live only l1 × (1 − jitter); refresh must come before that.
+      if (refreshAfter != null && jitter > 0
+          && Arguments.saturatedNanos(refreshAfter) >= (long) (Arguments.saturatedNanos(l1) * (1 - jitter))) {
+        throw new IllegalStateException(
+            "refreshAfter (" + refreshAfter + ") must be shorter than l1 × (1 − jitter) ("
+                + l1 + " × " + (1 - jitter) + ")");
       }
       return new TtlProfile(this);
     }

@@ -58,7 +58,11 @@ public interface WarmupStrategy {
         });
   }
 
-  /** Stores every entry {@code entries} returns (one bulk query to the source) with {@code putAll}. */
+  /**
+   * Caches every entry {@code entries} returns (one bulk query to the source) in every tier of the
+   * namespace, as loads would: the writer is not called and other nodes are not told, since the
+   * source did not change.
+   */
   static <K, V> WarmupStrategy bulk(
       String name, NamespaceSpec<K, V> namespace, Supplier<? extends Map<? extends K, ? extends V>> entries) {
     Objects.requireNonNull(entries, "entries");
@@ -69,7 +73,7 @@ public interface WarmupStrategy {
           Map<? extends K, ? extends V> all = entries.get();
           progress.total(all.size());
           if (!Thread.currentThread().isInterrupted()) {
-            cache.namespace(namespace).putAll(all);
+            ((TieredNamespace<K, V>) cache.namespace(namespace)).warm(all);
             progress.completed(all.size());
           }
         });

@@ -2,6 +2,7 @@ package dev.hotpath.cache;
 
 import java.util.BitSet;
 import java.util.Collection;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -43,6 +44,40 @@ final class WriteLocks {
     BitSet stripes = new BitSet(STRIPES);
     stripes.set(0, STRIPES);
     return lock(stripes);
+  }
+
+  /**
+   * Locks the stripes of {@code keys} if that can be done within {@code timeoutNanos}; otherwise
+   * holds none and returns null. For loads' write-backs, which may be skipped (a later miss, never
+   * a stale value) and which may run inside Caffeine's compute when the executor runs tasks in the
+   * caller's thread: waiting there without a bound could deadlock with a put of the same key.
+   */
+  Held tryLock(Collection<?> keys, long timeoutNanos) {
+    BitSet stripes = new BitSet(STRIPES);
+    for (Object key : keys) {
+      stripes.set(stripe(key));
+    }
+    long deadline = System.nanoTime() + timeoutNanos;
+    for (int i = stripes.nextSetBit(0); i >= 0; i = stripes.nextSetBit(i + 1)) {
+      boolean locked;
+      try {
+        locked = locks[i].tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        locked = false;
+      }
+      if (!locked) {
+        for (int j = stripes.nextSetBit(0); j >= 0 && j < i; j = stripes.nextSetBit(j + 1)) {
+          locks[j].unlock();
+        }
+        return null;
+      }
+    }
+    return () -> {
+      for (int i = stripes.nextSetBit(0); i >= 0; i = stripes.nextSetBit(i + 1)) {
+        locks[i].unlock();
+      }
+    };
   }
 
   private Held lock(BitSet stripes) {

@@ -118,7 +118,7 @@ public final class SymbolConfigExample {
       System.out.printf("micrometer: hotpath.cache.gets{tier=memory,result=hit} = %.0f%n",
           registry.get("hotpath.cache.gets").tags("tier", "memory", "result", "hit").functionCounter().count());
       // The 50 ms loader is over the default 10 ms latency threshold: expect a HIGH_LATENCY alert.
-      var health = cache.health();
+      var health = cache.evaluateAlerts();
       System.out.printf("health: %s %s%n", health.status(), health.alerts());
     }
   }
