@@ -89,11 +89,13 @@ final class AlertMonitor {
       TierStats tier = s.tiers().get(i);
       TierStats old = before.stats == null ? null : before.stats.tier(tier.tier());
       long errors = tier.errors() - (old == null ? 0 : old.errors());
-      long reads = tier.hits() + tier.misses() - (old == null ? 0 : old.hits() + old.misses());
       if (errors > policy.maxTierErrors()) {
         raise(raised, new CacheAlert(CacheAlert.Type.TIER_FAILURES, ns, tier.tier(), errors, policy.maxTierErrors()));
-        long hits = tier.hits() - (old == null ? 0 : old.hits());
-        down |= hits == 0 && errors >= reads;
+        // DOWN: every key read in the window failed (failed writes alone do not make reads fail).
+        long readErrors = tier.readErrors() - (old == null ? 0 : old.readErrors());
+        long keysRead =
+            tier.hits() + tier.misses() - (old == null ? 0 : old.hits() + old.misses());
+        down |= readErrors > 0 && readErrors >= keysRead;
       }
     }
     double seconds = (now.atNanos - before.atNanos) / 1e9;
@@ -114,7 +116,7 @@ final class AlertMonitor {
       raise(raised, new CacheAlert(CacheAlert.Type.LOW_HIT_RATE, ns, null, hitRate, policy.minHitRate()));
     }
     TierStats l1 = s.tiers().get(0);
-    TierStats l1Before = before.stats == null ? new TierStats("memory", 0, 0, 0, 0, java.time.Duration.ZERO) : before.stats.tiers().get(0);
+    TierStats l1Before = before.stats == null ? new TierStats("memory", 0, 0, 0, 0, 0, java.time.Duration.ZERO) : before.stats.tiers().get(0);
     long l1Requests = l1.hits() + l1.misses() - l1Before.hits() - l1Before.misses();
     double l1HitRate = l1Requests == 0 ? 1.0 : (double) (l1.hits() - l1Before.hits()) / l1Requests;
     if (l1HitRate < policy.minL1HitRate()) {

@@ -24,6 +24,7 @@ final class TierSlot<K, V> {
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder errors = new LongAdder();
+  private final LongAdder readErrors = new LongAdder();
   private final LatencyRecorder latency = new LatencyRecorder();
   private volatile long lastLog = System.nanoTime() - LOG_INTERVAL_NANOS;
 
@@ -42,6 +43,7 @@ final class TierSlot<K, V> {
       return value;
     } catch (RuntimeException e) {
       failed("get", e);
+      readErrors.increment();
       misses.increment();
       return null;
     } finally {
@@ -58,6 +60,7 @@ final class TierSlot<K, V> {
       return found;
     } catch (RuntimeException e) {
       failed("getAll", e);
+      readErrors.add(keys.size());
       misses.add(keys.size());
       return Map.of();
     } finally {
@@ -147,7 +150,8 @@ final class TierSlot<K, V> {
   }
 
   TierStats stats() {
-    return new TierStats(name, hits.sum(), misses.sum(), errors.sum(), binding.decodeFailures(), latency.mean());
+    return new TierStats(
+        name, hits.sum(), misses.sum(), errors.sum(), readErrors.sum(), binding.decodeFailures(), latency.mean());
   }
 
   private Duration ttlOf(TierValue<V> value, Duration own) {

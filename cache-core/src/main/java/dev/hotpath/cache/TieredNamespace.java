@@ -647,7 +647,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   public NamespaceStats stats() {
     CacheStats caffeine = l1.caffeineStats();
     List<TierStats> tiers = new ArrayList<>(shared.size() + 1);
-    tiers.add(new TierStats(MemoryTier.NAME, caffeine.hitCount(), caffeine.missCount(), 0, 0, Duration.ZERO));
+    tiers.add(new TierStats(MemoryTier.NAME, caffeine.hitCount(), caffeine.missCount(), 0, 0, 0, Duration.ZERO));
     for (TierSlot<K, V> slot : shared) {
       tiers.add(slot.stats());
     }

@@ -72,6 +72,19 @@ class AlertsAndMetricsTest {
   }
 
   @Test
+  void failingWritesAloneAreDegradedNotDown() {
+    try (TieredCache cache = TieredCache.builder().ticker(ticker).tier(shared).namespace(prices).build()) {
+      shared.failWrites.set(true);
+      for (int i = 0; i < 10; i++) {
+        assertThat(cache.namespace(prices).get("k" + i)).isEqualTo("p-k" + i);
+      }
+      CacheHealth health = cache.evaluateAlerts();
+      assertThat(health.status()).isEqualTo(CacheHealth.Status.DEGRADED);
+      assertThat(health.alerts()).anyMatch(a -> a.type() == CacheAlert.Type.TIER_FAILURES);
+    }
+  }
+
+  @Test
   void evictionStormRaisesHighEvictionRate() {
     NamespaceSpec<Long, String> tiny =
         NamespaceSpec.builder("tiny", Long.class, String.class).ttl(TtlProfile.API_RESPONSE).maximumSize(10).build();

@@ -19,6 +19,8 @@ public final class ByteMapTier implements Tier {
   private final Ticker ticker;
   final Map<String, Stored> data = new ConcurrentHashMap<>();
   final AtomicBoolean down = new AtomicBoolean();
+  /** Fails writes only, as a read-only replica or a full disk would. */
+  final AtomicBoolean failWrites = new AtomicBoolean();
   final AtomicInteger reads = new AtomicInteger();
   final AtomicInteger bulkReads = new AtomicInteger();
   /** Widens race windows: a write yields its thread before it lands, as a network write would. */
@@ -87,6 +89,9 @@ public final class ByteMapTier implements Tier {
       @Override
       public void put(K key, TierValue<V> value, Duration ttl) {
         check();
+        if (failWrites.get()) {
+          throw new IllegalStateException("tier " + name + " refuses writes");
+        }
         if (slowWrites) {
           Thread.yield();
         }
