@@ -41,9 +41,17 @@ abstract class BaseRateLimiter implements RateLimiter {
    * Takes {@code permits} from {@code key}'s bucket if they are available within
    * {@code maxWaitNanos}.
    *
-   * @return the wait (0 or more) when taken; minus the wait that would be needed when refused
+   * @param clock the limiter's clock, or a {@link Stamp} of it: "now" is read through it
+   * @return the wait (0 or more) when taken, counted from the last reading of {@code clock} made by
+   *     this call (from any instant after it returns if it made none); minus the wait that would be
+   *     needed when refused
    */
-  abstract long reserve(String key, RateLimit limit, long permits, long maxWaitNanos);
+  abstract long reserve(String key, RateLimit limit, long permits, long maxWaitNanos, NanoClock clock);
+
+  /** {@link #reserve} on the limiter's clock, for callers that need no instant to count from. */
+  final long reserve(String key, RateLimit limit, long permits, long maxWaitNanos) {
+    return reserve(key, limit, permits, maxWaitNanos, clock);
+  }
 
   /** {@link #reserve} without waiting, described for HTTP headers. */
   abstract RateLimitDecision decide(String key, RateLimit limit, long permits);
@@ -106,9 +114,12 @@ abstract class BaseRateLimiter implements RateLimiter {
   @Override
   public void acquire(String key, long permits, Duration maxWait) throws InterruptedException {
     long max = maxWaitNanos(maxWait);
-    long wait = granted(reserve(key, limitFor(key, permits), permits, max), permits, max);
+    // The wait counts from the reading the reservation used, not from a reading taken now: the
+    // time spent since (compare-and-set retries, metrics, preemption) would be slept on top.
+    Stamp reservedAt = new Stamp(clock);
+    long wait = granted(reserve(key, limitFor(key, permits), permits, max, reservedAt), permits, max);
     if (wait > 0) {
-      clock.sleepUntil(clock.nanos() + wait);
+      clock.sleepUntil(reservedAt.last() + wait);
     }
   }
 
@@ -173,5 +184,37 @@ abstract class BaseRateLimiter implements RateLimiter {
   @Override
   public String toString() {
     return getClass().getSimpleName() + "[" + name + ", " + limits + "]";
+  }
+
+  /**
+   * The limiter's clock, remembering its last reading: how {@link #acquire} learns the instant a
+   * reservation's wait counts from without a second return value on the allocation-free path.
+   * Used by one thread (the acquiring one), so plain fields.
+   */
+  static final class Stamp implements NanoClock {
+    private final NanoClock clock;
+    private long last;
+    private boolean read;
+
+    Stamp(NanoClock clock) {
+      this.clock = clock;
+    }
+
+    @Override
+    public long nanos() {
+      last = clock.nanos();
+      read = true;
+      return last;
+    }
+
+    /** The last reading; if there was none, a new one: later, so a sleep never ends early. */
+    long last() {
+      return read ? last : nanos();
+    }
+
+    @Override
+    public void sleepUntil(long deadlineNanos) throws InterruptedException {
+      clock.sleepUntil(deadlineNanos);
+    }
   }
 }

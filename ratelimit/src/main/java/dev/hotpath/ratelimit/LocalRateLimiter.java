@@ -44,7 +44,7 @@ public final class LocalRateLimiter extends BaseRateLimiter {
   }
 
   @Override
-  long reserve(String key, RateLimit limit, long permits, long maxWaitNanos) {
+  long reserve(String key, RateLimit limit, long permits, long maxWaitNanos, NanoClock clock) {
     for (;;) {
       long result = bucket(key, limit).reserve(permits, maxWaitNanos, clock);
       if (result != LocalBucket.GONE) {

@@ -53,6 +53,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
   private final RedisDownPolicy downPolicy;
   private final LocalRateLimiter fallback;
   private final ConcurrentHashMap<RateLimit, String[]> specs = new ConcurrentHashMap<>();
+  /** Until when the down policy answers alone; far in the past until the first failure. */
   private volatile long retryAt = Long.MIN_VALUE;
   private volatile Throwable lastFailure;
 
@@ -141,6 +142,16 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     return clock.nanos() < retryAt;
   }
 
+  /**
+   * Nanoseconds until Redis is asked again; 0 if it would be now. Compared before subtracting:
+   * before any failure {@code retryAt - now} wraps around to centuries.
+   */
+  private long nanosToRetry() {
+    long at = retryAt;
+    long now = clock.nanos();
+    return now < at ? at - now : 0;
+  }
+
   /** Waits for a call within the timeout; a timed-out call is cancelled, never sent again. */
   private List<Object> await(CompletableFuture<List<Object>> call) throws Exception {
     try {
@@ -170,8 +181,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     if (fallback != null) {
       return openAnswer.get();
     }
-    throw new RateLimiterUnavailableException(name, Math.max(0, retryAt - clock.nanos()),
-        cause != null ? cause : lastFailure);
+    throw new RateLimiterUnavailableException(name, nanosToRetry(), cause != null ? cause : lastFailure);
   }
 
   private static Throwable unwrap(Throwable e) {
@@ -186,22 +196,31 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     return ((Long) result.get(0)) == 1 ? wait : -Math.max(1, wait);
   }
 
-  private long fallbackReserve(String key, long permits, long maxWaitNanos) {
+  private long fallbackReserve(String key, long permits, long maxWaitNanos, NanoClock clock) {
     RateLimit local = fallback.limits.limitFor(key);
     if (permits > local.capacity()) {
-      return -Math.max(1, retryAt - clock.nanos()); // more than the local share can ever hold
+      return -Math.max(1, nanosToRetry()); // more than the local share can ever hold
     }
-    return fallback.reserve(key, local, permits, maxWaitNanos);
+    return fallback.reserve(key, local, permits, maxWaitNanos, clock);
   }
 
   @Override
-  long reserve(String key, RateLimit limit, long permits, long maxWaitNanos) {
-    Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos);
+  long reserve(String key, RateLimit limit, long permits, long maxWaitNanos, NanoClock clock) {
+    Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos, clock);
     if (down()) {
       return policy(open, null);
     }
     try {
-      return encode(await(call(key, limit, ACQUIRE, permits, maxWaitNanos, 0)));
+      long result = encode(await(call(key, limit, ACQUIRE, permits, maxWaitNanos, 0)));
+      if (result > 0) {
+        // Redis counts the wait from its TIME when the script ran: after the request left, before
+        // this reply arrived, on a clock ours need not agree with. A reading taken before sending
+        // would let the caller go before its slot by the request's latency (queueing in Redis
+        // included); only a reading taken now is known not to precede that instant. So a waiter
+        // may be late by the reply's latency, never early.
+        clock.nanos();
+      }
+      return result;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return policy(open, e);
@@ -212,7 +231,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
 
   @Override
   CompletableFuture<Long> reserveAsync(String key, RateLimit limit, long permits, long maxWaitNanos) {
-    Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos);
+    Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos, clock);
     if (down()) {
       return CompletableFuture.supplyAsync(() -> policy(open, null), Runnable::run);
     }
@@ -231,7 +250,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     Supplier<RateLimitDecision> open = () -> {
       RateLimit local = fallback.limits.limitFor(key);
       return permits > local.capacity()
-          ? new RateLimitDecision(false, 0, Math.max(1, retryAt - clock.nanos()), local.capacity(), 0)
+          ? new RateLimitDecision(false, 0, Math.max(1, nanosToRetry()), local.capacity(), 0)
           : fallback.decide(key, local, permits);
     };
     if (down()) {

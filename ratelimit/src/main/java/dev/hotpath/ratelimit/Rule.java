@@ -6,8 +6,9 @@ package dev.hotpath.ratelimit;
  *
  * <p>The state of a fresh bucket is {@link #EMPTY}; every method first lifts the state to the
  * "full bucket" floor, so a bucket idle for any length of time needs no special case and the
- * arithmetic never overflows. Reservations (blocking acquire) push the state past the allowance:
- * that is debt, repaid by refill, which is what keeps waiters in FIFO order.
+ * arithmetic never overflows. The lift must come before any subtraction: on an epoch clock
+ * {@code EMPTY - now} itself wraps around. Reservations (blocking acquire) push the state past
+ * the allowance: that is debt, repaid by refill, which is what keeps waiters in FIFO order.
  */
 abstract class Rule {
 
@@ -83,7 +84,8 @@ abstract class Rule {
 
     @Override
     long waitFor(long state, long now) {
-      long excess = state - now - span;
+      // Lifted to now first: EMPTY - now wraps to a huge positive value on an epoch clock.
+      long excess = Math.max(state, now) - now - span;
       return excess > 0 ? excess : 0;
     }
 
@@ -94,7 +96,9 @@ abstract class Rule {
 
     @Override
     long nanosToFull(long state, long now) {
-      return Math.max(0, state - now);
+      // Compared, not subtracted first: EMPTY - now wraps to a huge positive value on an epoch
+      // clock, and a never-used bandwidth would then never count as full.
+      return state <= now ? 0 : state - now;
     }
 
     @Override

@@ -45,6 +45,27 @@ class BlockingAcquireTest {
   }
 
   @Test
+  void aWaiterSleepsUntilItsSlotNotItsSlotPlusTheTimeItTookToGetThere() throws InterruptedException {
+    long start = clock.nanos();
+    assertThat(limiter.tryConsume("k", 1)).isTrue(); // the next slot is start + 1 s
+    // Every clock reading now takes a millisecond: the wait is counted from the reading the
+    // reservation used, so the time spent after it must not be added to the sleep.
+    clock.tickOnEveryRead(1_000_000L);
+    Thread waiter = new Thread(() -> {
+      try {
+        limiter.acquire("k", 1, Duration.ofSeconds(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    waiter.start();
+    clock.awaitSleepers(1);
+    assertThat(clock.deadlines()).containsExactly(start + 1_000_000_000L);
+    clock.advance(Duration.ofSeconds(1));
+    waiter.join();
+  }
+
+  @Test
   void aWaitBeyondMaxWaitFailsAtOnceAndTakesNothing() throws InterruptedException {
     assertThat(limiter.tryConsume("k", 1)).isTrue();
     assertThatThrownBy(() -> limiter.acquire("k", 1, Duration.ofMillis(999)))

@@ -197,6 +197,22 @@ class LocalRateLimiterTest {
   }
 
   @Test
+  void bucketsSyncedOnOneBandwidthOnlyAreRemovedOnceFullOnAnEpochClock() {
+    // A real clock reads ~1.7e18 ns: the untouched bandwidth's "never used" state must count as
+    // full there, or such buckets are never cleaned up.
+    ManualClock epoch = new ManualClock(1_700_000_000_000_000_000L);
+    LocalRateLimiter limiter = LocalRateLimiter.builder().name("test").clock(epoch).limit(RateLimit.of(
+        Bandwidth.builder().id("1s").capacity(10).refillGreedy(10, SECOND).build(),
+        Bandwidth.builder().id("1m").capacity(600).refillGreedy(600, MINUTE).build())).build();
+    limiter.syncUsage("ip", "1s", 10); // the exchange reported the per-second weight only
+    limiter.cleanUp();
+    assertThat(limiter.bucketCount()).isEqualTo(1); // not full yet: the used weight is kept
+    epoch.advance(SECOND);
+    limiter.cleanUp();
+    assertThat(limiter.bucketCount()).isZero();
+  }
+
+  @Test
   void housekeepingRunsByItselfAsKeysArrive() {
     // An executor that runs housekeeping at once, on the inserting thread: deterministic.
     ScheduledThreadPoolExecutor inline = new ScheduledThreadPoolExecutor(1) {

@@ -2,12 +2,16 @@ package dev.hotpath.ratelimit;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A clock that moves only when told to; sleepers wake when it passes their deadline. */
 final class ManualClock implements NanoClock {
 
   private long now;
+  private long tick;
   private int sleepers;
+  private final List<Long> deadlines = new ArrayList<>();
 
   ManualClock(long start) {
     this.now = start;
@@ -20,7 +24,17 @@ final class ManualClock implements NanoClock {
 
   @Override
   public synchronized long nanos() {
-    return now;
+    long reading = now;
+    now += tick;
+    return reading;
+  }
+
+  /**
+   * From now on moves the clock by {@code nanos} after every reading, as real time passes between
+   * two readings; sleepers are not woken by it (only {@link #advance} does that).
+   */
+  synchronized void tickOnEveryRead(long nanos) {
+    this.tick = nanos;
   }
 
   synchronized void advance(long nanos) {
@@ -34,6 +48,7 @@ final class ManualClock implements NanoClock {
 
   @Override
   public synchronized void sleepUntil(long deadline) throws InterruptedException {
+    deadlines.add(deadline);
     sleepers++;
     notifyAll();
     try {
@@ -44,6 +59,11 @@ final class ManualClock implements NanoClock {
       sleepers--;
       notifyAll();
     }
+  }
+
+  /** The deadlines passed to {@link #sleepUntil}, in call order. */
+  synchronized List<Long> deadlines() {
+    return List.copyOf(deadlines);
   }
 
   /** Blocks (in real time, up to 30 s) until {@code count} threads sleep on this clock. */

@@ -304,6 +304,33 @@ class RedisRateLimiterTest {
   }
 
   @Test
+  void anInterruptedCallerBeforeAnyFailureIsToldToRetryNowNotInCenturies() throws Exception {
+    // Redis runs nothing more from a client blocked in BLPOP, so the limiter's call on this
+    // connection is certainly pending when its wait sees the interrupt: no race with the answer.
+    StatefulRedisConnection<String, String> held = connect(false);
+    held.async().blpop(30, prefix + "never-pushed");
+    ManualClock clock = new ManualClock(1_700_000_000_000_000_000L); // epoch-scale, as in production
+    RateLimit limit = RateLimit.of(Bandwidth.perPeriod(10, SECOND));
+    RedisRateLimiter closed = limiter(held, limit).clock(clock).build();
+    RedisRateLimiter open = RedisRateLimiter.builder().name("open").limit(limit).connection(held).keyPrefix(prefix)
+        .clock(clock).downPolicy(RedisDownPolicy.failOpen(0.5)).build();
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(() -> closed.tryAcquire("k")).isInstanceOf(RateLimiterUnavailableException.class)
+          .satisfies(e -> assertThat(((RateLimitExceededException) e).retryAfterNanos()).isZero());
+      assertThat(Thread.currentThread().isInterrupted()).as("interrupt status kept").isTrue();
+      // failing open, more permits than the local share (5) holds are refused, to be asked again soon
+      RateLimitDecision refused = open.tryAcquire("k", 8);
+      assertThat(refused.allowed()).isFalse();
+      assertThat(refused.nanosToWait()).isEqualTo(1);
+      assertThatThrownBy(() -> open.acquire("k", 8, SECOND)).isInstanceOf(RateLimitExceededException.class)
+          .satisfies(e -> assertThat(((RateLimitExceededException) e).retryAfterNanos()).isEqualTo(1));
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  @Test
   void limitsThatRedisCannotComputeExactlyAreRefusedAtBuild() {
     assertThatThrownBy(() -> limiter(connection, RateLimit.of(Bandwidth.perPeriod(2_000_000, SECOND))).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one permit per microsecond");
