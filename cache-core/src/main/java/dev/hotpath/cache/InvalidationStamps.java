@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * touches any tier and again after the last one; a load {@link #read}s before it reads any tier,
  * and writes back only while holding the same stripe and only if {@link #changed} is false. A load
  * that read during a change therefore sees the second bump, and one that read after it read tiers
- * the change had finished with.
+ * the change had finished with. Other nodes' changes arrive without the lock (their tiers already
+ * hold the change), so a write-back checks again after writing and removes what it wrote if one
+ * arrived meanwhile.
  */
 final class InvalidationStamps {
   private static final int STRIPES = 1024;

@@ -571,6 +571,13 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       for (int i = 0; i < tierCount; i++) {
         shared.get(i).fill(key, value);
       }
+      // Another node's change is delivered without this lock; if it arrived while filling, the
+      // fill may have stored what that change replaced.
+      if (stamps.changed(key, stamp)) {
+        for (int i = 0; i < tierCount; i++) {
+          shared.get(i).invalidate(key);
+        }
+      }
     }
   }
 
@@ -632,6 +639,17 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
           });
       for (int i = 0; i < tierCount; i++) {
         shared.get(i).fillAll(unchanged);
+      }
+      List<K> raced = new ArrayList<>();
+      for (K key : unchanged.keySet()) {
+        if (stamps.changed(key, stampsByKey.get(key))) {
+          raced.add(key);
+        }
+      }
+      if (!raced.isEmpty()) {
+        for (int i = 0; i < tierCount; i++) {
+          shared.get(i).invalidateAll(raced);
+        }
       }
     }
   }

@@ -214,4 +214,84 @@ class ReviewRegressionTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("valueCodec.version() must be in [0, 255] but was 256");
   }
+
+  /**
+   * Another node's invalidation lands in the shared tier just before this node's fill of the value
+   * it read earlier, and its event reaches this node just after: the fill must not survive.
+   */
+  @Test
+  void aFillOverlappingAnotherNodesInvalidationIsRemoved() {
+    ByteMapTier backing = new ByteMapTier("shared", Ticker.system());
+    InvalidationBus bus = InvalidationBus.inProcess();
+    AtomicBoolean raceOnNextFill = new AtomicBoolean(true);
+    Tier racing =
+        new Tier() {
+          @Override
+          public String name() {
+            return "shared";
+          }
+
+          @Override
+          public <K, V> TierStore<K, V> open(TierBinding<K, V> binding) {
+            TierStore<K, V> store = backing.open(binding);
+            return new TierStore<>() {
+              @Override
+              public TierValue<V> get(K key) {
+                return store.get(key);
+              }
+
+              @Override
+              public Map<K, TierValue<V>> getAll(java.util.Collection<? extends K> keys) {
+                return store.getAll(keys);
+              }
+
+              @Override
+              public void put(K key, TierValue<V> value, Duration ttl) {
+                store.put(key, value, ttl);
+              }
+
+              @Override
+              public void putAll(Map<? extends K, TierValue<V>> entries, Duration ttl) {
+                store.putAll(entries, ttl);
+              }
+
+              @Override
+              public void fill(K key, TierValue<V> value, Duration ttl) {
+                if (!raceOnNextFill.getAndSet(false)) {
+                  store.fill(key, value, ttl);
+                  return;
+                }
+                store.invalidate(key); // node A's invalidation reaches the tier first
+                store.fill(key, value, ttl); // then this node's stale fill lands
+                bus.publish(InvalidationEvent.ofKeys(binding.namespace(), List.of(binding.encodeKey(key)), "node-A"));
+              }
+
+              @Override
+              public void invalidate(K key) {
+                store.invalidate(key);
+              }
+
+              @Override
+              public void invalidateAll(java.util.Collection<? extends K> keys) {
+                store.invalidateAll(keys);
+              }
+
+              @Override
+              public void clear() {
+                store.clear();
+              }
+            };
+          }
+        };
+    NamespaceSpec<String, String> spec =
+        NamespaceSpec.builder("accounts", String.class, String.class)
+            .ttl(TtlProfile.ACCOUNT)
+            .loader(k -> "stale")
+            .build();
+    try (TieredCache cache =
+        TieredCache.builder().nodeId("node-B").tier(racing).invalidationBus(bus).namespace(spec).build()) {
+      cache.namespace(spec).get("k");
+      assertThat(backing.raw("accounts", "k")).as("the stale fill was removed").isNull();
+    }
+  }
 }
