@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -132,7 +133,11 @@ final class BinaryRowEncoder implements CopyFormat {
           putLong(Double.doubleToLongBits(d), out);
         } else if (value instanceof Float || isExactNumber(value)) {
           // What the server's parser makes of the text form: correctly rounded, like Java's.
-          putLong(Double.doubleToLongBits(Double.parseDouble(CopyRowEncoder.text(value))), out);
+          double rounded = Double.parseDouble(CopyRowEncoder.text(value));
+          if (outOfRange(value, rounded)) {
+            return false;
+          }
+          putLong(Double.doubleToLongBits(rounded), out);
         } else {
           return false;
         }
@@ -184,8 +189,12 @@ final class BinaryRowEncoder implements CopyFormat {
           out.putInt(4);
           out.putInt(Float.floatToIntBits(f));
         } else if (value instanceof Double || isExactNumber(value)) {
+          float rounded = Float.parseFloat(CopyRowEncoder.text(value));
+          if (outOfRange(value, rounded)) {
+            return false;
+          }
           out.putInt(4);
-          out.putInt(Float.floatToIntBits(Float.parseFloat(CopyRowEncoder.text(value))));
+          out.putInt(Float.floatToIntBits(rounded));
         } else {
           return false;
         }
@@ -239,6 +248,22 @@ final class BinaryRowEncoder implements CopyFormat {
     return true;
   }
 
+  /**
+   * Whether rounding the finite, non-zero number {@code value} to a float type gave infinity or
+   * zero: the server's parser refuses such a text form as out of range, so binary must not
+   * quietly store it (the batch goes as text and the server reports the row).
+   */
+  private static boolean outOfRange(Object value, double rounded) {
+    if (Double.isInfinite(rounded)) {
+      return !(value instanceof Double d && d.isInfinite()
+          || value instanceof Float f && f.isInfinite());
+    }
+    if (rounded == 0) {
+      return value instanceof Double d ? d != 0 : new BigDecimal(value.toString()).signum() != 0;
+    }
+    return false;
+  }
+
   /** Numbers whose text form is exact (no float rounding happened on the way to it). */
   private static boolean isExactNumber(Object value) {
     return value instanceof Long || value instanceof Integer || value instanceof BigDecimal
@@ -271,7 +296,9 @@ final class BinaryRowEncoder implements CopyFormat {
     int nanos = instant.getNano();
     long micros = nanos / 1000;
     if (nanos % 1000 != 0) {
-      String fraction = "0." + String.format("%09d", nanos);
+      // Locale.ROOT: in some locales (ar-SA, fa-IR) %d prints non-ASCII digits, which
+      // parseDouble refuses.
+      String fraction = "0." + String.format(Locale.ROOT, "%09d", nanos);
       micros = (long) Math.rint(Double.parseDouble(fraction) * 1_000_000);
     }
     return Math.addExact(Math.multiplyExact(seconds, 1_000_000L), micros);

@@ -324,12 +324,26 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
     for (Registered t : tables) {
       boolean hyper = false;
       if (version != null) {
-        if (createHypertables) {
-          TimescaleSql.ensureHypertable(c, t.qualified(), t.timeColumn());
-        }
-        hyper = TimescaleSql.isHypertable(c, t.schema(), t.table());
-        if (hyper) {
-          TimescaleSql.setRetentionPolicy(c, t.qualified(), t.retention());
+        try {
+          if (createHypertables) {
+            TimescaleSql.ensureHypertable(c, t.qualified(), t.timeColumn());
+          }
+          hyper = TimescaleSql.isHypertable(c, t.schema(), t.table());
+          if (hyper) {
+            TimescaleSql.setRetentionPolicy(c, t.qualified(), t.retention());
+          }
+        } catch (SQLException e) {
+          if (PostgresException.isConnectionFailure(e)) {
+            throw e; // nothing was decided: the next run prepares again
+          }
+          // One table the server will not convert (a primary key without the time column, a
+          // migration past the statement timeout, a table not created yet) must not keep the
+          // others from being cleaned: it is cleaned by batched deletes (or drop_chunks, if it
+          // is a hypertable already) until the manager is restarted.
+          LOG.warn(
+              "retention: could not prepare {} for TimescaleDB, cleaning it as a {}: {}",
+              t.name(), hyper ? "hypertable without a retention policy" : "plain table",
+              e.toString());
         }
       }
       found.put(t.name(), hyper);
@@ -488,7 +502,7 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
           name,
           new Registered(
               schema, table, timeColumn, retention,
-              new BatchedDelete(qualified, Checks.quote(timeColumn))));
+              BatchedDelete.ofAnyTimestamp(qualified, timeColumn)));
       return this;
     }
 

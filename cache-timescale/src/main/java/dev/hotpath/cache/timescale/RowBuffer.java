@@ -2,27 +2,76 @@ package dev.hotpath.cache.timescale;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The bounded buffer between the writers of a {@link TimeSeriesWriter} and its flusher thread:
  * captured rows in arrival order, a capacity, and the signals that start a flush (enough rows, a
- * flush requested, closing). Counts what it accepted and what became of it, so that {@code flush}
- * can wait for exactly the rows written before it was called. Thread-safe.
+ * flush requested, closing). Numbers every accepted row and tracks the lowest number not yet
+ * settled (the low watermark), so that {@code flush} waits for exactly the rows accepted before it
+ * was called: counts alone would let rows accepted later, written by another flusher or pushing
+ * older ones out with {@link TimeSeriesWriter.Overflow#DROP_OLDEST}, stand in for an older row
+ * still unwritten. Thread-safe.
  */
 final class RowBuffer {
+  /**
+   * Rows a flusher took, settled from the front: a batch is written whole, or row by row in order
+   * when its bad rows are isolated, so its unsettled rows are always a suffix.
+   */
+  static final class Batch {
+    private final long[] seqs;
+    private final List<Object[]> rows;
+    /** Index of the first unsettled row; guarded by the buffer's lock. */
+    private int next;
+    /** Set when close gave the batch up while its flusher was still busy with it. */
+    private boolean abandoned;
+
+    private Batch(long[] seqs, List<Object[]> rows) {
+      this.seqs = seqs;
+      this.rows = rows;
+    }
+
+    /** The rows not settled yet, in order. */
+    List<Object[]> rows() {
+      return rows;
+    }
+
+    int size() {
+      return rows.size();
+    }
+
+    boolean isEmpty() {
+      return rows.isEmpty();
+    }
+  }
+
+  private static final Batch EMPTY = new Batch(new long[0], List.of());
+
+  /** A row and its number, in the queue. */
+  private record Entry(long seq, Object[] values) {}
+
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notFull = lock.newCondition();
   private final Condition flushDue = lock.newCondition();
   private final Condition progress = lock.newCondition();
-  private final ArrayDeque<Object[]> rows = new ArrayDeque<>();
+  private final ArrayDeque<Entry> rows = new ArrayDeque<>();
+  /** Batches taken and not yet settled to the end. */
+  private final Set<Batch> inFlight = Collections.newSetFromMap(new IdentityHashMap<>());
   private final int capacity;
   private final int batchSize;
   private final TimeSeriesWriter.Overflow overflow;
   private long accepted;
-  /** Rows that left for good: written, dropped by the overflow policy, or given up at close. */
+  /** The number of the next accepted row; rows are numbered from 0 in arrival order. */
+  private long nextSeq;
+  /**
+   * Rows that left for good: written, refused by the server, dropped by the overflow policy, or
+   * given up at close.
+   */
   private long settled;
   private long rejected;
   private long dropped;
@@ -56,6 +105,7 @@ final class RowBuffer {
             rows.pollFirst();
             dropped++;
             settled++;
+            progress.signalAll(); // the low watermark may have passed a flush's target
           }
           case BLOCK -> {
             long remaining = blockNanos;
@@ -70,7 +120,7 @@ final class RowBuffer {
           }
         }
       }
-      rows.addLast(row);
+      rows.addLast(new Entry(nextSeq++, row));
       accepted++;
       if (rows.size() >= batchSize) {
         flushDue.signal();
@@ -83,9 +133,10 @@ final class RowBuffer {
 
   /**
    * Waits until a batch is due (batch size reached, flush requested, closing) or {@code maxWait}
-   * passed, then takes up to {@code batchSize} rows; empty when there were none.
+   * passed, then takes up to {@code batchSize} rows; empty when there were none. The caller
+   * settles the batch ({@link #settle}) or gives it up.
    */
-  List<Object[]> take(long maxWaitNanos) throws InterruptedException {
+  Batch take(long maxWaitNanos) throws InterruptedException {
     lock.lock();
     try {
       long remaining = maxWaitNanos;
@@ -93,9 +144,16 @@ final class RowBuffer {
         remaining = flushDue.awaitNanos(remaining);
       }
       int n = Math.min(batchSize, rows.size());
-      List<Object[]> batch = new ArrayList<>(n);
+      long[] seqs = new long[n];
+      List<Object[]> values = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        batch.add(rows.pollFirst());
+        Entry e = rows.pollFirst();
+        seqs[i] = e.seq();
+        values.add(e.values());
+      }
+      Batch batch = n == 0 ? EMPTY : new Batch(seqs, values);
+      if (n > 0) {
+        inFlight.add(batch);
       }
       if (rows.isEmpty()) {
         flushRequested = false;
@@ -111,28 +169,85 @@ final class RowBuffer {
     }
   }
 
-  /** Takes every row left; used when giving up at close. */
-  List<Object[]> takeAll() {
+  /**
+   * Settles every row left in the queue and the rest of {@code batch}; used when giving up at
+   * close.
+   *
+   * @return how many rows that settled
+   */
+  int giveUp(Batch batch) {
     lock.lock();
     try {
-      List<Object[]> all = new ArrayList<>(rows);
+      int count = rows.size();
       rows.clear();
+      settled += count;
       notFull.signalAll();
-      return all;
+      progress.signalAll();
+      return count + settle(batch, batch.size() - batch.next);
     } finally {
       lock.unlock();
     }
   }
 
-  /** Records {@code n} rows as gone for good (written, or given up). */
-  void settle(int n) {
+  /**
+   * Records the next {@code n} unsettled rows of {@code batch} as gone for good (written, refused
+   * or given up).
+   *
+   * @return how many of them this call settled: 0 when close had already given the batch up, so
+   *     that they are not counted twice
+   */
+  int settle(Batch batch, int n) {
     lock.lock();
     try {
+      if (batch.abandoned || n == 0) {
+        return 0;
+      }
+      batch.next += n;
       settled += n;
+      if (batch.next >= batch.size()) {
+        inFlight.remove(batch);
+      }
       progress.signalAll();
+      return n;
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Gives up every row not settled yet, in the queue and in batches that flushers are still
+   * sending; later {@link #settle} calls for those batches count nothing. Used by close when a
+   * flusher outlived its deadline.
+   *
+   * @return how many rows that settled
+   */
+  int abandon() {
+    lock.lock();
+    try {
+      long count = rows.size();
+      rows.clear();
+      for (Batch batch : inFlight) {
+        count += batch.size() - batch.next;
+        batch.next = batch.size();
+        batch.abandoned = true;
+      }
+      inFlight.clear();
+      settled += count;
+      notFull.signalAll();
+      progress.signalAll();
+      return (int) count;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The number of the oldest row not settled yet, or the next number when all are. */
+  private long lowWatermark() {
+    long low = rows.isEmpty() ? nextSeq : rows.peekFirst().seq();
+    for (Batch batch : inFlight) {
+      low = Math.min(low, batch.seqs[batch.next]);
+    }
+    return low;
   }
 
   /**
@@ -143,11 +258,11 @@ final class RowBuffer {
   boolean awaitSettled(long timeoutNanos) throws InterruptedException {
     lock.lock();
     try {
-      long target = accepted;
+      long target = nextSeq;
       flushRequested = true;
       flushDue.signal();
       long remaining = timeoutNanos;
-      while (settled < target) {
+      while (lowWatermark() < target) {
         if (remaining <= 0) {
           return false;
         }
@@ -181,10 +296,21 @@ final class RowBuffer {
     }
   }
 
-  TimeSeriesWriter.Stats stats(long written, long failedFlushes, long lost) {
+  /** The rows of {@code batch} not settled yet, in order. */
+  List<Object[]> unsettled(Batch batch) {
     lock.lock();
     try {
-      return new TimeSeriesWriter.Stats(accepted, written, rejected, dropped, lost, rows.size(), failedFlushes);
+      return List.copyOf(batch.rows.subList(batch.next, batch.size()));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  TimeSeriesWriter.Stats stats(long written, long failedFlushes, long lost, long refused) {
+    lock.lock();
+    try {
+      return new TimeSeriesWriter.Stats(
+          accepted, written, rejected, dropped, lost, rows.size(), failedFlushes, refused);
     } finally {
       lock.unlock();
     }

@@ -9,11 +9,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.sql.Connection;
+import java.sql.SQLDataException;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,9 +51,18 @@ import org.slf4j.LoggerFactory;
  * A full buffer applies the {@link Overflow} policy, which is counted. Delivery is at least once: a
  * batch whose commit reached the server but whose acknowledgement was lost is written again.
  *
+ * <p><b>Refused rows.</b> A batch the server refuses for its data (SQLSTATE class 22, data
+ * exception, such as a value too long or out of range; class 23, integrity constraint violation,
+ * such as a duplicate key after a redelivery; class 54, a program limit) or holding a value that
+ * cannot be encoded would fail the same way on every retry and block the writer. It is sent again
+ * once, row by row, so that only the rows refused are given up: they are counted in {@link
+ * Stats#refused()} and logged once per batch with the first reason. Other failures (the server
+ * unreachable, shutting down, out of resources, a serialization failure, but also a missing table
+ * or privilege, which an operator can fix and which concern every row alike) are retried.
+ *
  * <p><b>Close.</b> {@link #close()} refuses new rows and writes every row it accepted, retrying for
- * up to {@link Builder#closeTimeout}; only if the server stays away that long are rows given up,
- * and then {@code close} says how many.
+ * up to {@link Builder#closeTimeout}; only if the server stays away that long, or a COPY is still
+ * running past that deadline, are rows given up, and then {@code close} says how many.
  *
  * <p><b>Values.</b> Column values are read when a row is written; a {@code byte[]} is copied and
  * any value of a type not listed below is turned into its {@code toString()} then, so the row may
@@ -91,13 +103,16 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
    * @param written rows committed to the table
    * @param rejected rows {@link #write} refused because the buffer was full
    * @param dropped buffered rows discarded by {@link Overflow#DROP_OLDEST}
-   * @param lost rows given up at close because the server stayed away past the close timeout
+   * @param lost rows given up at close because the server stayed away (or a COPY kept running)
+   *     past the close timeout
    * @param buffered rows waiting in the buffer now (not counting a batch being sent)
-   * @param failedFlushes batches that failed and were retried
+   * @param failedFlushes batches that failed and were retried (or sent again row by row)
+   * @param refused rows given up because the server refused their data (a constraint or data
+   *     error) or a value could not be encoded
    */
   public record Stats(
       long accepted, long written, long rejected, long dropped, long lost, int buffered,
-      long failedFlushes) {}
+      long failedFlushes, long refused) {}
 
   private final String name;
   private final String table;
@@ -121,9 +136,14 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong failedFlushes = new AtomicLong();
   private final AtomicLong lost = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
   private final List<Thread> flushers;
+  /** The connection each flusher is sending on, so that close can cancel a COPY past its deadline. */
+  private final Map<Thread, Connection> sending = new ConcurrentHashMap<>();
   private volatile long closeDeadlineNanos = Long.MAX_VALUE;
   private volatile boolean closing;
+  /** Set by close when a flusher outlived its deadline: flushers start no new attempt. */
+  private volatile boolean abandoned;
 
   private TimeSeriesWriter(Builder<R> b) {
     this.table = Checks.qualified(b.schema, b.table);
@@ -195,12 +215,12 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
   /** The counters now. */
   public Stats stats() {
-    return buffer.stats(written.get(), failedFlushes.get(), lost.get());
+    return buffer.stats(written.get(), failedFlushes.get(), lost.get(), refused.get());
   }
 
   /**
-   * Registers {@code hotpath.timeseries.rows} tagged {@code outcome} = written, rejected, dropped
-   * or lost, {@code hotpath.timeseries.buffered} and {@code hotpath.timeseries.flush.failures}, all
+   * Registers {@code hotpath.timeseries.rows} tagged {@code outcome} = written, rejected, dropped,
+   * lost or refused, {@code hotpath.timeseries.buffered} and {@code hotpath.timeseries.flush.failures}, all
    * tagged {@code table}. The registry holds this writer weakly.
    */
   @Override
@@ -211,7 +231,8 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
             "written", w -> w.stats().written(),
             "rejected", w -> w.stats().rejected(),
             "dropped", w -> w.stats().dropped(),
-            "lost", w -> w.stats().lost());
+            "lost", w -> w.stats().lost(),
+            "refused", w -> w.stats().refused());
     outcomes.forEach(
         (outcome, count) ->
             FunctionCounter.builder("hotpath.timeseries.rows", this, w -> count.apply(w))
@@ -230,6 +251,11 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
   /**
    * Refuses new rows, writes every accepted row (retrying for up to the close timeout), stops the
    * flusher and closes the pool if this writer built it. Idempotent.
+   *
+   * <p>A flusher still sending when the close timeout (plus the longest backoff and a second) has
+   * passed is stopped: its COPY is cancelled, it starts no new attempt, and every row not settled
+   * by then is counted as lost (such a row may still reach the table if its COPY commits before
+   * the cancel arrives: delivery stays at least once, the count is of rows not known written).
    *
    * @throws PostgresException when rows had to be given up; its message says how many
    */
@@ -250,6 +276,9 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (flushers.stream().anyMatch(Thread::isAlive)) {
+      abandonStuckFlushers();
     }
     pool.close();
     long gaveUp = lost.get();
@@ -273,26 +302,49 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
   private void flushLoop() {
     // Each flusher's own, reused for every batch.
     CopySink sink = new CopySink(COPY_CHUNK_BYTES);
-    List<Object[]> batch = List.of();
+    RowBuffer.Batch batch = null;
+    // Whether the batch is being sent row by row, to set aside the rows the server refuses.
+    boolean isolate = false;
     long backoff = backoffMin.toNanos();
     while (true) {
       try {
-        if (batch.isEmpty()) {
+        if (abandoned) {
+          return; // close gave up the rows left, this batch's included, and counted them
+        }
+        if (batch == null) {
           if (buffer.drained()) {
             return;
           }
           batch = buffer.take(flushInterval.toNanos());
+          isolate = false;
           if (batch.isEmpty()) {
+            batch = null;
             continue;
           }
         }
-        copy(batch, sink);
-        written.addAndGet(batch.size());
-        buffer.settle(batch.size());
-        batch = List.of();
+        if (isolate) {
+          sendRowByRow(batch, sink);
+        } else {
+          copy(batch.rows(), sink);
+          written.addAndGet(buffer.settle(batch, batch.size()));
+        }
+        batch = null;
         backoff = backoffMin.toNanos();
       } catch (SQLException | RuntimeException e) {
         failedFlushes.incrementAndGet();
+        if (abandoned) {
+          return;
+        }
+        if (!isolate && isRefusal(e)) {
+          // Retrying the whole batch would fail the same way forever; at once, not after a
+          // backoff: the server is up, it just refused something in this batch.
+          isolate = true;
+          LOG.warn(
+              "writer {}: batch of {} rows refused, sending its rows one by one to set the bad ones"
+                  + " aside: {}",
+              name, batch.size(), e.toString());
+          continue;
+        }
         format = null;
         if (closing && System.nanoTime() >= closeDeadlineNanos) {
           giveUp(batch, e);
@@ -300,7 +352,8 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
         }
         LOG.warn(
             "writer {}: batch of {} rows failed, retrying in {} ms: {}",
-            name, batch.size(), TimeUnit.NANOSECONDS.toMillis(backoff), e.toString());
+            name, batch == null ? 0 : batch.size(), TimeUnit.NANOSECONDS.toMillis(backoff),
+            e.toString());
         try {
           long wait = closing ? Math.min(backoff, closeDeadlineNanos - System.nanoTime()) : backoff;
           TimeUnit.NANOSECONDS.sleep(Math.max(0, wait));
@@ -317,33 +370,112 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
     }
   }
 
-  private void giveUp(List<Object[]> batch, Exception cause) {
-    int count = batch.size() + buffer.takeAll().size();
+  /**
+   * Sends the unsettled rows of {@code batch} one COPY each, settling each as written or refused.
+   * An outage ends it with the exception; the rows left are retried, still one by one.
+   */
+  private void sendRowByRow(RowBuffer.Batch batch, CopySink sink) throws SQLException {
+    int refusedHere = 0;
+    Exception firstReason = null;
+    try {
+      for (Object[] row : buffer.unsettled(batch)) {
+        if (abandoned) {
+          return;
+        }
+        try {
+          copy(Collections.singletonList(row), sink);
+          written.addAndGet(buffer.settle(batch, 1));
+        } catch (SQLException | RuntimeException e) {
+          if (!isRefusal(e)) {
+            throw e;
+          }
+          refused.addAndGet(buffer.settle(batch, 1));
+          refusedHere++;
+          if (firstReason == null) {
+            firstReason = e;
+          }
+        }
+      }
+    } finally {
+      if (refusedHere > 0) {
+        // Once per batch: a redelivered batch of duplicates would otherwise log every row.
+        LOG.error(
+            "writer {}: gave up {} rows the server refused, the first for: {}",
+            name, refusedHere, firstReason.toString());
+      }
+    }
+  }
+
+  /**
+   * Whether {@code e} says the rows were refused for their content (retrying cannot help) rather
+   * than that the server could not take them now.
+   */
+  static boolean isRefusal(Exception e) {
+    if (!(e instanceof SQLException sql) || PostgresException.isConnectionFailure(sql)) {
+      return false;
+    }
+    String state = sql.getSQLState();
+    return state != null
+        && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"));
+  }
+
+  private void giveUp(RowBuffer.Batch batch, Exception cause) {
+    int count = buffer.giveUp(batch);
     lost.addAndGet(count);
-    buffer.settle(count);
     LOG.error("writer {}: gave up {} rows at close: {}", name, count, cause.toString());
+  }
+
+  /**
+   * Close's deadline passed with a flusher still sending (a COPY blocked on a lock, say): stops the
+   * flushers from starting anything new, cancels what they are sending, and counts every row not
+   * settled as lost, so that close reports them instead of returning as if all were written.
+   */
+  private void abandonStuckFlushers() {
+    abandoned = true;
+    int count = buffer.abandon();
+    lost.addAndGet(count);
+    for (Connection c : sending.values()) {
+      try {
+        c.unwrap(PGConnection.class).cancelQuery();
+      } catch (SQLException | RuntimeException e) {
+        LOG.debug("writer {}: could not cancel a COPY at close: {}", name, e.toString());
+      }
+    }
+    LOG.error(
+        "writer {}: gave up {} rows at close: a flusher was still sending after closeTimeout {}",
+        name, count, closeTimeout);
   }
 
   private void copy(List<Object[]> batch, CopySink sink) throws SQLException {
     DataSource dataSource = pool.dataSource();
     try (Connection c = dataSource.getConnection()) {
-      CopyFormat used = format;
-      if (used == null) {
-        used = BinaryRowEncoder.forTable(c, table, columnNames);
-        format = used;
+      sending.put(Thread.currentThread(), c);
+      try {
+        copy(c, batch, sink);
+      } finally {
+        sending.remove(Thread.currentThread());
       }
-      if (!send(c, batch, used, sink)) {
-        if (!c.getAutoCommit()) {
-          c.rollback(); // the cancelled COPY aborted the transaction
-        }
-        used = CopyRowEncoder.INSTANCE;
-        send(c, batch, used, sink);
-      }
-      if (!c.getAutoCommit()) {
-        c.commit();
-      }
-      lastBatchBinary = used instanceof BinaryRowEncoder;
     }
+  }
+
+  /** Sends {@code batch} on {@code c}, in binary when it can, and commits it. */
+  private void copy(Connection c, List<Object[]> batch, CopySink sink) throws SQLException {
+    CopyFormat used = format;
+    if (used == null) {
+      used = BinaryRowEncoder.forTable(c, table, columnNames);
+      format = used;
+    }
+    if (!send(c, batch, used, sink)) {
+      if (!c.getAutoCommit()) {
+        c.rollback(); // the cancelled COPY aborted the transaction
+      }
+      used = CopyRowEncoder.INSTANCE;
+      send(c, batch, used, sink);
+    }
+    if (!c.getAutoCommit()) {
+      c.commit();
+    }
+    lastBatchBinary = used instanceof BinaryRowEncoder;
   }
 
   /**
@@ -358,7 +490,15 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
       sink.start(copy);
       copyFormat.begin(sink);
       for (Object[] row : batch) {
-        if (!copyFormat.row(row, sink)) {
+        boolean encoded;
+        try {
+          encoded = copyFormat.row(row, sink);
+        } catch (RuntimeException e) {
+          // A value the encoder cannot write (a date beyond int range, say) is the row's fault:
+          // reported as a data exception, so that the row is set aside rather than retried.
+          throw new SQLDataException("could not encode a row: " + e, "22000", e);
+        }
+        if (!encoded) {
           return false;
         }
       }

@@ -21,6 +21,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -258,6 +259,66 @@ class BinaryCopyTest {
         rows.add(rs.getInt(1) - 1_767_225_600 + "=" + rs.getDouble(2));
       }
       assertThat(rows).containsExactly("0=1.0", "1=2.0", "2=3.5", "3=4.0");
+    }
+  }
+
+  @Test
+  void nanosecondsAreRoundedTheSameInALocaleWithOtherDigits() throws SQLException {
+    execute("CREATE TABLE " + schema.qualify("events") + " (at timestamptz)");
+    Locale before = Locale.getDefault();
+    // %d prints Arabic-Indic digits in ar-SA, which Double.parseDouble refuses.
+    Locale.setDefault(new Locale("ar", "SA"));
+    try (TimeSeriesWriter<Object[]> writer =
+        TimeSeriesWriter.<Object[]>builder()
+            .dataSource(pool)
+            .schema(schema.name())
+            .table("events")
+            .column("at", row -> row[0])
+            .build()) {
+      writer.write(new Object[] {Instant.parse("2026-01-02T03:04:05.123456789Z")});
+      assertThat(writer.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(writer.lastBatchBinary()).isTrue();
+    } finally {
+      Locale.setDefault(before);
+    }
+    try (Connection c = pool.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT at FROM " + schema.qualify("events"))) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getObject(1, OffsetDateTime.class).toInstant())
+          .isEqualTo(Instant.parse("2026-01-02T03:04:05.123457Z"));
+    }
+  }
+
+  @Test
+  void aFloatOutOfRangeIsRefusedAsTheTextFormatRefusesItNotStoredAsInfinityOrZero()
+      throws SQLException {
+    execute("CREATE TABLE " + schema.qualify("floats") + " (n int4, f4 float4, f8 float8)");
+    try (TimeSeriesWriter<Object[]> writer =
+        TimeSeriesWriter.<Object[]>builder()
+            .dataSource(pool)
+            .schema(schema.name())
+            .table("floats")
+            .column("n", row -> row[0])
+            .column("f4", row -> row[1])
+            .column("f8", row -> row[2])
+            .build()) {
+      writer.write(new Object[] {1, 1e39, null});
+      writer.write(new Object[] {2, 1e-50, null});
+      writer.write(new Object[] {3, null, new BigDecimal("1E+400")});
+      writer.write(new Object[] {4, null, new BigDecimal("-1E-400")});
+      writer.write(new Object[] {5, Double.POSITIVE_INFINITY, 0.0});
+      assertThat(writer.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(writer.stats().refused()).isEqualTo(4);
+    }
+    try (Connection c = pool.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT n, f4::text, f8::text FROM " + schema.qualify("floats"))) {
+      List<String> rows = new ArrayList<>();
+      while (rs.next()) {
+        rows.add(rs.getInt(1) + "=" + rs.getString(2) + "," + rs.getString(3));
+      }
+      assertThat(rows).containsExactly("5=Infinity,0");
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.hotpath.testing.postgres.PostgresExtension;
 import dev.hotpath.testing.postgres.PostgresSchema;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.TimeZone;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -156,6 +158,71 @@ class RetentionManagerTest {
       assertThat(run.tables().get(0).error()).contains("no_such_table");
       assertThat(run.tables().get(1).rowsRemoved()).isEqualTo(DAYS - 31);
     }
+  }
+
+  @Test
+  void aTableTimescaleRefusesToConvertIsStillCleanedAndSoAreTheOthers() throws SQLException {
+    assumeFalse(postgres.hasTimescale(), "fakes TimescaleDB on plain PostgreSQL");
+    // A stand-in for TimescaleDB, found first on the search path: its catalog row, and a
+    // create_hypertable that refuses every table, as it does one whose primary key lacks the
+    // time column.
+    execute(
+        "CREATE VIEW " + schema.qualify("pg_extension")
+            + " AS SELECT 'timescaledb'::name AS extname, '2.99.0'::text AS extversion");
+    execute(
+        "CREATE FUNCTION " + schema.qualify("create_hypertable")
+            + "(relation regclass, time_column_name name, if_not_exists boolean DEFAULT false,"
+            + " migrate_data boolean DEFAULT false) RETURNS void LANGUAGE plpgsql AS $$ BEGIN"
+            + " RAISE EXCEPTION 'cannot create a unique index without the column \"%\"',"
+            + " time_column_name USING ERRCODE = 'TS103'; END $$");
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(postgres.jdbcUrl());
+    config.setUsername(postgres.user());
+    config.setPassword(postgres.password());
+    config.setMaximumPoolSize(2);
+    config.setConnectionInitSql("SET search_path = " + schema.name() + ", pg_catalog, public");
+    try (HikariDataSource faking = new HikariDataSource(config);
+        RetentionManager retention =
+            RetentionManager.builder()
+                .dataSource(faking)
+                .table(schema.name(), "candles", "ts", RETENTION)
+                .table(schema.name(), "signals", "ts", Duration.ofDays(7))
+                .clock(clock)
+                .build()) {
+      RetentionManager.Run run = retention.runNow();
+      assertThat(retention.status().timescaleVersion()).isEqualTo("2.99.0");
+      assertThat(run.tables())
+          .containsExactly(
+              new RetentionManager.TableResult(schema.name() + ".candles", DAYS - 31, 0, null),
+              new RetentionManager.TableResult(schema.name() + ".signals", DAYS - 8, 0, null));
+    }
+  }
+
+  @Test
+  void aTimestampColumnIsComparedInUtcWhateverTheJvmTimeZone() throws SQLException {
+    assumeFalse(postgres.hasTimescale(), "row counts are for plain PostgreSQL");
+    execute("CREATE TABLE " + schema.qualify("logs") + " (at timestamp NOT NULL)");
+    // Hourly rows, as TimeSeriesWriter stores Instants (UTC local time), around the cutoff
+    // 2026-05-02T00:00 UTC: three before it, the one at it and three after.
+    execute(
+        "INSERT INTO " + schema.qualify("logs")
+            + " SELECT timestamp '2026-05-02 00:00' + h * interval '1 hour'"
+            + " FROM generate_series(-3, 3) AS h");
+    TimeZone before = TimeZone.getDefault();
+    // The driver sets the session's TimeZone from the JVM's default when it connects.
+    TimeZone.setDefault(TimeZone.getTimeZone("Asia/Tokyo"));
+    try (HikariDataSource tokyo = postgres.newPool(1);
+        RetentionManager retention =
+            RetentionManager.builder()
+                .dataSource(tokyo)
+                .table(schema.name(), "logs", "at", RETENTION)
+                .clock(clock)
+                .build()) {
+      assertThat(retention.runNow().rowsRemoved()).isEqualTo(3);
+    } finally {
+      TimeZone.setDefault(before);
+    }
+    assertThat(count("SELECT count(*) FROM " + schema.qualify("logs"))).isEqualTo(4);
   }
 
   @Test

@@ -255,6 +255,100 @@ class TimeSeriesWriterTest {
   }
 
   @Test
+  void aRowTheServerRefusesIsSetAsideAndTheRowsAfterItArrive() throws SQLException {
+    // A redelivered row on a unique (symbol, ts) key: retrying its batch would fail forever.
+    execute("CREATE UNIQUE INDEX ON " + schema.qualify("candles") + " (symbol, ts)");
+    try (TimeSeriesWriter<Candle> writer =
+        writer().batchSize(100).retryBackoff(Duration.ofMillis(10), Duration.ofMillis(50)).build()) {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      writer.bindTo(registry);
+      writer.write(candle(1));
+      assertThat(writer.flush(Duration.ofSeconds(30))).isTrue();
+
+      writer.write(candle(0));
+      writer.write(candle(1)); // the duplicate, in the middle of the batch
+      writer.write(candle(2));
+      assertThat(writer.flush(Duration.ofSeconds(10))).as("the writer moved on").isTrue();
+      writer.write(candle(3));
+      assertThat(writer.flush(Duration.ofSeconds(10))).isTrue();
+
+      assertThat(count("SELECT count(*) FROM " + schema.qualify("candles"))).isEqualTo(4);
+      TimeSeriesWriter.Stats stats = writer.stats();
+      assertThat(stats.refused()).isEqualTo(1);
+      assertThat(stats.written()).isEqualTo(4);
+      assertThat(stats.lost()).isZero();
+      assertThat(registry.get("hotpath.timeseries.rows").tag("outcome", "refused").functionCounter().count())
+          .isEqualTo(1);
+    }
+  }
+
+  @Test
+  void flushWaitsForOlderRowsAnotherFlusherIsStillSending() throws Exception {
+    execute("CREATE UNIQUE INDEX ON " + schema.qualify("candles") + " (symbol)");
+    try (Connection blocker = postgres.connect();
+        Statement s = blocker.createStatement()) {
+      // An uncommitted row with the same key makes the COPY of candle 0 wait for this transaction.
+      blocker.setAutoCommit(false);
+      s.execute("INSERT INTO " + schema.qualify("candles") + " (symbol, ts) VALUES ('S0', now())");
+      try (TimeSeriesWriter<Candle> writer =
+          writer().batchSize(1).flushThreads(2).flushInterval(Duration.ofMillis(10)).build()) {
+        writer.write(candle(0));
+        awaitCondition(() -> writer.stats().buffered() == 0); // taken by one flusher, stuck
+        CompletableFuture<Boolean> flushed =
+            CompletableFuture.supplyAsync(() -> writer.flush(Duration.ofSeconds(2)));
+        Thread.sleep(100); // let flush take its target before the next row is accepted
+        writer.write(candle(1)); // accepted after the flush call; the other flusher writes it
+        awaitCondition(() -> writer.stats().written() == 1);
+        assertThat(flushed.get())
+            .as("flush must not count a newer row for the older one still being sent")
+            .isFalse();
+
+        blocker.rollback();
+        assertThat(writer.flush(Duration.ofSeconds(30))).isTrue();
+        assertThat(count("SELECT count(*) FROM " + schema.qualify("candles"))).isEqualTo(2);
+      }
+    }
+  }
+
+  @Test
+  void closeReportsTheRowsOfAFlusherStillSendingPastTheDeadline() throws Exception {
+    try (Connection blocker = postgres.connect();
+        Statement s = blocker.createStatement()) {
+      // A COPY waiting for this lock outlives any close timeout.
+      blocker.setAutoCommit(false);
+      s.execute("LOCK TABLE " + schema.qualify("candles") + " IN ACCESS EXCLUSIVE MODE");
+      TimeSeriesWriter<Candle> writer =
+          writer()
+              .flushInterval(Duration.ofMillis(10))
+              .retryBackoff(Duration.ofMillis(10), Duration.ofMillis(20))
+              .closeTimeout(Duration.ofMillis(100))
+              .build();
+      writer.write(candle(0));
+      awaitCondition(() -> writer.stats().buffered() == 0);
+      assertThatThrownBy(writer::close)
+          .isInstanceOf(PostgresException.class)
+          .hasMessageContaining("1 rows could not be written");
+      assertThat(writer.stats().lost()).isEqualTo(1);
+      assertThat(writer.stats().written()).isZero();
+      blocker.rollback();
+    }
+    assertThat(count("SELECT count(*) FROM " + schema.qualify("candles")))
+        .as("the COPY was cancelled at close")
+        .isZero();
+  }
+
+  private static void awaitCondition(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 30 s");
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
   void builderNamesWhatIsWrong() {
     assertThatThrownBy(() -> writer().batchSize(10).bufferCapacity(5).build())
         .isInstanceOf(IllegalStateException.class)
