@@ -18,9 +18,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -116,10 +118,14 @@ public final class RedisInvalidationBus implements InvalidationBus {
   private final LongAdder readFromLog = new LongAdder();
   private final LongAdder possiblyLost = new LongAdder();
   private final LongAdder publishFailures = new LongAdder();
+  /** Namespaces (not stored in Redis) whose events could not be recorded, with an origin; see {@link #publishFailed}. */
+  private final Map<String, String> failedPublishes = new ConcurrentHashMap<>();
   private final LongAdder changedInRedis = new LongAdder();
   private final LongAdder trackingEnabled = new LongAdder();
   /** The server or the channel connection cannot track; set once, on the bus thread. */
   private volatile boolean trackingUnavailable;
+  /** Tracking was switched on and no attempt to switch it on again has failed since; bus thread only. */
+  private boolean trackingOn;
 
   RedisInvalidationBus(RedisLink link, long reconcileIntervalNanos) {
     this.link = link;
@@ -193,21 +199,54 @@ public final class RedisInvalidationBus implements InvalidationBus {
       return;
     }
     if (link.breaker.isOpen()) {
-      publishFailures.increment();
+      publishFailed(event);
       return;
     }
     CompletableFuture<Object> sent;
     try {
       sent = RedisTierStore.recordOnly(link, InvalidationRecord.encode(event), logLength);
     } catch (RuntimeException e) {
-      publishFailures.increment();
+      publishFailed(event);
       return;
     }
     link.async(sent).whenComplete((seq, e) -> {
       if (e != null) {
-        publishFailures.increment();
+        publishFailed(event);
       }
     });
+  }
+
+  /**
+   * Other nodes never heard of {@code event} and keep their copies; the namespace is invalidated
+   * whole once Redis answers again ({@link #recordFailedPublishes}), since the failed events'
+   * keys are not kept.
+   */
+  private void publishFailed(InvalidationEvent event) {
+    publishFailures.increment();
+    failedPublishes.put(event.namespace(), event.origin());
+  }
+
+  /**
+   * Records a whole-namespace invalidation for each namespace whose publish failed, with the
+   * origin of its last failed event (that cache's copies are current). Runs on the bus thread,
+   * from every reconcile, so also after a recovery; a namespace stays pending until recorded.
+   */
+  private void recordFailedPublishes() {
+    for (String namespace : List.copyOf(failedPublishes.keySet())) {
+      String origin = failedPublishes.remove(namespace);
+      if (origin == null) {
+        continue;
+      }
+      try {
+        link.await(
+            RedisTierStore.recordOnly(
+                link, InvalidationRecord.encode(InvalidationEvent.ofNamespace(namespace, origin)), logLength));
+      } catch (RuntimeException e) {
+        // Not recorded: try again on the next check, unless a newer failure already took its place.
+        failedPublishes.putIfAbsent(namespace, origin);
+        throw e;
+      }
+    }
   }
 
   /**
@@ -308,6 +347,11 @@ public final class RedisInvalidationBus implements InvalidationBus {
       throw new RedisTierException("could not subscribe to the invalidation channel", e);
     }
     pubSub = c;
+    // close() may have run while this connected; it closed only what it saw in pubSub.
+    if (closed) {
+      pubSub = null;
+      c.closeAsync();
+    }
   }
 
   private void runInBackground(Runnable task) {
@@ -403,18 +447,51 @@ public final class RedisInvalidationBus implements InvalidationBus {
                   .prefixes(StandardCharsets.UTF_8, link.layout.prefix())
                   .noloop()));
     } catch (RedisCommandExecutionException e) {
-      // The server answered, so it is up, but it has no client tracking (before Redis 6) or
-      // refuses it to this user (ACL).
-      trackingUnavailable("Redis refused it: " + e.getMessage());
+      if (refusesTrackingForGood(e.getMessage())) {
+        // The server has no client tracking (before Redis 6) or refuses it to this user (ACL).
+        trackingUnavailable("Redis refused it: " + e.getMessage());
+        return;
+      }
+      // A passing refusal: the channel connection reconnected since CLIENT ID (its old id is
+      // gone), or the server is loading, busy or without its master. Tracking may be off now.
+      trackingFailed(e);
       return;
     } catch (RuntimeException e) {
-      LOG.debug("could not switch Redis client tracking on; retrying on the next check", e);
+      trackingFailed(e);
       return;
     }
     trackingEnabled.increment();
+    trackingOn = true;
     if (!atStart) {
       lost("Redis client tracking was switched on again (a connection was re-established); changes made in "
           + "Redis meanwhile were not reported");
+    }
+  }
+
+  /**
+   * Whether Redis's error reply to a tracking command means it will never track for this tier:
+   * the command or subcommand is unknown (before Redis 6), the ACL user may not run it, or the
+   * connection may not use it. Any other error (a stale redirect id, LOADING, BUSY, MASTERDOWN)
+   * passes, so the next check tries again.
+   */
+  static boolean refusesTrackingForGood(String message) {
+    String m = String.valueOf(message).toLowerCase(Locale.ROOT);
+    return m.startsWith("noperm")
+        || m.contains("unknown command")
+        || m.contains("unknown subcommand")
+        || m.contains("not allowed in this context");
+  }
+
+  /**
+   * Switching tracking on failed for now; the next check tries again. Changes made in Redis until
+   * then go unreported, so if tracking was on before, subscribers are told (once per gap).
+   */
+  private void trackingFailed(RuntimeException e) {
+    LOG.debug("could not switch Redis client tracking on; retrying on the next check", e);
+    if (trackingOn) {
+      trackingOn = false;
+      lost("Redis client tracking could not be switched on again (" + e.getMessage() + "); changes made in Redis "
+          + "until it is were not reported");
     }
   }
 
@@ -516,6 +593,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
     if (link.takeDiverged()) {
       lost("this node's writes to Redis failed or were skipped while it was unavailable");
     }
+    recordFailedPublishes();
   }
 
   /**

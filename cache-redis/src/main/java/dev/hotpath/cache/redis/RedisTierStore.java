@@ -17,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * One namespace's view of the Redis tier. Reads are GET and MGET (Lettuce splits an MGET by slot
@@ -153,7 +154,12 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
   @Override
   public void put(K key, TierValue<V> value, Duration ttl) {
     String encoded = binding.encodeKey(key);
-    byte[] stored = envelope.wrap(namespace, encoded, binding.encodeValue(value));
+    byte[] stored;
+    try {
+      stored = envelope.wrap(namespace, encoded, binding.encodeValue(value));
+    } catch (RuntimeException e) {
+      throw dropUnstorable(List.of(encoded), e);
+    }
     writeGuard();
     awaitWrite(List.of(sendSet(List.of(encoded), List.of(stored), ttl)));
   }
@@ -161,10 +167,18 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
   @Override
   public CompletableFuture<Void> putAsync(K key, TierValue<V> value, Duration ttl) {
     String encoded;
-    byte[] stored;
     try {
       encoded = binding.encodeKey(key);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    byte[] stored;
+    try {
       stored = envelope.wrap(namespace, encoded, binding.encodeValue(value));
+    } catch (RuntimeException e) {
+      return dropUnstorableAsync(encoded, e);
+    }
+    try {
       writeGuard();
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -184,8 +198,22 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
       return;
     }
     EncodedBatch batch = encode(entries);
-    writeGuard();
-    awaitWrite(batch.send((keys, values) -> sendSet(keys, values, ttl)));
+    if (batch.failure == null) {
+      writeGuard();
+      awaitWrite(batch.send((keys, values) -> sendSet(keys, values, ttl)));
+      return;
+    }
+    // Some values cannot be stored: the others are written as asked, and the refused keys are
+    // deleted with their record, so neither Redis nor another node's L1 keeps their old values.
+    try {
+      writeGuard();
+      List<CompletableFuture<Object>> sent = batch.send((keys, values) -> sendSet(keys, values, ttl));
+      sent.addAll(sendDeletes(batch.unstorable));
+      awaitWrite(sent);
+    } catch (RuntimeException e) {
+      batch.failure.addSuppressed(e);
+    }
+    throw batch.failure;
   }
 
   /** Stores without recording an invalidation, and only where it cannot hide a newer change; see the class comment. */
@@ -205,17 +233,37 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
       return;
     }
     EncodedBatch batch = encode(entries);
+    if (batch.failure != null) {
+      // A fill records nothing and only fills empty keys: a refused one leaves no old value behind.
+      throw batch.failure;
+    }
     link.ensureAvailable();
     List<CompletableFuture<Object>> sent = batch.send((keys, values) -> sendFill(keys, values, ttl));
     link.awaitAll(sent);
   }
 
-  /** Entries' encoded keys and stored bytes, grouped by log shard (a script touches one slot). */
+  /**
+   * Entries' encoded keys and stored bytes, grouped by log shard (a script touches one slot). An
+   * entry whose value cannot be encoded or stored is left out: its key goes to {@code unstorable}
+   * and the first such error to {@code failure}, so the caller decides what to do with the rest.
+   */
   private EncodedBatch encode(Map<? extends K, TierValue<V>> entries) {
     EncodedBatch batch = new EncodedBatch();
     for (Map.Entry<? extends K, TierValue<V>> e : entries.entrySet()) {
-      String encoded = binding.encodeKey(e.getKey());
-      byte[] stored = envelope.wrap(namespace, encoded, binding.encodeValue(e.getValue()));
+      String encoded = null;
+      byte[] stored;
+      try {
+        encoded = binding.encodeKey(e.getKey());
+        stored = envelope.wrap(namespace, encoded, binding.encodeValue(e.getValue()));
+      } catch (RuntimeException error) {
+        if (batch.failure == null) {
+          batch.failure = error;
+        }
+        if (encoded != null) {
+          batch.unstorable.add(encoded);
+        }
+        continue;
+      }
       int shard = link.layout.shard(namespace, encoded);
       batch.keysByShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(encoded);
       batch.valuesByShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(stored);
@@ -226,6 +274,10 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
   private static final class EncodedBatch {
     final Map<Integer, List<String>> keysByShard = new LinkedHashMap<>();
     final Map<Integer, List<byte[]>> valuesByShard = new HashMap<>();
+    /** Encoded keys whose values could not be encoded or stored. */
+    final List<String> unstorable = new ArrayList<>();
+    /** The first encoding error, or null. */
+    RuntimeException failure;
 
     /** Sends one script per shard and {@value #BATCH} entries, without waiting in between. */
     List<CompletableFuture<Object>> send(
@@ -267,12 +319,20 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
     if (keys.isEmpty()) {
       return;
     }
-    Map<Integer, List<String>> keysByShard = new LinkedHashMap<>();
+    List<String> encoded = new ArrayList<>();
     for (K key : new LinkedHashSet<>(keys)) {
-      String encoded = binding.encodeKey(key);
-      keysByShard.computeIfAbsent(link.layout.shard(namespace, encoded), s -> new ArrayList<>()).add(encoded);
+      encoded.add(binding.encodeKey(key));
     }
     writeGuard();
+    awaitWrite(sendDeletes(encoded));
+  }
+
+  /** Delete scripts for encoded keys: one per log shard and {@value #BATCH} keys, pipelined. */
+  private List<CompletableFuture<Object>> sendDeletes(Collection<String> encodedKeys) {
+    Map<Integer, List<String>> keysByShard = new LinkedHashMap<>();
+    for (String encoded : encodedKeys) {
+      keysByShard.computeIfAbsent(link.layout.shard(namespace, encoded), s -> new ArrayList<>()).add(encoded);
+    }
     List<CompletableFuture<Object>> sent = new ArrayList<>();
     keysByShard.forEach(
         (shard, list) -> {
@@ -280,7 +340,44 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
             sent.add(sendDelete(list.subList(from, Math.min(list.size(), from + BATCH))));
           }
         });
-    awaitWrite(sent);
+    return sent;
+  }
+
+  /**
+   * A new value for {@code keys} was refused (too large, or its codec failed) after the cache
+   * changed its own copy: without a change in Redis there would be no record, so Redis would keep
+   * serving the old value and other nodes would keep it in L1. Deletes the keys with their record
+   * instead, and returns {@code cause} to throw (with the delete's failure, if any, suppressed: the
+   * node is then marked diverged, so its L1 is reconciled once Redis answers).
+   */
+  private RuntimeException dropUnstorable(List<String> keys, RuntimeException cause) {
+    try {
+      writeGuard();
+      awaitWrite(sendDeletes(keys));
+    } catch (RuntimeException e) {
+      cause.addSuppressed(e);
+    }
+    return cause;
+  }
+
+  /** {@link #dropUnstorable} for {@link #putAsync}: fails with {@code cause} once the delete is done. */
+  private CompletableFuture<Void> dropUnstorableAsync(String key, RuntimeException cause) {
+    CompletableFuture<Object> deleted;
+    try {
+      writeGuard();
+      deleted = link.async(sendDelete(List.of(key)));
+    } catch (RuntimeException e) {
+      cause.addSuppressed(e);
+      return CompletableFuture.failedFuture(cause);
+    }
+    return deleted.handle(
+        (seq, e) -> {
+          if (e != null) {
+            link.markDiverged();
+            cause.addSuppressed(RedisLink.unwrap(e));
+          }
+          throw new CompletionException(cause);
+        });
   }
 
   /**

@@ -13,12 +13,18 @@ import dev.hotpath.testing.redis.RedisExtension;
 import dev.hotpath.testing.redis.RedisKeyPrefix;
 import dev.hotpath.testing.redis.TestRedis;
 import io.lettuce.core.KillArgs;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -247,6 +253,85 @@ class RedisInvalidationTest {
     }
     assertThat(stored[0]).isEqualTo((byte) 0xB7);
     return new String(stored, 4, stored.length - 4, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aValueRedisRefusesDropsTheOldValueFromRedisAndOtherNodes(TestRedis redis, RedisKeyPrefix prefix)
+      throws Exception {
+    try (TestNode a = TestNode.start(redis, prefix, s -> s.maxValueSize(100), PRICES);
+        TestNode b = TestNode.start(redis, prefix, s -> s.maxValueSize(100), PRICES);
+        RawRedis raw = new RawRedis(redis.uri())) {
+      Namespace<String, String> onA = a.cache.namespace(PRICES);
+      Namespace<String, String> onB = b.cache.namespace(PRICES);
+      onA.put("put", "v0");
+      onA.put("putAll", "v0");
+      // Each put reaches B as its log record and as Redis's report; wait for all, so none of them
+      // drops B's copy below.
+      awaitDelivered(b, 4);
+      assertThat(onB.get("put")).isEqualTo("v0");
+      assertThat(onB.get("putAll")).isEqualTo("v0");
+      assertThat(onB.getIfPresent("put")).isEqualTo("v0");
+
+      onA.put("put", "x".repeat(1000));
+
+      assertThat(eventually(PATIENCE, () -> onB.getIfPresent("put") == null)).as("B's L1 dropped v0").isTrue();
+      assertThat(raw.sync().exists(RawRedis.utf8(prefix.value() + "prices:put"))).isZero();
+      assertThat(onB.get("put")).isNull();
+
+      assertThat(onB.getIfPresent("putAll")).isEqualTo("v0");
+      onA.putAll(Map.of("putAll", "x".repeat(1000), "small", "v1"));
+
+      assertThat(eventually(PATIENCE, () -> onB.getIfPresent("putAll") == null)).as("B's L1 dropped v0").isTrue();
+      assertThat(raw.sync().exists(RawRedis.utf8(prefix.value() + "prices:putAll"))).isZero();
+      assertThat(onB.get("small")).as("the storable entry was written").isEqualTo("v1");
+    }
+  }
+
+  @Test
+  void aChannelConnectionMadeWhileTheBusClosesIsClosedToo(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
+    CountDownLatch connecting = new CountDownLatch(1);
+    CountDownLatch proceed = new CountDownLatch(1);
+    AtomicReference<StatefulRedisPubSubConnection<?, ?>> made = new AtomicReference<>();
+    ClientResources resources = DefaultClientResources.create();
+    // Holds the bus's first channel connection back until the test closed the bus.
+    RedisClient client =
+        new RedisClient(resources, redis.uri()) {
+          @Override
+          public <K, V> StatefulRedisPubSubConnection<K, V> connectPubSub(RedisCodec<K, V> codec) {
+            connecting.countDown();
+            try {
+              proceed.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            StatefulRedisPubSubConnection<K, V> c = super.connectPubSub(codec);
+            made.set(c);
+            return c;
+          }
+        };
+    try {
+      RedisTier tier =
+          RedisTier.builder()
+              .client(client)
+              .keyPrefix(prefix.value())
+              .commandTimeout(Duration.ofMillis(200))
+              .reconcileInterval(Duration.ofMillis(200))
+              .build();
+      try {
+        assertThat(connecting.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        tier.invalidationBus().close();
+        proceed.countDown();
+
+        assertThat(eventually(PATIENCE, () -> made.get() != null)).isTrue();
+        assertThat(eventually(PATIENCE, () -> !made.get().isOpen())).as("channel connection closed").isTrue();
+      } finally {
+        proceed.countDown();
+        tier.close();
+      }
+    } finally {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+      resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
   }
 
   /** Waits until {@code node}'s bus handed {@code events} events from the log or Redis's reports to its cache. */

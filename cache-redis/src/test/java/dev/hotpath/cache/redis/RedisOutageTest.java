@@ -10,6 +10,10 @@ import dev.hotpath.cache.TtlProfile;
 import dev.hotpath.testing.redis.RedisExtension;
 import dev.hotpath.testing.redis.RedisKeyPrefix;
 import dev.hotpath.testing.redis.TestRedis;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,6 +108,55 @@ class RedisOutageTest {
       if (!redis.isRunning()) {
         redis.start();
       }
+    }
+  }
+
+  /**
+   * An invalidation of a namespace Redis does not store is recorded by the bus itself; while Redis
+   * is down it cannot be, so the namespace is invalidated whole once Redis answers. B tracks no
+   * Redis changes (a host's connection), so nothing else clears its L1 after the restart.
+   */
+  @Test
+  void anL1OnlyInvalidationMadeWhileRedisIsDownReachesOtherNodesAfterwards(TestRedis redis, RedisKeyPrefix prefix)
+      throws Exception {
+    assumeTrue(redis.isRestartable(), "only a Redis this JVM started may be stopped");
+    NamespaceSpec<String, String> sessions =
+        NamespaceSpec.builder("sessions", String.class, String.class)
+            .ttl(TtlProfile.builder().l1(Duration.ofMinutes(10)).build())
+            .loader(key -> "source-" + key)
+            .build();
+    RedisClient client = RedisClient.create(redis.uri());
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .build());
+    StatefulRedisConnection<byte[], byte[]> connection = client.connect(ByteArrayCodec.INSTANCE);
+    try (TestNode a = TestNode.start(redis, prefix, FAST, sessions);
+        TestNode b = TestNode.of(
+            FAST.apply(RedisTier.builder().client(client).connection(connection).keyPrefix(prefix.value())
+                .reconcileInterval(Duration.ofMillis(200))).build(),
+            sessions)) {
+      Namespace<String, String> onA = a.cache.namespace(sessions);
+      Namespace<String, String> onB = b.cache.namespace(sessions);
+      assertThat(onB.get("s1")).isEqualTo("source-s1");
+      assertThat(onB.get("s2")).isEqualTo("source-s2");
+
+      redis.stop();
+      assertThat(eventually(PATIENCE, () -> a.tier.isCircuitOpen())).isTrue();
+      onA.invalidate("s1");
+      long lostOnB = b.tier.stats().eventsPossiblyLost();
+      redis.start();
+
+      assertThat(eventually(PATIENCE, () -> onB.getIfPresent("s1") == null)).as("B dropped s1").isTrue();
+      assertThat(onB.getIfPresent("s2")).as("the whole namespace").isNull();
+      assertThat(b.tier.stats().eventsPossiblyLost()).as("not by a loss B noticed itself").isEqualTo(lostOnB);
+    } finally {
+      if (!redis.isRunning()) {
+        redis.start();
+      }
+      connection.close();
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
   }
 }

@@ -15,10 +15,14 @@ import dev.hotpath.testing.redis.RedisKeyPrefix;
 import dev.hotpath.testing.redis.TestRedis;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -145,6 +149,123 @@ class RedisTrackingTest {
       assertThat(trackingClientId(raw)).isNotEqualTo(tracking);
       assertDeleteReachesL1(ns, raw, prefix, "after-command-reconnect");
     }
+  }
+
+  /**
+   * The channel connection reconnects between the bus's CLIENT ID and its CLIENT TRACKING, so Redis
+   * refuses the redirect to the old id; that must not switch tracking off for good. The race is
+   * forced: the bus thread is held while the command connection is replaced (tracking must be
+   * switched on again) and blocked by a BLPOP, so the bus's CLIENT GETREDIR waits behind it; the
+   * channel is killed once the bus asked for its id.
+   */
+  @Test
+  void aStaleRedirectIdIsRetriedNotTakenAsARefusal(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
+    try (TestNode node = TestNode.start(redis, prefix, b -> b.commandTimeout(Duration.ofSeconds(10)), PRICES);
+        RawRedis raw = new RawRedis(redis.uri())) {
+      Namespace<String, String> ns = node.cache.namespace(PRICES);
+      RedisInvalidationBus bus = node.tier.invalidationBus();
+      assertThat(bus.counters().trackingEnabled()).isEqualTo(1);
+      RedisLink link = field(bus, "link", RedisLink.class);
+      @SuppressWarnings("unchecked")
+      StatefulRedisPubSubConnection<byte[], byte[]> channel = field(bus, "pubSub", StatefulRedisPubSubConnection.class);
+      String tracking = trackingClient(raw);
+      long channelId = Long.parseLong(field(tracking, "redir"));
+
+      CountDownLatch held = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      link.background.execute(() -> {
+        held.countDown();
+        try {
+          release.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      try {
+        assertThat(held.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        raw.sync().clientKill(KillArgs.Builder.id(Long.parseLong(field(tracking, "id"))));
+        assertThat(eventually(PATIENCE, () -> answers(link))).as("command connection back").isTrue();
+        byte[] blocker = RawRedis.utf8(prefix.value() + "blocker");
+        link.commands.blpop(5, blocker);
+        assertThat(eventually(PATIENCE, () -> client(raw, "cmd=blpop") != null)).isTrue();
+        channel.async().ping().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(clientById(raw, channelId)).contains("cmd=ping");
+
+        release.countDown();
+        // The bus asked the channel for its id; its CLIENT GETREDIR now waits behind the BLPOP.
+        assertThat(eventually(PATIENCE, () -> clientById(raw, channelId).contains("cmd=client"))).isTrue();
+        raw.sync().clientKill(KillArgs.Builder.id(channelId));
+        raw.sync().lpush(blocker, RawRedis.utf8("go"));
+      } finally {
+        release.countDown();
+      }
+
+      assertThat(eventually(PATIENCE, () -> bus.counters().trackingEnabled() == 2)).as("tracking on again").isTrue();
+      assertDeleteReachesL1(ns, raw, prefix, "after-stale-redirect");
+      raw.sync().del(RawRedis.utf8(prefix.value() + "blocker"));
+    }
+  }
+
+  @Test
+  void onlyPermanentRefusalsSwitchTrackingOffForGood() {
+    assertThat(RedisInvalidationBus.refusesTrackingForGood("ERR unknown subcommand 'TRACKING'. Try CLIENT HELP.")).isTrue();
+    assertThat(RedisInvalidationBus.refusesTrackingForGood(
+        "ERR Unknown subcommand or wrong number of arguments for 'tracking'. Try CLIENT HELP")).isTrue();
+    assertThat(RedisInvalidationBus.refusesTrackingForGood("ERR unknown command 'CLIENT'")).isTrue();
+    assertThat(RedisInvalidationBus.refusesTrackingForGood(
+        "NOPERM User app has no permissions to run the 'client|tracking' command")).isTrue();
+    assertThat(RedisInvalidationBus.refusesTrackingForGood("ERR Command not allowed in this context")).isTrue();
+
+    assertThat(RedisInvalidationBus.refusesTrackingForGood("ERR The client ID you want redirect to does not exist"))
+        .isFalse();
+    assertThat(RedisInvalidationBus.refusesTrackingForGood("LOADING Redis is loading the dataset in memory")).isFalse();
+    assertThat(RedisInvalidationBus.refusesTrackingForGood("BUSY Redis is busy running a script.")).isFalse();
+    assertThat(RedisInvalidationBus.refusesTrackingForGood(
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")).isFalse();
+  }
+
+  private static boolean answers(RedisLink link) {
+    try {
+      link.commands.ping().get(1, TimeUnit.SECONDS);
+      return true;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** The CLIENT LIST line containing {@code marker}, or null. */
+  private static String client(RawRedis raw, String marker) {
+    return raw.sync().clientList().lines().filter(line -> line.contains(marker)).findFirst().orElse(null);
+  }
+
+  private static String clientById(RawRedis raw, long id) {
+    return raw.sync().clientList().lines().filter(line -> line.startsWith("id=" + id + " ")).findFirst().orElse("");
+  }
+
+  /** The one connection with client tracking on (flag 't' in CLIENT LIST). */
+  private static String trackingClient(RawRedis raw) {
+    List<String> tracking = raw.sync().clientList().lines()
+        .filter(line -> line.matches(".*\\bflags=\\S*t\\S*\\b.*"))
+        .toList();
+    assertThat(tracking).hasSize(1);
+    return tracking.get(0);
+  }
+
+  /** A field of a CLIENT LIST line. */
+  private static String field(String clientLine, String name) {
+    int at = clientLine.indexOf(" " + name + "=") + name.length() + 2;
+    if (clientLine.startsWith(name + "=")) {
+      at = name.length() + 1;
+    }
+    int end = clientLine.indexOf(' ', at);
+    return clientLine.substring(at, end < 0 ? clientLine.length() : end);
+  }
+
+  /** A private field of the bus: the test steers its threads and connections. */
+  private static <T> T field(Object owner, String name, Class<T> type) throws ReflectiveOperationException {
+    Field f = owner.getClass().getDeclaredField(name);
+    f.setAccessible(true);
+    return type.cast(f.get(owner));
   }
 
   private static void assertDeleteReachesL1(Namespace<String, String> ns, RawRedis raw, RedisKeyPrefix prefix, String k)
