@@ -339,9 +339,6 @@ class BinaryCopyTest {
   }
 
   private void execute(String sql) throws SQLException {
-    try (Connection c = postgres.connect();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
+    postgres.execute(sql);
   }
 }

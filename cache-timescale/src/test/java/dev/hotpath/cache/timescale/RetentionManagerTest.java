@@ -13,7 +13,6 @@ import dev.hotpath.testing.postgres.TestPostgres;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -287,18 +286,10 @@ class RetentionManagerTest {
   }
 
   private void execute(String sql) throws SQLException {
-    try (Connection c = postgres.connect();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
+    postgres.execute(sql);
   }
 
   private long count(String sql) throws SQLException {
-    try (Connection c = postgres.connect();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
+    return postgres.count(sql);
   }
 }

@@ -389,18 +389,10 @@ class TimeSeriesWriterTest {
   }
 
   private void execute(String sql) throws SQLException {
-    try (Connection c = postgres.connect();
-        Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
+    postgres.execute(sql);
   }
 
   private long count(String sql) throws SQLException {
-    try (Connection c = postgres.connect();
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
+    return postgres.count(sql);
   }
 }

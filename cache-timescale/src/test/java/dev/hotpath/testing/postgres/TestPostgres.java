@@ -170,6 +170,24 @@ public final class TestPostgres {
     return DriverManager.getConnection(url, props);
   }
 
+  /** Runs one statement on a connection of its own. */
+  public void execute(String sql) throws SQLException {
+    try (Connection c = connect();
+        java.sql.Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  /** The first column of the first row of a query returning a number, such as {@code count(*)}. */
+  public long count(String sql) throws SQLException {
+    try (Connection c = connect();
+        java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
   /**
    * A new HikariCP pool on this server with short timeouts, as a host would configure it; the
    * caller closes it.
