@@ -85,6 +85,10 @@ final class ConnectionSpec {
     config.setMinimumIdle(Math.min(poolSize, 1));
     config.setConnectionTimeout(connectTimeout.toMillis());
     config.setValidationTimeout(MIN_CONNECT_TIMEOUT.toMillis());
+    // PostgreSQL's default, stated so that HikariCP never detects it: when the first connection
+    // dies during that detection, HikariCP asks every later connection for isolation level -1 and
+    // the pool never connects again (HikariCP issue #1944), which an outage at start can trigger.
+    config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
     // Start without a server: the tier reports misses and the writer buffers until it comes up.
     config.setInitializationFailTimeout(-1);
     long connectSeconds = Math.max(1, (connectTimeout.toMillis() + 999) / 1000);

@@ -137,6 +137,8 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
   private final AtomicLong failedFlushes = new AtomicLong();
   private final AtomicLong lost = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
+  /** Why the latest attempt failed, for close's report; null until one fails. */
+  private volatile Exception lastFailure;
   private final List<Thread> flushers;
   /** The connection each flusher is sending on, so that close can cancel a COPY past its deadline. */
   private final Map<Thread, Connection> sending = new ConcurrentHashMap<>();
@@ -283,9 +285,14 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
     pool.close();
     long gaveUp = lost.get();
     if (gaveUp > 0) {
-      throw new PostgresException(
+      String message =
           "writer " + name + ": " + gaveUp + " rows could not be written within closeTimeout "
-              + closeTimeout);
+              + closeTimeout;
+      Exception last = lastFailure;
+      if (last instanceof SQLException sql) {
+        throw new PostgresException(message + "; the last attempt failed", sql);
+      }
+      throw new PostgresException(message + (last == null ? "" : "; the last attempt failed: " + last));
     }
   }
 
@@ -332,6 +339,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
         backoff = backoffMin.toNanos();
       } catch (SQLException | RuntimeException e) {
         failedFlushes.incrementAndGet();
+        lastFailure = e;
         if (abandoned) {
           return;
         }
