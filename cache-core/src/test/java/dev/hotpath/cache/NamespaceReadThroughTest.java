@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -23,6 +25,12 @@ class NamespaceReadThroughTest {
   private final AtomicInteger loads = new AtomicInteger();
   private final List<Set<? extends String>> bulkLoads = new CopyOnWriteArrayList<>();
   private TieredCache cache;
+  /**
+   * One loading thread, so that {@link #settleLoads} can wait for Caffeine's completion callback:
+   * it stamps a loaded entry's expiry on the loading thread, possibly after {@code get} returned,
+   * and an entry stamped after the ticker moved would live longer than the test expects.
+   */
+  private final ExecutorService loadThread = Executors.newSingleThreadExecutor();
 
   private final CacheLoader<String, String> loader =
       new CacheLoader<>() {
@@ -46,13 +54,19 @@ class NamespaceReadThroughTest {
     if (cache != null) {
       cache.close();
     }
+    loadThread.shutdownNow();
   }
 
   private Namespace<String, String> namespace(TtlProfile ttl) {
     NamespaceSpec<String, String> spec =
         NamespaceSpec.builder("symbols", String.class, String.class).ttl(ttl).loader(loader).build();
-    cache = TieredCache.builder().ticker(ticker).tier(shared).namespace(spec).build();
+    cache = TieredCache.builder().ticker(ticker).executor(loadThread).tier(shared).namespace(spec).build();
     return cache.namespace(spec);
+  }
+
+  /** Returns once the callbacks of every load started so far have run (see {@link #loadThread}). */
+  private void settleLoads() throws Exception {
+    loadThread.submit(() -> {}).get();
   }
 
   @Test
@@ -104,13 +118,14 @@ class NamespaceReadThroughTest {
   }
 
   @Test
-  void absenceIsCachedForTheNegativeTtlOnly() {
+  void absenceIsCachedForTheNegativeTtlOnly() throws Exception {
     Namespace<String, String> ns =
         namespace(TtlProfile.builder().l1(Duration.ofMinutes(1)).negative(Duration.ofSeconds(5)).build());
     assertThat(ns.get("nope")).isNull();
     assertThat(ns.get("nope")).isNull();
     assertThat(loads).hasValue(1);
     source.put("nope", "now");
+    settleLoads();
     ticker.advance(Duration.ofSeconds(6));
     assertThat(ns.get("nope")).isEqualTo("now");
     assertThat(loads).hasValue(2);
@@ -146,12 +161,13 @@ class NamespaceReadThroughTest {
   }
 
   @Test
-  void entriesExpirePerTierTtlAndPerEntryTtl() {
+  void entriesExpirePerTierTtlAndPerEntryTtl() throws Exception {
     source.put("a", "1");
     Namespace<String, String> ns =
         namespace(TtlProfile.builder().l1(Duration.ofSeconds(10)).l2(Duration.ofMinutes(1)).build());
     ns.get("a");
     ns.put("b", "2", Duration.ofSeconds(2));
+    settleLoads();
     ticker.advance(Duration.ofSeconds(3));
     assertThat(ns.getIfPresent("a")).isEqualTo("1");
     assertThat(ns.getIfPresent("b")).isNull();
@@ -193,13 +209,10 @@ class NamespaceReadThroughTest {
                   return "new";
                 })
             .build();
-    java.util.concurrent.ExecutorService loads = java.util.concurrent.Executors.newSingleThreadExecutor();
-    cache = TieredCache.builder().ticker(ticker).executor(loads).namespace(spec).build();
+    cache = TieredCache.builder().ticker(ticker).executor(loadThread).namespace(spec).build();
     Namespace<String, String> ns = cache.namespace(spec);
     assertThat(ns.get("k")).isEqualTo("old");
-    // Caffeine stamps the entry's write time in a callback on the loading thread that may run after
-    // get() returned; a task queued behind it on the same single thread runs after that callback.
-    loads.submit(() -> {}).get();
+    settleLoads();
     ticker.advance(Duration.ofSeconds(11));
     assertThat(ns.get("k")).isEqualTo("old");
     assertThat(ns.get("k")).isEqualTo("old");
@@ -210,7 +223,6 @@ class NamespaceReadThroughTest {
     }
     assertThat(ns.getIfPresent("k")).isEqualTo("new");
     assertThat(calls).hasValue(2);
-    loads.shutdownNow();
   }
 
   @Test
