@@ -35,6 +35,7 @@ class RedisClusterTest {
             .clusterUris(TestRedisCluster.get().uris().toArray(new RedisURI[0]))
             .keyPrefix(prefix.value())
             .reconcileInterval(Duration.ofMillis(200))
+            .commandTimeout(TestNode.COMMAND_TIMEOUT)
             .build();
     return TestNode.of(tier, OHLC);
   }

@@ -19,6 +19,7 @@ import dev.hotpath.testing.redis.RedisExtension;
 import dev.hotpath.testing.redis.RedisKeyPrefix;
 import dev.hotpath.testing.redis.TestRedis;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -211,7 +212,9 @@ class RedisFillTest {
         threads.add(new Thread(() -> run(stop, failure, () -> onA.get("k" + ThreadLocalRandom.current().nextInt(keys)))));
       }
       threads.forEach(Thread::start);
+      // At least 4 s of racing, longer if a loaded machine has not produced enough races by then.
       Thread.sleep(4000);
+      eventually(Duration.ofSeconds(60), () -> changes.get() > 200 && loads.get() > 200);
       stop.set(true);
       for (Thread t : threads) {
         t.join();

@@ -43,7 +43,7 @@ class RedisTierBehaviourTest {
 
   @Test
   void aValueOverTheLimitIsRefusedWithAClearErrorAndNotStored(TestRedis redis, RedisKeyPrefix prefix) {
-    try (TestNode a = TestNode.start(redis, prefix, b -> b.maxValueSize(100), SYMBOLS);
+    try (TestNode a = TestNode.start(redis, prefix, b -> b.maxValueSize(100).commandTimeout(TestNode.COMMAND_TIMEOUT), SYMBOLS);
         RawRedis raw = new RawRedis(redis.uri())) {
       Namespace<String, String> ns = a.cache.namespace(SYMBOLS);
       ns.put("big", "x".repeat(1000));
@@ -94,7 +94,8 @@ class RedisTierBehaviourTest {
       raw.sync().aclSetuser(user, io.lettuce.core.AclSetuserArgs.Builder.on().addPassword(password).allKeys()
           .allChannels().allCommands());
       RedisURI uri = RedisURI.builder(redis.uri()).withAuthentication(user, password.toCharArray()).build();
-      RedisTier.Builder builder = RedisTier.builder().uri(uri).keyPrefix(prefix.value());
+      RedisTier.Builder builder =
+          RedisTier.builder().uri(uri).keyPrefix(prefix.value()).commandTimeout(TestNode.COMMAND_TIMEOUT);
       try (TestNode node = TestNode.of(builder.build(), SYMBOLS)) {
         node.cache.namespace(SYMBOLS).put("k", "v");
         assertThat(raw.sync().exists(RawRedis.utf8(prefix.value() + "symbols:k"))).isOne();

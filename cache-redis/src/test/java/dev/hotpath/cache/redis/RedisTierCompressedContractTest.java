@@ -20,6 +20,7 @@ class RedisTierCompressedContractTest extends TierContractTest {
 
   @Override
   protected Tier createTier() {
-    return RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value()).compressAbove(64).build();
+    return RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value()).compressAbove(64)
+        .commandTimeout(TestNode.COMMAND_TIMEOUT).build();
   }
 }

@@ -20,6 +20,6 @@ class RedisTierContractTest extends TierContractTest {
 
   @Override
   protected Tier createTier() {
-    return RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value()).build();
+    return RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value()).commandTimeout(TestNode.COMMAND_TIMEOUT).build();
   }
 }

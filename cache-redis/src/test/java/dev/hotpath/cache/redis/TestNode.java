@@ -12,6 +12,12 @@ import java.util.function.UnaryOperator;
 final class TestNode implements AutoCloseable {
   /** A TTL no test outlives. */
   static final Duration LONG = Duration.ofMinutes(10);
+  /**
+   * The command timeout of test tiers: a loaded CI machine can stall one command for longer than
+   * the 250 ms default, which would turn into a miss or a skipped write that a test cannot tell
+   * from a bug. Outage tests set a short one themselves.
+   */
+  static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
   /** How long a test waits for something asynchronous before it fails. */
   static final Duration PATIENCE = Duration.ofSeconds(20);
   /** The namespace most tests use: in L1 and Redis for {@link #LONG}. */
@@ -22,7 +28,8 @@ final class TestNode implements AutoCloseable {
 
   /** A tier on the test server under the test's prefix, reconciling its log every 200 ms. */
   static RedisTier tier(TestRedis redis, RedisKeyPrefix prefix) {
-    return RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value()).reconcileInterval(Duration.ofMillis(200)).build();
+    return RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value()).reconcileInterval(Duration.ofMillis(200))
+        .commandTimeout(COMMAND_TIMEOUT).build();
   }
 
   final RedisTier tier;
@@ -38,9 +45,10 @@ final class TestNode implements AutoCloseable {
   }
 
   static TestNode start(TestRedis redis, RedisKeyPrefix prefix, NamespaceSpec<?, ?>... specs) {
-    return start(redis, prefix, b -> b, specs);
+    return start(redis, prefix, b -> b.commandTimeout(COMMAND_TIMEOUT), specs);
   }
 
+  /** A node with {@code settings}, which set the command timeout unless the default 250 ms is wanted. */
   static TestNode start(
       TestRedis redis, RedisKeyPrefix prefix, UnaryOperator<RedisTier.Builder> settings, NamespaceSpec<?, ?>... specs) {
     RedisTier.Builder b =

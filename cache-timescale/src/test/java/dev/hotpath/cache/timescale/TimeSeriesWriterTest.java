@@ -21,6 +21,7 @@ import java.time.ZoneOffset;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -339,9 +340,11 @@ class TimeSeriesWriterTest {
           writer().batchSize(1).flushThreads(2).flushInterval(Duration.ofMillis(10)).build()) {
         writer.write(candle(0));
         awaitCondition(() -> writer.stats().buffered() == 0); // taken by one flusher, stuck
-        CompletableFuture<Boolean> flushed =
-            CompletableFuture.supplyAsync(() -> writer.flush(Duration.ofSeconds(2)));
-        Thread.sleep(100); // let flush take its target before the next row is accepted
+        FutureTask<Boolean> flushed = new FutureTask<>(() -> writer.flush(Duration.ofSeconds(2)));
+        Thread flushing = new Thread(flushed, "test-flush");
+        flushing.start();
+        // Waiting with a timeout means flush has taken its target: the next row comes after it.
+        awaitCondition(() -> flushing.getState() == Thread.State.TIMED_WAITING);
         writer.write(candle(1)); // accepted after the flush call; the other flusher writes it
         awaitCondition(() -> writer.stats().written() == 1);
         assertThat(flushed.get())

@@ -199,7 +199,9 @@ public final class TestPostgres {
     config.setPassword(password);
     config.setMaximumPoolSize(size);
     config.setMinimumIdle(0);
-    config.setConnectionTimeout(1000);
+    // Patient: tests using these pools never stop the server, and a loaded machine can be slow.
+    config.setConnectionTimeout(30_000);
+    config.setTransactionIsolation("TRANSACTION_READ_COMMITTED"); // see ConnectionSpec
     config.setValidationTimeout(250);
     config.setInitializationFailTimeout(-1);
     config.addDataSourceProperty("connectTimeout", 1);
