@@ -448,7 +448,8 @@ public final class RedisTier implements Tier, MeterBinder {
      *
      * @throws IllegalStateException when no source or more than one was set, or a setting does not
      *     apply to the source (shards for a standalone server)
-     * @throws io.lettuce.core.RedisConnectionException when Redis cannot be reached now
+     * @throws RedisTierException when Redis cannot be reached now or refuses the connection (wrong
+     *     password, say); the message names the server, never the password
      */
     public RedisTier build() {
       boolean standalone = uri != null || client != null || connection != null;
@@ -485,6 +486,12 @@ public final class RedisTier implements Tier, MeterBinder {
           } catch (Exception suppressed) {
             e.addSuppressed(suppressed);
           }
+        }
+        if (e instanceof io.lettuce.core.RedisException) {
+          throw new RedisTierException(
+              "could not start the Redis tier on " + describe() + ": " + e.getMessage()
+                  + " (Redis must answer at build(); once built, the tier rides out outages)",
+              e);
         }
         throw e;
       }

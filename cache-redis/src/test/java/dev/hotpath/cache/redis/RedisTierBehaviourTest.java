@@ -114,6 +114,20 @@ class RedisTierBehaviourTest {
   }
 
   @Test
+  void aServerThatDoesNotAnswerAtBuildIsNamedInTheErrorWithoutThePassword() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = probe.getLocalPort();
+    }
+    String password = "s3cr3t-" + System.nanoTime();
+    assertThatThrownBy(() -> RedisTier.builder().uri("redis://:" + password + "@127.0.0.1:" + closedPort).build())
+        .isInstanceOf(RedisTierException.class)
+        .hasMessageContaining("could not start the Redis tier on redis://127.0.0.1:" + closedPort)
+        .hasCauseInstanceOf(io.lettuce.core.RedisConnectionException.class)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain(password));
+  }
+
+  @Test
   void theBuilderRejectsBadSettingsNamingTheField() {
     assertThatThrownBy(() -> RedisTier.builder().build())
         .isInstanceOf(IllegalStateException.class)
