@@ -259,7 +259,8 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
    * by then is counted as lost (such a row may still reach the table if its COPY commits before
    * the cancel arrives: delivery stays at least once, the count is of rows not known written).
    *
-   * @throws PostgresException when rows had to be given up; its message says how many
+   * @throws PostgresException when rows had to be given up; its message says how many, and why the
+   *     last attempt failed (its SQLSTATE too, when the server or driver gave one)
    */
   @Override
   public void close() {
