@@ -431,16 +431,16 @@ public final class RedisInvalidationBus implements InvalidationBus {
       return;
     }
     try {
-      long redirect = link.await(link.commands.clientGetredir());
+      long redirect = link.await(link.commands().clientGetredir());
       if (redirect == target) {
         return;
       }
       if (redirect >= 0) {
         // Redis refuses a prefix the connection already tracks ("overlaps"), even for a new target.
-        link.await(link.commands.clientTracking(TrackingArgs.Builder.enabled(false)));
+        link.await(link.commands().clientTracking(TrackingArgs.Builder.enabled(false)));
       }
       link.await(
-          link.commands.clientTracking(
+          link.commands().clientTracking(
               TrackingArgs.Builder.enabled()
                   .redirect(target)
                   .bcast()
@@ -614,7 +614,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
 
   private StreamMessage<byte[], byte[]> latest(int shard) {
     List<StreamMessage<byte[], byte[]>> last =
-        link.await(link.commands.xrevrange(link.layout.logKey(shard), Range.unbounded(), Limit.from(1)));
+        link.await(link.commands().xrevrange(link.layout.logKey(shard), Range.unbounded(), Limit.from(1)));
     return last.isEmpty() ? null : last.get(0);
   }
 
@@ -627,7 +627,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
       StreamId from = new StreamId(p.id.millis(), p.id.sequence() + 1);
       List<StreamMessage<byte[], byte[]>> batch =
           link.await(
-              link.commands.xrange(
+              link.commands().xrange(
                   link.layout.logKey(p.shard),
                   Range.create(from.toString(), "+"),
                   Limit.from(READ_BATCH)));

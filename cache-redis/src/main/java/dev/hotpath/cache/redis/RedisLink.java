@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +44,9 @@ final class RedisLink implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
   private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
 
-  final RedisClusterAsyncCommands<byte[], byte[]> commands;
+  /** Null until the command connection is made (see {@link #connectInBackground}). */
+  private volatile RedisClusterAsyncCommands<byte[], byte[]> commands;
+  private final Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector;
   final KeyLayout layout;
   final CircuitBreaker breaker;
   final String nodeId;
@@ -60,6 +63,8 @@ final class RedisLink implements AutoCloseable {
 
   private final Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSubFactory;
   private final List<AutoCloseable> owned;
+  /** Why the first connection attempt failed, while connecting in the background. */
+  private volatile Throwable startFailure;
   private final long probeIntervalNanos;
   private final String writeSha;
   private final String fillSha;
@@ -79,8 +84,12 @@ final class RedisLink implements AutoCloseable {
   /** What the tier is changing, to tell Redis's reports of its own changes from others'; see {@link LocalWrites}. */
   final LocalWrites localWrites;
 
+  /**
+   * @param connector makes the command connection: connects, hands what it opened to {@link #own},
+   *     and returns its commands; throws what connecting threw
+   */
   RedisLink(
-      RedisClusterAsyncCommands<byte[], byte[]> commands,
+      Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector,
       Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSubFactory,
       List<AutoCloseable> owned,
       KeyLayout layout,
@@ -91,9 +100,9 @@ final class RedisLink implements AutoCloseable {
       long probeIntervalNanos,
       int logLength,
       boolean tracksRedisChanges) {
-    this.commands = commands;
+    this.connector = connector;
     this.pubSubFactory = pubSubFactory;
-    this.owned = List.copyOf(owned);
+    this.owned = new CopyOnWriteArrayList<>(owned);
     this.layout = layout;
     this.nodeId = nodeId;
     this.description = description;
@@ -121,6 +130,41 @@ final class RedisLink implements AutoCloseable {
     executor.setRemoveOnCancelPolicy(true);
     this.background = executor;
     this.breaker = new CircuitBreaker(failureThreshold, this::scheduleProbe);
+  }
+
+  // ---- connecting
+
+  /** Makes the command connection now. */
+  void connect() {
+    commands = connector.apply(this);
+  }
+
+  /**
+   * Starts without Redis: the circuit opens, so calls are refused at once, and the probe makes the
+   * connection in the background. What this node caches meanwhile is reconciled once connected.
+   */
+  void connectInBackground(Throwable cause) {
+    startFailure = cause;
+    markDiverged();
+    breaker.trip();
+  }
+
+  /** Closes {@code resource} with this link, or now if the link is already closed. */
+  void own(AutoCloseable resource) {
+    owned.add(resource);
+    if (closed.get()) {
+      closeOwned();
+    }
+  }
+
+  /** The command connection's commands. */
+  RedisClusterAsyncCommands<byte[], byte[]> commands() {
+    RedisClusterAsyncCommands<byte[], byte[]> c = commands;
+    if (c == null) {
+      rejected.increment();
+      throw RedisUnavailableException.INSTANCE;
+    }
+    return c;
   }
 
   // ---- calls
@@ -236,15 +280,15 @@ final class RedisLink implements AutoCloseable {
 
   private CompletableFuture<Object> script(
       String source, String sha1, ScriptOutputType output, byte[][] keys, byte[][] args) {
-    RedisFuture<Object> sha = commands.evalsha(sha1, output, keys, args);
+    RedisClusterAsyncCommands<byte[], byte[]> c = commands();
+    RedisFuture<Object> sha = c.evalsha(sha1, output, keys, args);
     return sha.toCompletableFuture()
         .exceptionallyCompose(
             e -> {
               Throwable cause = unwrap(e);
               if (cause instanceof RedisNoScriptException
                   || String.valueOf(cause.getMessage()).startsWith("NOSCRIPT")) {
-                RedisFuture<Object> eval =
-                    commands.eval(source, output, keys, args);
+                RedisFuture<Object> eval = c.eval(source, output, keys, args);
                 return eval.toCompletableFuture();
               }
               return CompletableFuture.failedFuture(cause);
@@ -314,7 +358,13 @@ final class RedisLink implements AutoCloseable {
   // ---- breaker probe
 
   private void scheduleProbe() {
-    LOG.warn("{} is unavailable: circuit open; serving without it until it answers again", description);
+    Throwable atStart = startFailure;
+    if (atStart != null) {
+      LOG.warn("{} is unreachable at start ({}); serving without it and connecting in the background",
+          description, atStart.toString());
+    } else {
+      LOG.warn("{} is unavailable: circuit open; serving without it until it answers again", description);
+    }
     if (!closed.get()) {
       background.schedule(this::probe, probeIntervalNanos, TimeUnit.NANOSECONDS);
     }
@@ -325,6 +375,11 @@ final class RedisLink implements AutoCloseable {
       return;
     }
     try {
+      if (commands == null) {
+        connect();
+        startFailure = null;
+        LOG.info("{} connected", description);
+      }
       commands.ping().toCompletableFuture().get(timeoutNanos, TimeUnit.NANOSECONDS);
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
@@ -352,9 +407,13 @@ final class RedisLink implements AutoCloseable {
       return;
     }
     background.shutdownNow();
+    closeOwned();
+  }
+
+  private synchronized void closeOwned() {
     // Connections before the client that made them: shutting a client down closes its connections.
-    for (int i = owned.size() - 1; i >= 0; i--) {
-      AutoCloseable c = owned.get(i);
+    while (!owned.isEmpty()) {
+      AutoCloseable c = owned.remove(owned.size() - 1);
       try {
         c.close();
       } catch (Exception e) {

@@ -9,6 +9,8 @@ import dev.hotpath.cache.TierStore;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
@@ -30,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import java.util.regex.Pattern;
@@ -63,7 +66,10 @@ import java.util.stream.Collectors;
  * <p><b>Outage.</b> Every call waits at most {@link Builder#commandTimeout}; after {@link
  * Builder#failureThreshold} consecutive failures a circuit opens and calls are refused at once
  * (the cache serves from its other tiers and the loader, and counts skipped writes) until a
- * background probe, every {@link Builder#probeInterval}, finds Redis answering.
+ * background probe, every {@link Builder#probeInterval}, finds Redis answering. By default
+ * {@link Builder#build()} needs Redis to answer, so that a wrong address fails at start; with
+ * {@link Builder#startWithoutRedis} the tier starts with its circuit open and connects in the
+ * background.
  *
  * <p><b>What invalidation covers.</b> Each node's in-process (L1) copies are dropped when:
  *
@@ -250,6 +256,7 @@ public final class RedisTier implements Tier, MeterBinder {
     private Integer logShards;
     private Duration reconcileInterval = Duration.ofSeconds(1);
     private boolean reconcileSet;
+    private boolean startWithoutRedis;
 
     private Builder() {}
 
@@ -393,6 +400,20 @@ public final class RedisTier implements Tier, MeterBinder {
       return this;
     }
 
+    /**
+     * Whether {@link #build()} succeeds while Redis is unreachable; default false (it throws, so
+     * that a wrong address or a missing server is seen at start). When true, an unreachable server
+     * at build is an outage like any other: the tier starts with its circuit open (reads are
+     * misses, writes are skipped and counted), connects in the background every {@link
+     * #probeInterval}, and once connected reconciles this node's in-process copies. A server that
+     * answers with an error (a wrong password, say) still fails the build. Not for a host's own
+     * {@link #connection}, which is connected already.
+     */
+    public Builder startWithoutRedis(boolean allowed) {
+      this.startWithoutRedis = allowed;
+      return this;
+    }
+
     /** Compresses (DEFLATE) payloads of at least {@code bytes}; default: never. */
     public Builder compressAbove(int bytes) {
       Arguments.unset(this.compressAbove, "compressAbove");
@@ -448,8 +469,9 @@ public final class RedisTier implements Tier, MeterBinder {
      *
      * @throws IllegalStateException when no source or more than one was set, or a setting does not
      *     apply to the source (shards for a standalone server)
-     * @throws RedisTierException when Redis cannot be reached now or refuses the connection (wrong
-     *     password, say); the message names the server, never the password
+     * @throws RedisTierException when Redis refuses the connection (a wrong password, say) or, unless
+     *     {@link #startWithoutRedis}, cannot be reached now; the message names the server, never the
+     *     password
      */
     public RedisTier build() {
       boolean standalone = uri != null || client != null || connection != null;
@@ -474,23 +496,37 @@ public final class RedisTier implements Tier, MeterBinder {
       int shards = cluster ? (logShards != null ? logShards : 64) : 1;
       KeyLayout layout = new KeyLayout(keyPrefix != null ? keyPrefix : "hotpath:", cluster, shards);
       List<AutoCloseable> owned = new ArrayList<>();
+      RedisLink link = null;
       try {
-        RedisLink link = cluster ? clusterLink(layout, timeout, owned) : standaloneLink(layout, timeout, owned);
+        link = cluster ? clusterLink(layout, timeout, owned) : standaloneLink(layout, timeout, owned);
+        try {
+          link.connect();
+        } catch (RedisConnectionException e) {
+          if (!startWithoutRedis || answeredWithError(e)) {
+            throw e;
+          }
+          link.connectInBackground(e);
+        }
         RedisTier tier = new RedisTier(this, link);
         tier.bus.start();
         return tier;
       } catch (RuntimeException e) {
-        for (int i = owned.size() - 1; i >= 0; i--) {
-          try {
-            owned.get(i).close();
-          } catch (Exception suppressed) {
-            e.addSuppressed(suppressed);
+        if (link != null) {
+          link.close();
+        } else {
+          for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+              owned.get(i).close();
+            } catch (Exception suppressed) {
+              e.addSuppressed(suppressed);
+            }
           }
         }
         if (e instanceof io.lettuce.core.RedisException) {
           throw new RedisTierException(
               "could not start the Redis tier on " + describe() + ": " + e.getMessage()
-                  + " (Redis must answer at build(); once built, the tier rides out outages)",
+                  + " (Redis must answer at build() unless startWithoutRedis(true); once built, the tier"
+                  + " rides out outages)",
               e);
         }
         throw e;
@@ -512,11 +548,26 @@ public final class RedisTier implements Tier, MeterBinder {
         RedisClient created = c;
         owned.add(() -> created.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
       }
-      StatefulRedisConnection<byte[], byte[]> commandsConnection = connection;
-      if (commandsConnection == null) {
-        commandsConnection = uri != null ? c.connect(ByteArrayCodec.INSTANCE, uri) : c.connect(ByteArrayCodec.INSTANCE);
-        owned.add(commandsConnection);
-      }
+      RedisClient connecting = c;
+      // Tracking is state of the command connection: only on one the tier opened (class comment).
+      boolean tracks = connection == null;
+      Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector =
+          link -> {
+            if (!tracks) {
+              return connection.async();
+            }
+            StatefulRedisConnection<byte[], byte[]> opened =
+                uri != null ? connecting.connect(ByteArrayCodec.INSTANCE, uri) : connecting.connect(ByteArrayCodec.INSTANCE);
+            link.own(opened);
+            opened.addListener(
+                new RedisConnectionStateListener() {
+                  @Override
+                  public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
+                    link.reconnected();
+                  }
+                });
+            return opened.async();
+          };
       RedisClient pubSubClient = c;
       Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub =
           pubSubClient == null
@@ -524,19 +575,7 @@ public final class RedisTier implements Tier, MeterBinder {
               : () -> uri != null
                   ? pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE, uri)
                   : pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE);
-      // Tracking is state of the command connection: only on one the tier opened (class comment).
-      boolean tracks = connection == null;
-      RedisLink link = link(commandsConnection.async(), pubSub, owned, layout, timeout, tracks);
-      if (tracks) {
-        commandsConnection.addListener(
-            new RedisConnectionStateListener() {
-              @Override
-              public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-                link.reconnected();
-              }
-            });
-      }
-      return link;
+      return link(connector, pubSub, owned, layout, timeout, tracks);
     }
 
     private RedisLink clusterLink(KeyLayout layout, Duration timeout, List<AutoCloseable> owned) {
@@ -559,27 +598,32 @@ public final class RedisTier implements Tier, MeterBinder {
         RedisClusterClient created = c;
         owned.add(() -> created.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
       }
-      StatefulRedisClusterConnection<byte[], byte[]> commandsConnection = clusterConnection;
-      if (commandsConnection == null) {
-        commandsConnection = c.connect(ByteArrayCodec.INSTANCE);
-        owned.add(commandsConnection);
-      }
+      RedisClusterClient connecting = c;
+      Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector =
+          link -> {
+            if (clusterConnection != null) {
+              return clusterConnection.async();
+            }
+            StatefulRedisClusterConnection<byte[], byte[]> opened = connecting.connect(ByteArrayCodec.INSTANCE);
+            link.own(opened);
+            return opened.async();
+          };
       RedisClusterClient pubSubClient = c;
       Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub =
           pubSubClient == null ? null : () -> pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE);
       // Client tracking is per cluster node; not followed across the topology (class comment).
-      return link(commandsConnection.async(), pubSub, owned, layout, timeout, false);
+      return link(connector, pubSub, owned, layout, timeout, false);
     }
 
     private RedisLink link(
-        RedisClusterAsyncCommands<byte[], byte[]> commands,
+        Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector,
         Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub,
         List<AutoCloseable> owned,
         KeyLayout layout,
         Duration timeout,
         boolean tracksRedisChanges) {
       return new RedisLink(
-          commands,
+          connector,
           pubSub,
           owned,
           layout,
@@ -590,6 +634,16 @@ public final class RedisTier implements Tier, MeterBinder {
           Arguments.saturatedNanos(probeInterval != null ? probeInterval : Duration.ofMillis(500)),
           logLength != null ? logLength : 10_000,
           tracksRedisChanges);
+    }
+
+    /** Whether the server answered the connection with an error (authentication, say): not an outage. */
+    private static boolean answeredWithError(Throwable e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof RedisCommandExecutionException) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /** Connecting may take a TLS handshake; give it more than one command, but stay bounded. */

@@ -84,7 +84,7 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
   public TierValue<V> get(K key) {
     byte[] redisKey = entryKey(binding.encodeKey(key));
     link.ensureAvailable();
-    return decode(link.await(link.commands.get(redisKey)));
+    return decode(link.await(link.commands().get(redisKey)));
   }
 
   @Override
@@ -94,7 +94,7 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
       link.rejected.increment();
       return CompletableFuture.failedFuture(RedisUnavailableException.INSTANCE);
     }
-    return link.async(link.commands.get(redisKey).toCompletableFuture()).thenApply(this::decode);
+    return link.async(link.commands().get(redisKey).toCompletableFuture()).thenApply(this::decode);
   }
 
   @Override
@@ -105,7 +105,7 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
     }
     byte[][] redisKeys = entryKeys(distinct);
     link.ensureAvailable();
-    return collect(distinct, link.await(link.commands.mget(redisKeys)));
+    return collect(distinct, link.await(link.commands().mget(redisKeys)));
   }
 
   @Override
@@ -119,7 +119,7 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
       link.rejected.increment();
       return CompletableFuture.failedFuture(RedisUnavailableException.INSTANCE);
     }
-    return link.async(link.commands.mget(redisKeys).toCompletableFuture()).thenApply(found -> collect(distinct, found));
+    return link.async(link.commands().mget(redisKeys).toCompletableFuture()).thenApply(found -> collect(distinct, found));
   }
 
   private Map<K, TierValue<V>> collect(List<K> keys, List<KeyValue<byte[], byte[]>> found) {
@@ -391,16 +391,16 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
     byte[] record = InvalidationRecord.encode(InvalidationEvent.ofNamespace(namespace, binding.nodeId()));
     awaitWrite(List.of(sendRecordOnly(record)));
     ScanArgs match = ScanArgs.Builder.matches(link.layout.namespacePattern(namespace)).limit(1000);
-    KeyScanCursor<byte[]> cursor = link.await(link.commands.scan(match));
+    KeyScanCursor<byte[]> cursor = link.await(link.commands().scan(match));
     while (true) {
       if (!cursor.getKeys().isEmpty()) {
-        link.await(link.commands.unlink(cursor.getKeys().toArray(new byte[0][])));
+        link.await(link.commands().unlink(cursor.getKeys().toArray(new byte[0][])));
       }
       if (cursor.isFinished()) {
         break;
       }
       // The cursor object itself: in Cluster it also remembers which node the scan is on.
-      cursor = link.await(link.commands.scan(cursor, match));
+      cursor = link.await(link.commands().scan(cursor, match));
     }
     awaitWrite(List.of(sendRecordOnly(record)));
   }

@@ -2,6 +2,7 @@ package dev.hotpath.cache.redis;
 
 import static dev.hotpath.cache.redis.TestNode.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hotpath.cache.Namespace;
@@ -161,6 +162,48 @@ class RedisOutageTest {
       }
       connection.close();
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+  }
+  @Test
+  void aTierBuiltWhileRedisIsDownServesWithoutItAndConnectsWhenRedisComesBack(TestRedis redis, RedisKeyPrefix prefix)
+      throws Exception {
+    assumeTrue(redis.isRestartable(), "only a Redis this JVM started may be stopped");
+    NamespaceSpec<String, String> quotes =
+        NamespaceSpec.builder("quotes", String.class, String.class)
+            .ttl(TtlProfile.builder().l1(Duration.ofMinutes(10)).l2(Duration.ofMinutes(10)).build())
+            .loader(key -> "source-" + key)
+            .build();
+    redis.stop();
+    try {
+      assertThatThrownBy(() -> FAST.apply(RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value())).build())
+          .as("by default a missing server fails the build")
+          .isInstanceOf(RedisTierException.class)
+          .hasMessageContaining("startWithoutRedis");
+      try (TestNode b = TestNode.start(redis, prefix, s -> FAST.apply(s).startWithoutRedis(true), quotes)) {
+        Namespace<String, String> onB = b.cache.namespace(quotes);
+        assertThat(b.tier.isCircuitOpen()).isTrue();
+        assertThat(onB.get("EURUSD")).isEqualTo("source-EURUSD");
+        onB.put("GBPUSD", "written-on-b-while-down");
+        assertThat(b.tier.stats().skippedWrites()).isPositive();
+
+        redis.start();
+        assertThat(eventually(PATIENCE, () -> !b.tier.isCircuitOpen())).as("connected in the background").isTrue();
+        try (TestNode a = TestNode.start(redis, prefix, FAST, quotes)) {
+          Namespace<String, String> onA = a.cache.namespace(quotes);
+          // B's copies from the outage are dropped once it connects: it cannot know what it missed.
+          assertThat(eventually(PATIENCE, () -> onB.getIfPresent("EURUSD") == null)).isTrue();
+          // Redis is B's tier now, and A's changes reach B's L1 through the bus.
+          onA.put("EURUSD", "from-a");
+          assertThat(eventually(PATIENCE, () -> "from-a".equals(onB.get("EURUSD")))).isTrue();
+          assertThat(onB.stats().tier("redis").hits()).isPositive();
+          onA.put("EURUSD", "from-a-again");
+          assertThat(eventually(PATIENCE, () -> "from-a-again".equals(onB.get("EURUSD")))).isTrue();
+        }
+      }
+    } finally {
+      if (!redis.isRunning()) {
+        redis.start();
+      }
     }
   }
 }

@@ -188,7 +188,7 @@ class RedisTrackingTest {
         raw.sync().clientKill(KillArgs.Builder.id(Long.parseLong(field(tracking, "id"))));
         assertThat(eventually(PATIENCE, () -> answers(link))).as("command connection back").isTrue();
         byte[] blocker = RawRedis.utf8(prefix.value() + "blocker");
-        link.commands.blpop(5, blocker);
+        link.commands().blpop(5, blocker);
         assertThat(eventually(PATIENCE, () -> client(raw, "cmd=blpop") != null)).isTrue();
         channel.async().ping().get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
         assertThat(clientById(raw, channelId)).contains("cmd=ping");
@@ -228,7 +228,7 @@ class RedisTrackingTest {
 
   private static boolean answers(RedisLink link) {
     try {
-      link.commands.ping().get(1, TimeUnit.SECONDS);
+      link.commands().ping().get(1, TimeUnit.SECONDS);
       return true;
     } catch (Exception e) {
       return false;
