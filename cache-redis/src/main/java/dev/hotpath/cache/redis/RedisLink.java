@@ -9,7 +9,9 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +46,8 @@ import org.slf4j.LoggerFactory;
 final class RedisLink implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
   private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
+  /** How long close waits for a background task (a connect takes at most its connect timeout). */
+  private static final long CLOSE_WAIT_SECONDS = 10;
 
   /** Null until the command connection is made (see {@link #connectInBackground}). */
   private volatile RedisClusterAsyncCommands<byte[], byte[]> commands;
@@ -128,6 +133,9 @@ final class RedisLink implements AutoCloseable {
               return t;
             });
     executor.setRemoveOnCancelPolicy(true);
+    // At close, scheduled work is dropped; only a task already running is waited for.
+    executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
     this.background = executor;
     this.breaker = new CircuitBreaker(failureThreshold, this::scheduleProbe);
   }
@@ -245,9 +253,35 @@ final class RedisLink implements AutoCloseable {
     if (t instanceof RedisCommandExecutionException) {
       String m = String.valueOf(t.getMessage());
       return m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("MASTERDOWN")
-          || m.startsWith("CLUSTERDOWN") || m.startsWith("TRYAGAIN");
+          || m.startsWith("CLUSTERDOWN") || m.startsWith("TRYAGAIN")
+          || m.startsWith("ERR max number of clients");
     }
     return !(t instanceof IllegalArgumentException);
+  }
+
+  /**
+   * Whether a failed connection attempt was refused by a server that answered (a wrong password,
+   * a missing ACL permission) rather than lost to an outage: retrying cannot help. Looks through
+   * causes and suppressed exceptions, where Lettuce puts each Cluster seed node's and Sentinel's
+   * failure.
+   */
+  static boolean refusedByServer(Throwable failure) {
+    return refusedByServer(failure, Collections.newSetFromMap(new IdentityHashMap<>()));
+  }
+
+  private static boolean refusedByServer(Throwable t, Set<Throwable> seen) {
+    if (t == null || !seen.add(t)) {
+      return false;
+    }
+    if (t instanceof RedisCommandExecutionException && !isOutage(t)) {
+      return true;
+    }
+    for (Throwable suppressed : t.getSuppressed()) {
+      if (refusedByServer(suppressed, seen)) {
+        return true;
+      }
+    }
+    return refusedByServer(t.getCause(), seen);
   }
 
   private void logRateLimited(Throwable cause) {
@@ -358,6 +392,9 @@ final class RedisLink implements AutoCloseable {
   // ---- breaker probe
 
   private void scheduleProbe() {
+    if (closed.get()) {
+      return;
+    }
     Throwable atStart = startFailure;
     if (atStart != null) {
       LOG.warn("{} is unreachable at start ({}); serving without it and connecting in the background",
@@ -365,8 +402,10 @@ final class RedisLink implements AutoCloseable {
     } else {
       LOG.warn("{} is unavailable: circuit open; serving without it until it answers again", description);
     }
-    if (!closed.get()) {
+    try {
       background.schedule(this::probe, probeIntervalNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closing) {
+      // closed meanwhile: nothing to probe for
     }
   }
 
@@ -386,7 +425,19 @@ final class RedisLink implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
-      background.schedule(this::probe, probeIntervalNanos, TimeUnit.NANOSECONDS);
+      if (commands == null) {
+        // Still not connected: say why now and then, loudly if the server refuses us.
+        if (refusedByServer(e)) {
+          LOG.error("{} refuses the connection: {}", description, e.toString());
+        } else {
+          logRateLimited(e);
+        }
+      }
+      try {
+        background.schedule(this::probe, probeIntervalNanos, TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException closing) {
+        // closed meanwhile
+      }
       return;
     }
     if (breaker.close()) {
@@ -406,7 +457,17 @@ final class RedisLink implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    background.shutdownNow();
+    // Not shutdownNow: interrupting a connect in progress makes Lettuce give up waiting while the
+    // connection is still made, and it would never be handed to own() and closed.
+    background.shutdown();
+    try {
+      if (!background.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        background.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      background.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
     closeOwned();
   }
 

@@ -9,7 +9,6 @@ import dev.hotpath.cache.TierStore;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
@@ -502,7 +501,7 @@ public final class RedisTier implements Tier, MeterBinder {
         try {
           link.connect();
         } catch (RedisConnectionException e) {
-          if (!startWithoutRedis || answeredWithError(e)) {
+          if (!startWithoutRedis || RedisLink.refusedByServer(e)) {
             throw e;
           }
           link.connectInBackground(e);
@@ -523,11 +522,12 @@ public final class RedisTier implements Tier, MeterBinder {
           }
         }
         if (e instanceof io.lettuce.core.RedisException) {
-          throw new RedisTierException(
-              "could not start the Redis tier on " + describe() + ": " + e.getMessage()
-                  + " (Redis must answer at build() unless startWithoutRedis(true); once built, the tier"
-                  + " rides out outages)",
-              e);
+          String hint =
+              startWithoutRedis || RedisLink.refusedByServer(e)
+                  ? ""
+                  : " (Redis must answer at build() unless startWithoutRedis(true); once built, the"
+                      + " tier rides out outages)";
+          throw new RedisTierException("could not start the Redis tier on " + describe() + ": " + e.getMessage() + hint, e);
         }
         throw e;
       }
@@ -634,16 +634,6 @@ public final class RedisTier implements Tier, MeterBinder {
           Arguments.saturatedNanos(probeInterval != null ? probeInterval : Duration.ofMillis(500)),
           logLength != null ? logLength : 10_000,
           tracksRedisChanges);
-    }
-
-    /** Whether the server answered the connection with an error (authentication, say): not an outage. */
-    private static boolean answeredWithError(Throwable e) {
-      for (Throwable t = e; t != null; t = t.getCause()) {
-        if (t instanceof RedisCommandExecutionException) {
-          return true;
-        }
-      }
-      return false;
     }
 
     /** Connecting may take a TLS handshake; give it more than one command, but stay bounded. */

@@ -128,6 +128,27 @@ class RedisTierBehaviourTest {
   }
 
   @Test
+  void aServerThatRefusesTheLoginFailsTheBuildEvenWhenItMayStartWithoutRedis(TestRedis redis, RedisKeyPrefix prefix) {
+    assumeTrue(redis.isRestartable(), "creates an ACL user: only on a server this JVM started");
+    String user = "hp-" + prefix.value().replace(":", "");
+    String password = "right-" + System.nanoTime();
+    String wrong = "wrong-" + System.nanoTime();
+    try (RawRedis raw = new RawRedis(redis.uri())) {
+      raw.sync().aclSetuser(user, io.lettuce.core.AclSetuserArgs.Builder.on().addPassword(password).allKeys()
+          .allChannels().allCommands());
+      RedisURI uri = RedisURI.builder(redis.uri()).withAuthentication(user, wrong.toCharArray()).build();
+      assertThatThrownBy(() -> RedisTier.builder().uri(uri).keyPrefix(prefix.value()).startWithoutRedis(true).build())
+          .isInstanceOf(RedisTierException.class)
+          .hasMessageContaining("could not start the Redis tier")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain(wrong).doesNotContain("startWithoutRedis"));
+    } finally {
+      try (RawRedis raw = new RawRedis(redis.uri())) {
+        raw.sync().aclDeluser(user);
+      }
+    }
+  }
+
+  @Test
   void theBuilderRejectsBadSettingsNamingTheField() {
     assertThatThrownBy(() -> RedisTier.builder().build())
         .isInstanceOf(IllegalStateException.class)
