@@ -214,7 +214,11 @@ public final class RedisTier implements Tier, MeterBinder {
     FunctionCounter.builder(meter, this, t -> f.applyAsDouble(t.stats())).tag("tier", name).register(registry);
   }
 
-  /** Closes the bus and what the tier opened. Idempotent; never throws. */
+  /**
+   * Closes the bus and what the tier opened (never the host's client or connection). Waits for a
+   * background call already running (at most its command or connect timeout, 10 s at the most).
+   * Idempotent; never throws.
+   */
   @Override
   public void close() {
     bus.close();
