@@ -308,7 +308,11 @@ public final class PostgresTier implements Tier, MeterBinder {
     private Builder() {}
 
     /**
-     * Uses the host's pool. The tier does not close it. Set this or {@link #jdbcUrl}.
+     * Uses the host's pool. The tier does not close it. Set this or {@link #jdbcUrl}. A HikariCP
+     * pool that may start without its server ({@code initializationFailTimeout} below 0) should
+     * state a transaction isolation level: otherwise a connection lost during its first setup
+     * makes HikariCP refuse every later one (HikariCP issue #1944); the pools this module builds
+     * do so.
      *
      * @throws IllegalStateException when a data source or URL was set already
      */
