@@ -18,8 +18,14 @@ class RedisTierContractTest extends TierContractTest {
     this.prefix = prefix;
   }
 
+  /** The tier's settings; subclasses run the same contract with others. */
+  RedisTier.Builder settings(RedisTier.Builder builder) {
+    return builder;
+  }
+
   @Override
   protected Tier createTier() {
-    return RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value()).commandTimeout(TestNode.COMMAND_TIMEOUT).build();
+    return settings(RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value()).commandTimeout(TestNode.COMMAND_TIMEOUT))
+        .build();
   }
 }
