@@ -59,7 +59,7 @@ public class InvalidationLatencyBenchmark {
 
   private TieredCache node(String prefix, NamespaceSpec<String, String> spec) {
     RedisTier tier = RedisTier.builder().uri(redis.uri()).keyPrefix(prefix).build();
-    return TieredCache.builder().tier(tier).invalidationBus(tier.invalidationBus()).namespace(spec).build();
+    return TieredCache.builder().tier(tier).namespace(spec).build();
   }
 
   /** B holds the current value in L1 before each measured write. */

@@ -4,12 +4,12 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.hotpath.cache.Codec;
 import dev.hotpath.cache.KeyCodec;
 import dev.hotpath.cache.NamespaceSpec;
-import dev.hotpath.cache.Tier;
-import dev.hotpath.cache.TierBinding;
-import dev.hotpath.cache.TierStore;
-import dev.hotpath.cache.TierValue;
 import dev.hotpath.cache.TieredCache;
 import dev.hotpath.cache.TtlProfile;
+import dev.hotpath.cache.spi.NamespaceContext;
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.Tier;
+import dev.hotpath.cache.spi.TierValue;
 import dev.hotpath.cache.timescale.PostgresTier;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * table, server and pool, in one run:
  *
  * <ul>
- *   <li>{@code hotpath}: {@code TierStore.get} of the {@link PostgresTier} (pool borrow, prepared
+ *   <li>{@code hotpath}: {@code NamespaceStore.get} of the {@link PostgresTier} (pool borrow, prepared
  *       select with the expiry filter, payload decode);
  *   <li>{@code jdbc}: what a host's DAO does: borrow from the same pool, prepare, select the value;
  *   <li>{@code jdbcHeldStatement}: the floor: one connection and prepared statement held per
@@ -60,7 +60,7 @@ public class PostgresTierReadBenchmark {
     BenchPostgres postgres;
     HikariDataSource pool;
     TieredCache cache;
-    TierStore<String, String> store;
+    NamespaceStore<String, String> store;
     String selectSql;
 
     @Setup(Level.Trial)
@@ -154,7 +154,7 @@ public class PostgresTierReadBenchmark {
   /** A tier that hands out the stores of the one it wraps and remembers the last. */
   static final class Capturing implements Tier {
     private final Tier tier;
-    private TierStore<?, ?> store;
+    private NamespaceStore<?, ?> store;
 
     Capturing(Tier tier) {
       this.tier = tier;
@@ -166,15 +166,15 @@ public class PostgresTierReadBenchmark {
     }
 
     @Override
-    public <K, V> TierStore<K, V> open(TierBinding<K, V> binding) {
-      TierStore<K, V> opened = tier.open(binding);
+    public <K, V> NamespaceStore<K, V> open(NamespaceContext<K, V> binding) {
+      NamespaceStore<K, V> opened = tier.open(binding);
       store = opened;
       return opened;
     }
 
     @SuppressWarnings("unchecked")
-    <K, V> TierStore<K, V> store() {
-      return (TierStore<K, V>) store;
+    <K, V> NamespaceStore<K, V> store() {
+      return (NamespaceStore<K, V>) store;
     }
 
     @Override

@@ -90,7 +90,6 @@ public class RedisTierReadBenchmark {
     cache =
         TieredCache.builder()
             .tier(tier)
-            .invalidationBus(tier.invalidationBus())
             .executor(Runnable::run)
             .namespace(spec)
             .build();

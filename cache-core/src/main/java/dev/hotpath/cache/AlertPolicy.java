@@ -1,6 +1,8 @@
 package dev.hotpath.cache;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Thresholds that raise {@link CacheAlert}s, evaluated per namespace over the reads since the
@@ -78,8 +80,9 @@ public final class AlertPolicy {
         + maxTierErrors + ", minRequests=" + minRequests + ", interval=" + interval + "]";
   }
 
-  /** Builds an {@link AlertPolicy}. Not thread-safe. */
+  /** Builds an {@link AlertPolicy}. Each setter may be called once ({@link IllegalStateException} otherwise). Not thread-safe. */
   public static final class Builder {
+    private final Set<String> assigned = new HashSet<>();
     private double minHitRate = 0.5;
     private double minL1HitRate = 0.3;
     private Duration maxLatency = Duration.ofMillis(10);
@@ -92,24 +95,28 @@ public final class AlertPolicy {
 
     /** @throws IllegalArgumentException unless in [0, 1] */
     public Builder minHitRate(double rate) {
+      Arguments.once(assigned, "minHitRate");
       this.minHitRate = rate(rate, "minHitRate");
       return this;
     }
 
     /** @throws IllegalArgumentException unless in [0, 1] */
     public Builder minL1HitRate(double rate) {
+      Arguments.once(assigned, "minL1HitRate");
       this.minL1HitRate = rate(rate, "minL1HitRate");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder maxLatency(Duration latency) {
+      Arguments.once(assigned, "maxLatency");
       this.maxLatency = Arguments.positive(latency, "maxLatency");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder maxEvictionsPerSecond(double rate) {
+      Arguments.once(assigned, "maxEvictionsPerSecond");
       if (!(rate > 0)) {
         throw new IllegalArgumentException("maxEvictionsPerSecond must be positive but was " + rate);
       }
@@ -119,6 +126,7 @@ public final class AlertPolicy {
 
     /** @throws IllegalArgumentException if negative */
     public Builder maxTierErrors(long errors) {
+      Arguments.once(assigned, "maxTierErrors");
       if (errors < 0) {
         throw new IllegalArgumentException("maxTierErrors must not be negative but was " + errors);
       }
@@ -128,12 +136,14 @@ public final class AlertPolicy {
 
     /** @throws IllegalArgumentException if not positive */
     public Builder minRequests(long requests) {
+      Arguments.once(assigned, "minRequests");
       this.minRequests = Arguments.positive(requests, "minRequests");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder interval(Duration interval) {
+      Arguments.once(assigned, "interval");
       this.interval = Arguments.positive(interval, "interval");
       return this;
     }

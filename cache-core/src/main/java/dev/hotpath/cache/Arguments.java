@@ -2,20 +2,21 @@ package dev.hotpath.cache;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 
 /**
- * The one validator for configuration values of Hotpath's builders, and of tier implementations
- * in other modules, so that every error names the field and the value in the same words ({@code
+ * The one validator for configuration values of cache-core's builders, so that every error names
+ * the field and the value in the same words ({@code
  * "ttl must be positive but was PT0S"}). Values are never echoed for {@link #unset}, which may
  * guard a secret. Not a general-purpose utility: its wording is Hotpath's.
  *
  * <p>Every method throws {@link NullPointerException} naming the field for a null value.
  */
-public final class Arguments {
+final class Arguments {
   private Arguments() {}
 
   /** {@code value} if it is positive. @throws IllegalArgumentException otherwise */
-  public static Duration positive(Duration value, String field) {
+  static Duration positive(Duration value, String field) {
     Objects.requireNonNull(value, field);
     if (value.isNegative() || value.isZero()) {
       throw new IllegalArgumentException(field + " must be positive but was " + value);
@@ -24,7 +25,7 @@ public final class Arguments {
   }
 
   /** {@code value} if it is zero or positive. @throws IllegalArgumentException otherwise */
-  public static Duration notNegative(Duration value, String field) {
+  static Duration notNegative(Duration value, String field) {
     Objects.requireNonNull(value, field);
     if (value.isNegative()) {
       throw new IllegalArgumentException(field + " must not be negative but was " + value);
@@ -33,7 +34,7 @@ public final class Arguments {
   }
 
   /** {@code value} if it is positive. @throws IllegalArgumentException otherwise */
-  public static long positive(long value, String field) {
+  static long positive(long value, String field) {
     if (value <= 0) {
       throw new IllegalArgumentException(field + " must be positive but was " + value);
     }
@@ -41,7 +42,7 @@ public final class Arguments {
   }
 
   /** {@code value} if it is positive. @throws IllegalArgumentException otherwise */
-  public static int positive(int value, String field) {
+  static int positive(int value, String field) {
     if (value <= 0) {
       throw new IllegalArgumentException(field + " must be positive but was " + value);
     }
@@ -49,7 +50,7 @@ public final class Arguments {
   }
 
   /** {@code value} if it is in [0, 1). @throws IllegalArgumentException otherwise */
-  public static double fraction(double value, String field) {
+  static double fraction(double value, String field) {
     if (!(value >= 0.0 && value < 1.0)) {
       throw new IllegalArgumentException(field + " must be in [0, 1) but was " + value);
     }
@@ -61,14 +62,26 @@ public final class Arguments {
    *
    * @throws IllegalStateException when {@code current} is not null
    */
-  public static void unset(Object current, String field) {
+  static void unset(Object current, String field) {
     if (current != null) {
       throw new IllegalStateException(field + " was already set");
     }
   }
 
+  /**
+   * Checks that a builder setter runs once, for fields that have a default or are inherited from
+   * a prototype (where {@link #unset} cannot tell): {@code assigned} holds the fields set so far.
+   *
+   * @throws IllegalStateException when {@code field} was set already
+   */
+  static void once(Set<String> assigned, String field) {
+    if (!assigned.add(field)) {
+      throw new IllegalStateException(field + " was already set");
+    }
+  }
+
   /** {@code value} if it is at least {@code minimum}. @throws IllegalArgumentException otherwise */
-  public static Duration atLeast(Duration value, Duration minimum, String field) {
+  static Duration atLeast(Duration value, Duration minimum, String field) {
     Objects.requireNonNull(value, field);
     if (value.compareTo(minimum) < 0) {
       throw new IllegalArgumentException(field + " must be at least " + minimum + " but was " + value);
@@ -77,7 +90,7 @@ public final class Arguments {
   }
 
   /** Nanoseconds of a duration, saturated instead of overflowing for huge durations. */
-  public static long saturatedNanos(Duration duration) {
+  static long saturatedNanos(Duration duration) {
     try {
       return duration.toNanos();
     } catch (ArithmeticException e) {

@@ -160,7 +160,8 @@ final class BuiltInCodecs {
 
   /** The built-in codec for {@code type}, or {@code null} when there is none. */
   @SuppressWarnings("unchecked")
-  static <V> Codec<V> forType(Class<V> type) {
+  static <V> Codec<V> forType(TypeToken<V> token) {
+    Class<?> type = token.rawClass();
     if (type == String.class) return (Codec<V>) UTF8;
     if (type == byte[].class) return (Codec<V>) BYTES;
     if (type == Long.class) return (Codec<V>) LONGS;
@@ -172,7 +173,8 @@ final class BuiltInCodecs {
 
   /** The built-in key codec for {@code type}, or {@code null} when there is none. */
   @SuppressWarnings("unchecked")
-  static <K> KeyCodec<K> keyCodecFor(Class<K> type) {
+  static <K> KeyCodec<K> keyCodecFor(TypeToken<K> token) {
+    Class<?> type = token.rawClass();
     if (type == String.class) return (KeyCodec<K>) KeyCodec.strings();
     if (type == Long.class) return (KeyCodec<K>) KeyCodec.longs();
     if (type == Integer.class) return (KeyCodec<K>) KeyCodec.integers();

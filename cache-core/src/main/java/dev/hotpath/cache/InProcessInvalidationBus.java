@@ -24,7 +24,7 @@ final class InProcessInvalidationBus implements InvalidationBus {
   }
 
   @Override
-  public AutoCloseable subscribe(InvalidationListener listener) {
+  public Subscription subscribe(InvalidationListener listener) {
     Objects.requireNonNull(listener, "listener");
     listeners.add(listener);
     return () -> listeners.remove(listener);

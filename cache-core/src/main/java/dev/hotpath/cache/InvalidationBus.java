@@ -24,7 +24,7 @@ public interface InvalidationBus extends AutoCloseable {
    *
    * @throws NullPointerException if {@code listener} is null
    */
-  AutoCloseable subscribe(InvalidationListener listener);
+  Subscription subscribe(InvalidationListener listener);
 
   /** Stops delivery and releases what the bus owns. Never throws. */
   @Override

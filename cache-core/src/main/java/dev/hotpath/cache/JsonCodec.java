@@ -1,6 +1,7 @@
 package dev.hotpath.cache;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -19,15 +20,16 @@ import java.util.Objects;
  * @param <V> the value type
  */
 public final class JsonCodec<V> implements Codec<V> {
-  private final Class<V> type;
+  private final TypeToken<V> type;
   private final ObjectReader reader;
   private final ObjectWriter writer;
   private final int version;
 
-  private JsonCodec(ObjectMapper mapper, Class<V> type, int version) {
+  private JsonCodec(ObjectMapper mapper, TypeToken<V> type, int version) {
+    JavaType javaType = mapper.getTypeFactory().constructType(type.type());
     this.type = type;
-    this.reader = mapper.readerFor(type);
-    this.writer = mapper.writerFor(type);
+    this.reader = mapper.readerFor(javaType);
+    this.writer = mapper.writerFor(javaType);
     this.version = version;
   }
 
@@ -36,6 +38,14 @@ public final class JsonCodec<V> implements Codec<V> {
    * (so adding a field is not a breaking change).
    */
   public static <V> JsonCodec<V> of(Class<V> type) {
+    return of(TypeToken.of(type));
+  }
+
+  /**
+   * A codec for a generic type such as {@code List<Candle>}, with the same default mapper as
+   * {@link #of(Class)}: {@code JsonCodec.of(new TypeToken<List<Candle>>() {})}.
+   */
+  public static <V> JsonCodec<V> of(TypeToken<V> type) {
     ObjectMapper mapper =
         new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     return new JsonCodec<>(mapper, Objects.requireNonNull(type, "type"), 0);
@@ -48,6 +58,15 @@ public final class JsonCodec<V> implements Codec<V> {
    * @throws IllegalArgumentException unless {@code 0 <= version <= 255}
    */
   public static <V> JsonCodec<V> of(ObjectMapper mapper, Class<V> type, int version) {
+    return of(mapper, TypeToken.of(type), version);
+  }
+
+  /**
+   * A codec for a generic type with the host's mapper and a format version.
+   *
+   * @throws IllegalArgumentException unless {@code 0 <= version <= 255}
+   */
+  public static <V> JsonCodec<V> of(ObjectMapper mapper, TypeToken<V> type, int version) {
     if (version < 0 || version > 255) {
       throw new IllegalArgumentException("version must be in [0, 255] but was " + version);
     }
@@ -59,7 +78,7 @@ public final class JsonCodec<V> implements Codec<V> {
     try {
       return writer.writeValueAsBytes(value);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + type.getName() + " as JSON", e);
+      throw new UncheckedIOException("cannot write " + type + " as JSON", e);
     }
   }
 
@@ -68,7 +87,7 @@ public final class JsonCodec<V> implements Codec<V> {
     try {
       return reader.readValue(bytes);
     } catch (IOException e) {
-      throw new IllegalArgumentException("not a JSON " + type.getName(), e);
+      throw new IllegalArgumentException("not a JSON " + type, e);
     }
   }
 
@@ -79,6 +98,6 @@ public final class JsonCodec<V> implements Codec<V> {
 
   @Override
   public String toString() {
-    return "JsonCodec[" + type.getName() + ", version " + version + "]";
+    return "JsonCodec[" + type + ", version " + version + "]";
   }
 }

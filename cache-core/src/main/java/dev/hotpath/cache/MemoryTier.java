@@ -1,6 +1,9 @@
 package dev.hotpath.cache;
 
 import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
+import dev.hotpath.cache.spi.NamespaceContext;
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.Tier;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -27,13 +30,13 @@ final class MemoryTier implements Tier {
 
   /** A store with no loader behind it, as the tier contract sees it. */
   @Override
-  public <K, V> TierStore<K, V> open(TierBinding<K, V> binding) {
+  public <K, V> NamespaceStore<K, V> open(NamespaceContext<K, V> binding) {
     AsyncCacheLoader<K, Object> none = (key, ignored) -> CompletableFuture.completedFuture(null);
     return open(binding, none);
   }
 
   /** A store whose misses load through {@code loader} (the namespace's read-through pipeline). */
-  <K, V> MemoryTierStore<K, V> open(TierBinding<K, V> binding, AsyncCacheLoader<K, Object> loader) {
+  <K, V> MemoryTierStore<K, V> open(NamespaceContext<K, V> binding, AsyncCacheLoader<K, Object> loader) {
     return new MemoryTierStore<>(binding.spec(), ticker, executor, loader);
   }
 

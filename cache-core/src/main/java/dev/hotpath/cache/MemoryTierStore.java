@@ -6,6 +6,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.TierValue;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -19,7 +21,7 @@ import java.util.function.ToIntBiFunction;
  * {@link #ABSENT}. The async cache gives single flight (one in-flight future per key) and drops an
  * in-flight load that an invalidation removed, so a racing load never puts an old value back.
  */
-final class MemoryTierStore<K, V> implements TierStore<K, V> {
+final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
   /** The in-process negative-caching marker: no wrapper object per cached value. */
   static final Object ABSENT =
       new Object() {

@@ -3,7 +3,6 @@ package dev.hotpath.cache;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * A named, typed cache inside a {@link TieredCache}. Reads walk the tiers (in process first, then
@@ -39,9 +38,6 @@ public interface Namespace<K, V> {
    */
   V get(K key);
 
-  /** {@link #get} without blocking; the future fails with {@link CacheLoadException}. */
-  CompletableFuture<V> getAsync(K key);
-
   /**
    * The values for {@code keys}; absent keys are left out. Keys that miss in process are looked up
    * in bulk in each tier, and the keys no tier holds are loaded with one {@link
@@ -51,8 +47,8 @@ public interface Namespace<K, V> {
    */
   Map<K, V> getAll(Collection<? extends K> keys);
 
-  /** {@link #getAll} without blocking. */
-  CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys);
+  /** The non-blocking view of this namespace, for reads that must not wait on shared tiers or the loader. */
+  AsyncNamespace<K, V> async();
 
   /** The value held in process, without reading other tiers or loading; null when none. */
   V getIfPresent(K key);

@@ -18,8 +18,8 @@ public final class NamespaceSpec<K, V> {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
   private final String name;
-  private final Class<K> keyType;
-  private final Class<V> valueType;
+  private final TypeToken<K> keyType;
+  private final TypeToken<V> valueType;
   private final TtlProfile ttl;
   private final long maximumSize;
   private final long maximumWeight;
@@ -58,6 +58,23 @@ public final class NamespaceSpec<K, V> {
    * @throws NullPointerException when an argument is null
    */
   public static <K, V> Builder<K, V> builder(String name, Class<K> keyType, Class<V> valueType) {
+    return new Builder<>(
+        name, TypeToken.of(Objects.requireNonNull(keyType, "keyType")),
+        TypeToken.of(Objects.requireNonNull(valueType, "valueType")));
+  }
+
+  /**
+   * A builder for a namespace of generic key or value types, such as {@code List<Candle>}
+   * values: {@code NamespaceSpec.builder("ohlc", TypeToken.of(String.class), new
+   * TypeToken<List<Candle>>() {})}. Generic types have no built-in codec: a namespace stored in a
+   * tier outside the process needs {@link Builder#valueCodec} (for example {@link
+   * JsonCodec#of(TypeToken)}), checked when the cache is built.
+   *
+   * @param name as for {@link #builder(String, Class, Class)}
+   * @throws IllegalArgumentException when {@code name} does not match
+   * @throws NullPointerException when an argument is null
+   */
+  public static <K, V> Builder<K, V> builder(String name, TypeToken<K> keyType, TypeToken<V> valueType) {
     return new Builder<>(name, keyType, valueType);
   }
 
@@ -67,12 +84,12 @@ public final class NamespaceSpec<K, V> {
   }
 
   /** The key type. */
-  public Class<K> keyType() {
+  public TypeToken<K> keyType() {
     return keyType;
   }
 
   /** The value type. */
-  public Class<V> valueType() {
+  public TypeToken<V> valueType() {
     return valueType;
   }
 
@@ -111,25 +128,23 @@ public final class NamespaceSpec<K, V> {
     return loader;
   }
 
-  /** The write mode; {@link WriteMode#CACHE_ASIDE} by default. */
-  public WriteMode writeMode() {
+  WriteMode writeMode() {
     return writeMode;
   }
 
   /** The writer of the write-through and write-behind modes, or {@code null}. */
-  public CacheWriter<K, V> writer() {
+  CacheWriter<K, V> writer() {
     return writer;
   }
 
   /** The write-behind settings (used in {@link WriteMode#WRITE_BEHIND} only). */
-  public WriteBehind writeBehind() {
+  WriteBehind writeBehind() {
     return writeBehind;
   }
 
   @Override
   public String toString() {
-    return "NamespaceSpec[" + name + ", " + keyType.getSimpleName() + " -> "
-        + valueType.getSimpleName() + ", " + ttl + ", maximumSize=" + maximumSize
+    return "NamespaceSpec[" + name + ", " + keyType + " -> " + valueType + ", " + ttl + ", maximumSize=" + maximumSize
         + ", maximumWeight=" + maximumWeight + ", loader=" + (loader != null)
         + ", writeMode=" + writeMode + "]";
   }
@@ -142,8 +157,8 @@ public final class NamespaceSpec<K, V> {
    */
   public static final class Builder<K, V> {
     private final String name;
-    private final Class<K> keyType;
-    private final Class<V> valueType;
+    private final TypeToken<K> keyType;
+    private final TypeToken<V> valueType;
     private TtlProfile ttl;
     private Long maximumSize;
     private Long maximumWeight;
@@ -155,7 +170,7 @@ public final class NamespaceSpec<K, V> {
     private CacheWriter<K, V> writer;
     private WriteBehind writeBehind;
 
-    private Builder(String name, Class<K> keyType, Class<V> valueType) {
+    private Builder(String name, TypeToken<K> keyType, TypeToken<V> valueType) {
       Objects.requireNonNull(name, "name");
       if (!NAME.matcher(name).matches()) {
         throw new IllegalArgumentException(
@@ -217,25 +232,31 @@ public final class NamespaceSpec<K, V> {
       return this;
     }
 
-    /** Write-through: {@code put} calls {@code writer} first. */
+    /**
+     * Write-through: {@code put} calls {@code writer} first, in the caller's thread, and updates
+     * the tiers only when it succeeds. Without this or {@link #writeBehind}, the namespace is
+     * cache-aside: {@code put} updates the tiers only.
+     *
+     * @throws IllegalStateException when a write mode was already set
+     */
     public Builder<K, V> writeThrough(CacheWriter<K, V> writer) {
       return writeMode(WriteMode.WRITE_THROUGH, writer, null);
     }
 
-    /** Write-behind with {@code settings}: {@code put} queues the write for {@code writer}. */
+    /**
+     * Write-behind: {@code put} updates the tiers at once and queues the write in a bounded buffer
+     * flushed to {@code writer} in batches, as {@code settings} say.
+     *
+     * @throws IllegalStateException when a write mode was already set
+     */
     public Builder<K, V> writeBehind(CacheWriter<K, V> writer, WriteBehind settings) {
       return writeMode(WriteMode.WRITE_BEHIND, writer, Objects.requireNonNull(settings, "settings"));
     }
 
-    /**
-     * Sets the write mode explicitly. {@code writer} is required for write-through and
-     * write-behind and must be null for cache-aside; {@code settings} may be null for the
-     * defaults. Checked at {@link #build()}.
-     */
-    public Builder<K, V> writeMode(WriteMode mode, CacheWriter<K, V> writer, WriteBehind settings) {
-      Arguments.unset(this.writer, "writer");
-      this.writeMode = Objects.requireNonNull(mode, "writeMode");
-      this.writer = writer;
+    private Builder<K, V> writeMode(WriteMode mode, CacheWriter<K, V> writer, WriteBehind settings) {
+      Arguments.unset(this.writer, "write mode (writeThrough or writeBehind)");
+      this.writer = Objects.requireNonNull(writer, "writer");
+      this.writeMode = mode;
       this.writeBehind = settings;
       return this;
     }
@@ -244,7 +265,7 @@ public final class NamespaceSpec<K, V> {
      * The spec.
      *
      * @throws IllegalStateException when {@code ttl} is unset, {@code refreshAfter} is set without
-     *     a loader, or the write mode and the writer do not fit together
+     *     a loader,
      */
     public NamespaceSpec<K, V> build() {
       if (ttl == null) {
@@ -258,18 +279,10 @@ public final class NamespaceSpec<K, V> {
         throw new IllegalStateException(
             "namespace '" + name + "': ttl.refreshAfter=" + ttl.refreshAfter() + " requires a loader");
       }
-      if (writeMode != WriteMode.CACHE_ASIDE && writer == null) {
-        throw new IllegalStateException(
-            "namespace '" + name + "': writeMode " + writeMode + " requires a writer");
-      }
       Codec<V> codec = valueCodec != null ? valueCodec : BuiltInCodecs.forType(valueType);
       if (codec != null && (codec.version() < 0 || codec.version() > 255)) {
         throw new IllegalArgumentException(
             "namespace '" + name + "': valueCodec.version() must be in [0, 255] but was " + codec.version());
-      }
-      if (writeMode == WriteMode.CACHE_ASIDE && writer != null) {
-        throw new IllegalStateException(
-            "namespace '" + name + "': a writer needs writeMode WRITE_THROUGH or WRITE_BEHIND");
       }
       return new NamespaceSpec<>(this);
     }

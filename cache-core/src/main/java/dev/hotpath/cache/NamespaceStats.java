@@ -12,6 +12,7 @@ import java.util.List;
  * @param tiers per-tier counters, in process first
  * @param loads keys loaded from the source
  * @param loadFailures loader calls that threw
+ * @param puts entries stored by {@code put} and {@code putAll} (warmup and loads are not puts)
  * @param evictions in-process entries evicted for size
  * @param meanLatency mean latency of the reads that went past the in-process tier (in-process
  *     hits are not timed: they take tens of nanoseconds and timing them would double that)
@@ -26,6 +27,7 @@ public record NamespaceStats(
     List<TierStats> tiers,
     long loads,
     long loadFailures,
+    long puts,
     long evictions,
     Duration meanLatency,
     Duration p99Latency,

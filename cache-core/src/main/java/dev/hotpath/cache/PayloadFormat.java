@@ -1,5 +1,6 @@
 package dev.hotpath.cache;
 
+import dev.hotpath.cache.spi.TierValue;
 import java.util.Arrays;
 
 /**

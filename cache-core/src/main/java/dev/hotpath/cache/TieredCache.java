@@ -1,5 +1,8 @@
 package dev.hotpath.cache;
 
+import dev.hotpath.cache.spi.Tier;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -7,13 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,13 +39,13 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. {@link #close()} flushes write-behind buffers, stops the cache's threads and
  * closes its tiers and bus.
  */
-public final class TieredCache implements AutoCloseable {
+public final class TieredCache implements AutoCloseable, MeterBinder {
   private static final Logger LOG = LoggerFactory.getLogger(TieredCache.class);
 
   private final Runtime runtime;
   private final List<Tier> sharedTiers;
   private final Map<String, TieredNamespace<?, ?>> namespaces;
-  private final AutoCloseable subscription;
+  private final Subscription subscription;
   private final WarmupPlan warmupPlan;
   private final AlertMonitor alerts;
   private final ExecutorService ownedExecutor;
@@ -60,10 +62,11 @@ public final class TieredCache implements AutoCloseable {
         new ScheduledThreadPoolExecutor(2 + (int) writeBehinds, daemon("hotpath-scheduler"));
     scheduler.setRemoveOnCancelPolicy(true);
     String nodeId = b.nodeId != null ? b.nodeId : UUID.randomUUID().toString();
-    InvalidationBus bus = b.bus != null ? b.bus : InvalidationBus.inProcess();
-    this.runtime = new Runtime(nodeId, bus, b.ticker, executor, scheduler);
+    InvalidationBus bus = b.chosenBus();
+    Ticker ticker = b.ticker != null ? b.ticker : Ticker.system();
+    this.runtime = new Runtime(nodeId, bus, ticker, executor, scheduler);
     this.sharedTiers = List.copyOf(b.tiers);
-    MemoryTier memory = new MemoryTier(b.ticker, executor);
+    MemoryTier memory = new MemoryTier(ticker, executor);
     Map<String, TieredNamespace<?, ?>> built = new LinkedHashMap<>();
     for (NamespaceSpec<?, ?> spec : b.namespaces.values()) {
       built.put(spec.name(), new TieredNamespace<>(spec, memory, sharedTiers, runtime));
@@ -71,7 +74,8 @@ public final class TieredCache implements AutoCloseable {
     this.namespaces = built;
     this.subscription = bus.subscribe(new Dispatcher());
     this.warmupPlan = b.warmup;
-    this.alerts = new AlertMonitor(this, b.alertPolicy, b.alertListeners, scheduler);
+    this.alerts = new AlertMonitor(
+        this, b.alertPolicy != null ? b.alertPolicy : AlertPolicy.defaults(), b.alertListeners, scheduler);
   }
 
   /** A new builder. */
@@ -80,36 +84,43 @@ public final class TieredCache implements AutoCloseable {
   }
 
   /**
-   * The registered namespace {@code spec} describes.
+   * The namespace {@code spec} was registered with: the typed way in.
    *
    * @throws IllegalArgumentException when no namespace of that name was registered, or it was
    *     registered with other key or value types
+   * @throws NullPointerException if {@code spec} is null
    */
+  @SuppressWarnings("unchecked")
   public <K, V> Namespace<K, V> namespace(NamespaceSpec<K, V> spec) {
     Objects.requireNonNull(spec, "spec");
-    return namespace(spec.name(), spec.keyType(), spec.valueType());
+    TieredNamespace<?, ?> ns = registered(spec.name());
+    NamespaceSpec<?, ?> held = ns.spec();
+    if (!held.keyType().equals(spec.keyType()) || !held.valueType().equals(spec.valueType())) {
+      throw new IllegalArgumentException(
+          "namespace '" + spec.name() + "' holds " + held.keyType() + " -> " + held.valueType()
+              + ", not " + spec.keyType() + " -> " + spec.valueType());
+    }
+    return (Namespace<K, V>) ns;
   }
 
   /**
-   * The registered namespace {@code name}, checked to hold {@code keyType} keys and {@code
-   * valueType} values.
+   * The registered namespace {@code name}, with its types unknown to the compiler. Use {@link
+   * #namespace(NamespaceSpec)} to read and write with types; this is for tools that list or
+   * invalidate namespaces by name.
    *
-   * @throws IllegalArgumentException when there is no such namespace or the types differ
+   * @throws IllegalArgumentException when there is no such namespace
+   * @throws NullPointerException if {@code name} is null
    */
-  @SuppressWarnings("unchecked")
-  public <K, V> Namespace<K, V> namespace(String name, Class<K> keyType, Class<V> valueType) {
-    Objects.requireNonNull(name, "name");
+  public Namespace<?, ?> namespace(String name) {
+    return registered(Objects.requireNonNull(name, "name"));
+  }
+
+  private TieredNamespace<?, ?> registered(String name) {
     TieredNamespace<?, ?> ns = namespaces.get(name);
     if (ns == null) {
       throw new IllegalArgumentException("no namespace '" + name + "'; registered: " + namespaces.keySet());
     }
-    if (ns.spec().keyType() != keyType || ns.spec().valueType() != valueType) {
-      throw new IllegalArgumentException(
-          "namespace '" + name + "' holds " + ns.spec().keyType().getSimpleName() + " -> "
-              + ns.spec().valueType().getSimpleName() + ", not " + keyType.getSimpleName() + " -> "
-              + valueType.getSimpleName());
-    }
-    return (Namespace<K, V>) ns;
+    return ns;
   }
 
   /** Every namespace, in registration order. Unmodifiable. */
@@ -141,7 +152,7 @@ public final class TieredCache implements AutoCloseable {
    * Subscribes {@code listener} to every invalidation event on the bus, this node's and others'.
    * Close the handle to unsubscribe.
    */
-  public AutoCloseable addInvalidationListener(InvalidationListener listener) {
+  public Subscription addInvalidationListener(InvalidationListener listener) {
     return runtime.bus.subscribe(Objects.requireNonNull(listener, "listener"));
   }
 
@@ -181,6 +192,22 @@ public final class TieredCache implements AutoCloseable {
    */
   public CacheHealth evaluateAlerts() {
     return alerts.evaluate();
+  }
+
+  /**
+   * Publishes this cache's meters to {@code registry}: every namespace's under Micrometer's cache
+   * names ({@code cache.gets}, {@code cache.puts}, {@code cache.evictions}, {@code cache.size},
+   * {@code cache.load}, tagged {@code cache=<namespace>}), Hotpath's own under {@code
+   * hotpath.cache.*}, and the meters of every shared tier (see {@link Tier#bindTo}). Meters read
+   * the cache's counters when scraped, so reads pay nothing for them. Binding to several
+   * registries is allowed; binding twice to one registers nothing new.
+   *
+   * @throws NullPointerException if {@code registry} is null
+   */
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    CacheMeters.bind(this, Objects.requireNonNull(registry, "registry"));
+    sharedTiers.forEach(tier -> tier.bindTo(registry));
   }
 
   Runtime runtime() {
@@ -312,16 +339,20 @@ public final class TieredCache implements AutoCloseable {
     }
   }
 
-  /** Builds a {@link TieredCache}. Not thread-safe. */
+  /**
+   * Builds a {@link TieredCache}. Every setter may be called once ({@link IllegalStateException}
+   * otherwise); {@link #tier}, {@link #namespace} and {@link #alertListener} add one item per call.
+   * Not thread-safe.
+   */
   public static final class Builder {
     private final List<Tier> tiers = new ArrayList<>();
     private final Map<String, NamespaceSpec<?, ?>> namespaces = new LinkedHashMap<>();
     private InvalidationBus bus;
     private Executor executor;
-    private Ticker ticker = Ticker.system();
+    private Ticker ticker;
     private String nodeId;
     private WarmupPlan warmup;
-    private AlertPolicy alertPolicy = AlertPolicy.defaults();
+    private AlertPolicy alertPolicy;
     private final List<AlertListener> alertListeners = new ArrayList<>();
 
     private Builder() {}
@@ -356,7 +387,14 @@ public final class TieredCache implements AutoCloseable {
       return this;
     }
 
-    /** The bus carrying invalidations between nodes; default {@link InvalidationBus#inProcess()}. */
+    /**
+     * The bus carrying invalidations between nodes. Rarely needed: when a tier brings a bus (see
+     * {@link Tier#invalidationBus()}, as the Redis tier does) the cache uses it without this call,
+     * and without such a tier the default is {@link InvalidationBus#inProcess()}, which reaches
+     * the caches of this JVM that share the same instance.
+     *
+     * @throws IllegalStateException at {@link #build()} when a tier brings a different bus
+     */
     public Builder invalidationBus(InvalidationBus bus) {
       Arguments.unset(this.bus, "invalidationBus");
       this.bus = Objects.requireNonNull(bus, "invalidationBus");
@@ -375,12 +413,14 @@ public final class TieredCache implements AutoCloseable {
 
     /** The clock for TTLs and latency; default {@link Ticker#system()}. For tests. */
     public Builder ticker(Ticker ticker) {
+      Arguments.unset(this.ticker, "ticker");
       this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 
     /** This node's id on the bus; default a random UUID. */
     public Builder nodeId(String nodeId) {
+      Arguments.unset(this.nodeId, "nodeId");
       Objects.requireNonNull(nodeId, "nodeId");
       if (nodeId.isBlank()) {
         throw new IllegalArgumentException("nodeId must not be blank but was '" + nodeId + "'");
@@ -398,6 +438,7 @@ public final class TieredCache implements AutoCloseable {
 
     /** Alert thresholds; default {@link AlertPolicy#defaults()}. */
     public Builder alertPolicy(AlertPolicy policy) {
+      Arguments.unset(this.alertPolicy, "alertPolicy");
       this.alertPolicy = Objects.requireNonNull(policy, "alertPolicy");
       return this;
     }
@@ -419,6 +460,7 @@ public final class TieredCache implements AutoCloseable {
       if (namespaces.isEmpty()) {
         throw new IllegalStateException("no namespace registered");
       }
+      chosenBus();
       for (NamespaceSpec<?, ?> spec : namespaces.values()) {
         validate(spec);
       }
@@ -430,6 +472,37 @@ public final class TieredCache implements AutoCloseable {
         }
       }
       return new TieredCache(this);
+    }
+
+    /**
+     * The bus set on the builder, else the one bus the tiers bring, else a new in-process bus.
+     *
+     * @throws IllegalStateException when tiers bring different buses, or a tier's bus differs
+     *     from the one set on the builder
+     */
+    InvalidationBus chosenBus() {
+      Tier bringer = null;
+      for (Tier tier : tiers) {
+        InvalidationBus brought = tier.invalidationBus();
+        if (brought == null) {
+          continue;
+        }
+        if (bus != null && brought != bus) {
+          throw new IllegalStateException(
+              "invalidationBus " + bus + " conflicts with tier '" + tier.name() + "', which brings "
+                  + brought + "; leave invalidationBus unset to use the tier's");
+        }
+        if (bringer != null && brought != bringer.invalidationBus()) {
+          throw new IllegalStateException(
+              "tiers '" + bringer.name() + "' and '" + tier.name() + "' bring different invalidation"
+                  + " buses, and a cache has one");
+        }
+        bringer = tier;
+      }
+      if (bus != null) {
+        return bus;
+      }
+      return bringer != null ? bringer.invalidationBus() : InvalidationBus.inProcess();
     }
 
     private void validate(NamespaceSpec<?, ?> spec) {
@@ -447,12 +520,12 @@ public final class TieredCache implements AutoCloseable {
         if (spec.keyCodec() == null) {
           throw new IllegalStateException(
               "namespace '" + spec.name() + "' is stored in tier '" + tier.name()
-                  + "' but has no keyCodec for " + spec.keyType().getName());
+                  + "' but has no keyCodec for " + spec.keyType());
         }
         if (spec.valueCodec() == null) {
           throw new IllegalStateException(
               "namespace '" + spec.name() + "' is stored in tier '" + tier.name()
-                  + "' but has no valueCodec for " + spec.valueType().getName());
+                  + "' but has no valueCodec for " + spec.valueType());
         }
       }
     }

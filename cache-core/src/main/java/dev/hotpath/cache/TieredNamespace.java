@@ -2,6 +2,8 @@ package dev.hotpath.cache;
 
 import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import dev.hotpath.cache.spi.Tier;
+import dev.hotpath.cache.spi.TierValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,7 +31,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final NamespaceSpec<K, V> spec;
   private final String name;
   private final MemoryTierStore<K, V> l1;
-  private final List<TierSlot<K, V>> shared;
+  private final List<TierGuard<K, V>> shared;
   private final CacheLoader<K, V> loader;
   private final InvalidationStamps stamps = new InvalidationStamps();
   private final WriteLocks writeLocks = new WriteLocks();
@@ -42,6 +44,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final LatencyRecorder latency = new LatencyRecorder();
   private final LongAdder loads = new LongAdder();
   private final LongAdder loadFailures = new LongAdder();
+  private final LongAdder puts = new LongAdder();
+  private final AsyncNamespace<K, V> async = new AsyncNamespaceView<>(this);
   private final LongAdder sharedHits = new LongAdder();
   private final LongAdder writeBacksSkipped = new LongAdder();
 
@@ -66,13 +70,13 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     this.ticker = runtime.ticker();
     this.executor = runtime.executor();
     this.runtime = runtime;
-    this.l1 = memory.open(new TierBinding<>(spec, spec.ttl().l1(), origin), new Pipeline());
-    List<TierSlot<K, V>> slots = new ArrayList<>();
+    this.l1 = memory.open(new DefaultNamespaceContext<>(spec, spec.ttl().l1(), origin), new Pipeline());
+    List<TierGuard<K, V>> slots = new ArrayList<>();
     for (Tier tier : sharedTiers) {
       Duration ttl = spec.ttl().ttlFor(tier.name());
       if (ttl != null) {
-        TierBinding<K, V> binding = new TierBinding<>(spec, ttl, origin);
-        slots.add(new TierSlot<>(tier.name(), tier.open(binding), binding));
+        DefaultNamespaceContext<K, V> binding = new DefaultNamespaceContext<>(spec, ttl, origin);
+        slots.add(new TierGuard<>(tier.name(), tier.open(binding), binding));
       }
     }
     this.shared = List.copyOf(slots);
@@ -140,7 +144,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   }
 
   @Override
-  public CompletableFuture<V> getAsync(K key) {
+  public AsyncNamespace<K, V> async() {
+    return async;
+  }
+
+  CompletableFuture<V> getAsync(K key) {
     Objects.requireNonNull(key, "key");
     checkOpen();
     long start = ticker.read();
@@ -168,8 +176,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     return await(getAllAsync(keys));
   }
 
-  @Override
-  public CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys) {
+  CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys) {
     Objects.requireNonNull(keys, "keys");
     for (K key : keys) {
       Objects.requireNonNull(key, "key in keys");
@@ -270,11 +277,12 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
           l1.putRaw(key, value, ttl);
         }
         TierValue<V> stored = TierValue.of(value);
-        for (TierSlot<K, V> slot : shared) {
+        for (TierGuard<K, V> slot : shared) {
           slot.put(key, stored, ttl);
         }
       });
     }
+    puts.increment();
     publishKeys(keys);
   }
 
@@ -302,6 +310,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       storeAll(accepted);
     }
     if (!accepted.isEmpty()) {
+      puts.add(accepted.size());
       publishKeys(accepted.keySet());
     }
     if (refused != null) {
@@ -316,7 +325,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
     change(entries.keySet(), () -> {
       entries.forEach((k, v) -> l1.putRaw(k, v.value()));
-      for (TierSlot<K, V> slot : shared) {
+      for (TierGuard<K, V> slot : shared) {
         slot.putAll(entries);
       }
     });
@@ -334,7 +343,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     try (WriteLocks.Held held = writeLocks.lock(values.keySet())) {
       change(values.keySet(), () -> {
         values.forEach((k, v) -> l1.putRaw(k, v.value()));
-        for (TierSlot<K, V> slot : shared) {
+        for (TierGuard<K, V> slot : shared) {
           slot.fillAll(values);
         }
       });
@@ -400,7 +409,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     checkOpen();
     try (WriteLocks.Held held = writeLocks.lock(keys)) {
       change(keys, () -> {
-        for (TierSlot<K, V> slot : shared) {
+        for (TierGuard<K, V> slot : shared) {
           if (keys.size() == 1) {
             slot.invalidate(keys.get(0));
           } else {
@@ -418,7 +427,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     checkOpen();
     try (WriteLocks.Held held = writeLocks.lockAll()) {
       stamps.bumpAll();
-      for (TierSlot<K, V> slot : shared) {
+      for (TierGuard<K, V> slot : shared) {
         slot.clear();
       }
       l1.clear();
@@ -666,7 +675,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     CacheStats caffeine = l1.caffeineStats();
     List<TierStats> tiers = new ArrayList<>(shared.size() + 1);
     tiers.add(new TierStats(MemoryTier.NAME, caffeine.hitCount(), caffeine.missCount(), 0, 0, 0, Duration.ZERO));
-    for (TierSlot<K, V> slot : shared) {
+    for (TierGuard<K, V> slot : shared) {
       tiers.add(slot.stats());
     }
     long requests = caffeine.requestCount();
@@ -678,6 +687,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
         tiers,
         loads.sum(),
         loadFailures.sum(),
+        puts.sum(),
         caffeine.evictionCount(),
         latency.mean(),
         latency.percentile(0.99),

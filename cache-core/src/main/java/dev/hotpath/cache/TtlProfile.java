@@ -2,9 +2,11 @@ package dev.hotpath.cache;
 
 import java.time.Duration;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -168,8 +170,13 @@ public final class TtlProfile {
         + ", refreshAfter=" + refreshAfter + ", jitter=" + jitter + "]";
   }
 
-  /** Builds a {@link TtlProfile}. Not thread-safe; reusable after {@link #build()}. */
+  /**
+   * Builds a {@link TtlProfile}. Each setter may be called once ({@link IllegalStateException}
+   * otherwise); a builder from {@link TtlProfile#toBuilder()} starts with the prototype's values,
+   * and each may be replaced once. Not thread-safe; reusable after {@link #build()}.
+   */
   public static final class Builder {
+    private final Set<String> assigned = new HashSet<>();
     private Duration l1;
     private Duration l2;
     private final Map<String, Duration> tiers = new LinkedHashMap<>();
@@ -181,12 +188,14 @@ public final class TtlProfile {
 
     /** Time to live in process. Required. @throws IllegalArgumentException if not positive */
     public Builder l1(Duration ttl) {
+      Arguments.once(assigned, "l1");
       this.l1 = Arguments.positive(ttl, "l1");
       return this;
     }
 
     /** Default time to live in tiers outside the process. @throws IllegalArgumentException if not positive */
     public Builder l2(Duration ttl) {
+      Arguments.once(assigned, "l2");
       this.l2 = Arguments.positive(ttl, "l2");
       return this;
     }
@@ -197,13 +206,14 @@ public final class TtlProfile {
      * @throws IllegalArgumentException if not positive
      */
     public Builder tier(String tierName, Duration ttl) {
-      Objects.requireNonNull(tierName, "tierName");
+      Arguments.once(assigned, "tier(" + Objects.requireNonNull(tierName, "tierName") + ")");
       tiers.put(tierName, Arguments.positive(ttl, "tier(" + tierName + ")"));
       return this;
     }
 
     /** Cache absences (the loader returned null) for {@code ttl}. @throws IllegalArgumentException if not positive */
     public Builder negative(Duration ttl) {
+      Arguments.once(assigned, "negative");
       this.negative = Arguments.positive(ttl, "negative");
       return this;
     }
@@ -215,6 +225,7 @@ public final class TtlProfile {
      * @throws IllegalArgumentException if not positive
      */
     public Builder refreshAfter(Duration age) {
+      Arguments.once(assigned, "refreshAfter");
       this.refreshAfter = Arguments.positive(age, "refreshAfter");
       return this;
     }
@@ -226,6 +237,7 @@ public final class TtlProfile {
      * @throws IllegalArgumentException unless {@code 0 <= fraction < 1}
      */
     public Builder jitter(double fraction) {
+      Arguments.once(assigned, "jitter");
       this.jitter = Arguments.fraction(fraction, "jitter");
       return this;
     }

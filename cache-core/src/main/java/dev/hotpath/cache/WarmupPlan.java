@@ -2,8 +2,10 @@ package dev.hotpath.cache;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The warmup strategies a cache runs on {@link TieredCache#warmUp()}: in parallel, within a
@@ -66,8 +68,12 @@ public final class WarmupPlan {
         + deadline + ", parallelism=" + parallelism + ", repeatEvery=" + repeatEvery + "]";
   }
 
-  /** Builds a {@link WarmupPlan}. Not thread-safe. */
+  /**
+   * Builds a {@link WarmupPlan}. Each setter may be called once ({@link IllegalStateException}
+   * otherwise); {@link #strategy} adds one per call. Not thread-safe.
+   */
   public static final class Builder {
+    private final Set<String> assigned = new HashSet<>();
     private final List<WarmupStrategy> strategies = new ArrayList<>();
     private Duration deadline = Duration.ofSeconds(30);
     private int parallelism = 4;
@@ -84,24 +90,28 @@ public final class WarmupPlan {
 
     /** Default 30 s. @throws IllegalArgumentException if not positive */
     public Builder deadline(Duration deadline) {
+      Arguments.once(assigned, "deadline");
       this.deadline = Arguments.positive(deadline, "deadline");
       return this;
     }
 
     /** Default 4. @throws IllegalArgumentException if not positive */
     public Builder parallelism(int parallelism) {
+      Arguments.once(assigned, "parallelism");
       this.parallelism = Arguments.positive(parallelism, "parallelism");
       return this;
     }
 
     /** Receives progress. */
     public Builder listener(WarmupListener listener) {
+      Arguments.once(assigned, "listener");
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 
     /** Runs the plan again every {@code interval} after the first run. @throws IllegalArgumentException if not positive */
     public Builder repeatEvery(Duration interval) {
+      Arguments.once(assigned, "repeatEvery");
       this.repeatEvery = Arguments.positive(interval, "repeatEvery");
       return this;
     }

@@ -1,6 +1,8 @@
 package dev.hotpath.cache;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Settings of the write-behind buffer of a namespace in {@link WriteMode#WRITE_BEHIND}: its
@@ -93,8 +95,9 @@ public final class WriteBehind {
         + ", retryBackoff=" + retryBackoff + ", closeTimeout=" + closeTimeout + "]";
   }
 
-  /** Builds {@link WriteBehind} settings. Not thread-safe. */
+  /** Builds {@link WriteBehind} settings. Each setter may be called once ({@link IllegalStateException} otherwise). Not thread-safe. */
   public static final class Builder {
+    private final Set<String> assigned = new HashSet<>();
     private int capacity = 10_000;
     private int batchSize = 100;
     private Duration flushInterval = Duration.ofMillis(100);
@@ -107,42 +110,49 @@ public final class WriteBehind {
 
     /** @throws IllegalArgumentException if not positive */
     public Builder capacity(int capacity) {
+      Arguments.once(assigned, "capacity");
       this.capacity = Arguments.positive(capacity, "capacity");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder batchSize(int batchSize) {
+      Arguments.once(assigned, "batchSize");
       this.batchSize = Arguments.positive(batchSize, "batchSize");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder flushInterval(Duration interval) {
+      Arguments.once(assigned, "flushInterval");
       this.flushInterval = Arguments.positive(interval, "flushInterval");
       return this;
     }
 
     /** @throws NullPointerException if null */
     public Builder overflowPolicy(OverflowPolicy policy) {
+      Arguments.once(assigned, "overflowPolicy");
       this.overflowPolicy = java.util.Objects.requireNonNull(policy, "overflowPolicy");
       return this;
     }
 
     /** @throws IllegalArgumentException if negative */
     public Builder blockTimeout(Duration timeout) {
+      Arguments.once(assigned, "blockTimeout");
       this.blockTimeout = Arguments.notNegative(timeout, "blockTimeout");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder retryBackoff(Duration backoff) {
+      Arguments.once(assigned, "retryBackoff");
       this.retryBackoff = Arguments.positive(backoff, "retryBackoff");
       return this;
     }
 
     /** @throws IllegalArgumentException if negative */
     public Builder closeTimeout(Duration timeout) {
+      Arguments.once(assigned, "closeTimeout");
       this.closeTimeout = Arguments.notNegative(timeout, "closeTimeout");
       return this;
     }

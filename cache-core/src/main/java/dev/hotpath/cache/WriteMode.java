@@ -1,7 +1,7 @@
 package dev.hotpath.cache;
 
 /** How a namespace's {@code put} reaches the system of record. */
-public enum WriteMode {
+enum WriteMode {
   /** {@code put} updates the cache tiers only; the application writes the source itself. */
   CACHE_ASIDE,
   /**

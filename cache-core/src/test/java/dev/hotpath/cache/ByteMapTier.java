@@ -1,5 +1,9 @@
 package dev.hotpath.cache;
 
+import dev.hotpath.cache.spi.NamespaceContext;
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.Tier;
+import dev.hotpath.cache.spi.TierValue;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -49,9 +53,9 @@ public final class ByteMapTier implements Tier {
   }
 
   @Override
-  public <K, V> TierStore<K, V> open(TierBinding<K, V> binding) {
+  public <K, V> NamespaceStore<K, V> open(NamespaceContext<K, V> binding) {
     String ns = binding.namespace() + "\u0000";
-    return new TierStore<>() {
+    return new NamespaceStore<>() {
       private void check() {
         if (down.get()) {
           throw new IllegalStateException("tier " + name + " is down");

@@ -1,5 +1,6 @@
 package dev.hotpath.cache;
 
+import dev.hotpath.cache.spi.Tier;
 import java.time.Duration;
 
 class ByteMapTierContractTest extends TierContractTest {

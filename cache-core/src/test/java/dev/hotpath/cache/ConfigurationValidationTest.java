@@ -1,5 +1,6 @@
 package dev.hotpath.cache;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
@@ -45,12 +46,16 @@ class ConfigurationValidationTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("namespace 's': ttl is required");
     assertThatThrownBy(
+            () -> NamespaceSpec.builder("s", String.class, String.class).writeBehind(null, WriteBehind.defaults()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("writer");
+    CacheWriter<String, String> writer = (k, v) -> {};
+    assertThatThrownBy(
             () -> NamespaceSpec.builder("s", String.class, String.class)
-                .ttl(TtlProfile.MARKET_PRICE)
-                .writeMode(WriteMode.WRITE_BEHIND, null, null)
-                .build())
+                .writeThrough(writer)
+                .writeBehind(writer, WriteBehind.defaults()))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("namespace 's': writeMode WRITE_BEHIND requires a writer");
+        .hasMessage("write mode (writeThrough or writeBehind) was already set");
     assertThatThrownBy(
             () -> NamespaceSpec.builder("s", String.class, String.class)
                 .ttl(TtlProfile.builder().l1(Duration.ofMinutes(1)).refreshAfter(Duration.ofSeconds(1)).build())
@@ -98,12 +103,15 @@ class ConfigurationValidationTest {
   @Test
   void lookupChecksNameAndTypes() {
     try (TieredCache cache = TieredCache.builder().namespace(symbols()).build()) {
-      assertThatThrownBy(() -> cache.namespace("nope", String.class, String.class))
+      assertThatThrownBy(() -> cache.namespace("nope"))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("no namespace 'nope'");
-      assertThatThrownBy(() -> cache.namespace("symbols", String.class, Long.class))
+      NamespaceSpec<String, Long> otherTypes =
+          NamespaceSpec.builder("symbols", String.class, Long.class).ttl(TtlProfile.SYMBOL_CONFIG).build();
+      assertThatThrownBy(() -> cache.namespace(otherTypes))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("holds String -> String, not String -> Long");
+          .hasMessageContaining("holds java.lang.String -> java.lang.String, not java.lang.String -> java.lang.Long");
+      assertThat(cache.namespace("symbols").name()).isEqualTo("symbols");
     }
   }
 }

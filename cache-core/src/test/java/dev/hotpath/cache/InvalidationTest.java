@@ -110,9 +110,9 @@ class InvalidationTest {
     }
 
     @Override
-    public AutoCloseable subscribe(InvalidationListener listener) {
+    public Subscription subscribe(InvalidationListener listener) {
       LISTENERS.computeIfAbsent(bus, k -> new CopyOnWriteArrayList<>()).add(listener);
-      AutoCloseable inner = bus.subscribe(listener);
+      Subscription inner = bus.subscribe(listener);
       return () -> {
         LISTENERS.get(bus).remove(listener);
         inner.close();

@@ -157,7 +157,7 @@ class NamespaceReadThroughTest {
     assertThat(loads).hasValue(2);
     assertThat(ns.getIfPresent("BTC")).isNull();
     assertThat(ns.stats().loadFailures()).isEqualTo(2);
-    assertThatThrownBy(() -> ns.getAsync("BTC").join()).hasCauseInstanceOf(CacheLoadException.class);
+    assertThatThrownBy(() -> ns.async().get("BTC").join()).hasCauseInstanceOf(CacheLoadException.class);
   }
 
   @Test
@@ -303,7 +303,7 @@ class NamespaceReadThroughTest {
   void asyncGetCompletesWithTheLoadedValue() throws Exception {
     source.put("k", "v");
     Namespace<String, String> ns = namespace(TtlProfile.SYMBOL_CONFIG);
-    assertThat(ns.getAsync("k").get()).isEqualTo("v");
-    assertThat(ns.getAllAsync(List.of("k", "z")).get()).containsOnly(Map.entry("k", "v"));
+    assertThat(ns.async().get("k").get()).isEqualTo("v");
+    assertThat(ns.async().getAll(List.of("k", "z")).get()).containsOnly(Map.entry("k", "v"));
   }
 }

@@ -3,6 +3,10 @@ package dev.hotpath.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hotpath.cache.spi.NamespaceContext;
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.Tier;
+import dev.hotpath.cache.spi.TierValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -232,9 +236,9 @@ class ReviewRegressionTest {
           }
 
           @Override
-          public <K, V> TierStore<K, V> open(TierBinding<K, V> binding) {
-            TierStore<K, V> store = backing.open(binding);
-            return new TierStore<>() {
+          public <K, V> NamespaceStore<K, V> open(NamespaceContext<K, V> binding) {
+            NamespaceStore<K, V> store = backing.open(binding);
+            return new NamespaceStore<>() {
               @Override
               public TierValue<V> get(K key) {
                 return store.get(key);

@@ -2,6 +2,10 @@ package dev.hotpath.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hotpath.cache.spi.NamespaceContext;
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.Tier;
+import dev.hotpath.cache.spi.TierValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,16 +55,16 @@ public abstract class TierContractTest {
     tier.close();
   }
 
-  protected TierStore<String, String> open(String namespace) {
+  protected NamespaceStore<String, String> open(String namespace) {
     return open(namespace, TTL);
   }
 
-  protected TierStore<String, String> open(String namespace, Duration ttl) {
+  protected NamespaceStore<String, String> open(String namespace, Duration ttl) {
     NamespaceSpec<String, String> spec =
         NamespaceSpec.builder(prefix + "-" + namespace, String.class, String.class)
             .ttl(TtlProfile.builder().l1(ttl).l2(ttl).negative(ttl).build())
             .build();
-    return tier.open(TierBinding.of(spec, ttl, "contract-node"));
+    return tier.open(TestContexts.of(spec, ttl, "contract-node"));
   }
 
   @Test
@@ -70,14 +74,14 @@ public abstract class TierContractTest {
 
   @Test
   void putThenGetReturnsTheValue() {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     store.put("BTCUSDT", TierValue.of("tick=0.01"), TTL);
     assertThat(store.get("BTCUSDT")).isEqualTo(TierValue.of("tick=0.01"));
   }
 
   @Test
   void absenceIsStoredAndDistinctFromMiss() {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     store.put("gone", TierValue.absent(), TTL);
     assertThat(store.get("gone")).isNotNull();
     assertThat(store.get("gone").isAbsent()).isTrue();
@@ -86,7 +90,7 @@ public abstract class TierContractTest {
 
   @Test
   void fillStoresLikePut() {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     store.fill("loaded", TierValue.of("from-source"), TTL);
     store.fill("gone", TierValue.absent(), TTL);
     store.fillAll(Map.of("x", TierValue.of("1"), "y", TierValue.of("2")), TTL);
@@ -98,7 +102,7 @@ public abstract class TierContractTest {
 
   @Test
   void putReplacesTheValue() {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     store.put("k", TierValue.of("v1"), TTL);
     store.put("k", TierValue.of("v2"), TTL);
     assertThat(store.get("k")).isEqualTo(TierValue.of("v2"));
@@ -106,7 +110,7 @@ public abstract class TierContractTest {
 
   @Test
   void getAllReturnsOnlyTheKeysHeldAndToleratesDuplicates() {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     store.put("a", TierValue.of("1"), TTL);
     store.put("c", TierValue.absent(), TTL);
     Map<String, TierValue<String>> found = store.getAll(List.of("a", "b", "c", "a"));
@@ -116,7 +120,7 @@ public abstract class TierContractTest {
 
   @Test
   void putAllStoresEveryEntryForGetAll() {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     Map<String, TierValue<String>> entries = new LinkedHashMap<>();
     for (int i = 0; i < 1000; i++) {
       entries.put("sym" + i, TierValue.of("value-" + i));
@@ -127,7 +131,7 @@ public abstract class TierContractTest {
 
   @Test
   void invalidateRemovesOnlyThatKey() {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     store.put("a", TierValue.of("1"), TTL);
     store.put("b", TierValue.of("2"), TTL);
     store.invalidate("a");
@@ -138,7 +142,7 @@ public abstract class TierContractTest {
 
   @Test
   void invalidateAllRemovesTheListedKeys() {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     for (String k : List.of("a", "b", "c")) {
       store.put(k, TierValue.of(k), TTL);
     }
@@ -148,8 +152,8 @@ public abstract class TierContractTest {
 
   @Test
   void clearRemovesThisNamespaceOnly() {
-    TierStore<String, String> mine = open("a");
-    TierStore<String, String> other = open("b");
+    NamespaceStore<String, String> mine = open("a");
+    NamespaceStore<String, String> other = open("b");
     mine.put("k", TierValue.of("mine"), TTL);
     other.put("k", TierValue.of("other"), TTL);
     mine.clear();
@@ -159,8 +163,8 @@ public abstract class TierContractTest {
 
   @Test
   void namespacesDoNotShareKeys() {
-    TierStore<String, String> a = open("a");
-    TierStore<String, String> b = open("b");
+    NamespaceStore<String, String> a = open("a");
+    NamespaceStore<String, String> b = open("b");
     a.put("k", TierValue.of("a"), TTL);
     assertThat(b.get("k")).isNull();
     b.put("k", TierValue.of("b"), TTL);
@@ -169,7 +173,7 @@ public abstract class TierContractTest {
 
   @Test
   void awkwardKeysAreDistinctAndHarmless() {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     List<String> keys =
         List.of(
             "a", "a:b", "a:", ":a", "a b", "a\nb", "a\u0000b", "ключ", "😀", "*", "a*", "?",
@@ -186,7 +190,7 @@ public abstract class TierContractTest {
   @Test
   void entryExpiresAfterItsTtl() throws Exception {
     Duration ttl = shortTtl();
-    TierStore<String, String> store = open("a", ttl);
+    NamespaceStore<String, String> store = open("a", ttl);
     store.put("short", TierValue.of("v"), ttl);
     store.put("long", TierValue.of("v"), TTL);
     assertThat(store.get("short")).isNotNull();
@@ -197,7 +201,7 @@ public abstract class TierContractTest {
 
   @Test
   void largeValuesRoundTrip() {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     char[] chars = new char[256 * 1024];
     Arrays.fill(chars, 'x');
     String big = new String(chars);
@@ -207,7 +211,7 @@ public abstract class TierContractTest {
 
   @Test
   void asyncOperationsAgreeWithSyncOnes() throws Exception {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     store.putAsync("k", TierValue.of("v"), TTL).get();
     assertThat(store.getAsync("k").get()).isEqualTo(TierValue.of("v"));
     assertThat(store.getAllAsync(List.of("k", "x")).get()).containsOnlyKeys("k");
@@ -217,7 +221,7 @@ public abstract class TierContractTest {
 
   @Test
   void concurrentWritersLeaveOneOfTheirValues() throws Exception {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     int threads = 8;
     List<Thread> workers = new ArrayList<>();
     for (int t = 0; t < threads; t++) {

@@ -1,7 +1,6 @@
 package dev.hotpath.examples;
 
 import dev.hotpath.cache.CacheLoader;
-import dev.hotpath.cache.CacheMetrics;
 import dev.hotpath.cache.Namespace;
 import dev.hotpath.cache.NamespaceStats;
 import dev.hotpath.cache.NamespaceSpec;
@@ -114,9 +113,9 @@ public final class SymbolConfigExample {
           stats.requests(), stats.hits(), 100 * stats.hitRate(), stats.loads(), stats.loadFailures(),
           stats.size(), stats.meanLatency());
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
-      new CacheMetrics(cache).bindTo(registry);
-      System.out.printf("micrometer: hotpath.cache.gets{tier=memory,result=hit} = %.0f%n",
-          registry.get("hotpath.cache.gets").tags("tier", "memory", "result", "hit").functionCounter().count());
+      cache.bindTo(registry);
+      System.out.printf("micrometer: cache.gets{cache=symbols,result=hit} = %.0f%n",
+          registry.get("cache.gets").tags("cache", "symbols", "result", "hit").functionCounter().count());
       // The 50 ms loader is over the default 10 ms latency threshold: expect a HIGH_LATENCY alert.
       var health = cache.evaluateAlerts();
       System.out.printf("health: %s %s%n", health.status(), health.alerts());

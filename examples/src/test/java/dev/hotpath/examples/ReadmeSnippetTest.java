@@ -82,9 +82,8 @@ class ReadmeSnippetTest {
             .build();
 
     try (TieredCache cache = TieredCache.builder()
-            .tier(redis)                                  // L2: shared by every node
+            .tier(redis)                                  // L2, and its bus: invalidations reach every node
             .tier(postgres)                               // L3: survives Redis restarts
-            .invalidationBus(redis.invalidationBus())     // invalidations reach every node's L1
             .namespace(candles)
             .build()) {
       String candle = cache.namespace(candles).get("BTCUSDT:1h:1700000000");

@@ -3,6 +3,7 @@ package dev.hotpath.cache.redis;
 import dev.hotpath.cache.InvalidationBus;
 import dev.hotpath.cache.InvalidationEvent;
 import dev.hotpath.cache.InvalidationListener;
+import dev.hotpath.cache.Subscription;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -64,7 +65,7 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL-only namespace) are recorded by {@link #publish} itself.
  *
  * <p><b>Origins.</b> A record carries the id of the cache (node) that made the change ({@code
- * TierBinding#nodeId()}), not the tier's: several caches of one JVM may share one tier and this
+ * NamespaceContext#nodeId()}), not the tier's: several caches of one JVM may share one tier and this
  * bus. Every record is delivered to every subscriber, and each cache ignores events of its own
  * origin, as with any {@link InvalidationBus}. Another cache of the same JVM thus gets a change
  * twice, from {@link #publish} at once and from the log shortly after; the second costs at most
@@ -257,7 +258,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
    * @throws NullPointerException if {@code listener} is null
    */
   @Override
-  public AutoCloseable subscribe(InvalidationListener listener) {
+  public Subscription subscribe(InvalidationListener listener) {
     Objects.requireNonNull(listener, "listener");
     listeners.add(listener);
     return () -> listeners.remove(listener);

@@ -1,11 +1,10 @@
 package dev.hotpath.cache.redis;
 
-import dev.hotpath.cache.Arguments;
 import static java.util.Objects.requireNonNull;
 
-import dev.hotpath.cache.Tier;
-import dev.hotpath.cache.TierBinding;
-import dev.hotpath.cache.TierStore;
+import dev.hotpath.cache.spi.NamespaceContext;
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.Tier;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -102,7 +101,7 @@ import java.util.stream.Collectors;
  * ACL user, or a host's client is configured for RESP2 (logged once at INFO).
  *
  * <p><b>Fills.</b> Values a read found in a lower tier or loaded from the source are stored with
- * {@code TierStore#fill}: without an invalidation record, only where the key is empty, and only
+ * {@code NamespaceStore#fill}: without an invalidation record, only where the key is empty, and only
  * when no invalidation of the key is in the log that this node has not yet been handed; see
  * {@code RedisTierStore} for the race this closes and what remains.
  *
@@ -123,7 +122,7 @@ public final class RedisTier implements Tier, MeterBinder {
     this.name = b.name;
     this.link = link;
     this.envelope = new ValueEnvelope(b.compressAbove == null ? 0 : b.compressAbove, b.maxValueSize);
-    this.bus = new RedisInvalidationBus(link, Arguments.saturatedNanos(b.reconcileInterval));
+    this.bus = new RedisInvalidationBus(link, Checks.saturatedNanos(b.reconcileInterval));
     this.description = b.describe();
   }
 
@@ -142,7 +141,7 @@ public final class RedisTier implements Tier, MeterBinder {
    * RedisInvalidationBus}), attributed to {@code binding.nodeId()}.
    */
   @Override
-  public <K, V> TierStore<K, V> open(TierBinding<K, V> binding) {
+  public <K, V> NamespaceStore<K, V> open(NamespaceContext<K, V> binding) {
     requireNonNull(binding, "binding");
     link.recordsNamespace(binding.namespace());
     return new RedisTierStore<>(link, binding, envelope);
@@ -159,7 +158,7 @@ public final class RedisTier implements Tier, MeterBinder {
 
   /**
    * This tier's own id: in its toString and logs. Invalidation records carry the id of the cache
-   * that opened the namespace ({@code TierBinding#nodeId()}) instead, since several caches may
+   * that opened the namespace ({@code NamespaceContext#nodeId()}) instead, since several caches may
    * share one tier.
    */
   public String nodeId() {
@@ -294,7 +293,7 @@ public final class RedisTier implements Tier, MeterBinder {
     /** A standalone or Sentinel server; TLS, user and password as set on {@code uri}. Copied. */
     public Builder uri(RedisURI uri) {
       requireNonNull(uri, "uri");
-      Arguments.unset(this.uri, "uri");
+      Checks.unset(this.uri, "uri");
       this.uri = RedisURI.builder(uri).build();
       return this;
     }
@@ -302,7 +301,7 @@ public final class RedisTier implements Tier, MeterBinder {
     /** The seed nodes of a Redis Cluster. */
     public Builder clusterUris(RedisURI... seeds) {
       requireNonNull(seeds, "clusterUris");
-      Arguments.unset(this.clusterUris, "clusterUris");
+      Checks.unset(this.clusterUris, "clusterUris");
       if (seeds.length == 0) {
         throw new IllegalArgumentException("clusterUris must name at least one node but was empty");
       }
@@ -321,7 +320,7 @@ public final class RedisTier implements Tier, MeterBinder {
      */
     public Builder client(RedisClient client) {
       requireNonNull(client, "client");
-      Arguments.unset(this.client, "client");
+      Checks.unset(this.client, "client");
       this.client = client;
       return this;
     }
@@ -329,7 +328,7 @@ public final class RedisTier implements Tier, MeterBinder {
     /** A host's cluster client to open the tier's connections from. The tier does not close it. */
     public Builder client(RedisClusterClient client) {
       requireNonNull(client, "client");
-      Arguments.unset(this.clusterClient, "client");
+      Checks.unset(this.clusterClient, "client");
       this.clusterClient = client;
       return this;
     }
@@ -343,7 +342,7 @@ public final class RedisTier implements Tier, MeterBinder {
      */
     public Builder connection(StatefulRedisConnection<byte[], byte[]> connection) {
       requireNonNull(connection, "connection");
-      Arguments.unset(this.connection, "connection");
+      Checks.unset(this.connection, "connection");
       this.connection = connection;
       return this;
     }
@@ -351,7 +350,7 @@ public final class RedisTier implements Tier, MeterBinder {
     /** A host's cluster connection (byte-array codec) for the tier's commands; see {@link #connection(StatefulRedisConnection)}. */
     public Builder connection(StatefulRedisClusterConnection<byte[], byte[]> connection) {
       requireNonNull(connection, "connection");
-      Arguments.unset(this.clusterConnection, "connection");
+      Checks.unset(this.clusterConnection, "connection");
       this.clusterConnection = connection;
       return this;
     }
@@ -363,7 +362,7 @@ public final class RedisTier implements Tier, MeterBinder {
      */
     public Builder keyPrefix(String prefix) {
       requireNonNull(prefix, "keyPrefix");
-      Arguments.unset(this.keyPrefix, "keyPrefix");
+      Checks.unset(this.keyPrefix, "keyPrefix");
       if (!PREFIX.matcher(prefix).matches() || prefix.startsWith(":")) {
         throw new IllegalArgumentException(
             "keyPrefix must be 1 to 128 of [A-Za-z0-9_.:-], not starting with ':', but was '" + prefix + "'");
@@ -384,22 +383,22 @@ public final class RedisTier implements Tier, MeterBinder {
 
     /** The longest a caller waits for one Redis call (or one pipeline); default 250 ms. */
     public Builder commandTimeout(Duration timeout) {
-      Arguments.unset(this.commandTimeout, "commandTimeout");
-      this.commandTimeout = Arguments.positive(timeout, "commandTimeout");
+      Checks.unset(this.commandTimeout, "commandTimeout");
+      this.commandTimeout = Checks.positive(timeout, "commandTimeout");
       return this;
     }
 
     /** Consecutive failures that open the circuit; default 3. */
     public Builder failureThreshold(int failures) {
-      Arguments.unset(this.failureThreshold, "failureThreshold");
-      this.failureThreshold = Arguments.positive(failures, "failureThreshold");
+      Checks.unset(this.failureThreshold, "failureThreshold");
+      this.failureThreshold = Checks.positive(failures, "failureThreshold");
       return this;
     }
 
     /** How often an open circuit probes Redis (PING) to close again; default 500 ms. */
     public Builder probeInterval(Duration interval) {
-      Arguments.unset(this.probeInterval, "probeInterval");
-      this.probeInterval = Arguments.positive(interval, "probeInterval");
+      Checks.unset(this.probeInterval, "probeInterval");
+      this.probeInterval = Checks.positive(interval, "probeInterval");
       return this;
     }
 
@@ -419,15 +418,15 @@ public final class RedisTier implements Tier, MeterBinder {
 
     /** Compresses (DEFLATE) payloads of at least {@code bytes}; default: never. */
     public Builder compressAbove(int bytes) {
-      Arguments.unset(this.compressAbove, "compressAbove");
-      this.compressAbove = Arguments.positive(bytes, "compressAbove");
+      Checks.unset(this.compressAbove, "compressAbove");
+      this.compressAbove = Checks.positive(bytes, "compressAbove");
       return this;
     }
 
     /** The largest encoded payload (before compression) the tier stores; default 1 MiB. */
     public Builder maxValueSize(int bytes) {
-      Arguments.unset(this.maxValueSizeSet, "maxValueSize");
-      this.maxValueSize = Arguments.positive(bytes, "maxValueSize");
+      Checks.unset(this.maxValueSizeSet, "maxValueSize");
+      this.maxValueSize = Checks.positive(bytes, "maxValueSize");
       this.maxValueSizeSet = bytes;
       return this;
     }
@@ -438,8 +437,8 @@ public final class RedisTier implements Tier, MeterBinder {
      * of replaying them.
      */
     public Builder invalidationLogLength(int records) {
-      Arguments.unset(this.logLength, "invalidationLogLength");
-      this.logLength = Arguments.positive(records, "invalidationLogLength");
+      Checks.unset(this.logLength, "invalidationLogLength");
+      this.logLength = Checks.positive(records, "invalidationLogLength");
       return this;
     }
 
@@ -449,8 +448,8 @@ public final class RedisTier implements Tier, MeterBinder {
      * deployment must use the same value. Standalone and Sentinel use one log.
      */
     public Builder invalidationLogShards(int shards) {
-      Arguments.unset(this.logShards, "invalidationLogShards");
-      this.logShards = Arguments.positive(shards, "invalidationLogShards");
+      Checks.unset(this.logShards, "invalidationLogShards");
+      this.logShards = Checks.positive(shards, "invalidationLogShards");
       return this;
     }
 
@@ -462,7 +461,7 @@ public final class RedisTier implements Tier, MeterBinder {
       if (reconcileSet) {
         throw new IllegalStateException("reconcileInterval was already set");
       }
-      this.reconcileInterval = Arguments.positive(interval, "reconcileInterval");
+      this.reconcileInterval = Checks.positive(interval, "reconcileInterval");
       reconcileSet = true;
       return this;
     }
@@ -633,9 +632,9 @@ public final class RedisTier implements Tier, MeterBinder {
           layout,
           nodeId != null ? nodeId : UUID.randomUUID().toString(),
           "Redis tier '" + name + "' (" + describe() + ")",
-          Arguments.saturatedNanos(timeout),
+          Checks.saturatedNanos(timeout),
           failureThreshold != null ? failureThreshold : 3,
-          Arguments.saturatedNanos(probeInterval != null ? probeInterval : Duration.ofMillis(500)),
+          Checks.saturatedNanos(probeInterval != null ? probeInterval : Duration.ofMillis(500)),
           logLength != null ? logLength : 10_000,
           tracksRedisChanges);
     }

@@ -1,9 +1,9 @@
 package dev.hotpath.cache.redis;
 
 import dev.hotpath.cache.InvalidationEvent;
-import dev.hotpath.cache.TierBinding;
-import dev.hotpath.cache.TierStore;
-import dev.hotpath.cache.TierValue;
+import dev.hotpath.cache.spi.NamespaceContext;
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.TierValue;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScanArgs;
@@ -50,7 +50,7 @@ import java.util.concurrent.CompletionException;
  * <p>A fill refused for any of these reasons, or while the bus has not yet found its place in the
  * log, is skipped and counted ({@link RedisTierStats#skippedFills()}): it costs a later miss.
  */
-final class RedisTierStore<K, V> implements TierStore<K, V> {
+final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
   /** Entries per script: bounds how long one script holds the server. */
   private static final int BATCH = 256;
   private static final byte[] EMPTY = new byte[0];
@@ -61,14 +61,14 @@ final class RedisTierStore<K, V> implements TierStore<K, V> {
   private static final byte[] FILL_MAX_GAP = ascii(InvalidationRecord.FILL_MAX_GAP);
 
   private final RedisLink link;
-  private final TierBinding<K, V> binding;
+  private final NamespaceContext<K, V> binding;
   private final ValueEnvelope envelope;
   private final String namespace;
   private final byte[] logLength;
   private final byte[] channel;
   private final byte[] namespaceBytes;
 
-  RedisTierStore(RedisLink link, TierBinding<K, V> binding, ValueEnvelope envelope) {
+  RedisTierStore(RedisLink link, NamespaceContext<K, V> binding, ValueEnvelope envelope) {
     this.link = link;
     this.binding = binding;
     this.envelope = envelope;

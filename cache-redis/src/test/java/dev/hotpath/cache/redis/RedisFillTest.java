@@ -3,18 +3,18 @@ package dev.hotpath.cache.redis;
 import static dev.hotpath.cache.redis.TestNode.LONG;
 import static dev.hotpath.cache.redis.TestNode.PATIENCE;
 import static dev.hotpath.cache.redis.TestNode.PRICES;
-import static dev.hotpath.cache.redis.TestNode.tier;
 import static dev.hotpath.cache.redis.TestNode.eventually;
+import static dev.hotpath.cache.redis.TestNode.tier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hotpath.cache.InvalidationEvent;
 import dev.hotpath.cache.InvalidationListener;
 import dev.hotpath.cache.Namespace;
 import dev.hotpath.cache.NamespaceSpec;
-import dev.hotpath.cache.TierBinding;
-import dev.hotpath.cache.TierStore;
-import dev.hotpath.cache.TierValue;
 import dev.hotpath.cache.TtlProfile;
+import dev.hotpath.cache.TestContexts;
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.TierValue;
 import dev.hotpath.testing.redis.RedisExtension;
 import dev.hotpath.testing.redis.RedisKeyPrefix;
 import dev.hotpath.testing.redis.TestRedis;
@@ -37,15 +37,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Fills: stored without an invalidation record, and never over a change another node made after the read. */
 @ExtendWith(RedisExtension.class)
 class RedisFillTest {
-  private static TierStore<String, String> open(RedisTier tier, String node) {
-    return tier.open(TierBinding.of(PRICES, LONG, node));
+  private static NamespaceStore<String, String> open(RedisTier tier, String node) {
+    return tier.open(TestContexts.of(PRICES, LONG, node));
   }
 
   @Test
   void aFillStoresTheValueWithoutRecordingOrPublishingAnything(TestRedis redis, RedisKeyPrefix prefix) {
     try (RedisTier tier = tier(redis, prefix);
         RawRedis raw = new RawRedis(redis.uri())) {
-      TierStore<String, String> store = open(tier, "node-a");
+      NamespaceStore<String, String> store = open(tier, "node-a");
       store.put("seen", TierValue.of("1"), LONG);
       byte[] seq = RawRedis.utf8(prefix.value() + "__inv:seq");
       byte[] log = RawRedis.utf8(prefix.value() + "__inv:log");
@@ -68,7 +68,7 @@ class RedisFillTest {
   void aFillNeverReplacesAValue(TestRedis redis, RedisKeyPrefix prefix) {
     try (RedisTier tier = tier(redis, prefix);
         RawRedis raw = new RawRedis(redis.uri())) {
-      TierStore<String, String> store = open(tier, "node-a");
+      NamespaceStore<String, String> store = open(tier, "node-a");
       store.put("k", TierValue.of("put"), LONG);
       raw.sync().set(RawRedis.utf8(prefix.value() + "prices:foreign"), RawRedis.utf8("another program's"));
 
@@ -91,8 +91,8 @@ class RedisFillTest {
       TestRedis redis, RedisKeyPrefix prefix) throws Exception {
     try (RedisTier a = tier(redis, prefix);
         RedisTier b = tier(redis, prefix)) {
-      TierStore<String, String> onA = open(a, "node-a");
-      TierStore<String, String> onB = open(b, "node-b");
+      NamespaceStore<String, String> onA = open(a, "node-a");
+      NamespaceStore<String, String> onB = open(b, "node-b");
       CountDownLatch delivering = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
       a.invalidationBus().subscribe(new InvalidationListener() {
@@ -133,7 +133,7 @@ class RedisFillTest {
       throws Exception {
     try (RedisTier a = tier(redis, prefix);
         RedisTier b = tier(redis, prefix)) {
-      TierStore<String, String> onA = open(a, "node-a");
+      NamespaceStore<String, String> onA = open(a, "node-a");
       CountDownLatch delivering = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
       a.invalidationBus().subscribe(event -> {

@@ -3,15 +3,15 @@ package dev.hotpath.cache.redis;
 import static dev.hotpath.cache.redis.TestNode.LONG;
 import static dev.hotpath.cache.redis.TestNode.PATIENCE;
 import static dev.hotpath.cache.redis.TestNode.PRICES;
-import static dev.hotpath.cache.redis.TestNode.tier;
 import static dev.hotpath.cache.redis.TestNode.eventually;
+import static dev.hotpath.cache.redis.TestNode.tier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hotpath.cache.InvalidationEvent;
 import dev.hotpath.cache.Namespace;
-import dev.hotpath.cache.TierBinding;
-import dev.hotpath.cache.TierStore;
-import dev.hotpath.cache.TierValue;
+import dev.hotpath.cache.TestContexts;
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.TierValue;
 import dev.hotpath.testing.redis.RedisExtension;
 import dev.hotpath.testing.redis.RedisKeyPrefix;
 import dev.hotpath.testing.redis.TestRedis;
@@ -68,7 +68,7 @@ class RedisSharedTierTest {
         RawRedis raw = new RawRedis(redis.uri())) {
       Queue<InvalidationEvent> seen = new ConcurrentLinkedQueue<>();
       tier.invalidationBus().subscribe(seen::add);
-      TierStore<String, String> store = tier.open(TierBinding.of(PRICES, LONG, "cache-a"));
+      NamespaceStore<String, String> store = tier.open(TestContexts.of(PRICES, LONG, "cache-a"));
 
       store.put("k1", TierValue.of("v"), LONG);
       store.fill("k2", TierValue.of("v"), LONG);

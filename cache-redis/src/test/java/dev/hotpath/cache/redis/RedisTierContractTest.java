@@ -1,7 +1,7 @@
 package dev.hotpath.cache.redis;
 
-import dev.hotpath.cache.Tier;
 import dev.hotpath.cache.TierContractTest;
+import dev.hotpath.cache.spi.Tier;
 import dev.hotpath.testing.redis.RedisExtension;
 import dev.hotpath.testing.redis.RedisKeyPrefix;
 import dev.hotpath.testing.redis.TestRedis;

@@ -37,7 +37,8 @@ final class TestNode implements AutoCloseable {
 
   private TestNode(RedisTier tier, NamespaceSpec<?, ?>... specs) {
     this.tier = tier;
-    TieredCache.Builder b = TieredCache.builder().tier(tier).invalidationBus(tier.invalidationBus());
+    // No invalidationBus(...): the tier brings its bus, so every cross-node test also checks that.
+    TieredCache.Builder b = TieredCache.builder().tier(tier);
     for (NamespaceSpec<?, ?> spec : specs) {
       b.namespace(spec);
     }

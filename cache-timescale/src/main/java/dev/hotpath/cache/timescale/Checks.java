@@ -2,11 +2,13 @@ package dev.hotpath.cache.timescale;
 
 import static java.util.Objects.requireNonNull;
 
+import java.time.Duration;
 import java.util.regex.Pattern;
 
 /**
- * The one place identifiers are checked and quoted. (Other values are checked by cache-core's
- * {@link dev.hotpath.cache.Arguments}, so errors read alike across modules.)
+ * The validator of cache-timescale's builders and the one place identifiers are checked and
+ * quoted: every error names the field and the value (never a value that may be a secret) in the
+ * same words as the other modules', and every setter may be called once.
  */
 final class Checks {
   /**
@@ -17,6 +19,52 @@ final class Checks {
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,47}");
 
   private Checks() {}
+
+  /** {@code value} if it is positive. @throws IllegalArgumentException otherwise */
+  static Duration positive(Duration value, String field) {
+    requireNonNull(value, field);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(field + " must be positive but was " + value);
+    }
+    return value;
+  }
+
+  /** {@code value} if it is positive. @throws IllegalArgumentException otherwise */
+  static int positive(int value, String field) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(field + " must be positive but was " + value);
+    }
+    return value;
+  }
+
+  /** {@code value} if it is at least {@code minimum}. @throws IllegalArgumentException otherwise */
+  static Duration atLeast(Duration value, Duration minimum, String field) {
+    requireNonNull(value, field);
+    if (value.compareTo(minimum) < 0) {
+      throw new IllegalArgumentException(field + " must be at least " + minimum + " but was " + value);
+    }
+    return value;
+  }
+
+  /**
+   * Checks that a builder field is set once; the value is never echoed, since it may be a secret.
+   *
+   * @throws IllegalStateException when {@code current} is not null
+   */
+  static void unset(Object current, String field) {
+    if (current != null) {
+      throw new IllegalStateException(field + " was already set");
+    }
+  }
+
+  /** Nanoseconds of a duration, saturated instead of overflowing for huge durations. */
+  static long saturatedNanos(Duration duration) {
+    try {
+      return duration.toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
 
   /**
    * {@code name} if it is a valid identifier (see {@link #IDENTIFIER}).

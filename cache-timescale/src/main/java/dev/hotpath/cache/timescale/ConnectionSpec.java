@@ -1,6 +1,5 @@
 package dev.hotpath.cache.timescale;
 
-import dev.hotpath.cache.Arguments;
 import static java.util.Objects.requireNonNull;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -31,13 +30,13 @@ final class ConnectionSpec {
 
   void dataSource(DataSource dataSource) {
     requireNonNull(dataSource, "dataSource");
-    Arguments.unset(this.dataSource != null ? this.dataSource : jdbcUrl, "dataSource/jdbcUrl");
+    Checks.unset(this.dataSource != null ? this.dataSource : jdbcUrl, "dataSource/jdbcUrl");
     this.dataSource = dataSource;
   }
 
   void jdbcUrl(String jdbcUrl, String user, String password) {
     requireNonNull(jdbcUrl, "jdbcUrl");
-    Arguments.unset(this.dataSource != null ? this.dataSource : this.jdbcUrl, "dataSource/jdbcUrl");
+    Checks.unset(this.dataSource != null ? this.dataSource : this.jdbcUrl, "dataSource/jdbcUrl");
     if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
       throw new IllegalArgumentException(
           "jdbcUrl must start with jdbc:postgresql: but was '" + mask(jdbcUrl) + "'");
@@ -48,15 +47,15 @@ final class ConnectionSpec {
   }
 
   void connectTimeout(Duration timeout) {
-    this.connectTimeout = Arguments.atLeast(timeout, MIN_CONNECT_TIMEOUT, "connectTimeout");
+    this.connectTimeout = Checks.atLeast(timeout, MIN_CONNECT_TIMEOUT, "connectTimeout");
   }
 
   void statementTimeout(Duration timeout) {
-    this.statementTimeout = Arguments.atLeast(timeout, Duration.ofMillis(1), "statementTimeout");
+    this.statementTimeout = Checks.atLeast(timeout, Duration.ofMillis(1), "statementTimeout");
   }
 
   void poolSize(int size) {
-    this.poolSize = Arguments.positive(size, "poolSize");
+    this.poolSize = Checks.positive(size, "poolSize");
   }
 
   /** Whether this spec will build its own pool (so pool settings apply). */

@@ -1,5 +1,6 @@
 package dev.hotpath.cache.timescale;
 
+import dev.hotpath.cache.CacheException;
 import java.sql.SQLException;
 
 /**
@@ -8,7 +9,7 @@ import java.sql.SQLException;
  * miss or a skipped write, so cache callers do not see it; callers of {@link TimeSeriesWriter} and
  * {@link RetentionManager} may.
  */
-public final class PostgresException extends RuntimeException {
+public final class PostgresException extends CacheException {
   private static final long serialVersionUID = 1L;
 
   /** SQLSTATE class 08: the connection failed or was lost. */
@@ -22,7 +23,7 @@ public final class PostgresException extends RuntimeException {
   }
 
   PostgresException(String message) {
-    super(message);
+    super(message, null);
     this.sqlState = null;
   }
 

@@ -1,11 +1,10 @@
 package dev.hotpath.cache.timescale;
 
-import dev.hotpath.cache.Arguments;
 import static java.util.Objects.requireNonNull;
 
-import dev.hotpath.cache.Tier;
-import dev.hotpath.cache.TierBinding;
-import dev.hotpath.cache.TierStore;
+import dev.hotpath.cache.spi.NamespaceContext;
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.Tier;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -110,7 +109,7 @@ public final class PostgresTier implements Tier, MeterBinder {
    * @throws IllegalArgumentException when the namespace's TTL for this tier is under 1 ms
    */
   @Override
-  public <K, V> TierStore<K, V> open(TierBinding<K, V> binding) {
+  public <K, V> NamespaceStore<K, V> open(NamespaceContext<K, V> binding) {
     requireNonNull(binding, "binding");
     if (binding.ttl().compareTo(MIN_TTL) < 0) {
       throw new IllegalArgumentException(
@@ -392,25 +391,25 @@ public final class PostgresTier implements Tier, MeterBinder {
     public Builder sweepInterval(Duration interval) {
       requireNonNull(interval, "sweepInterval");
       this.sweepInterval =
-          interval.isZero() ? interval : Arguments.atLeast(interval, Duration.ofMillis(1), "sweepInterval");
+          interval.isZero() ? interval : Checks.atLeast(interval, Duration.ofMillis(1), "sweepInterval");
       return this;
     }
 
     /** Rows deleted per sweep transaction; positive, default 1000. */
     public Builder sweepBatchSize(int rows) {
-      this.sweepBatchSize = Arguments.positive(rows, "sweepBatchSize");
+      this.sweepBatchSize = Checks.positive(rows, "sweepBatchSize");
       return this;
     }
 
     /** Batches one sweep runs at most (the rest waits for the next); positive, default 1000. */
     public Builder sweepMaxBatches(int batches) {
-      this.sweepMaxBatches = Arguments.positive(batches, "sweepMaxBatches");
+      this.sweepMaxBatches = Checks.positive(batches, "sweepMaxBatches");
       return this;
     }
 
     /** How long calls fail at once after a connection failure before one probes; default 1 s. */
     public Builder retryAfter(Duration pause) {
-      this.retryAfter = Arguments.positive(pause, "retryAfter");
+      this.retryAfter = Checks.positive(pause, "retryAfter");
       return this;
     }
 

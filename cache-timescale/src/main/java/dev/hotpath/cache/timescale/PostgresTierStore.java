@@ -1,8 +1,8 @@
 package dev.hotpath.cache.timescale;
 
-import dev.hotpath.cache.TierBinding;
-import dev.hotpath.cache.TierStore;
-import dev.hotpath.cache.TierValue;
+import dev.hotpath.cache.spi.NamespaceContext;
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.TierValue;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,16 +19,16 @@ import java.util.List;
 import java.util.Map;
 
 /** One namespace's view of a {@link PostgresTier}. Thread-safe: it holds no connection. */
-final class PostgresTierStore<K, V> implements TierStore<K, V> {
+final class PostgresTierStore<K, V> implements NamespaceStore<K, V> {
   /** Rows per bulk statement, so one huge {@code putAll} does not become one huge message. */
   static final int MAX_ROWS_PER_STATEMENT = 10_000;
 
   private final PostgresTier tier;
-  private final TierBinding<K, V> binding;
+  private final NamespaceContext<K, V> binding;
   private final String namespace;
   private final CacheTableSql sql;
 
-  PostgresTierStore(PostgresTier tier, TierBinding<K, V> binding) {
+  PostgresTierStore(PostgresTier tier, NamespaceContext<K, V> binding) {
     this.tier = tier;
     this.binding = binding;
     this.namespace = binding.namespace();

@@ -1,6 +1,5 @@
 package dev.hotpath.cache.timescale;
 
-import dev.hotpath.cache.Arguments;
 import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.FunctionCounter;
@@ -492,7 +491,7 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
       Checks.identifier(schema, "schema");
       Checks.identifier(table, "table");
       Checks.identifier(timeColumn, "timeColumn");
-      Arguments.positive(retention, "retention of " + schema + "." + table);
+      Checks.positive(retention, "retention of " + schema + "." + table);
       String name = schema + "." + table;
       if (tables.containsKey(name)) {
         throw new IllegalStateException("table " + name + " was already registered");
@@ -508,19 +507,19 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
 
     /** Time between scheduled runs; positive, default 1 h. */
     public Builder interval(Duration interval) {
-      this.interval = Arguments.positive(interval, "interval");
+      this.interval = Checks.positive(interval, "interval");
       return this;
     }
 
     /** Rows deleted per transaction on plain PostgreSQL; positive, default 10,000. */
     public Builder batchSize(int rows) {
-      this.batchSize = Arguments.positive(rows, "batchSize");
+      this.batchSize = Checks.positive(rows, "batchSize");
       return this;
     }
 
     /** Batches per table and run at most (the rest waits for the next run); default 10,000. */
     public Builder maxBatches(int batches) {
-      this.maxBatches = Arguments.positive(batches, "maxBatches");
+      this.maxBatches = Checks.positive(batches, "maxBatches");
       return this;
     }
 

@@ -1,6 +1,5 @@
 package dev.hotpath.cache.timescale;
 
-import dev.hotpath.cache.Arguments;
 import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.FunctionCounter;
@@ -206,7 +205,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
    * @return false when the timeout passed first (for instance while the server is away)
    */
   public boolean flush(Duration timeout) {
-    Arguments.positive(timeout, "timeout");
+    Checks.positive(timeout, "timeout");
     try {
       return buffer.awaitSettled(timeout.toNanos());
     } catch (InterruptedException e) {
@@ -600,13 +599,13 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
     /** Rows the buffer holds at most; positive, default 100,000. */
     public Builder<R> bufferCapacity(int rows) {
-      this.bufferCapacity = Arguments.positive(rows, "bufferCapacity");
+      this.bufferCapacity = Checks.positive(rows, "bufferCapacity");
       return this;
     }
 
     /** Rows per COPY at most, and the count that starts one; positive, default 5,000. */
     public Builder<R> batchSize(int rows) {
-      this.batchSize = Arguments.positive(rows, "batchSize");
+      this.batchSize = Checks.positive(rows, "batchSize");
       return this;
     }
 
@@ -616,13 +615,13 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
      * another core; batches may then commit out of order (rows within a batch stay together).
      */
     public Builder<R> flushThreads(int threads) {
-      this.flushThreads = Arguments.positive(threads, "flushThreads");
+      this.flushThreads = Checks.positive(threads, "flushThreads");
       return this;
     }
 
     /** Longest a row waits before a (smaller) batch is sent; positive, default 200 ms. */
     public Builder<R> flushInterval(Duration interval) {
-      this.flushInterval = Arguments.positive(interval, "flushInterval");
+      this.flushInterval = Checks.positive(interval, "flushInterval");
       return this;
     }
 
@@ -637,14 +636,14 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
     /** How long {@link Overflow#BLOCK} waits for room; positive, default 5 s. */
     public Builder<R> blockTimeout(Duration timeout) {
-      this.blockTimeout = Arguments.positive(timeout, "blockTimeout");
+      this.blockTimeout = Checks.positive(timeout, "blockTimeout");
       return this;
     }
 
     /** First and longest pause between retries of a failed batch; default 100 ms and 5 s. */
     public Builder<R> retryBackoff(Duration first, Duration longest) {
-      Arguments.positive(first, "retryBackoff.first");
-      Arguments.positive(longest, "retryBackoff.longest");
+      Checks.positive(first, "retryBackoff.first");
+      Checks.positive(longest, "retryBackoff.longest");
       if (longest.compareTo(first) < 0) {
         throw new IllegalArgumentException(
             "retryBackoff.longest " + longest + " is shorter than retryBackoff.first " + first);
@@ -656,7 +655,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
     /** How long {@link TimeSeriesWriter#close()} keeps retrying; positive, default 30 s. */
     public Builder<R> closeTimeout(Duration timeout) {
-      this.closeTimeout = Arguments.positive(timeout, "closeTimeout");
+      this.closeTimeout = Checks.positive(timeout, "closeTimeout");
       return this;
     }
 

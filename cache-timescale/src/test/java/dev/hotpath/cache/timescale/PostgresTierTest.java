@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.hotpath.cache.Tier;
 import dev.hotpath.cache.TierContractTest;
-import dev.hotpath.cache.TierStore;
-import dev.hotpath.cache.TierValue;
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.Tier;
+import dev.hotpath.cache.spi.TierValue;
 import dev.hotpath.testing.postgres.TestPostgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -77,7 +77,7 @@ class PostgresTierTest extends TierContractTest {
 
   @Test
   void bulkReadOfAThousandKeysIsOneStatement() {
-    TierStore<String, String> store = open("bulk");
+    NamespaceStore<String, String> store = open("bulk");
     Map<String, TierValue<String>> entries = new LinkedHashMap<>();
     for (int i = 0; i < 1000; i++) {
       entries.put("k" + i, TierValue.of("v" + i));
@@ -96,8 +96,8 @@ class PostgresTierTest extends TierContractTest {
 
   @Test
   void sweepRemovesOnlyExpiredRowsInBatches() throws SQLException {
-    TierStore<String, String> shortLived = open("short", Duration.ofSeconds(10));
-    TierStore<String, String> longLived = open("long");
+    NamespaceStore<String, String> shortLived = open("short", Duration.ofSeconds(10));
+    NamespaceStore<String, String> longLived = open("long");
     int expiring = SWEEP_BATCH * 3 + 2;
     for (int i = 0; i < expiring; i++) {
       shortLived.put("s" + i, TierValue.of("v"), Duration.ofSeconds(10));
@@ -116,7 +116,7 @@ class PostgresTierTest extends TierContractTest {
 
   @Test
   void sweepIsSkippedWhileAnotherNodeSweeps() throws SQLException {
-    TierStore<String, String> store = open("a", Duration.ofSeconds(1));
+    NamespaceStore<String, String> store = open("a", Duration.ofSeconds(1));
     store.put("k", TierValue.of("v"), Duration.ofSeconds(1));
     clock.advance(Duration.ofSeconds(2));
     try (Connection other = pool.getConnection();
@@ -131,7 +131,7 @@ class PostgresTierTest extends TierContractTest {
 
   @Test
   void corruptBytesReadAsAMiss() throws SQLException {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     store.put("k", TierValue.of("v"), TTL);
     execute("UPDATE \"" + schema + "\".hotpath_cache SET value = '\\x00ff'::bytea");
     assertThat(store.get("k")).isNull();
@@ -140,8 +140,8 @@ class PostgresTierTest extends TierContractTest {
 
   @Test
   void sqlInKeysIsStoredAsData() throws SQLException {
-    TierStore<String, String> store = open("a");
-    TierStore<String, String> other = open("b");
+    NamespaceStore<String, String> store = open("a");
+    NamespaceStore<String, String> other = open("b");
     other.put("keep", TierValue.of("safe"), TTL);
     List<String> hostile =
         List.of(
@@ -164,7 +164,7 @@ class PostgresTierTest extends TierContractTest {
 
   @Test
   void keysThatEscapeAlikeStayDistinct() {
-    TierStore<String, String> store = open("a");
+    NamespaceStore<String, String> store = open("a");
     List<String> keys = List.of("a\u0000b", "a\\0b", "a\\\\0b", "a\\", "a\\\\", "a\u0000");
     for (String key : keys) {
       store.put(key, TierValue.of(key), TTL);

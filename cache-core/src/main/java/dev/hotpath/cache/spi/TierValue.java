@@ -1,4 +1,4 @@
-package dev.hotpath.cache;
+package dev.hotpath.cache.spi;
 
 import java.util.Objects;
 

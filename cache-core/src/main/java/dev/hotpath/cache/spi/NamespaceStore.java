@@ -1,4 +1,4 @@
-package dev.hotpath.cache;
+package dev.hotpath.cache.spi;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * @param <K> the key type
  * @param <V> the value type
  */
-public interface TierStore<K, V> {
+public interface NamespaceStore<K, V> {
 
   /** The entry for {@code key}, or {@code null} when the tier holds none. */
   TierValue<V> get(K key);

@@ -1,5 +1,7 @@
 package dev.hotpath.cache;
 
+import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.spi.TierValue;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
@@ -13,13 +15,13 @@ import org.slf4j.LoggerFactory;
  * counted, logged at most once per {@link #LOG_INTERVAL_NANOS}, and turned into a miss or a skipped
  * write.
  */
-final class TierSlot<K, V> {
-  private static final Logger LOG = LoggerFactory.getLogger(TierSlot.class);
+final class TierGuard<K, V> {
+  private static final Logger LOG = LoggerFactory.getLogger(TierGuard.class);
   private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
 
   final String name;
-  private final TierStore<K, V> store;
-  private final TierBinding<K, V> binding;
+  private final NamespaceStore<K, V> store;
+  private final DefaultNamespaceContext<K, V> binding;
   private final TtlProfile profile;
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
@@ -28,7 +30,7 @@ final class TierSlot<K, V> {
   private final LatencyRecorder latency = new LatencyRecorder();
   private volatile long lastLog = System.nanoTime() - LOG_INTERVAL_NANOS;
 
-  TierSlot(String name, TierStore<K, V> store, TierBinding<K, V> binding) {
+  TierGuard(String name, NamespaceStore<K, V> store, DefaultNamespaceContext<K, V> binding) {
     this.name = name;
     this.store = store;
     this.binding = binding;
@@ -77,7 +79,7 @@ final class TierSlot<K, V> {
     }
   }
 
-  /** Caches what a read found or loaded (see {@link TierStore#fill}), with this tier's TTL. */
+  /** Caches what a read found or loaded (see {@link NamespaceStore#fill}), with this tier's TTL. */
   void fill(K key, TierValue<V> value) {
     try {
       store.fill(key, value, ttlOf(value, null));
@@ -91,7 +93,7 @@ final class TierSlot<K, V> {
     writeAll(entries, false);
   }
 
-  /** {@link #putAll} as a fill (see {@link TierStore#fillAll}). */
+  /** {@link #putAll} as a fill (see {@link NamespaceStore#fillAll}). */
   void fillAll(Map<K, TierValue<V>> entries) {
     writeAll(entries, true);
   }

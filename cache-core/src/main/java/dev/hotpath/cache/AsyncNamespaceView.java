@@ -1,0 +1,34 @@
+package dev.hotpath.cache;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** {@link AsyncNamespace} over a {@link TieredNamespace}, which does the work. */
+final class AsyncNamespaceView<K, V> implements AsyncNamespace<K, V> {
+  private final TieredNamespace<K, V> namespace;
+
+  AsyncNamespaceView(TieredNamespace<K, V> namespace) {
+    this.namespace = namespace;
+  }
+
+  @Override
+  public CompletableFuture<V> get(K key) {
+    return namespace.getAsync(key);
+  }
+
+  @Override
+  public CompletableFuture<Map<K, V>> getAll(Collection<? extends K> keys) {
+    return namespace.getAllAsync(keys);
+  }
+
+  @Override
+  public Namespace<K, V> synchronous() {
+    return namespace;
+  }
+
+  @Override
+  public String toString() {
+    return "AsyncNamespace[" + namespace.name() + "]";
+  }
+}
