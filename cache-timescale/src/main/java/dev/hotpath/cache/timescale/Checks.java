@@ -3,6 +3,7 @@ package dev.hotpath.cache.timescale;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -53,6 +54,18 @@ final class Checks {
    */
   static void unset(Object current, String field) {
     if (current != null) {
+      throw new IllegalStateException(field + " was already set");
+    }
+  }
+
+  /**
+   * Checks that a builder setter runs once, for fields that have a default (where {@link #unset}
+   * cannot tell): {@code assigned} holds the fields set so far.
+   *
+   * @throws IllegalStateException when {@code field} was set already
+   */
+  static void once(Set<String> assigned, String field) {
+    if (!assigned.add(field)) {
       throw new IllegalStateException(field + " was already set");
     }
   }

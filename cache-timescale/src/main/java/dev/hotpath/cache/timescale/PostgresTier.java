@@ -15,7 +15,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -290,9 +292,11 @@ public final class PostgresTier implements Tier, MeterBinder {
 
   /**
    * Builds a {@link PostgresTier}. Setters check their argument at once; {@link #build()} checks
-   * the combination. Not thread-safe.
+   * the combination. Each setter may be called once ({@link IllegalStateException} otherwise). Not
+   * thread-safe.
    */
   public static final class Builder {
+    private final Set<String> assigned = new HashSet<>();
     private final ConnectionSpec connections = new ConnectionSpec();
     private String name = "postgres";
     private String schema = "hotpath";
@@ -336,18 +340,21 @@ public final class PostgresTier implements Tier, MeterBinder {
 
     /** Longest wait for a connection from the pool built by {@link #jdbcUrl}; ≥ 250 ms, default 1 s. */
     public Builder connectTimeout(Duration timeout) {
+      Checks.once(assigned, "connectTimeout");
       connections.connectTimeout(timeout);
       return this;
     }
 
     /** Longest a statement may run on the pool built by {@link #jdbcUrl}; default 5 s. */
     public Builder statementTimeout(Duration timeout) {
+      Checks.once(assigned, "statementTimeout");
       connections.statementTimeout(timeout);
       return this;
     }
 
     /** Connections of the pool built by {@link #jdbcUrl}; positive, default 4. */
     public Builder poolSize(int size) {
+      Checks.once(assigned, "poolSize");
       connections.poolSize(size);
       return this;
     }
@@ -357,6 +364,7 @@ public final class PostgresTier implements Tier, MeterBinder {
      * {@code "postgres"}.
      */
     public Builder name(String name) {
+      Checks.once(assigned, "name");
       requireNonNull(name, "name");
       if (!TIER_NAME.matcher(name).matches()) {
         throw new IllegalArgumentException(
@@ -368,12 +376,14 @@ public final class PostgresTier implements Tier, MeterBinder {
 
     /** The schema of the table, created if missing; {@code [a-z_][a-z0-9_]*}, default {@code hotpath}. */
     public Builder schema(String schema) {
+      Checks.once(assigned, "schema");
       this.schema = Checks.identifier(schema, "schema");
       return this;
     }
 
     /** The table; {@code [a-z_][a-z0-9_]*}, default {@code hotpath_cache}. */
     public Builder table(String table) {
+      Checks.once(assigned, "table");
       this.table = Checks.identifier(table, "table");
       return this;
     }
@@ -383,12 +393,14 @@ public final class PostgresTier implements Tier, MeterBinder {
      * replicated, which suits a cache. Applies when the table is created. Default false.
      */
     public Builder unlogged(boolean unlogged) {
+      Checks.once(assigned, "unlogged");
       this.unlogged = unlogged;
       return this;
     }
 
     /** How often expired rows are deleted; {@link Duration#ZERO} turns the sweep off. Default 1 min. */
     public Builder sweepInterval(Duration interval) {
+      Checks.once(assigned, "sweepInterval");
       requireNonNull(interval, "sweepInterval");
       this.sweepInterval =
           interval.isZero() ? interval : Checks.atLeast(interval, Duration.ofMillis(1), "sweepInterval");
@@ -397,24 +409,28 @@ public final class PostgresTier implements Tier, MeterBinder {
 
     /** Rows deleted per sweep transaction; positive, default 1000. */
     public Builder sweepBatchSize(int rows) {
+      Checks.once(assigned, "sweepBatchSize");
       this.sweepBatchSize = Checks.positive(rows, "sweepBatchSize");
       return this;
     }
 
     /** Batches one sweep runs at most (the rest waits for the next); positive, default 1000. */
     public Builder sweepMaxBatches(int batches) {
+      Checks.once(assigned, "sweepMaxBatches");
       this.sweepMaxBatches = Checks.positive(batches, "sweepMaxBatches");
       return this;
     }
 
     /** How long calls fail at once after a connection failure before one probes; default 1 s. */
     public Builder retryAfter(Duration pause) {
+      Checks.once(assigned, "retryAfter");
       this.retryAfter = Checks.positive(pause, "retryAfter");
       return this;
     }
 
     /** The clock for expiry times; default UTC system clock. Expiry is kept to the millisecond. */
     public Builder clock(Clock clock) {
+      Checks.once(assigned, "clock");
       this.clock = requireNonNull(clock, "clock");
       return this;
     }

@@ -18,10 +18,12 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -447,9 +449,11 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
 
   /**
    * Builds a {@link RetentionManager}. Setters check their argument; {@link #build()} checks the
-   * combination. Not thread-safe.
+   * combination. Each setter may be called once ({@link IllegalStateException} otherwise); {@code
+   * table} registers one table per call. Not thread-safe.
    */
   public static final class Builder {
+    private final Set<String> assigned = new HashSet<>();
     private final ConnectionSpec connections = new ConnectionSpec();
     private final Map<String, Registered> tables = new LinkedHashMap<>();
     private Duration interval = Duration.ofHours(1);
@@ -507,18 +511,21 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
 
     /** Time between scheduled runs; positive, default 1 h. */
     public Builder interval(Duration interval) {
+      Checks.once(assigned, "interval");
       this.interval = Checks.positive(interval, "interval");
       return this;
     }
 
     /** Rows deleted per transaction on plain PostgreSQL; positive, default 10,000. */
     public Builder batchSize(int rows) {
+      Checks.once(assigned, "batchSize");
       this.batchSize = Checks.positive(rows, "batchSize");
       return this;
     }
 
     /** Batches per table and run at most (the rest waits for the next run); default 10,000. */
     public Builder maxBatches(int batches) {
+      Checks.once(assigned, "maxBatches");
       this.maxBatches = Checks.positive(batches, "maxBatches");
       return this;
     }
@@ -529,12 +536,14 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
      * tables are cleaned by batched deletes.
      */
     public Builder createHypertables(boolean create) {
+      Checks.once(assigned, "createHypertables");
       this.createHypertables = create;
       return this;
     }
 
     /** The clock that sets the cutoff of each run; default UTC system clock. */
     public Builder clock(Clock clock) {
+      Checks.once(assigned, "clock");
       this.clock = requireNonNull(clock, "clock");
       return this;
     }

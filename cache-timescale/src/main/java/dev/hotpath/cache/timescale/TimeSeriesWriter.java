@@ -12,9 +12,11 @@ import java.sql.SQLDataException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -523,11 +525,13 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
   /**
    * Builds a {@link TimeSeriesWriter}. Setters check their argument; {@link #build()} checks the
-   * combination. Not thread-safe.
+   * combination. Each setter may be called once ({@link IllegalStateException} otherwise); {@code
+   * column} adds one column per call. Not thread-safe.
    *
    * @param <R> the row type
    */
   public static final class Builder<R> {
+    private final Set<String> assigned = new HashSet<>();
     private final ConnectionSpec connections = new ConnectionSpec();
     private final Map<String, Function<? super R, ?>> columns = new LinkedHashMap<>();
     private String schema = "public";
@@ -564,18 +568,21 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
     /** Longest wait for a connection from the pool built by {@link #jdbcUrl}; default 1 s. */
     public Builder<R> connectTimeout(Duration timeout) {
+      Checks.once(assigned, "connectTimeout");
       connections.connectTimeout(timeout);
       return this;
     }
 
     /** The table's schema; {@code [a-z_][a-z0-9_]*}, default {@code public}. */
     public Builder<R> schema(String schema) {
+      Checks.once(assigned, "schema");
       this.schema = Checks.identifier(schema, "schema");
       return this;
     }
 
     /** The table, which must exist; {@code [a-z_][a-z0-9_]*}. Required. */
     public Builder<R> table(String table) {
+      Checks.once(assigned, "table");
       this.table = Checks.identifier(table, "table");
       return this;
     }
@@ -599,12 +606,14 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
     /** Rows the buffer holds at most; positive, default 100,000. */
     public Builder<R> bufferCapacity(int rows) {
+      Checks.once(assigned, "bufferCapacity");
       this.bufferCapacity = Checks.positive(rows, "bufferCapacity");
       return this;
     }
 
     /** Rows per COPY at most, and the count that starts one; positive, default 5,000. */
     public Builder<R> batchSize(int rows) {
+      Checks.once(assigned, "batchSize");
       this.batchSize = Checks.positive(rows, "batchSize");
       return this;
     }
@@ -615,12 +624,14 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
      * another core; batches may then commit out of order (rows within a batch stay together).
      */
     public Builder<R> flushThreads(int threads) {
+      Checks.once(assigned, "flushThreads");
       this.flushThreads = Checks.positive(threads, "flushThreads");
       return this;
     }
 
     /** Longest a row waits before a (smaller) batch is sent; positive, default 200 ms. */
     public Builder<R> flushInterval(Duration interval) {
+      Checks.once(assigned, "flushInterval");
       this.flushInterval = Checks.positive(interval, "flushInterval");
       return this;
     }
@@ -630,18 +641,21 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
      * Overflow#BLOCK}.
      */
     public Builder<R> overflow(Overflow policy) {
+      Checks.once(assigned, "overflow");
       this.overflow = requireNonNull(policy, "overflow");
       return this;
     }
 
     /** How long {@link Overflow#BLOCK} waits for room; positive, default 5 s. */
     public Builder<R> blockTimeout(Duration timeout) {
+      Checks.once(assigned, "blockTimeout");
       this.blockTimeout = Checks.positive(timeout, "blockTimeout");
       return this;
     }
 
     /** First and longest pause between retries of a failed batch; default 100 ms and 5 s. */
     public Builder<R> retryBackoff(Duration first, Duration longest) {
+      Checks.once(assigned, "retryBackoff");
       Checks.positive(first, "retryBackoff.first");
       Checks.positive(longest, "retryBackoff.longest");
       if (longest.compareTo(first) < 0) {
@@ -655,6 +669,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
     /** How long {@link TimeSeriesWriter#close()} keeps retrying; positive, default 30 s. */
     public Builder<R> closeTimeout(Duration timeout) {
+      Checks.once(assigned, "closeTimeout");
       this.closeTimeout = Checks.positive(timeout, "closeTimeout");
       return this;
     }
