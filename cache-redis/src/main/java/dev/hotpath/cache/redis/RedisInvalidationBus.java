@@ -48,21 +48,21 @@ import org.slf4j.LoggerFactory;
  * twice, from {@link #publish} at once and from the log shortly after; the second costs at most
  * one extra miss. Events are delivered on one background thread, in log order per log shard.
  *
- * <p><b>Changes made in Redis by other programs.</b> When the tier opened its own connections to
- * a standalone or Sentinel server, the bus also asks Redis to report every change to a key under
- * the tier's prefix made by any other connection ({@code CLIENT TRACKING ... BCAST NOLOOP}, sent
- * to this bus's channel connection): a DEL, SET, EXPIRE, expiry or eviction by anyone reaches the
- * subscribers as an event of origin {@link #REDIS_ORIGIN}, and a FLUSHDB or FLUSHALL as {@link
+ * <p><b>Changes made in Redis by other programs.</b> On a standalone or Sentinel server, the bus
+ * also asks Redis to report every change to a key under the tier's prefix made by any other
+ * connection ({@code CLIENT TRACKING ... BCAST NOLOOP}, sent to this bus's channel connection): a
+ * DEL, SET, EXPIRE, expiry or eviction by anyone reaches the subscribers as an event of origin
+ * {@link #REDIS_ORIGIN}, and a FLUSHDB or FLUSHALL as {@link
  * InvalidationListener#onEventsPossiblyLost()}. Redis reports this tier's own changes as well:
  * {@code NOLOOP} only hides commands the command connection runs itself, and the tier changes
  * entries inside scripts, which Redis attributes to its script client. So the tier registers each
  * key before its script is sent, and the bus gives a report of such a key the origin of the cache
  * that changed it, which ignores it (see {@code LocalWrites} for the short window this leaves).
- * Redis reports changes by other Hotpath nodes too, so those arrive twice (the log and the
- * report), unordered; that only ever costs an extra miss. Tracking ends when either connection reconnects;
+ * Redis reports changes by other Hotpath nodes too, so those arrive twice (the log and the report),
+ * unordered; that only ever costs an extra miss. Tracking ends when either connection reconnects;
  * the bus checks it on every reconcile, re-enables it and, since changes in between went
- * unreported, tells the subscribers that events may have been lost. See {@link RedisTier} for
- * where tracking is not available.
+ * unreported, tells the subscribers that events may have been lost. See {@link RedisTier} for where
+ * tracking is not available.
  *
  * <p>Thread-safe. Closing the bus stops delivery; the tier's connection stays open until the tier
  * is closed.
@@ -233,7 +233,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
 
   /** Opens and subscribes the channel connection unless there is one; bus thread. */
   private void subscribe() {
-    if (closed || pubSub != null || !link.hasPubSub()) {
+    if (closed || pubSub != null) {
       return;
     }
     StatefulRedisPubSubConnection<byte[], byte[]> c = channel.open();

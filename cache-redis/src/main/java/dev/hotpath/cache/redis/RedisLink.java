@@ -61,8 +61,7 @@ final class RedisLink implements AutoCloseable {
   final ScheduledExecutorService background;
   /**
    * Whether the bus asks Redis to report changes to the tier's keys made by anyone else (client
-   * tracking). Only when the tier opened its command connection itself, on a standalone or
-   * Sentinel server; see {@link RedisTier}.
+   * tracking): on a standalone or Sentinel server, not in Cluster; see {@link RedisTier}.
    */
   final boolean tracksRedisChanges;
 
@@ -379,10 +378,6 @@ final class RedisLink implements AutoCloseable {
     for (Runnable listener : reconnectListeners) {
       listener.run();
     }
-  }
-
-  boolean hasPubSub() {
-    return pubSubFactory != null;
   }
 
   StatefulRedisPubSubConnection<byte[], byte[]> connectPubSub() {

@@ -78,13 +78,12 @@ import java.util.stream.Collectors;
  *       cache's node id, so only that cache ignores them); this includes changes whose write to
  *       Redis failed or was skipped, which make the node clear its shared namespaces' L1 once
  *       Redis answers again (see {@link RedisInvalidationBus});
- *   <li>standalone and Sentinel, when the tier opened its own command connection ({@link
- *       Builder#uri}, or a host's {@link Builder#client}): anything else changes the key in Redis:
- *       another program's SET, DEL, EXPIRE or RENAME, the key's expiry, its eviction under {@code
- *       maxmemory}. A FLUSHDB or FLUSHALL clears the L1 of every shared namespace. This is Redis
- *       client tracking ({@code CLIENT TRACKING ON REDIRECT <bus connection> BCAST PREFIX <prefix>
- *       NOLOOP}, Redis 6 or later, RESP3 connections: Lettuce's default); it is re-enabled after
- *       either connection reconnects, and the L1 is then cleared, since changes in between went
+ *   <li>standalone and Sentinel, anything else changes the key in Redis: another program's SET,
+ *       DEL, EXPIRE or RENAME, the key's expiry, its eviction under {@code maxmemory}. A FLUSHDB
+ *       or FLUSHALL clears the L1 of every shared namespace. This is Redis client tracking
+ *       ({@code CLIENT TRACKING ON REDIRECT <bus connection> BCAST PREFIX <prefix> NOLOOP}, Redis
+ *       6 or later, RESP3 connections: Lettuce's default); it is re-enabled after either
+ *       connection reconnects, and the L1 is then cleared, since changes in between went
  *       unreported. A node does not drop what it just wrote itself; for a command timeout after
  *       writing a key, another program's change of that same key may be taken for the node's
  *       own and not reach the writing cache's L1 (see {@code LocalWrites}).
@@ -93,13 +92,17 @@ import java.util.stream.Collectors;
  * <p>Not covered, where a changed key's L1 copy lives until its own L1 TTL (keep L1 TTLs at or
  * below the Redis TTL for that reason): changes by other programs in Redis Cluster (tracking is
  * per cluster node, and the tier does not follow the topology with one tracking connection per
- * master); and changes by other programs when the host passed the command {@link
- * Builder#connection}: tracking is state of that connection, which the tier does not own: it
- * would change what the host's own commands on it report (NOLOOP hides the host's own writes, and
- * a connection holds one tracking configuration, so it would clash with the host's own
- * client-side caching), and the tier cannot re-enable it reliably when the host's connection
- * reconnects. Nor when the server is older than Redis 6, refuses {@code CLIENT TRACKING} to the
- * ACL user, or a host's client is configured for RESP2 (logged once at INFO).
+ * master); and changes by other programs when the server is older than Redis 6, refuses {@code
+ * CLIENT TRACKING} to the ACL user, or a host's client is configured for RESP2 (logged once at
+ * INFO).
+ *
+ * <p><b>Sharing the host's client.</b> The tier takes a Lettuce client, never a connection: give
+ * {@link Builder#client} the {@link RedisClient} or {@link RedisClusterClient} the host already
+ * uses, and the host and every tier built from it share one set of threads, event loops and
+ * options. Each tier opens its own connections from the client (its command connection, with a
+ * byte-array codec, and its bus's channel connection): client tracking is state of the command
+ * connection and must not change what the host's own commands report. Closing the tier closes
+ * those connections and leaves the client to the host.
  *
  * <p><b>Fills.</b> Values a read found in a lower tier or loaded from the source are stored with
  * {@code TierStore#fill}: without an invalidation record, only where the key is empty, and only
@@ -107,7 +110,7 @@ import java.util.stream.Collectors;
  * {@code RedisTierStore} for the race this closes and what remains.
  *
  * <p>Thread-safe. {@link #close()} closes what the tier opened (its connections, and its client
- * when it created one) but never a client or connection the host passed in.
+ * when it created one) but never a client the host passed in.
  */
 public final class RedisTier implements Tier, MeterBinder {
   /** The tier's default name, used in TTL profiles ({@code TtlProfile.Builder#tier}) and stats. */
@@ -215,7 +218,7 @@ public final class RedisTier implements Tier, MeterBinder {
   }
 
   /**
-   * Closes the bus and what the tier opened (never the host's client or connection). Waits for a
+   * Closes the bus and what the tier opened (never the host's client). Waits for a
    * background call already running (at most its command or connect timeout, 10 s at the most).
    * Idempotent; never throws.
    */
@@ -232,9 +235,9 @@ public final class RedisTier implements Tier, MeterBinder {
   }
 
   /**
-   * Builds a {@link RedisTier}. Set exactly one source: {@link #uri}, {@link #clusterUris}, a
-   * host's {@link #client}, or a host's {@link #connection}. Not thread-safe; {@link #build()} may
-   * be called again.
+   * Builds a {@link RedisTier}. Set one source: {@link #uri} or {@link #clusterUris}, or a host's
+   * {@link #client} (for a standalone or Sentinel client, optionally with the {@link #uri} to
+   * connect to). Not thread-safe; {@link #build()} may be called again.
    */
   public static final class Builder {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
@@ -245,8 +248,6 @@ public final class RedisTier implements Tier, MeterBinder {
     private List<RedisURI> clusterUris;
     private RedisClient client;
     private RedisClusterClient clusterClient;
-    private StatefulRedisConnection<byte[], byte[]> connection;
-    private StatefulRedisClusterConnection<byte[], byte[]> clusterConnection;
     private String keyPrefix;
     private String nodeId;
     private Duration commandTimeout;
@@ -315,9 +316,9 @@ public final class RedisTier implements Tier, MeterBinder {
     }
 
     /**
-     * A host's client to open the tier's connections from (sharing its threads and resources). The
-     * tier connects to {@link #uri} when set, else to the client's own URI. The tier does not
-     * close the client.
+     * A host's client to open the tier's connections from (sharing its threads and resources); one
+     * client may serve the host and several tiers. The tier connects to {@link #uri} when set, else
+     * to the client's own URI, with the client's options. The tier does not close the client.
      */
     public Builder client(RedisClient client) {
       requireNonNull(client, "client");
@@ -331,28 +332,6 @@ public final class RedisTier implements Tier, MeterBinder {
       requireNonNull(client, "client");
       Arguments.unset(this.clusterClient, "client");
       this.clusterClient = client;
-      return this;
-    }
-
-    /**
-     * A host's connection (byte-array codec) for the tier's commands. With a {@link #client} too,
-     * the bus opens its channel connection from that client; without one, the bus follows the log
-     * by polling every {@link #reconcileInterval}. The tier does not close it, and does not switch
-     * Redis client tracking on for it, so changes other programs make in Redis are not reported
-     * (see the class comment).
-     */
-    public Builder connection(StatefulRedisConnection<byte[], byte[]> connection) {
-      requireNonNull(connection, "connection");
-      Arguments.unset(this.connection, "connection");
-      this.connection = connection;
-      return this;
-    }
-
-    /** A host's cluster connection (byte-array codec) for the tier's commands; see {@link #connection(StatefulRedisConnection)}. */
-    public Builder connection(StatefulRedisClusterConnection<byte[], byte[]> connection) {
-      requireNonNull(connection, "connection");
-      Arguments.unset(this.clusterConnection, "connection");
-      this.clusterConnection = connection;
       return this;
     }
 
@@ -409,8 +388,7 @@ public final class RedisTier implements Tier, MeterBinder {
      * at build is an outage like any other: the tier starts with its circuit open (reads are
      * misses, writes are skipped and counted), connects in the background every {@link
      * #probeInterval}, and once connected reconciles this node's in-process copies. A server that
-     * answers with an error (a wrong password, say) still fails the build. Not for a host's own
-     * {@link #connection}, which is connected already.
+     * answers with an error (a wrong password, say) still fails the build.
      */
     public Builder startWithoutRedis(boolean allowed) {
       this.startWithoutRedis = allowed;
@@ -477,19 +455,16 @@ public final class RedisTier implements Tier, MeterBinder {
      *     password
      */
     public RedisTier build() {
-      boolean standalone = uri != null || client != null || connection != null;
-      boolean cluster = clusterUris != null || clusterClient != null || clusterConnection != null;
+      boolean standalone = uri != null || client != null;
+      boolean cluster = clusterUris != null || clusterClient != null;
       if (!standalone && !cluster) {
-        throw new IllegalStateException("no Redis source: set uri, clusterUris, client or connection");
+        throw new IllegalStateException("no Redis source: set uri, clusterUris or client");
       }
       if (standalone && cluster) {
         throw new IllegalStateException("both a standalone and a cluster source are set; set one");
       }
-      if (connection != null && uri != null) {
-        throw new IllegalStateException("connection and uri are both set; a connection is already connected");
-      }
-      if (clusterUris != null && (clusterClient != null || clusterConnection != null)) {
-        throw new IllegalStateException("clusterUris and a cluster client or connection are both set; set one");
+      if (clusterUris != null && clusterClient != null) {
+        throw new IllegalStateException("clusterUris and a cluster client are both set; set one");
       }
       if (!cluster && logShards != null) {
         throw new IllegalStateException(
@@ -539,7 +514,7 @@ public final class RedisTier implements Tier, MeterBinder {
 
     private RedisLink standaloneLink(KeyLayout layout, Duration timeout, List<AutoCloseable> owned) {
       RedisClient c = client;
-      if (c == null && connection == null) {
+      if (c == null) {
         c = RedisClient.create();
         c.setOptions(
             ClientOptions.builder()
@@ -553,13 +528,8 @@ public final class RedisTier implements Tier, MeterBinder {
         owned.add(() -> created.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
       }
       RedisClient connecting = c;
-      // Tracking is state of the command connection: only on one the tier opened (class comment).
-      boolean tracks = connection == null;
       Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector =
           link -> {
-            if (!tracks) {
-              return connection.async();
-            }
             StatefulRedisConnection<byte[], byte[]> opened =
                 uri != null ? connecting.connect(ByteArrayCodec.INSTANCE, uri) : connecting.connect(ByteArrayCodec.INSTANCE);
             link.own(opened);
@@ -572,19 +542,16 @@ public final class RedisTier implements Tier, MeterBinder {
                 });
             return opened.async();
           };
-      RedisClient pubSubClient = c;
       Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub =
-          pubSubClient == null
-              ? null
-              : () -> uri != null
-                  ? pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE, uri)
-                  : pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE);
-      return link(connector, pubSub, owned, layout, timeout, tracks);
+          () -> uri != null
+              ? connecting.connectPubSub(ByteArrayCodec.INSTANCE, uri)
+              : connecting.connectPubSub(ByteArrayCodec.INSTANCE);
+      return link(connector, pubSub, owned, layout, timeout, true);
     }
 
     private RedisLink clusterLink(KeyLayout layout, Duration timeout, List<AutoCloseable> owned) {
       RedisClusterClient c = clusterClient;
-      if (c == null && clusterConnection == null) {
+      if (c == null) {
         c = RedisClusterClient.create(clusterUris);
         c.setOptions(
             // Not REJECT_COMMANDS here: Lettuce opens node connections lazily and would reject the
@@ -605,16 +572,12 @@ public final class RedisTier implements Tier, MeterBinder {
       RedisClusterClient connecting = c;
       Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector =
           link -> {
-            if (clusterConnection != null) {
-              return clusterConnection.async();
-            }
             StatefulRedisClusterConnection<byte[], byte[]> opened = connecting.connect(ByteArrayCodec.INSTANCE);
             link.own(opened);
             return opened.async();
           };
-      RedisClusterClient pubSubClient = c;
       Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub =
-          pubSubClient == null ? null : () -> pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE);
+          () -> connecting.connectPubSub(ByteArrayCodec.INSTANCE);
       // Client tracking is per cluster node; not followed across the topology (class comment).
       return link(connector, pubSub, owned, layout, timeout, false);
     }
@@ -658,8 +621,7 @@ public final class RedisTier implements Tier, MeterBinder {
         }
         return (uri.isSsl() ? "rediss://" : "redis://") + hostAndPort(uri) + "/" + uri.getDatabase();
       }
-      return (clusterClient != null || clusterConnection != null ? "cluster" : "standalone") + " via host's "
-          + (client != null || clusterClient != null ? "client" : "connection");
+      return (clusterClient != null ? "cluster" : "standalone") + " via host's client";
     }
 
     private static String hostAndPort(RedisURI u) {
