@@ -6,33 +6,18 @@ import static java.util.Objects.requireNonNull;
 import dev.hotpath.cache.Tier;
 import dev.hotpath.cache.TierBinding;
 import dev.hotpath.cache.TierStore;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
-import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -476,7 +461,11 @@ public final class RedisTier implements Tier, MeterBinder {
       List<AutoCloseable> owned = new ArrayList<>();
       RedisLink link = null;
       try {
-        link = cluster ? clusterLink(layout, timeout, owned) : standaloneLink(layout, timeout, owned);
+        RedisConnector connector =
+            cluster
+                ? RedisConnector.cluster(clusterClient, clusterUris, timeout, owned)
+                : RedisConnector.standalone(client, uri, timeout, owned);
+        link = link(connector, owned, layout, timeout);
         try {
           link.connect();
         } catch (RedisConnectionException e) {
@@ -512,86 +501,9 @@ public final class RedisTier implements Tier, MeterBinder {
       }
     }
 
-    private RedisLink standaloneLink(KeyLayout layout, Duration timeout, List<AutoCloseable> owned) {
-      RedisClient c = client;
-      if (c == null) {
-        c = RedisClient.create();
-        c.setOptions(
-            ClientOptions.builder()
-                .autoReconnect(true)
-                // While reconnecting, fail at once instead of queueing: the breaker handles it.
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout(timeout)).build())
-                .build());
-        RedisClient created = c;
-        owned.add(() -> created.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
-      }
-      RedisClient connecting = c;
-      Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector =
-          link -> {
-            StatefulRedisConnection<byte[], byte[]> opened =
-                uri != null ? connecting.connect(ByteArrayCodec.INSTANCE, uri) : connecting.connect(ByteArrayCodec.INSTANCE);
-            link.own(opened);
-            opened.addListener(
-                new RedisConnectionStateListener() {
-                  @Override
-                  public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-                    link.reconnected();
-                  }
-                });
-            return opened.async();
-          };
-      Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub =
-          () -> uri != null
-              ? connecting.connectPubSub(ByteArrayCodec.INSTANCE, uri)
-              : connecting.connectPubSub(ByteArrayCodec.INSTANCE);
-      return link(connector, pubSub, owned, layout, timeout, true);
-    }
-
-    private RedisLink clusterLink(KeyLayout layout, Duration timeout, List<AutoCloseable> owned) {
-      RedisClusterClient c = clusterClient;
-      if (c == null) {
-        c = RedisClusterClient.create(clusterUris);
-        c.setOptions(
-            // Not REJECT_COMMANDS here: Lettuce opens node connections lazily and would reject the
-            // first commands to each node. Calls stay bounded by our own timeout and the breaker.
-            ClusterClientOptions.builder()
-                .autoReconnect(true)
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout(timeout)).build())
-                .topologyRefreshOptions(
-                    ClusterTopologyRefreshOptions.builder()
-                        .enablePeriodicRefresh(Duration.ofSeconds(30))
-                        .enableAllAdaptiveRefreshTriggers()
-                        .build())
-                .build());
-        RedisClusterClient created = c;
-        owned.add(() -> created.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
-      }
-      RedisClusterClient connecting = c;
-      Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector =
-          link -> {
-            StatefulRedisClusterConnection<byte[], byte[]> opened = connecting.connect(ByteArrayCodec.INSTANCE);
-            link.own(opened);
-            return opened.async();
-          };
-      Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub =
-          () -> connecting.connectPubSub(ByteArrayCodec.INSTANCE);
-      // Client tracking is per cluster node; not followed across the topology (class comment).
-      return link(connector, pubSub, owned, layout, timeout, false);
-    }
-
-    private RedisLink link(
-        Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector,
-        Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub,
-        List<AutoCloseable> owned,
-        KeyLayout layout,
-        Duration timeout,
-        boolean tracksRedisChanges) {
+    private RedisLink link(RedisConnector connector, List<AutoCloseable> owned, KeyLayout layout, Duration timeout) {
       return new RedisLink(
           connector,
-          pubSub,
           owned,
           layout,
           nodeId != null ? nodeId : UUID.randomUUID().toString(),
@@ -599,14 +511,7 @@ public final class RedisTier implements Tier, MeterBinder {
           Arguments.saturatedNanos(timeout),
           failureThreshold != null ? failureThreshold : 3,
           Arguments.saturatedNanos(probeInterval != null ? probeInterval : Duration.ofMillis(500)),
-          logLength != null ? logLength : 10_000,
-          tracksRedisChanges);
-    }
-
-    /** Connecting may take a TLS handshake; give it more than one command, but stay bounded. */
-    private static Duration connectTimeout(Duration commandTimeout) {
-      Duration fourTimes = commandTimeout.multipliedBy(4);
-      return fourTimes.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : fourTimes;
+          logLength != null ? logLength : 10_000);
     }
 
     /** Where the tier connects, for logs and toString: hosts, TLS and Sentinel master; never credentials. */
