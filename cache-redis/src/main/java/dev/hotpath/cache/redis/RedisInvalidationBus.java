@@ -93,7 +93,10 @@ public final class RedisInvalidationBus implements InvalidationBus {
   private final InvalidationChannel channel;
   private final AtomicBoolean started = new AtomicBoolean();
   private volatile boolean closed;
-  /** The subscribed channel connection, or null until {@link #subscribe} made one. */
+  /**
+   * The subscribed channel connection, or null until {@link #subscribeChannel} made one.
+   * RedisTrackingTest reads this field and {@code link} by reflection.
+   */
   private volatile StatefulRedisPubSubConnection<byte[], byte[]> pubSub;
 
   RedisInvalidationBus(RedisLink link, long reconcileIntervalNanos) {
@@ -125,7 +128,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
           () -> {
             try {
               log.start();
-              subscribe();
+              subscribeChannel();
               ensureTracking(true);
             } finally {
               log.publishFences();
@@ -232,7 +235,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
   // ---- the bus thread
 
   /** Opens and subscribes the channel connection unless there is one; bus thread. */
-  private void subscribe() {
+  private void subscribeChannel() {
     if (closed || pubSub != null) {
       return;
     }
@@ -284,7 +287,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
     }
     try {
       if (pubSub == null) {
-        subscribe();
+        subscribeChannel();
       }
     } catch (RuntimeException e) {
       LOG.debug("invalidation channel still unavailable; following the log by polling", e);
