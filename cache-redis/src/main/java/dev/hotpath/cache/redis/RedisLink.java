@@ -29,8 +29,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +49,7 @@ final class RedisLink implements AutoCloseable {
 
   /** Null until the command connection is made (see {@link #connectInBackground}). */
   private volatile RedisClusterAsyncCommands<byte[], byte[]> commands;
-  private final Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector;
+  private final RedisConnector connector;
   final KeyLayout layout;
   final CircuitBreaker breaker;
   final String nodeId;
@@ -59,14 +57,9 @@ final class RedisLink implements AutoCloseable {
   final long timeoutNanos;
   final int logLength;
   final ScheduledExecutorService background;
-  /**
-   * Whether the bus asks Redis to report changes to the tier's keys made by anyone else (client
-   * tracking). Only when the tier opened its command connection itself, on a standalone or
-   * Sentinel server; see {@link RedisTier}.
-   */
+  /** Whether the bus asks Redis to report changes made by others; see {@link RedisConnector#tracksRedisChanges}. */
   final boolean tracksRedisChanges;
 
-  private final Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSubFactory;
   private final List<AutoCloseable> owned;
   /** Why the first connection attempt failed, while connecting in the background. */
   private volatile Throwable startFailure;
@@ -89,13 +82,9 @@ final class RedisLink implements AutoCloseable {
   /** What the tier is changing, to tell Redis's reports of its own changes from others'; see {@link LocalWrites}. */
   final LocalWrites localWrites;
 
-  /**
-   * @param connector makes the command connection: connects, hands what it opened to {@link #own},
-   *     and returns its commands; throws what connecting threw
-   */
+  /** @param owned what the tier opened before the link (its own client), closed with the link */
   RedisLink(
-      Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector,
-      Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSubFactory,
+      RedisConnector connector,
       List<AutoCloseable> owned,
       KeyLayout layout,
       String nodeId,
@@ -103,10 +92,8 @@ final class RedisLink implements AutoCloseable {
       long timeoutNanos,
       int failureThreshold,
       long probeIntervalNanos,
-      int logLength,
-      boolean tracksRedisChanges) {
+      int logLength) {
     this.connector = connector;
-    this.pubSubFactory = pubSubFactory;
     this.owned = new CopyOnWriteArrayList<>(owned);
     this.layout = layout;
     this.nodeId = nodeId;
@@ -114,7 +101,7 @@ final class RedisLink implements AutoCloseable {
     this.timeoutNanos = timeoutNanos;
     this.probeIntervalNanos = probeIntervalNanos;
     this.logLength = logLength;
-    this.tracksRedisChanges = tracksRedisChanges;
+    this.tracksRedisChanges = connector.tracksRedisChanges;
     // A change's report leaves Redis with the script's reply; a command timeout is ample for it to arrive.
     this.localWrites = new LocalWrites(timeoutNanos);
     this.writeSha = sha1(InvalidationRecord.WRITE_SCRIPT);
@@ -144,7 +131,7 @@ final class RedisLink implements AutoCloseable {
 
   /** Makes the command connection now. */
   void connect() {
-    commands = connector.apply(this);
+    commands = connector.connectCommands(this);
   }
 
   /**
@@ -381,12 +368,8 @@ final class RedisLink implements AutoCloseable {
     }
   }
 
-  boolean hasPubSub() {
-    return pubSubFactory != null;
-  }
-
   StatefulRedisPubSubConnection<byte[], byte[]> connectPubSub() {
-    return pubSubFactory.get();
+    return connector.connectChannel();
   }
 
   // ---- breaker probe

@@ -5,33 +5,18 @@ import static java.util.Objects.requireNonNull;
 import dev.hotpath.cache.spi.NamespaceContext;
 import dev.hotpath.cache.spi.NamespaceStore;
 import dev.hotpath.cache.spi.Tier;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
-import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -47,8 +32,7 @@ import java.util.stream.Collectors;
  *     .keyPrefix("marketdata")
  *     .build();
  * TieredCache cache = TieredCache.builder()
- *     .tier(redis)
- *     .invalidationBus(redis.invalidationBus())
+ *     .tier(redis)                 // brings its invalidation bus: no .invalidationBus(...) needed
  *     .namespace(symbols)
  *     .build();
  * }</pre>
@@ -77,13 +61,12 @@ import java.util.stream.Collectors;
  *       cache's node id, so only that cache ignores them); this includes changes whose write to
  *       Redis failed or was skipped, which make the node clear its shared namespaces' L1 once
  *       Redis answers again (see {@link RedisInvalidationBus});
- *   <li>standalone and Sentinel, when the tier opened its own command connection ({@link
- *       Builder#uri}, or a host's {@link Builder#client}): anything else changes the key in Redis:
- *       another program's SET, DEL, EXPIRE or RENAME, the key's expiry, its eviction under {@code
- *       maxmemory}. A FLUSHDB or FLUSHALL clears the L1 of every shared namespace. This is Redis
- *       client tracking ({@code CLIENT TRACKING ON REDIRECT <bus connection> BCAST PREFIX <prefix>
- *       NOLOOP}, Redis 6 or later, RESP3 connections: Lettuce's default); it is re-enabled after
- *       either connection reconnects, and the L1 is then cleared, since changes in between went
+ *   <li>standalone and Sentinel, anything else changes the key in Redis: another program's SET,
+ *       DEL, EXPIRE or RENAME, the key's expiry, its eviction under {@code maxmemory}. A FLUSHDB
+ *       or FLUSHALL clears the L1 of every shared namespace. This is Redis client tracking
+ *       ({@code CLIENT TRACKING ON REDIRECT <bus connection> BCAST PREFIX <prefix> NOLOOP}, Redis
+ *       6 or later, RESP3 connections: Lettuce's default); it is re-enabled after either
+ *       connection reconnects, and the L1 is then cleared, since changes in between went
  *       unreported. A node does not drop what it just wrote itself; for a command timeout after
  *       writing a key, another program's change of that same key may be taken for the node's
  *       own and not reach the writing cache's L1 (see {@code LocalWrites}).
@@ -92,13 +75,17 @@ import java.util.stream.Collectors;
  * <p>Not covered, where a changed key's L1 copy lives until its own L1 TTL (keep L1 TTLs at or
  * below the Redis TTL for that reason): changes by other programs in Redis Cluster (tracking is
  * per cluster node, and the tier does not follow the topology with one tracking connection per
- * master); and changes by other programs when the host passed the command {@link
- * Builder#connection}: tracking is state of that connection, which the tier does not own: it
- * would change what the host's own commands on it report (NOLOOP hides the host's own writes, and
- * a connection holds one tracking configuration, so it would clash with the host's own
- * client-side caching), and the tier cannot re-enable it reliably when the host's connection
- * reconnects. Nor when the server is older than Redis 6, refuses {@code CLIENT TRACKING} to the
- * ACL user, or a host's client is configured for RESP2 (logged once at INFO).
+ * master); and changes by other programs when the server is older than Redis 6, refuses {@code
+ * CLIENT TRACKING} to the ACL user, or a host's client is configured for RESP2 (logged once at
+ * INFO).
+ *
+ * <p><b>Sharing the host's client.</b> The tier takes a Lettuce client, never a connection: give
+ * {@link Builder#client} the {@link RedisClient} or {@link RedisClusterClient} the host already
+ * uses, and the host and every tier built from it share one set of threads, event loops and
+ * options. Each tier opens its own connections from the client (its command connection, with a
+ * byte-array codec, and its bus's channel connection): client tracking is state of the command
+ * connection and must not change what the host's own commands report. Closing the tier closes
+ * those connections and leaves the client to the host.
  *
  * <p><b>Fills.</b> Values a read found in a lower tier or loaded from the source are stored with
  * {@code NamespaceStore#fill}: without an invalidation record, only where the key is empty, and only
@@ -106,7 +93,7 @@ import java.util.stream.Collectors;
  * {@code RedisTierStore} for the race this closes and what remains.
  *
  * <p>Thread-safe. {@link #close()} closes what the tier opened (its connections, and its client
- * when it created one) but never a client or connection the host passed in.
+ * when it created one) but never a client the host passed in.
  */
 public final class RedisTier implements Tier, MeterBinder {
   /** The tier's default name, used in TTL profiles ({@code TtlProfile.Builder#tier}) and stats. */
@@ -148,10 +135,11 @@ public final class RedisTier implements Tier, MeterBinder {
   }
 
   /**
-   * The invalidation bus of this tier's nodes; the same instance on every call. Give it to the
-   * cache with {@code TieredCache.Builder#invalidationBus}. The cache closes it; the tier's
-   * connection stays open until the tier is closed.
+   * The invalidation bus of this tier's nodes; the same instance on every call. A cache built with
+   * this tier uses it without being told (see {@link Tier#invalidationBus()}). The cache closes
+   * it; the tier's connection stays open until the tier is closed.
    */
+  @Override
   public RedisInvalidationBus invalidationBus() {
     return bus;
   }
@@ -214,7 +202,7 @@ public final class RedisTier implements Tier, MeterBinder {
   }
 
   /**
-   * Closes the bus and what the tier opened (never the host's client or connection). Waits for a
+   * Closes the bus and what the tier opened (never the host's client). Waits for a
    * background call already running (at most its command or connect timeout, 10 s at the most).
    * Idempotent; never throws.
    */
@@ -231,9 +219,9 @@ public final class RedisTier implements Tier, MeterBinder {
   }
 
   /**
-   * Builds a {@link RedisTier}. Set exactly one source: {@link #uri}, {@link #clusterUris}, a
-   * host's {@link #client}, or a host's {@link #connection}. Not thread-safe; {@link #build()} may
-   * be called again.
+   * Builds a {@link RedisTier}. Set one source: {@link #uri} or {@link #clusterUris}, or a host's
+   * {@link #client} (for a standalone or Sentinel client, optionally with the {@link #uri} to
+   * connect to). Not thread-safe; {@link #build()} may be called again.
    */
   public static final class Builder {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
@@ -244,8 +232,6 @@ public final class RedisTier implements Tier, MeterBinder {
     private List<RedisURI> clusterUris;
     private RedisClient client;
     private RedisClusterClient clusterClient;
-    private StatefulRedisConnection<byte[], byte[]> connection;
-    private StatefulRedisClusterConnection<byte[], byte[]> clusterConnection;
     private String keyPrefix;
     private String nodeId;
     private Duration commandTimeout;
@@ -314,9 +300,9 @@ public final class RedisTier implements Tier, MeterBinder {
     }
 
     /**
-     * A host's client to open the tier's connections from (sharing its threads and resources). The
-     * tier connects to {@link #uri} when set, else to the client's own URI. The tier does not
-     * close the client.
+     * A host's client to open the tier's connections from (sharing its threads and resources); one
+     * client may serve the host and several tiers. The tier connects to {@link #uri} when set, else
+     * to the client's own URI, with the client's options. The tier does not close the client.
      */
     public Builder client(RedisClient client) {
       requireNonNull(client, "client");
@@ -330,28 +316,6 @@ public final class RedisTier implements Tier, MeterBinder {
       requireNonNull(client, "client");
       Checks.unset(this.clusterClient, "client");
       this.clusterClient = client;
-      return this;
-    }
-
-    /**
-     * A host's connection (byte-array codec) for the tier's commands. With a {@link #client} too,
-     * the bus opens its channel connection from that client; without one, the bus follows the log
-     * by polling every {@link #reconcileInterval}. The tier does not close it, and does not switch
-     * Redis client tracking on for it, so changes other programs make in Redis are not reported
-     * (see the class comment).
-     */
-    public Builder connection(StatefulRedisConnection<byte[], byte[]> connection) {
-      requireNonNull(connection, "connection");
-      Checks.unset(this.connection, "connection");
-      this.connection = connection;
-      return this;
-    }
-
-    /** A host's cluster connection (byte-array codec) for the tier's commands; see {@link #connection(StatefulRedisConnection)}. */
-    public Builder connection(StatefulRedisClusterConnection<byte[], byte[]> connection) {
-      requireNonNull(connection, "connection");
-      Checks.unset(this.clusterConnection, "connection");
-      this.clusterConnection = connection;
       return this;
     }
 
@@ -408,8 +372,7 @@ public final class RedisTier implements Tier, MeterBinder {
      * at build is an outage like any other: the tier starts with its circuit open (reads are
      * misses, writes are skipped and counted), connects in the background every {@link
      * #probeInterval}, and once connected reconciles this node's in-process copies. A server that
-     * answers with an error (a wrong password, say) still fails the build. Not for a host's own
-     * {@link #connection}, which is connected already.
+     * answers with an error (a wrong password, say) still fails the build.
      */
     public Builder startWithoutRedis(boolean allowed) {
       this.startWithoutRedis = allowed;
@@ -476,19 +439,16 @@ public final class RedisTier implements Tier, MeterBinder {
      *     password
      */
     public RedisTier build() {
-      boolean standalone = uri != null || client != null || connection != null;
-      boolean cluster = clusterUris != null || clusterClient != null || clusterConnection != null;
+      boolean standalone = uri != null || client != null;
+      boolean cluster = clusterUris != null || clusterClient != null;
       if (!standalone && !cluster) {
-        throw new IllegalStateException("no Redis source: set uri, clusterUris, client or connection");
+        throw new IllegalStateException("no Redis source: set uri, clusterUris or client");
       }
       if (standalone && cluster) {
         throw new IllegalStateException("both a standalone and a cluster source are set; set one");
       }
-      if (connection != null && uri != null) {
-        throw new IllegalStateException("connection and uri are both set; a connection is already connected");
-      }
-      if (clusterUris != null && (clusterClient != null || clusterConnection != null)) {
-        throw new IllegalStateException("clusterUris and a cluster client or connection are both set; set one");
+      if (clusterUris != null && clusterClient != null) {
+        throw new IllegalStateException("clusterUris and a cluster client are both set; set one");
       }
       if (!cluster && logShards != null) {
         throw new IllegalStateException(
@@ -500,7 +460,11 @@ public final class RedisTier implements Tier, MeterBinder {
       List<AutoCloseable> owned = new ArrayList<>();
       RedisLink link = null;
       try {
-        link = cluster ? clusterLink(layout, timeout, owned) : standaloneLink(layout, timeout, owned);
+        RedisConnector connector =
+            cluster
+                ? RedisConnector.cluster(clusterClient, clusterUris, timeout, owned)
+                : RedisConnector.standalone(client, uri, timeout, owned);
+        link = link(connector, owned, layout, timeout);
         try {
           link.connect();
         } catch (RedisConnectionException e) {
@@ -536,98 +500,9 @@ public final class RedisTier implements Tier, MeterBinder {
       }
     }
 
-    private RedisLink standaloneLink(KeyLayout layout, Duration timeout, List<AutoCloseable> owned) {
-      RedisClient c = client;
-      if (c == null && connection == null) {
-        c = RedisClient.create();
-        c.setOptions(
-            ClientOptions.builder()
-                .autoReconnect(true)
-                // While reconnecting, fail at once instead of queueing: the breaker handles it.
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout(timeout)).build())
-                .build());
-        RedisClient created = c;
-        owned.add(() -> created.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
-      }
-      RedisClient connecting = c;
-      // Tracking is state of the command connection: only on one the tier opened (class comment).
-      boolean tracks = connection == null;
-      Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector =
-          link -> {
-            if (!tracks) {
-              return connection.async();
-            }
-            StatefulRedisConnection<byte[], byte[]> opened =
-                uri != null ? connecting.connect(ByteArrayCodec.INSTANCE, uri) : connecting.connect(ByteArrayCodec.INSTANCE);
-            link.own(opened);
-            opened.addListener(
-                new RedisConnectionStateListener() {
-                  @Override
-                  public void onRedisConnected(RedisChannelHandler<?, ?> handler, SocketAddress address) {
-                    link.reconnected();
-                  }
-                });
-            return opened.async();
-          };
-      RedisClient pubSubClient = c;
-      Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub =
-          pubSubClient == null
-              ? null
-              : () -> uri != null
-                  ? pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE, uri)
-                  : pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE);
-      return link(connector, pubSub, owned, layout, timeout, tracks);
-    }
-
-    private RedisLink clusterLink(KeyLayout layout, Duration timeout, List<AutoCloseable> owned) {
-      RedisClusterClient c = clusterClient;
-      if (c == null && clusterConnection == null) {
-        c = RedisClusterClient.create(clusterUris);
-        c.setOptions(
-            // Not REJECT_COMMANDS here: Lettuce opens node connections lazily and would reject the
-            // first commands to each node. Calls stay bounded by our own timeout and the breaker.
-            ClusterClientOptions.builder()
-                .autoReconnect(true)
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout(timeout)).build())
-                .topologyRefreshOptions(
-                    ClusterTopologyRefreshOptions.builder()
-                        .enablePeriodicRefresh(Duration.ofSeconds(30))
-                        .enableAllAdaptiveRefreshTriggers()
-                        .build())
-                .build());
-        RedisClusterClient created = c;
-        owned.add(() -> created.shutdown(Duration.ZERO, Duration.ofSeconds(2)));
-      }
-      RedisClusterClient connecting = c;
-      Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector =
-          link -> {
-            if (clusterConnection != null) {
-              return clusterConnection.async();
-            }
-            StatefulRedisClusterConnection<byte[], byte[]> opened = connecting.connect(ByteArrayCodec.INSTANCE);
-            link.own(opened);
-            return opened.async();
-          };
-      RedisClusterClient pubSubClient = c;
-      Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub =
-          pubSubClient == null ? null : () -> pubSubClient.connectPubSub(ByteArrayCodec.INSTANCE);
-      // Client tracking is per cluster node; not followed across the topology (class comment).
-      return link(connector, pubSub, owned, layout, timeout, false);
-    }
-
-    private RedisLink link(
-        Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> connector,
-        Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> pubSub,
-        List<AutoCloseable> owned,
-        KeyLayout layout,
-        Duration timeout,
-        boolean tracksRedisChanges) {
+    private RedisLink link(RedisConnector connector, List<AutoCloseable> owned, KeyLayout layout, Duration timeout) {
       return new RedisLink(
           connector,
-          pubSub,
           owned,
           layout,
           nodeId != null ? nodeId : UUID.randomUUID().toString(),
@@ -635,14 +510,7 @@ public final class RedisTier implements Tier, MeterBinder {
           Checks.saturatedNanos(timeout),
           failureThreshold != null ? failureThreshold : 3,
           Checks.saturatedNanos(probeInterval != null ? probeInterval : Duration.ofMillis(500)),
-          logLength != null ? logLength : 10_000,
-          tracksRedisChanges);
-    }
-
-    /** Connecting may take a TLS handshake; give it more than one command, but stay bounded. */
-    private static Duration connectTimeout(Duration commandTimeout) {
-      Duration fourTimes = commandTimeout.multipliedBy(4);
-      return fourTimes.compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : fourTimes;
+          logLength != null ? logLength : 10_000);
     }
 
     /** Where the tier connects, for logs and toString: hosts, TLS and Sentinel master; never credentials. */
@@ -657,8 +525,7 @@ public final class RedisTier implements Tier, MeterBinder {
         }
         return (uri.isSsl() ? "rediss://" : "redis://") + hostAndPort(uri) + "/" + uri.getDatabase();
       }
-      return (clusterClient != null || clusterConnection != null ? "cluster" : "standalone") + " via host's "
-          + (client != null || clusterClient != null ? "client" : "connection");
+      return (clusterClient != null ? "cluster" : "standalone") + " via host's client";
     }
 
     private static String hostAndPort(RedisURI u) {

@@ -1,6 +1,5 @@
 package dev.hotpath.cache.redis;
 
-import static dev.hotpath.cache.redis.TestNode.LONG;
 import static dev.hotpath.cache.redis.TestNode.PATIENCE;
 import static dev.hotpath.cache.redis.TestNode.PRICES;
 import static dev.hotpath.cache.redis.TestNode.eventually;
