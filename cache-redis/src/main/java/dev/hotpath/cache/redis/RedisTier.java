@@ -106,7 +106,7 @@ public final class RedisTier implements Tier, MeterBinder {
   private final String description;
 
   private RedisTier(Builder b, RedisLink link) {
-    this.name = b.name;
+    this.name = b.name != null ? b.name : DEFAULT_NAME;
     this.link = link;
     this.envelope = new ValueEnvelope(b.compressAbove == null ? 0 : b.compressAbove, b.maxValueSize);
     this.bus = new RedisInvalidationBus(link, Checks.saturatedNanos(b.reconcileInterval));
@@ -221,13 +221,14 @@ public final class RedisTier implements Tier, MeterBinder {
   /**
    * Builds a {@link RedisTier}. Set one source: {@link #uri} or {@link #clusterUris}, or a host's
    * {@link #client} (for a standalone or Sentinel client, optionally with the {@link #uri} to
-   * connect to). Not thread-safe; {@link #build()} may be called again.
+   * connect to). Each setter may be called once ({@link IllegalStateException} otherwise). Not
+   * thread-safe; {@link #build()} may be called again.
    */
   public static final class Builder {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
 
-    private String name = DEFAULT_NAME;
+    private String name;
     private RedisURI uri;
     private List<RedisURI> clusterUris;
     private RedisClient client;
@@ -244,12 +245,13 @@ public final class RedisTier implements Tier, MeterBinder {
     private Integer logShards;
     private Duration reconcileInterval = Duration.ofSeconds(1);
     private boolean reconcileSet;
-    private boolean startWithoutRedis;
+    private Boolean startWithoutRedis;
 
     private Builder() {}
 
     /** The tier's name in TTL profiles and stats; default {@value #DEFAULT_NAME}. */
     public Builder name(String name) {
+      Checks.unset(this.name, "name");
       requireNonNull(name, "name");
       if (!NAME.matcher(name).matches()) {
         throw new IllegalArgumentException("name must match " + NAME + " but was '" + name + "'");
@@ -337,6 +339,7 @@ public final class RedisTier implements Tier, MeterBinder {
 
     /** This node's id in invalidation records; default a random UUID. Must differ between nodes. */
     public Builder nodeId(String nodeId) {
+      Checks.unset(this.nodeId, "nodeId");
       requireNonNull(nodeId, "nodeId");
       if (nodeId.isBlank()) {
         throw new IllegalArgumentException("nodeId must not be blank but was '" + nodeId + "'");
@@ -375,6 +378,7 @@ public final class RedisTier implements Tier, MeterBinder {
      * answers with an error (a wrong password, say) still fails the build.
      */
     public Builder startWithoutRedis(boolean allowed) {
+      Checks.unset(this.startWithoutRedis, "startWithoutRedis");
       this.startWithoutRedis = allowed;
       return this;
     }
@@ -468,7 +472,7 @@ public final class RedisTier implements Tier, MeterBinder {
         try {
           link.connect();
         } catch (RedisConnectionException e) {
-          if (!startWithoutRedis || RedisLink.refusedByServer(e)) {
+          if (!Boolean.TRUE.equals(startWithoutRedis) || RedisLink.refusedByServer(e)) {
             throw e;
           }
           link.connectInBackground(e);
@@ -490,7 +494,7 @@ public final class RedisTier implements Tier, MeterBinder {
         }
         if (e instanceof io.lettuce.core.RedisException) {
           String hint =
-              startWithoutRedis || RedisLink.refusedByServer(e)
+              Boolean.TRUE.equals(startWithoutRedis) || RedisLink.refusedByServer(e)
                   ? ""
                   : " (Redis must answer at build() unless startWithoutRedis(true); once built, the"
                       + " tier rides out outages)";
@@ -506,7 +510,7 @@ public final class RedisTier implements Tier, MeterBinder {
           owned,
           layout,
           nodeId != null ? nodeId : UUID.randomUUID().toString(),
-          "Redis tier '" + name + "' (" + describe() + ")",
+          "Redis tier '" + (name != null ? name : DEFAULT_NAME) + "' (" + describe() + ")",
           Checks.saturatedNanos(timeout),
           failureThreshold != null ? failureThreshold : 3,
           Checks.saturatedNanos(probeInterval != null ? probeInterval : Duration.ofMillis(500)),
@@ -534,7 +538,8 @@ public final class RedisTier implements Tier, MeterBinder {
 
     @Override
     public String toString() {
-      return "RedisTier.Builder[" + name + ", " + (uri == null && clusterUris == null ? "no uri" : describe())
+      return "RedisTier.Builder[" + (name != null ? name : DEFAULT_NAME) + ", "
+          + (uri == null && clusterUris == null ? "no uri" : describe())
           + ", prefix=" + keyPrefix + "]";
     }
 
