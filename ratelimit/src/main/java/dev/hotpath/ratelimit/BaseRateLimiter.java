@@ -26,7 +26,7 @@ abstract class BaseRateLimiter implements RateLimiter {
   BaseRateLimiter(RateLimiterBuilder<?> builder) {
     builder.validate();
     this.name = builder.name;
-    this.clock = builder.clock;
+    this.clock = builder.clockOrDefault();
     this.scheduler = builder.schedulerOrDefault();
     this.recorder = Recorder.of(builder.meterRegistry, builder.name);
     check(builder.limits);

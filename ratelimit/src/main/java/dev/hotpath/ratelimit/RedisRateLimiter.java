@@ -45,6 +45,8 @@ public final class RedisRateLimiter extends BaseRateLimiter {
   private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
   private static final String ACQUIRE = "a";
   private static final String SYNC = "s";
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(250);
+  private static final Duration DEFAULT_RETRY_INTERVAL = Duration.ofSeconds(1);
 
   private final RedisScriptingAsyncCommands<String, String> commands;
   private final String keyPrefix;
@@ -61,8 +63,8 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     super(b);
     this.commands = b.commands;
     this.keyPrefix = b.keyPrefix != null ? b.keyPrefix : "hotpath:ratelimit:" + b.name + ":";
-    this.timeoutNanos = b.timeoutNanos;
-    this.retryIntervalNanos = b.retryIntervalNanos;
+    this.timeoutNanos = Checks.nanos("timeout", b.timeout != null ? b.timeout : DEFAULT_TIMEOUT);
+    this.retryIntervalNanos = Checks.nanos("retryInterval", b.retryInterval != null ? b.retryInterval : DEFAULT_RETRY_INTERVAL);
     this.downPolicy = b.downPolicy;
     this.fallback = downPolicy.failsOpen()
         ? fallback(b, limits.scaled(downPolicy.localShare()))
@@ -70,7 +72,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
   }
 
   private static LocalRateLimiter fallback(Builder b, Limits scaled) {
-    LocalRateLimiter.Builder local = LocalRateLimiter.builder().name(b.name).clock(b.clock)
+    LocalRateLimiter.Builder local = LocalRateLimiter.builder().name(b.name).clock(b.clockOrDefault())
         .scheduler(b.schedulerOrDefault());
     local.limits = scaled;
     return local.build();
@@ -293,12 +295,15 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     return "RedisRateLimiter[" + name + ", " + limits + ", prefix=" + keyPrefix + ", " + downPolicy + "]";
   }
 
-  /** Builds a {@link RedisRateLimiter}. Not thread-safe. */
+  /**
+   * Builds a {@link RedisRateLimiter}. Each value may be set once (a second call throws
+   * {@link IllegalStateException}). Not thread-safe.
+   */
   public static final class Builder extends RateLimiterBuilder<Builder> {
     private RedisScriptingAsyncCommands<String, String> commands;
     private String keyPrefix;
-    private long timeoutNanos = Duration.ofMillis(250).toNanos();
-    private long retryIntervalNanos = Duration.ofSeconds(1).toNanos();
+    private Duration timeout;
+    private Duration retryInterval;
     private RedisDownPolicy downPolicy;
 
     private Builder() {
@@ -320,9 +325,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     }
 
     private Builder commands(RedisScriptingAsyncCommands<String, String> commands) {
-      if (this.commands != null) {
-        throw new IllegalStateException("connection was already set");
-      }
+      Checks.requireUnset("connection", this.commands != null);
       this.commands = commands;
       return this;
     }
@@ -330,6 +333,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     /** Prefix of the Redis keys; default {@code "hotpath:ratelimit:<name>:"}. */
     public Builder keyPrefix(String keyPrefix) {
       requireNonNull(keyPrefix, "keyPrefix");
+      Checks.requireUnset("keyPrefix", this.keyPrefix);
       if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
         throw new IllegalArgumentException("keyPrefix must not contain braces (the limiter adds the hash tag): " + keyPrefix);
       }
@@ -339,19 +343,27 @@ public final class RedisRateLimiter extends BaseRateLimiter {
 
     /** How long a call may take before the down policy answers; default 250 ms. */
     public Builder timeout(Duration timeout) {
-      this.timeoutNanos = Checks.positiveNanos("timeout", timeout);
+      requireNonNull(timeout, "timeout");
+      Checks.requireUnset("timeout", this.timeout);
+      Checks.positiveNanos("timeout", timeout);
+      this.timeout = timeout;
       return this;
     }
 
     /** How long the down policy answers alone after a failure; default 1 s. */
     public Builder retryInterval(Duration interval) {
-      this.retryIntervalNanos = Checks.positiveNanos("retryInterval", interval);
+      requireNonNull(interval, "retryInterval");
+      Checks.requireUnset("retryInterval", this.retryInterval);
+      Checks.positiveNanos("retryInterval", interval);
+      this.retryInterval = interval;
       return this;
     }
 
     /** What to do while Redis does not answer; required. */
     public Builder downPolicy(RedisDownPolicy policy) {
-      this.downPolicy = requireNonNull(policy, "policy");
+      requireNonNull(policy, "policy");
+      Checks.requireUnset("downPolicy", this.downPolicy);
+      this.downPolicy = policy;
       return this;
     }
 

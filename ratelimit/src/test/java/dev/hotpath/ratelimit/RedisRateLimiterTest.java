@@ -79,8 +79,12 @@ class RedisRateLimiterTest {
    * 250 ms default, and the failure would look like a bug. Outage tests set a short one.
    */
   private RedisRateLimiter.Builder limiter(StatefulRedisConnection<String, String> on, RateLimit limit) {
+    return limiter(on, limit, Duration.ofSeconds(10));
+  }
+
+  private RedisRateLimiter.Builder limiter(StatefulRedisConnection<String, String> on, RateLimit limit, Duration timeout) {
     return RedisRateLimiter.builder().name("redis-test").limit(limit).connection(on).keyPrefix(prefix)
-        .downPolicy(RedisDownPolicy.failClosed()).timeout(Duration.ofSeconds(10));
+        .downPolicy(RedisDownPolicy.failClosed()).timeout(timeout);
   }
 
   @Test
@@ -247,8 +251,8 @@ class RedisRateLimiterTest {
   void redisStoppedFailClosedRefusesAtOnceAndRecovers() throws Exception {
     assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
     ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L);
-    RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, SECOND)))
-        .clock(clock).timeout(Duration.ofMillis(200)).retryInterval(Duration.ofSeconds(5)).build();
+    RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, SECOND)), Duration.ofMillis(200))
+        .clock(clock).retryInterval(Duration.ofSeconds(5)).build();
     assertThat(eventuallyAllowed(limiter, clock)).as("allowed before the outage").isTrue();
     redis.stop();
     try {
