@@ -11,6 +11,12 @@ import java.util.concurrent.CompletableFuture;
  * <p>Common rules: keys are not null; {@code permits} is positive and at most the limit's
  * {@link RateLimit#capacity()} (else {@link IllegalArgumentException}, since such a request could
  * never succeed); {@code maxWait} is not negative. Times are nanoseconds.
+ *
+ * <p>A request that is not granted is told apart from one that cannot be decided: over the limit
+ * is a refusal ({@code false}, a refused {@link RateLimitDecision}, or
+ * {@link RateLimitExceededException}); a distributed limiter that fails closed while its store
+ * does not answer throws {@link RateLimiterUnavailableException} from every method that asks the
+ * store. Both extend {@link RateLimitException}, neither the other.
  */
 public interface RateLimiter {
 
@@ -20,10 +26,10 @@ public interface RateLimiter {
   /**
    * Takes {@code permits} from {@code key}'s bucket if they are available now; never waits.
    *
-   * @return the decision, never null
+   * @return the decision, never null; a refusal is a decision, not an exception
    * @throws NullPointerException if key is null
    * @throws IllegalArgumentException if permits is not positive or exceeds the capacity
-   * @throws RateLimiterUnavailableException if a distributed limiter fails closed
+   * @throws RateLimiterUnavailableException if a distributed limiter cannot decide and fails closed
    */
   RateLimitDecision tryAcquire(String key, long permits);
 
@@ -35,6 +41,11 @@ public interface RateLimiter {
   /**
    * Like {@link #tryAcquire(String, long)} but answers only yes or no; the local limiter does this
    * without allocating.
+   *
+   * @return true when the permits were taken, false when the limit is used up
+   * @throws NullPointerException if key is null
+   * @throws IllegalArgumentException if permits is not positive or exceeds the capacity
+   * @throws RateLimiterUnavailableException if a distributed limiter cannot decide and fails closed
    */
   boolean tryConsume(String key, long permits);
 
@@ -44,7 +55,11 @@ public interface RateLimiter {
    * slot is further away than {@code maxWait} the call fails at once, without waiting and without
    * taking anything. An interrupted waiter keeps its reservation used.
    *
+   * @throws NullPointerException if key or maxWait is null
+   * @throws IllegalArgumentException if permits is not positive or exceeds the capacity, or maxWait
+   *     is negative
    * @throws RateLimitExceededException if the wait would exceed maxWait
+   * @throws RateLimiterUnavailableException if a distributed limiter cannot decide and fails closed
    * @throws InterruptedException if interrupted while waiting
    */
   void acquire(String key, long permits, Duration maxWait) throws InterruptedException;
@@ -52,8 +67,13 @@ public interface RateLimiter {
   /**
    * Asynchronous {@link #acquire}: the future completes when the reserved slot arrives, from the
    * limiter's scheduler; no thread is parked. It completes exceptionally with
-   * {@link RateLimitExceededException} at once when maxWait cannot be met. Argument errors are
-   * thrown, not put in the future.
+   * {@link RateLimitExceededException} at once when maxWait cannot be met, and with
+   * {@link RateLimiterUnavailableException} when a distributed limiter cannot decide and fails
+   * closed. Argument errors are thrown, not put in the future.
+   *
+   * @throws NullPointerException if key or maxWait is null
+   * @throws IllegalArgumentException if permits is not positive or exceeds the capacity, or maxWait
+   *     is negative
    */
   CompletableFuture<Void> acquireAsync(String key, long permits, Duration maxWait);
 
@@ -62,16 +82,29 @@ public interface RateLimiter {
    * protected (for example Binance's {@code X-MBX-USED-WEIGHT-1M}): afterwards at least
    * {@code used} permits (at most the capacity) count as used. Never makes more permits available.
    *
+   * @throws NullPointerException if key or bandwidthId is null
    * @throws IllegalArgumentException if used is negative or the key's limit has no such bandwidth
+   * @throws RateLimiterUnavailableException if a distributed limiter cannot reach its store and
+   *     fails closed
    */
   void syncUsage(String key, String bandwidthId, long used);
 
   /**
    * Replaces the limit of every key. Buckets move to it on their next use, keeping the permits
    * they have used (up to the new capacity).
+   *
+   * @throws NullPointerException if limit is null
+   * @throws IllegalArgumentException if this limiter cannot enforce the limit exactly (see
+   *     {@link RedisRateLimiter}); the old limit stays
    */
   void replaceLimit(RateLimit limit);
 
-  /** Replaces the tenant plans; buckets move as with {@link #replaceLimit}. */
+  /**
+   * Replaces the tenant plans; buckets move as with {@link #replaceLimit}.
+   *
+   * @throws NullPointerException if plans is null
+   * @throws IllegalArgumentException if this limiter cannot enforce one of the plans' limits
+   *     exactly; the old plans stay
+   */
   void replacePlans(TenantPlans plans);
 }

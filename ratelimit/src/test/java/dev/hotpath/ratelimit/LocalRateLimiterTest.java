@@ -268,6 +268,22 @@ class LocalRateLimiterTest {
   }
 
   @Test
+  void aRefusalIsARateLimitExceptionNamingTheLimiterAndNeverAnOutage() {
+    LocalRateLimiter limiter = limiter(RateLimit.of(Bandwidth.perPeriod(1, SECOND)));
+    limiter.tryConsume("k", 1);
+    assertThatThrownBy(() -> limiter.acquire("k", 1, Duration.ZERO))
+        .isExactlyInstanceOf(RateLimitExceededException.class)
+        .isInstanceOf(RateLimitException.class)
+        .hasMessage("RateLimiter 'test' cannot grant 1 permit(s) within PT0S: needs PT1S")
+        .hasNoCause()
+        .satisfies(e -> assertThat(((RateLimitException) e).limiterName()).isEqualTo("test"));
+    assertThat(RateLimitExceededException.class.isAssignableFrom(RateLimiterUnavailableException.class)).isFalse();
+    assertThat(RateLimiterUnavailableException.class.isAssignableFrom(RateLimitExceededException.class)).isFalse();
+    assertThat(RateLimitException.class.getPermittedSubclasses())
+        .containsExactlyInAnyOrder(RateLimitExceededException.class, RateLimiterUnavailableException.class);
+  }
+
+  @Test
   void headersAreRoundedUpSeconds() {
     LocalRateLimiter limiter = limiter(RateLimit.of(Bandwidth.perPeriod(2, Duration.ofMillis(2_500))));
     Map<String, String> ok = RateLimitHeaders.of(limiter.tryAcquire("k"));

@@ -261,7 +261,7 @@ class RedisRateLimiterTest {
       long sent = commandsSent.get();
       // within the retry interval nobody waits on the dead server
       assertThatThrownBy(() -> limiter.acquire("k", 1, SECOND)).isInstanceOf(RateLimiterUnavailableException.class)
-          .satisfies(e -> assertThat(((RateLimitExceededException) e).retryAfter()).isEqualTo(Duration.ofSeconds(5)));
+          .satisfies(e -> assertThat(((RateLimiterUnavailableException) e).retryAfter()).isEqualTo(Duration.ofSeconds(5)));
       assertThatThrownBy(() -> limiter.acquireAsync("k", 1, SECOND).get())
           .hasCauseInstanceOf(RateLimiterUnavailableException.class);
       assertThat(commandsSent.get()).isEqualTo(sent);
@@ -270,6 +270,37 @@ class RedisRateLimiterTest {
     }
     clock.advance(Duration.ofSeconds(5));
     assertThat(eventuallyAllowed(limiter, clock)).isTrue();
+  }
+
+  @Test
+  void anOutageFailingClosedIsNotARefusal() throws Exception {
+    assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
+    RateLimit limit = RateLimit.of(Bandwidth.builder().id("1s").capacity(10).refillGreedy(10, SECOND).build());
+    RedisRateLimiter limiter = limiter(connection, limit, Duration.ofMillis(200)).build();
+    redis.stop();
+    try {
+      RateLimiterUnavailableException outage = null;
+      try {
+        limiter.tryConsume("k", 1);
+        throw new AssertionError("no answer from a stopped Redis");
+      } catch (RateLimitExceededException e) {
+        throw new AssertionError("an outage read as over the limit", e);
+      } catch (RateLimiterUnavailableException e) {
+        outage = e;
+      }
+      assertThat(outage.limiterName()).isEqualTo("redis-test");
+      assertThat(outage).isInstanceOf(RateLimitException.class).isNotInstanceOf(RateLimitExceededException.class)
+          .hasMessageStartingWith("RateLimiter 'redis-test' is unavailable").hasCauseInstanceOf(Exception.class);
+      assertThat(outage.getCause()).isNotInstanceOf(RateLimitException.class);
+      // within the retry interval too (answered without asking Redis), for every kind of call
+      assertThatThrownBy(() -> limiter.acquire("k", 1, SECOND)).isExactlyInstanceOf(RateLimiterUnavailableException.class);
+      assertThatThrownBy(() -> limiter.tryAcquire("k")).isExactlyInstanceOf(RateLimiterUnavailableException.class);
+      assertThatThrownBy(() -> limiter.syncUsage("k", "1s", 1)).isExactlyInstanceOf(RateLimiterUnavailableException.class);
+      assertThatThrownBy(() -> limiter.acquireAsync("k", 1, SECOND).get())
+          .isInstanceOf(ExecutionException.class).cause().isExactlyInstanceOf(RateLimiterUnavailableException.class);
+    } finally {
+      redis.start();
+    }
   }
 
   /** Lettuce reconnects on its own schedule; ask again (a bounded number of times) until it has. */
@@ -330,7 +361,7 @@ class RedisRateLimiterTest {
     Thread.currentThread().interrupt();
     try {
       assertThatThrownBy(() -> closed.tryAcquire("k")).isInstanceOf(RateLimiterUnavailableException.class)
-          .satisfies(e -> assertThat(((RateLimitExceededException) e).retryAfterNanos()).isZero());
+          .satisfies(e -> assertThat(((RateLimiterUnavailableException) e).retryAfterNanos()).isZero());
       assertThat(Thread.currentThread().isInterrupted()).as("interrupt status kept").isTrue();
       // failing open, more permits than the local share (5) holds are refused, to be asked again soon
       RateLimitDecision refused = open.tryAcquire("k", 8);
