@@ -1,5 +1,7 @@
 package dev.hotpath.ratelimit;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -18,10 +20,40 @@ import java.util.concurrent.CompletableFuture;
  * does not answer throws {@link RateLimiterUnavailableException} from every method that asks the
  * store. Both extend {@link RateLimitException}, neither the other.
  */
-public interface RateLimiter {
+public interface RateLimiter extends MeterBinder {
 
   /** The limiter's name, found in every exception and metric tag. */
   String name();
+
+  /**
+   * Registers the limiter's meters in {@code registry}; the only way to get them. Until the first
+   * call the limiter counts nothing (its hot path pays no metrics cost); from then on it counts
+   * once for every registry it is bound to, which may be several. Binding to the same registry
+   * again changes nothing. Meters, tagged {@code name=<limiter name>} and never with the key
+   * (unbounded cardinality, and possibly an account):
+   *
+   * <ul>
+   *   <li>{@code hotpath.ratelimiter.calls{name, result=permitted|rejected|unavailable}}
+   *       (function counters): requests for permits ({@code tryAcquire}, {@code tryConsume},
+   *       {@code acquire}, {@code acquireAsync}) by outcome; {@code unavailable} is a
+   *       {@link RateLimiterUnavailableException}. Calls refused for bad arguments are not counted.
+   *   <li>{@code hotpath.ratelimiter.wait{name}} (function timer): granted reservations that had to
+   *       wait, and how long.
+   *   <li>{@code hotpath.ratelimiter.buckets{name}} (gauge, {@link LocalRateLimiter}): keys that
+   *       have a bucket.
+   *   <li>{@code hotpath.ratelimiter.backend.failures{name}} (function counter,
+   *       {@link RedisRateLimiter}): Redis calls that failed or timed out and were answered by the
+   *       down policy.
+   * </ul>
+   *
+   * <p>Meters are identified by name and tags, so bind one limiter of a given name per registry:
+   * Micrometer keeps the first meter of an identity, and a second limiter of the same name is not
+   * counted there (it logs a warning). The meters hold the limiter weakly. Thread-safe.
+   *
+   * @throws NullPointerException if registry is null
+   */
+  @Override
+  void bindTo(MeterRegistry registry);
 
   /**
    * Takes {@code permits} from {@code key}'s bucket if they are available now; never waits.

@@ -2,15 +2,14 @@ package dev.hotpath.ratelimit;
 
 import static java.util.Objects.requireNonNull;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
  * What every limiter's builder sets: a name, the limit (one {@link RateLimit} or {@link TenantPlans}),
- * and optionally the clock, the scheduler of async acquires and a Micrometer registry. Each value
- * may be set once: a second call of a setter throws {@link IllegalStateException}
- * ("{@code <field> was already set}"). Not thread-safe.
+ * and optionally the clock and the scheduler of async acquires. Each value may be set once: a second
+ * call of a setter throws {@link IllegalStateException} ("{@code <field> was already set}").
+ * Meters are not configured here: see {@link RateLimiter#bindTo}. Not thread-safe.
  *
  * @param <B> the concrete builder
  */
@@ -20,7 +19,6 @@ public abstract class RateLimiterBuilder<B extends RateLimiterBuilder<B>> {
   Limits limits;
   NanoClock clock;
   ScheduledExecutorService scheduler;
-  MeterRegistry meterRegistry;
 
   RateLimiterBuilder() {
   }
@@ -70,14 +68,6 @@ public abstract class RateLimiterBuilder<B extends RateLimiterBuilder<B>> {
     requireNonNull(scheduler, "scheduler");
     Checks.requireUnset("scheduler", this.scheduler != null);
     this.scheduler = scheduler;
-    return self();
-  }
-
-  /** Registers the limiter's meters here; default none (no cost on the hot path). */
-  public B meterRegistry(MeterRegistry registry) {
-    requireNonNull(registry, "registry");
-    Checks.requireUnset("meterRegistry", this.meterRegistry != null);
-    this.meterRegistry = registry;
     return self();
   }
 

@@ -7,6 +7,8 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -166,7 +168,12 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     }
   }
 
-  private <T> T failed(Throwable cause, Supplier<T> openAnswer) {
+  /**
+   * Records a failed call to Redis and answers by the down policy.
+   *
+   * @param request true for a request for permits (counted as a call), false for a sync
+   */
+  private <T> T failed(Throwable cause, Supplier<T> openAnswer, boolean request) {
     cause = unwrap(cause);
     long now = clock.nanos();
     if (now >= retryAt) {
@@ -176,14 +183,28 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     lastFailure = cause;
     retryAt = now + retryIntervalNanos;
     recorder.backendFailure();
-    return policy(openAnswer, cause);
+    return policy(openAnswer, cause, request);
   }
 
-  private <T> T policy(Supplier<T> openAnswer, Throwable cause) {
+  /**
+   * The down policy's answer: the fallback's when failing open, else
+   * {@link RateLimiterUnavailableException} (counted as an unavailable call for a request).
+   */
+  private <T> T policy(Supplier<T> openAnswer, Throwable cause, boolean request) {
     if (fallback != null) {
       return openAnswer.get();
     }
+    if (request) {
+      recorder.unavailable();
+    }
     throw new RateLimiterUnavailableException(name, nanosToRetry(), cause != null ? cause : lastFailure);
+  }
+
+  /** Adds {@code hotpath.ratelimiter.backend.failures{name}}. */
+  @Override
+  void bindMore(MeterRegistry registry, Tags tags, Recorder.Counting counting) {
+    counter(registry, "hotpath.ratelimiter.backend.failures", tags, counting.backendFailures,
+        "Redis calls that failed or timed out, answered by the down policy");
   }
 
   private static Throwable unwrap(Throwable e) {
@@ -210,7 +231,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
   long reserve(String key, RateLimit limit, long permits, long maxWaitNanos, NanoClock clock) {
     Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos, clock);
     if (down()) {
-      return policy(open, null);
+      return policy(open, null, true);
     }
     try {
       long result = encode(await(call(key, limit, ACQUIRE, permits, maxWaitNanos, 0)));
@@ -225,9 +246,9 @@ public final class RedisRateLimiter extends BaseRateLimiter {
       return result;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return policy(open, e);
+      return policy(open, e, true);
     } catch (Exception e) {
-      return failed(e, open);
+      return failed(e, open, true);
     }
   }
 
@@ -235,7 +256,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
   CompletableFuture<Long> reserveAsync(String key, RateLimit limit, long permits, long maxWaitNanos) {
     Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos, clock);
     if (down()) {
-      return CompletableFuture.supplyAsync(() -> policy(open, null), Runnable::run);
+      return CompletableFuture.supplyAsync(() -> policy(open, null, true), Runnable::run);
     }
     CompletableFuture<List<Object>> call = call(key, limit, ACQUIRE, permits, maxWaitNanos, 0);
     return call.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS).handle((result, error) -> {
@@ -243,7 +264,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
         return encode(result);
       }
       call.cancel(false);
-      return failed(error, open);
+      return failed(error, open, true);
     });
   }
 
@@ -256,7 +277,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
           : fallback.decide(key, local, permits);
     };
     if (down()) {
-      return policy(open, null);
+      return policy(open, null, true);
     }
     try {
       List<Object> r = await(call(key, limit, ACQUIRE, permits, 0, 0));
@@ -264,9 +285,9 @@ public final class RedisRateLimiter extends BaseRateLimiter {
           (Long) r.get(3), (Long) r.get(4) * 1_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return policy(open, e);
+      return policy(open, e, true);
     } catch (Exception e) {
-      return failed(e, open);
+      return failed(e, open, true);
     }
   }
 
@@ -277,16 +298,16 @@ public final class RedisRateLimiter extends BaseRateLimiter {
       return true;
     };
     if (down()) {
-      policy(open, null);
+      policy(open, null, false);
       return;
     }
     try {
       await(call(key, limit, SYNC, used, 0, index));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      policy(open, e);
+      policy(open, e, false);
     } catch (Exception e) {
-      failed(e, open);
+      failed(e, open, false);
     }
   }
 

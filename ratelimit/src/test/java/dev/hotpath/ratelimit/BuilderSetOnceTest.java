@@ -10,7 +10,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.time.Duration;
@@ -108,8 +107,6 @@ class BuilderSetOnceTest {
           () -> common(local).clock(NanoClock.system()).clock(new ManualClock(0))));
       cases.add(new Case(type + ".scheduler(ScheduledExecutorService)", "scheduler",
           () -> common(local).scheduler(SCHEDULER).scheduler(SCHEDULER)));
-      cases.add(new Case(type + ".meterRegistry(MeterRegistry)", "meterRegistry",
-          () -> common(local).meterRegistry(new SimpleMeterRegistry()).meterRegistry(new SimpleMeterRegistry())));
     }
 
     cases.add(new Case("RedisRateLimiter.Builder.connection(StatefulRedisConnection)", "connection",

@@ -11,9 +11,11 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.event.command.CommandListener;
 import io.lettuce.core.event.command.CommandStartedEvent;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -199,8 +201,11 @@ class RedisRateLimiterTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     List<RedisRateLimiter> limiters = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      limiters.add(RedisRateLimiter.builder().name("shared").limit(limit).connection(connect(false)).keyPrefix(prefix)
-          .downPolicy(RedisDownPolicy.failClosed()).meterRegistry(registry).timeout(Duration.ofSeconds(5)).build());
+      // one registry, so distinct names: Micrometer would keep only the first limiter's meters of a name
+      RedisRateLimiter limiter = RedisRateLimiter.builder().name("shared-" + i).limit(limit).connection(connect(false))
+          .keyPrefix(prefix).downPolicy(RedisDownPolicy.failClosed()).timeout(Duration.ofSeconds(5)).build();
+      limiter.bindTo(registry);
+      limiters.add(limiter);
     }
     StatefulRedisConnection<String, String> admin = connect(false);
     LongAdder granted = new LongAdder();
@@ -243,8 +248,11 @@ class RedisRateLimiterTest {
     long elapsedSeconds = (System.nanoTime() - start) / 1_000_000_000L + 1;
     assertThat(errors).isEmpty();
     assertThat(granted.sum()).isBetween(400L, 400L + elapsedSeconds / 9 + 1);
-    assertThat(registry.get("hotpath.ratelimit.backend.failures").counter().count()).isZero();
-    assertThat(registry.get("hotpath.ratelimit.requests").tag("result", "allowed").counter().count()).isEqualTo(granted.sum());
+    assertThat(registry.get("hotpath.ratelimiter.backend.failures").functionCounters()).hasSize(4)
+        .allSatisfy(failures -> assertThat(failures.count()).isZero());
+    Collection<FunctionCounter> permitted = registry.get("hotpath.ratelimiter.calls").tag("result", "permitted").functionCounters();
+    assertThat(permitted).hasSize(4);
+    assertThat(permitted.stream().mapToDouble(FunctionCounter::count).sum()).isEqualTo(granted.sum());
   }
 
   @Test
@@ -276,7 +284,10 @@ class RedisRateLimiterTest {
   void anOutageFailingClosedIsNotARefusal() throws Exception {
     assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
     RateLimit limit = RateLimit.of(Bandwidth.builder().id("1s").capacity(10).refillGreedy(10, SECOND).build());
-    RedisRateLimiter limiter = limiter(connection, limit, Duration.ofMillis(200)).build();
+    ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L); // the retry interval never ends
+    RedisRateLimiter limiter = limiter(connection, limit, Duration.ofMillis(200)).clock(clock).build();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    limiter.bindTo(registry);
     redis.stop();
     try {
       RateLimiterUnavailableException outage = null;
@@ -298,6 +309,11 @@ class RedisRateLimiterTest {
       assertThatThrownBy(() -> limiter.syncUsage("k", "1s", 1)).isExactlyInstanceOf(RateLimiterUnavailableException.class);
       assertThatThrownBy(() -> limiter.acquireAsync("k", 1, SECOND).get())
           .isInstanceOf(ExecutionException.class).cause().isExactlyInstanceOf(RateLimiterUnavailableException.class);
+      // four requests for permits could not be decided (the sync is no request); one call reached Redis
+      assertThat(registry.get("hotpath.ratelimiter.calls").tag("result", "unavailable").functionCounter().count()).isEqualTo(4);
+      assertThat(registry.get("hotpath.ratelimiter.calls").tag("result", "rejected").functionCounter().count()).isZero();
+      assertThat(registry.get("hotpath.ratelimiter.calls").tag("result", "permitted").functionCounter().count()).isZero();
+      assertThat(registry.get("hotpath.ratelimiter.backend.failures").functionCounter().count()).isEqualTo(1);
     } finally {
       redis.start();
     }
@@ -329,9 +345,10 @@ class RedisRateLimiterTest {
         .keyPrefix(prefix).clock(clock).downPolicy(RedisDownPolicy.failClosed()).timeout(Duration.ofSeconds(10)).build();
     assertThat(patient.tryConsume("k", 10)).isTrue();
     RedisRateLimiter limiter = RedisRateLimiter.builder().name("open").limit(limit)
-        .connection(connection).keyPrefix(prefix).clock(clock).meterRegistry(registry)
+        .connection(connection).keyPrefix(prefix).clock(clock)
         .timeout(Duration.ofMillis(200)).retryInterval(Duration.ofMinutes(1))
         .downPolicy(RedisDownPolicy.failOpen(0.5)).build();
+    limiter.bindTo(registry);
     redis.stop();
     try {
       int granted = 0;
@@ -341,7 +358,7 @@ class RedisRateLimiterTest {
         }
       }
       assertThat(granted).isEqualTo(5); // half of the limit, held locally
-      assertThat(registry.get("hotpath.ratelimit.backend.failures").counter().count()).isEqualTo(1);
+      assertThat(registry.get("hotpath.ratelimiter.backend.failures").functionCounter().count()).isEqualTo(1);
     } finally {
       redis.start();
     }
