@@ -5,7 +5,8 @@ import java.time.Duration;
 /**
  * The limiter cannot decide: a {@link RedisRateLimiter} whose {@link RedisDownPolicy} fails closed
  * did not get an answer from Redis (an error, a timeout, no connection, or an interrupt while
- * waiting). The {@linkplain #getCause() cause} is that failure. Not a
+ * waiting). The {@linkplain #getCause() cause} is that failure. Also thrown by
+ * {@link RedisRateLimiter.Builder#build()} when the limiter cannot open its connection. Not a
  * {@link RateLimitExceededException}: nothing is known about the limit, so a host that answers
  * refusals with HTTP 429 should answer this differently (503, say).
  */
@@ -16,9 +17,20 @@ public final class RateLimiterUnavailableException extends RateLimitException {
   private final long retryAfterNanos;
 
   RateLimiterUnavailableException(String limiterName, long retryAfterNanos, Throwable cause) {
-    super(limiterName, "RateLimiter '" + limiterName + "' is unavailable: Redis did not answer and the down policy"
-        + " fails closed; Redis is asked again in " + Duration.ofNanos(retryAfterNanos) + " (" + cause + ")", cause);
+    this(limiterName, retryAfterNanos, "RateLimiter '" + limiterName + "' is unavailable: Redis did not answer and the"
+        + " down policy fails closed; Redis is asked again in " + Duration.ofNanos(retryAfterNanos) + " (" + cause + ")",
+        cause);
+  }
+
+  private RateLimiterUnavailableException(String limiterName, long retryAfterNanos, String message, Throwable cause) {
+    super(limiterName, message, cause);
     this.retryAfterNanos = retryAfterNanos;
+  }
+
+  /** {@link RedisRateLimiter.Builder#build()} could not open the limiter's connection. */
+  static RateLimiterUnavailableException cannotConnect(String limiterName, Throwable cause) {
+    return new RateLimiterUnavailableException(limiterName, 0, "RateLimiter '" + limiterName
+        + "' is unavailable: its connection to Redis could not be opened (" + cause.getMessage() + ")", cause);
   }
 
   /**

@@ -2,11 +2,16 @@ package dev.hotpath.ratelimit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.codec.StringCodec;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
@@ -17,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,11 +44,18 @@ import org.slf4j.LoggerFactory;
  *       key's state to one slot. State keys expire when the bucket would be full again.
  * </ul>
  *
- * <p>It shares the host's Lettuce connection (String codec) and never closes it. Thread-safe.
- * Limits are computed in microseconds (Redis TIME's resolution), so periods and offsets must be
- * whole microseconds and rates at most one permit per microsecond.
+ * <p>Redis is reached through the host's Lettuce client ({@link Builder#client(RedisClient)} or
+ * {@link Builder#client(RedisClusterClient)}), from which the limiter opens a connection of its
+ * own with the String codec, so a host whose other connections use another codec (a byte-array
+ * cache) still shares one client, with its threads and resources. {@link #close()} closes that
+ * connection and never the client. A host may instead hand over a connection it already has
+ * ({@link Builder#connection(StatefulRedisConnection)}); the host owns it and the limiter never
+ * closes it.
+ *
+ * <p>Thread-safe. Limits are computed in microseconds (Redis TIME's resolution), so periods and
+ * offsets must be whole microseconds and rates at most one permit per microsecond.
  */
-public final class RedisRateLimiter extends BaseRateLimiter {
+public final class RedisRateLimiter extends BaseRateLimiter implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
   private static final String ACQUIRE = "a";
@@ -51,6 +64,9 @@ public final class RedisRateLimiter extends BaseRateLimiter {
   private static final Duration DEFAULT_RETRY_INTERVAL = Duration.ofSeconds(1);
 
   private final RedisScriptingAsyncCommands<String, String> commands;
+  /** The connection this limiter opened from the host's client; null on a host's connection. */
+  final StatefulConnection<String, String> owned;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private final String keyPrefix;
   private final long timeoutNanos;
   private final long retryIntervalNanos;
@@ -61,9 +77,11 @@ public final class RedisRateLimiter extends BaseRateLimiter {
   private volatile long retryAt = Long.MIN_VALUE;
   private volatile Throwable lastFailure;
 
-  private RedisRateLimiter(Builder b) {
+  private RedisRateLimiter(Builder b, RedisScriptingAsyncCommands<String, String> commands,
+      StatefulConnection<String, String> owned) {
     super(b);
-    this.commands = b.commands;
+    this.commands = commands;
+    this.owned = owned;
     this.keyPrefix = b.keyPrefix != null ? b.keyPrefix : "hotpath:ratelimit:" + b.name + ":";
     this.timeoutNanos = Checks.nanos("timeout", b.timeout != null ? b.timeout : DEFAULT_TIMEOUT);
     this.retryIntervalNanos = Checks.nanos("retryInterval", b.retryInterval != null ? b.retryInterval : DEFAULT_RETRY_INTERVAL);
@@ -80,7 +98,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     return local.build();
   }
 
-  /** A new builder; name, limit or plans, connection and downPolicy are required. */
+  /** A new builder; name, limit or plans, a client (or connection) and downPolicy are required. */
   public static Builder builder() {
     return new Builder();
   }
@@ -142,7 +160,28 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     return result;
   }
 
+  /**
+   * Closes the connection the limiter opened from the host's client, if it did (never the client,
+   * never a connection the host handed over). Afterwards every call throws
+   * {@link IllegalStateException}; calls still waiting for Redis are answered by the down policy.
+   * Idempotent and thread-safe.
+   */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true) && owned != null) {
+      owned.close();
+    }
+  }
+
+  /** One volatile read before each call to Redis. */
+  private void requireOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("RateLimiter '" + name + "' is closed");
+    }
+  }
+
   private boolean down() {
+    requireOpen();
     return clock.nanos() < retryAt;
   }
 
@@ -322,6 +361,8 @@ public final class RedisRateLimiter extends BaseRateLimiter {
    */
   public static final class Builder extends RateLimiterBuilder<Builder> {
     private RedisScriptingAsyncCommands<String, String> commands;
+    private RedisClient client;
+    private RedisClusterClient clusterClient;
     private String keyPrefix;
     private Duration timeout;
     private Duration retryInterval;
@@ -335,20 +376,51 @@ public final class RedisRateLimiter extends BaseRateLimiter {
       return this;
     }
 
-    /** The host's standalone (or Sentinel) connection; shared, never closed by the limiter. */
-    public Builder connection(StatefulRedisConnection<String, String> connection) {
-      return commands(requireNonNull(connection, "connection").async());
-    }
-
-    /** The host's cluster connection; shared, never closed by the limiter. */
-    public Builder connection(StatefulRedisClusterConnection<String, String> connection) {
-      return commands(requireNonNull(connection, "connection").async());
-    }
-
-    private Builder commands(RedisScriptingAsyncCommands<String, String> commands) {
-      Checks.requireUnset("connection", this.commands != null);
-      this.commands = commands;
+    /**
+     * The host's client (standalone or Sentinel), whatever codec its other connections use. At
+     * {@link #build()} the limiter opens its own String-codec connection to the client's URI (the
+     * one given to {@code RedisClient.create(uri)}); {@link RedisRateLimiter#close()} closes that
+     * connection, never the client. Either this, the cluster client or a connection.
+     */
+    public Builder client(RedisClient client) {
+      requireNonNull(client, "client");
+      requireSourceUnset();
+      this.client = client;
       return this;
+    }
+
+    /** {@link #client(RedisClient)} for Redis Cluster: the limiter opens a cluster connection. */
+    public Builder client(RedisClusterClient client) {
+      requireNonNull(client, "client");
+      requireSourceUnset();
+      this.clusterClient = client;
+      return this;
+    }
+
+    /**
+     * A connection the host already has (String codec; standalone or Sentinel), for hosts that
+     * multiplex several limiters on one connection. The host owns it: the limiter never closes it,
+     * and the host keeps it open while the limiter is used. Either this, a client or a cluster
+     * connection.
+     */
+    public Builder connection(StatefulRedisConnection<String, String> connection) {
+      requireNonNull(connection, "connection");
+      requireSourceUnset();
+      this.commands = connection.async();
+      return this;
+    }
+
+    /** {@link #connection(StatefulRedisConnection)} for Redis Cluster; owned by the host. */
+    public Builder connection(StatefulRedisClusterConnection<String, String> connection) {
+      requireNonNull(connection, "connection");
+      requireSourceUnset();
+      this.commands = connection.async();
+      return this;
+    }
+
+    /** The two clients and two connections are one value: where Redis is. */
+    private void requireSourceUnset() {
+      Checks.requireUnset("connection or client", commands != null || client != null || clusterClient != null);
     }
 
     /** Prefix of the Redis keys; default {@code "hotpath:ratelimit:<name>:"}. */
@@ -389,17 +461,50 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     }
 
     /**
-     * @throws IllegalStateException if name, limit/plans, connection or downPolicy is missing
+     * Checks the settings and, on a client, opens the limiter's connection; each call builds a new
+     * limiter (with a new connection on a client).
+     *
+     * @throws IllegalStateException if name, limit/plans, client or connection, or downPolicy is
+     *     missing
      * @throws IllegalArgumentException if a limit cannot be computed exactly in Redis
+     * @throws RateLimiterUnavailableException if the limiter's connection cannot be opened (Redis
+     *     does not answer or refuses it); the cause is Lettuce's exception
      */
     public RedisRateLimiter build() {
-      if (commands == null) {
-        throw new IllegalStateException("connection is not set");
+      if (commands == null && client == null && clusterClient == null) {
+        throw new IllegalStateException("connection or client is not set");
       }
       if (downPolicy == null) {
         throw new IllegalStateException("downPolicy is not set: choose RedisDownPolicy.failClosed() or failOpen(share)");
       }
-      return new RedisRateLimiter(this);
+      validate();
+      for (RateLimit limit : limits.all()) {
+        RedisScript.spec(limit); // refuse a bad limit before a connection is opened
+      }
+      if (commands != null) {
+        return new RedisRateLimiter(this, commands, null);
+      }
+      StatefulConnection<String, String> opened;
+      RedisScriptingAsyncCommands<String, String> async;
+      try {
+        if (client != null) {
+          StatefulRedisConnection<String, String> c = client.connect(StringCodec.UTF8);
+          opened = c;
+          async = c.async();
+        } else {
+          StatefulRedisClusterConnection<String, String> c = clusterClient.connect(StringCodec.UTF8);
+          opened = c;
+          async = c.async();
+        }
+      } catch (RedisException e) {
+        throw RateLimiterUnavailableException.cannotConnect(name, e);
+      }
+      try {
+        return new RedisRateLimiter(this, async, opened);
+      } catch (RuntimeException e) {
+        opened.close();
+        throw e;
+      }
     }
   }
 }

@@ -109,10 +109,14 @@ class BuilderSetOnceTest {
           () -> common(local).scheduler(SCHEDULER).scheduler(SCHEDULER)));
     }
 
-    cases.add(new Case("RedisRateLimiter.Builder.connection(StatefulRedisConnection)", "connection",
+    cases.add(new Case("RedisRateLimiter.Builder.connection(StatefulRedisConnection)", "connection or client",
         () -> RedisRateLimiter.builder().connection(connection).connection(connection)));
-    cases.add(new Case("RedisRateLimiter.Builder.connection(StatefulRedisClusterConnection)", "connection",
+    cases.add(new Case("RedisRateLimiter.Builder.connection(StatefulRedisClusterConnection)", "connection or client",
         () -> RedisRateLimiter.builder().connection(clusterConnection).connection(clusterConnection)));
+    cases.add(new Case("RedisRateLimiter.Builder.client(RedisClient)", "connection or client",
+        () -> RedisRateLimiter.builder().client(client).client(client)));
+    cases.add(new Case("RedisRateLimiter.Builder.client(RedisClusterClient)", "connection or client",
+        () -> RedisRateLimiter.builder().client(clusterClient).client(clusterClient)));
     cases.add(new Case("RedisRateLimiter.Builder.keyPrefix(String)", "keyPrefix",
         () -> RedisRateLimiter.builder().keyPrefix("a:").keyPrefix("b:")));
     cases.add(new Case("RedisRateLimiter.Builder.timeout(Duration)", "timeout",
@@ -158,13 +162,17 @@ class BuilderSetOnceTest {
   }
 
   @Test
-  void bothRefillsAndBothLimitKindsAreOneValueEach() {
+  void bothRefillsBothLimitKindsAndAllRedisSourcesAreOneValueEach() {
     assertThatThrownBy(() -> Bandwidth.builder().refillGreedy(1, SECOND).refillWindow(SECOND))
         .isInstanceOf(IllegalStateException.class).hasMessage("refill was already set to greedy 1 per PT1S");
     assertThatThrownBy(() -> LocalRateLimiter.builder().limit(LIMIT).plans(PLANS))
         .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("limit or plans was already set to RateLimit[");
     assertThatThrownBy(() -> RedisRateLimiter.builder().connection(connection).connection(clusterConnection))
-        .isInstanceOf(IllegalStateException.class).hasMessage("connection was already set");
+        .isInstanceOf(IllegalStateException.class).hasMessage("connection or client was already set");
+    assertThatThrownBy(() -> RedisRateLimiter.builder().client(client).connection(connection))
+        .isInstanceOf(IllegalStateException.class).hasMessage("connection or client was already set");
+    assertThatThrownBy(() -> RedisRateLimiter.builder().connection(clusterConnection).client(clusterClient))
+        .isInstanceOf(IllegalStateException.class).hasMessage("connection or client was already set");
   }
 
   @Test

@@ -8,11 +8,14 @@ import dev.hotpath.testing.redis.RedisExtension;
 import dev.hotpath.testing.redis.RedisKeyPrefix;
 import dev.hotpath.testing.redis.TestRedis;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.event.command.CommandListener;
 import io.lettuce.core.event.command.CommandStartedEvent;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -389,6 +392,89 @@ class RedisRateLimiterTest {
     } finally {
       Thread.interrupted();
     }
+  }
+
+  @Test
+  void onTheHostsClientTheLimiterOpensItsOwnConnectionAndClosesOnlyThat() {
+    RedisClient host = RedisClient.create(redis.uri());
+    clients.add(host);
+    StatefulRedisConnection<byte[], byte[]> cache = host.connect(ByteArrayCodec.INSTANCE); // the host's other codec
+    RateLimit limit = RateLimit.of(Bandwidth.builder().id("1h").capacity(3).refillGreedy(3, Duration.ofHours(1)).build());
+    RedisRateLimiter limiter = RedisRateLimiter.builder().name("redis-test").limit(limit).client(host).keyPrefix(prefix)
+        .downPolicy(RedisDownPolicy.failClosed()).timeout(Duration.ofSeconds(10)).build();
+    assertThat(limiter.tryConsume("k", 2)).isTrue();
+    assertThat(limiter.tryAcquire("k").remaining()).isZero();
+    assertThat(limiter.tryConsume("k", 1)).isFalse();
+    assertThat(cache.sync().exists(limiter.redisKey("k").getBytes(StandardCharsets.UTF_8))).isEqualTo(1);
+    assertThat(limiter.owned.isOpen()).isTrue();
+
+    limiter.close();
+    limiter.close(); // idempotent
+    assertThat(limiter.owned.isOpen()).isFalse();
+    assertThatThrownBy(() -> limiter.tryConsume("k", 1))
+        .isInstanceOf(IllegalStateException.class).hasMessage("RateLimiter 'redis-test' is closed");
+    assertThatThrownBy(() -> limiter.tryAcquire("k")).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> limiter.acquire("k", 1, SECOND)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> limiter.acquireAsync("k", 1, SECOND)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> limiter.syncUsage("k", "1h", 1)).isInstanceOf(IllegalStateException.class);
+
+    // the host's client and its connections are untouched
+    assertThat(cache.isOpen()).isTrue();
+    assertThat(cache.sync().ping()).isEqualTo("PONG");
+    assertThat(host.connect().sync().ping()).isEqualTo("PONG");
+    try (RedisRateLimiter again = RedisRateLimiter.builder().name("redis-test").limit(limit).client(host)
+        .keyPrefix(prefix).downPolicy(RedisDownPolicy.failClosed()).timeout(Duration.ofSeconds(10)).build()) {
+      assertThat(again.tryConsume("k", 1)).as("the limit lives in Redis").isFalse();
+      assertThat(again.owned).isNotSameAs(limiter.owned);
+    }
+  }
+
+  @Test
+  void closingALimiterOnTheHostsConnectionLeavesTheConnectionOpen() {
+    RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, SECOND))).build();
+    assertThat(limiter.tryConsume("k", 1)).isTrue();
+    limiter.close();
+    assertThat(limiter.owned).isNull();
+    assertThatThrownBy(() -> limiter.tryConsume("k", 1)).isInstanceOf(IllegalStateException.class);
+    assertThat(connection.isOpen()).isTrue();
+    assertThat(connection.sync().ping()).isEqualTo("PONG");
+  }
+
+  @Test
+  void buildingOnAClientWhileRedisIsDownNamesTheLimiter() {
+    assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
+    RedisClient host = RedisClient.create(redis.uri());
+    clients.add(host);
+    RedisRateLimiter.Builder builder = RedisRateLimiter.builder().name("redis-test").client(host)
+        .limit(RateLimit.of(Bandwidth.perPeriod(10, SECOND))).downPolicy(RedisDownPolicy.failOpen(0.5));
+    redis.stop();
+    try {
+      assertThatThrownBy(builder::build).isExactlyInstanceOf(RateLimiterUnavailableException.class)
+          .hasMessageStartingWith("RateLimiter 'redis-test' is unavailable: its connection to Redis could not be opened")
+          .hasCauseInstanceOf(RedisConnectionException.class)
+          .satisfies(e -> assertThat(((RateLimitException) e).limiterName()).isEqualTo("redis-test"));
+    } finally {
+      redis.start();
+    }
+    try (RedisRateLimiter limiter = builder.build()) { // the builder is reusable; Redis is back
+      assertThat(limiter.tryConsume("k", 1)).isTrue();
+    }
+  }
+
+  @Test
+  void aClientWithoutAUriIsAConfigurationErrorAndABadLimitOpensNoConnection() {
+    RedisClient noUri = RedisClient.create();
+    clients.add(noUri);
+    assertThatThrownBy(() -> RedisRateLimiter.builder().name("x").limit(RateLimit.of(Bandwidth.perPeriod(1, SECOND)))
+        .client(noUri).downPolicy(RedisDownPolicy.failClosed()).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("RedisURI");
+    // refused before connecting: the client without a URI would fail otherwise
+    assertThatThrownBy(() -> RedisRateLimiter.builder().name("x").limit(RateLimit.of(Bandwidth.perPeriod(2_000_000, SECOND)))
+        .client(noUri).downPolicy(RedisDownPolicy.failClosed()).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one permit per microsecond");
+    assertThatThrownBy(() -> RedisRateLimiter.builder().name("x").limit(RateLimit.of(Bandwidth.perPeriod(1, SECOND)))
+        .downPolicy(RedisDownPolicy.failClosed()).build())
+        .isInstanceOf(IllegalStateException.class).hasMessage("connection or client is not set");
   }
 
   @Test
