@@ -11,9 +11,13 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * call of a setter throws {@link IllegalStateException} ("{@code <field> was already set}").
  * Meters are not configured here: see {@link RateLimiter#bindTo}. Not thread-safe.
  *
+ * <p>Package-private: hosts name {@link LocalRateLimiter.Builder} and
+ * {@link RedisRateLimiter.Builder}, which inherit these setters as public methods (as
+ * {@code StringBuilder} does from {@code AbstractStringBuilder}).
+ *
  * @param <B> the concrete builder
  */
-public abstract class RateLimiterBuilder<B extends RateLimiterBuilder<B>> {
+abstract class RateLimiterBuilder<B extends RateLimiterBuilder<B>> {
 
   String name;
   Limits limits;
