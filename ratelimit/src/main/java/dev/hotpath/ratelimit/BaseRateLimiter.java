@@ -87,8 +87,10 @@ abstract class BaseRateLimiter implements RateLimiter {
     return name;
   }
 
+  // Not final: javac gives the public subclasses a public bridge to it only then, and without one
+  // reflection on LocalRateLimiter finds a method of this package-private class it cannot call.
   @Override
-  public final synchronized void bindTo(MeterRegistry registry) {
+  public synchronized void bindTo(MeterRegistry registry) {
     requireNonNull(registry, "registry");
     Tags tags = Tags.of("name", name);
     if (!registries.add(registry)) {
