@@ -32,7 +32,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * One key in one Redis: Hotpath's distributed limiter beside Bucket4j's Lettuce proxy manager
- * (compare-and-swap based), each on its own Lettuce connection shared by all benchmark threads.
+ * (compare-and-swap based), each on its own Lettuce connection shared by all benchmark threads
+ * (Hotpath's opened by the limiter from the one client, Bucket4j's byte-array one by the benchmark).
  * Every call succeeds (a million permits per second). At tear-down it prints the Redis commands
  * sent per acquire (counted by a Lettuce CommandListener, so commands run inside a script are not
  * counted) and the server-side command statistics.
@@ -73,7 +74,7 @@ public class RedisLimiterBenchmark {
     key = "bench-" + run;
     hotpath = RedisRateLimiter.builder().name("bench").keyPrefix("hotpath-bench:")
         .limit(RateLimit.of(Bandwidth.perPeriod(PER_SECOND, Duration.ofSeconds(1))))
-        .connection(stringConnection).timeout(Duration.ofSeconds(2)).downPolicy(RedisDownPolicy.failClosed()).build();
+        .client(client).timeout(Duration.ofSeconds(2)).downPolicy(RedisDownPolicy.failClosed()).build();
     bucket4j = Bucket4jLettuce.casBasedBuilder(bytesConnection)
         .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(10)))
         .build()
@@ -122,6 +123,7 @@ public class RedisLimiterBenchmark {
             + "server-side calls per acquire %s, server microseconds per acquire %s%n",
         params.getBenchmark(), params.getThreads(), redis, n, (double) commands.sum() / n, perAcquire(delta, n),
         perAcquire(micros, n));
+    hotpath.close();
     stringConnection.close();
     bytesConnection.close();
     client.shutdown();

@@ -147,8 +147,9 @@ public final class Bandwidth {
   }
 
   /**
-   * Builds a {@link Bandwidth}. Set the capacity and exactly one refill; each value once.
-   * Not thread-safe; reusable after {@link #build()}.
+   * Builds a {@link Bandwidth}. Set the capacity and exactly one refill. Each value may be set
+   * once: a second call of a setter (or of the other refill) throws {@link IllegalStateException}
+   * naming the value. Not thread-safe; reusable after {@link #build()}.
    */
   public static final class Builder {
     private String id;
@@ -165,9 +166,7 @@ public final class Bandwidth {
     /** An identifier for {@link RateLimiter#syncUsage}, unique within a limit (e.g. "1m"). */
     public Builder id(String id) {
       requireNonNull(id, "id");
-      if (this.id != null) {
-        throw new IllegalStateException("id was already set to " + this.id);
-      }
+      Checks.requireUnset("id", this.id);
       if (id.isBlank()) {
         throw new IllegalArgumentException("id must not be blank: '" + id + "'");
       }
@@ -177,9 +176,7 @@ public final class Bandwidth {
 
     /** The most permits the bucket holds; positive. */
     public Builder capacity(long capacity) {
-      if (this.capacity != 0) {
-        throw new IllegalStateException("capacity was already set to " + this.capacity);
-      }
+      Checks.requireUnset("capacity", this.capacity != 0 ? this.capacity : null);
       this.capacity = Checks.positive("capacity", capacity);
       return this;
     }
@@ -187,8 +184,9 @@ public final class Bandwidth {
     /** Adds {@code tokens} permits per {@code period}, continuously. */
     public Builder refillGreedy(long tokens, Duration period) {
       requireRefillUnset();
-      this.refillTokens = Checks.positive("refill tokens", tokens);
+      long checkedTokens = Checks.positive("refill tokens", tokens);
       this.periodNanos = Checks.positiveNanos("period", period);
+      this.refillTokens = checkedTokens;
       this.kind = Kind.GREEDY;
       return this;
     }
@@ -203,18 +201,17 @@ public final class Bandwidth {
 
     /** Moves the window boundaries by {@code offset} from the epoch; only for windows. */
     public Builder alignmentOffset(Duration offset) {
-      if (offsetSet) {
-        throw new IllegalStateException("alignmentOffset was already set to " + Duration.ofNanos(offsetNanos));
-      }
+      Checks.requireUnset("alignmentOffset", offsetSet ? Duration.ofNanos(offsetNanos) : null);
       this.offsetNanos = Checks.nonNegativeNanos("alignmentOffset", offset);
       this.offsetSet = true;
       return this;
     }
 
+    /** {@link #refillGreedy} and {@link #refillWindow} set one value, the refill. */
     private void requireRefillUnset() {
-      if (kind != null) {
-        throw new IllegalStateException("refill was already set (" + kind.name().toLowerCase(java.util.Locale.ROOT) + ")");
-      }
+      Checks.requireUnset("refill", kind == null ? null
+          : kind == Kind.GREEDY ? "greedy " + refillTokens + " per " + Duration.ofNanos(periodNanos)
+          : "window " + Duration.ofNanos(periodNanos));
     }
 
     /**

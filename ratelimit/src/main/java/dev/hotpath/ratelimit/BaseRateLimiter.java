@@ -2,10 +2,20 @@ package dev.hotpath.ratelimit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The part of {@link RateLimiter} every backend shares: argument checks, limit lookup, metrics,
@@ -17,18 +27,26 @@ abstract class BaseRateLimiter implements RateLimiter {
   /** Longer waits are "forever"; the cap keeps reservation arithmetic far from overflow. */
   static final long MAX_WAIT_NANOS = Long.MAX_VALUE >> 2;
 
+  static final String CALLS = "hotpath.ratelimiter.calls";
+
+  private static final Logger LOG = LoggerFactory.getLogger(BaseRateLimiter.class);
+
   final String name;
   final NanoClock clock;
   final ScheduledExecutorService scheduler;
-  final Recorder recorder;
+  /** {@link Recorder#NOOP} until the first {@link #bindTo}; then {@link #counting}. */
+  volatile Recorder recorder = Recorder.NOOP;
   volatile Limits limits;
+  /** Guarded by this. */
+  private Recorder.Counting counting;
+  /** Registries bound to, held weakly; guarded by this. */
+  private final Set<MeterRegistry> registries = Collections.newSetFromMap(new WeakHashMap<>());
 
   BaseRateLimiter(RateLimiterBuilder<?> builder) {
     builder.validate();
     this.name = builder.name;
-    this.clock = builder.clock;
+    this.clock = builder.clockOrDefault();
     this.scheduler = builder.schedulerOrDefault();
-    this.recorder = Recorder.of(builder.meterRegistry, builder.name);
     check(builder.limits);
     this.limits = builder.limits;
   }
@@ -69,6 +87,43 @@ abstract class BaseRateLimiter implements RateLimiter {
     return name;
   }
 
+  // Not final: javac gives the public subclasses a public bridge to it only then, and without one
+  // reflection on LocalRateLimiter finds a method of this package-private class it cannot call.
+  @Override
+  public synchronized void bindTo(MeterRegistry registry) {
+    requireNonNull(registry, "registry");
+    Tags tags = Tags.of("name", name);
+    if (!registries.add(registry)) {
+      return; // bound before: Micrometer would hand back the same meters
+    }
+    if (registry.find(CALLS).tags(tags).meter() != null) {
+      LOG.warn("RateLimiter '{}': the registry already has meters named {}{} of another limiter of the same name;"
+          + " Micrometer keeps those, so this limiter is not counted there. Give limiters distinct names.",
+          name, CALLS, tags);
+    }
+    if (counting == null) {
+      counting = new Recorder.Counting();
+      recorder = counting;
+    }
+    Recorder.Counting c = counting;
+    counter(registry, CALLS, tags.and("result", "permitted"), c.permitted, "Requests for permits that were granted");
+    counter(registry, CALLS, tags.and("result", "rejected"), c.rejected, "Requests for permits refused: over the limit");
+    counter(registry, CALLS, tags.and("result", "unavailable"), c.unavailable,
+        "Requests for permits that could not be decided: the store failed and the down policy fails closed");
+    FunctionTimer.builder("hotpath.ratelimiter.wait", c, r -> r.waits.sum(), r -> r.waitNanos.sum(), TimeUnit.NANOSECONDS)
+        .tags(tags).description("Waits of granted reservations that had to wait").register(registry);
+    bindMore(registry, tags, c);
+  }
+
+  /** Registers a counter of {@code adder}, which the counting recorder holds (the meter holds it weakly). */
+  static void counter(MeterRegistry registry, String meter, Tags tags, LongAdder adder, String description) {
+    FunctionCounter.builder(meter, adder, LongAdder::sum).tags(tags).description(description).register(registry);
+  }
+
+  /** Registers the backend's own meters; called by {@link #bindTo} once per registry. */
+  void bindMore(MeterRegistry registry, Tags tags, Recorder.Counting counting) {
+  }
+
   final RateLimit limitFor(String key, long permits) {
     requireNonNull(key, "key");
     RateLimit limit = limits.limitFor(key);
@@ -94,7 +149,7 @@ abstract class BaseRateLimiter implements RateLimiter {
   public RateLimitDecision tryAcquire(String key, long permits) {
     RateLimitDecision decision = decide(key, limitFor(key, permits), permits);
     if (decision.allowed()) {
-      recorder.allowed();
+      recorder.permitted();
     } else {
       recorder.rejected();
     }
@@ -104,7 +159,7 @@ abstract class BaseRateLimiter implements RateLimiter {
   @Override
   public boolean tryConsume(String key, long permits) {
     if (reserve(key, limitFor(key, permits), permits, 0) == 0) {
-      recorder.allowed();
+      recorder.permitted();
       return true;
     }
     recorder.rejected();
@@ -140,13 +195,14 @@ abstract class BaseRateLimiter implements RateLimiter {
 
   /** Records a reservation's outcome; returns its wait, or throws when it was refused. */
   private long granted(long result, long permits, long maxWaitNanos) {
+    Recorder r = recorder;
     if (result < 0) {
-      recorder.rejected();
+      r.rejected();
       throw RateLimitExceededException.waitTooLong(name, permits, -result, maxWaitNanos);
     }
-    recorder.allowed();
+    r.permitted();
     if (result > 0) {
-      recorder.waited(result);
+      r.waited(result);
     }
     return result;
   }

@@ -4,7 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
 
-/** The one validator for values at the API boundary, so every message reads the same. */
+/**
+ * The one validator for values at the API boundary, so every message reads the same: argument
+ * checks ({@link IllegalArgumentException}, the value in the message) and the builders' rule that a
+ * value may be set once ({@link IllegalStateException} "{@code <field> was already set}").
+ */
 final class Checks {
 
   private Checks() {
@@ -40,6 +44,30 @@ final class Checks {
       return value.toNanos();
     } catch (ArithmeticException e) {
       return value.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
+  /**
+   * A builder value may be set once: throws if {@code current}, the value set so far, is not null.
+   * The message shows it, so pass only values that print well and hold no secret.
+   *
+   * @throws IllegalStateException "{@code <field> was already set to <current>}"
+   */
+  static void requireUnset(String field, Object current) {
+    if (current != null) {
+      throw new IllegalStateException(field + " was already set to " + current);
+    }
+  }
+
+  /**
+   * {@link #requireUnset(String, Object)} for values that do not print well (clocks, executors,
+   * Redis clients, functions).
+   *
+   * @throws IllegalStateException "{@code <field> was already set}"
+   */
+  static void requireUnset(String field, boolean set) {
+    if (set) {
+      throw new IllegalStateException(field + " was already set");
     }
   }
 }

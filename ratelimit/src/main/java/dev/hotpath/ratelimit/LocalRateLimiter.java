@@ -1,6 +1,8 @@
 package dev.hotpath.ratelimit;
 
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -31,11 +33,13 @@ public final class LocalRateLimiter extends BaseRateLimiter {
 
   private LocalRateLimiter(Builder builder) {
     super(builder);
-    if (builder.meterRegistry != null) {
-      Gauge.builder("hotpath.ratelimit.buckets", this, LocalRateLimiter::bucketCount)
-          .tag("limiter", name).description("Keys with a bucket that is not full")
-          .register(builder.meterRegistry);
-    }
+  }
+
+  /** Adds {@code hotpath.ratelimiter.buckets{name}}: the keys that have a bucket. */
+  @Override
+  void bindMore(MeterRegistry registry, Tags tags, Recorder.Counting counting) {
+    Gauge.builder("hotpath.ratelimiter.buckets", this, LocalRateLimiter::bucketCount).tags(tags)
+        .description("Keys with a bucket (full ones until housekeeping removes them)").register(registry);
   }
 
   /** A new builder; {@code name} and {@code limit} or {@code plans} are required. */

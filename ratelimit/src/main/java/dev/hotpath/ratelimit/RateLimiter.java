@@ -1,5 +1,7 @@
 package dev.hotpath.ratelimit;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -11,19 +13,55 @@ import java.util.concurrent.CompletableFuture;
  * <p>Common rules: keys are not null; {@code permits} is positive and at most the limit's
  * {@link RateLimit#capacity()} (else {@link IllegalArgumentException}, since such a request could
  * never succeed); {@code maxWait} is not negative. Times are nanoseconds.
+ *
+ * <p>A request that is not granted is told apart from one that cannot be decided: over the limit
+ * is a refusal ({@code false}, a refused {@link RateLimitDecision}, or
+ * {@link RateLimitExceededException}); a distributed limiter that fails closed while its store
+ * does not answer throws {@link RateLimiterUnavailableException} from every method that asks the
+ * store. Both extend {@link RateLimitException}, neither the other.
  */
-public interface RateLimiter {
+public interface RateLimiter extends MeterBinder {
 
   /** The limiter's name, found in every exception and metric tag. */
   String name();
 
   /**
+   * Registers the limiter's meters in {@code registry}; the only way to get them. Until the first
+   * call the limiter counts nothing (its hot path pays no metrics cost); from then on it counts
+   * once for every registry it is bound to, which may be several. Binding to the same registry
+   * again changes nothing. Meters, tagged {@code name=<limiter name>} and never with the key
+   * (unbounded cardinality, and possibly an account):
+   *
+   * <ul>
+   *   <li>{@code hotpath.ratelimiter.calls{name, result=permitted|rejected|unavailable}}
+   *       (function counters): requests for permits ({@code tryAcquire}, {@code tryConsume},
+   *       {@code acquire}, {@code acquireAsync}) by outcome; {@code unavailable} is a
+   *       {@link RateLimiterUnavailableException}. Calls refused for bad arguments are not counted.
+   *   <li>{@code hotpath.ratelimiter.wait{name}} (function timer): granted reservations that had to
+   *       wait, and how long.
+   *   <li>{@code hotpath.ratelimiter.buckets{name}} (gauge, {@link LocalRateLimiter}): keys that
+   *       have a bucket.
+   *   <li>{@code hotpath.ratelimiter.backend.failures{name}} (function counter,
+   *       {@link RedisRateLimiter}): Redis calls that failed or timed out and were answered by the
+   *       down policy.
+   * </ul>
+   *
+   * <p>Meters are identified by name and tags, so bind one limiter of a given name per registry:
+   * Micrometer keeps the first meter of an identity, and a second limiter of the same name is not
+   * counted there (it logs a warning). The meters hold the limiter weakly. Thread-safe.
+   *
+   * @throws NullPointerException if registry is null
+   */
+  @Override
+  void bindTo(MeterRegistry registry);
+
+  /**
    * Takes {@code permits} from {@code key}'s bucket if they are available now; never waits.
    *
-   * @return the decision, never null
+   * @return the decision, never null; a refusal is a decision, not an exception
    * @throws NullPointerException if key is null
    * @throws IllegalArgumentException if permits is not positive or exceeds the capacity
-   * @throws RateLimiterUnavailableException if a distributed limiter fails closed
+   * @throws RateLimiterUnavailableException if a distributed limiter cannot decide and fails closed
    */
   RateLimitDecision tryAcquire(String key, long permits);
 
@@ -35,6 +73,11 @@ public interface RateLimiter {
   /**
    * Like {@link #tryAcquire(String, long)} but answers only yes or no; the local limiter does this
    * without allocating.
+   *
+   * @return true when the permits were taken, false when the limit is used up
+   * @throws NullPointerException if key is null
+   * @throws IllegalArgumentException if permits is not positive or exceeds the capacity
+   * @throws RateLimiterUnavailableException if a distributed limiter cannot decide and fails closed
    */
   boolean tryConsume(String key, long permits);
 
@@ -44,7 +87,11 @@ public interface RateLimiter {
    * slot is further away than {@code maxWait} the call fails at once, without waiting and without
    * taking anything. An interrupted waiter keeps its reservation used.
    *
+   * @throws NullPointerException if key or maxWait is null
+   * @throws IllegalArgumentException if permits is not positive or exceeds the capacity, or maxWait
+   *     is negative
    * @throws RateLimitExceededException if the wait would exceed maxWait
+   * @throws RateLimiterUnavailableException if a distributed limiter cannot decide and fails closed
    * @throws InterruptedException if interrupted while waiting
    */
   void acquire(String key, long permits, Duration maxWait) throws InterruptedException;
@@ -52,8 +99,13 @@ public interface RateLimiter {
   /**
    * Asynchronous {@link #acquire}: the future completes when the reserved slot arrives, from the
    * limiter's scheduler; no thread is parked. It completes exceptionally with
-   * {@link RateLimitExceededException} at once when maxWait cannot be met. Argument errors are
-   * thrown, not put in the future.
+   * {@link RateLimitExceededException} at once when maxWait cannot be met, and with
+   * {@link RateLimiterUnavailableException} when a distributed limiter cannot decide and fails
+   * closed. Argument errors are thrown, not put in the future.
+   *
+   * @throws NullPointerException if key or maxWait is null
+   * @throws IllegalArgumentException if permits is not positive or exceeds the capacity, or maxWait
+   *     is negative
    */
   CompletableFuture<Void> acquireAsync(String key, long permits, Duration maxWait);
 
@@ -62,16 +114,29 @@ public interface RateLimiter {
    * protected (for example Binance's {@code X-MBX-USED-WEIGHT-1M}): afterwards at least
    * {@code used} permits (at most the capacity) count as used. Never makes more permits available.
    *
+   * @throws NullPointerException if key or bandwidthId is null
    * @throws IllegalArgumentException if used is negative or the key's limit has no such bandwidth
+   * @throws RateLimiterUnavailableException if a distributed limiter cannot reach its store and
+   *     fails closed
    */
   void syncUsage(String key, String bandwidthId, long used);
 
   /**
    * Replaces the limit of every key. Buckets move to it on their next use, keeping the permits
    * they have used (up to the new capacity).
+   *
+   * @throws NullPointerException if limit is null
+   * @throws IllegalArgumentException if this limiter cannot enforce the limit exactly (see
+   *     {@link RedisRateLimiter}); the old limit stays
    */
   void replaceLimit(RateLimit limit);
 
-  /** Replaces the tenant plans; buckets move as with {@link #replaceLimit}. */
+  /**
+   * Replaces the tenant plans; buckets move as with {@link #replaceLimit}.
+   *
+   * @throws NullPointerException if plans is null
+   * @throws IllegalArgumentException if this limiter cannot enforce one of the plans' limits
+   *     exactly; the old plans stay
+   */
   void replacePlans(TenantPlans plans);
 }

@@ -2,24 +2,27 @@ package dev.hotpath.ratelimit;
 
 import static java.util.Objects.requireNonNull;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
  * What every limiter's builder sets: a name, the limit (one {@link RateLimit} or {@link TenantPlans}),
- * and optionally the clock, the scheduler of async acquires and a Micrometer registry. Each value may
- * be set once. Not thread-safe.
+ * and optionally the clock and the scheduler of async acquires. Each value may be set once: a second
+ * call of a setter throws {@link IllegalStateException} ("{@code <field> was already set}").
+ * Meters are not configured here: see {@link RateLimiter#bindTo}. Not thread-safe.
+ *
+ * <p>Package-private: hosts name {@link LocalRateLimiter.Builder} and
+ * {@link RedisRateLimiter.Builder}, which inherit these setters as public methods (as
+ * {@code StringBuilder} does from {@code AbstractStringBuilder}).
  *
  * @param <B> the concrete builder
  */
-public abstract class RateLimiterBuilder<B extends RateLimiterBuilder<B>> {
+abstract class RateLimiterBuilder<B extends RateLimiterBuilder<B>> {
 
   String name;
   Limits limits;
-  NanoClock clock = NanoClock.system();
+  NanoClock clock;
   ScheduledExecutorService scheduler;
-  MeterRegistry meterRegistry;
 
   RateLimiterBuilder() {
   }
@@ -29,9 +32,7 @@ public abstract class RateLimiterBuilder<B extends RateLimiterBuilder<B>> {
   /** The limiter's name (metric tag and exception text); required, not blank. */
   public B name(String name) {
     requireNonNull(name, "name");
-    if (this.name != null) {
-      throw new IllegalStateException("name was already set to " + this.name);
-    }
+    Checks.requireUnset("name", this.name);
     if (name.isBlank()) {
       throw new IllegalArgumentException("name must not be blank: '" + name + "'");
     }
@@ -42,7 +43,7 @@ public abstract class RateLimiterBuilder<B extends RateLimiterBuilder<B>> {
   /** One limit for every key. Either this or {@link #plans}. */
   public B limit(RateLimit limit) {
     requireNonNull(limit, "limit");
-    requireLimitsUnset();
+    Checks.requireUnset("limit or plans", limits);
     this.limits = Limits.of(limit);
     return self();
   }
@@ -50,14 +51,16 @@ public abstract class RateLimiterBuilder<B extends RateLimiterBuilder<B>> {
   /** Per-tenant limits: the key is the tenant. Either this or {@link #limit}. */
   public B plans(TenantPlans plans) {
     requireNonNull(plans, "plans");
-    requireLimitsUnset();
+    Checks.requireUnset("limit or plans", limits);
     this.limits = Limits.of(plans);
     return self();
   }
 
   /** The time source; default {@link NanoClock#system()}. */
   public B clock(NanoClock clock) {
-    this.clock = requireNonNull(clock, "clock");
+    requireNonNull(clock, "clock");
+    Checks.requireUnset("clock", this.clock != null);
+    this.clock = clock;
     return self();
   }
 
@@ -66,20 +69,10 @@ public abstract class RateLimiterBuilder<B extends RateLimiterBuilder<B>> {
    * does not shut it down.
    */
   public B scheduler(ScheduledExecutorService scheduler) {
-    this.scheduler = requireNonNull(scheduler, "scheduler");
+    requireNonNull(scheduler, "scheduler");
+    Checks.requireUnset("scheduler", this.scheduler != null);
+    this.scheduler = scheduler;
     return self();
-  }
-
-  /** Registers the limiter's meters here; default none (no cost on the hot path). */
-  public B meterRegistry(MeterRegistry registry) {
-    this.meterRegistry = requireNonNull(registry, "registry");
-    return self();
-  }
-
-  private void requireLimitsUnset() {
-    if (limits != null) {
-      throw new IllegalStateException("limit or plans was already set: " + limits);
-    }
   }
 
   /** Checks the common settings; called by each build(). */
@@ -90,6 +83,10 @@ public abstract class RateLimiterBuilder<B extends RateLimiterBuilder<B>> {
     if (limits == null) {
       throw new IllegalStateException("neither limit nor plans is set");
     }
+  }
+
+  NanoClock clockOrDefault() {
+    return clock != null ? clock : NanoClock.system();
   }
 
   ScheduledExecutorService schedulerOrDefault() {

@@ -3,17 +3,46 @@ package dev.hotpath.ratelimit;
 import java.time.Duration;
 
 /**
- * Thrown by a distributed limiter configured to fail closed when its store (Redis) does not answer.
- * A {@link RateLimitExceededException} so callers that back off on refusal also back off here;
- * {@link #retryAfter()} is when the limiter will ask the store again.
+ * The limiter cannot decide: a {@link RedisRateLimiter} whose {@link RedisDownPolicy} fails closed
+ * did not get an answer from Redis (an error, a timeout, no connection, or an interrupt while
+ * waiting). The {@linkplain #getCause() cause} is that failure. Also thrown by
+ * {@link RedisRateLimiter.Builder#build()} when the limiter cannot open its connection. Not a
+ * {@link RateLimitExceededException}: nothing is known about the limit, so a host that answers
+ * refusals with HTTP 429 should answer this differently (503, say).
  */
-public final class RateLimiterUnavailableException extends RateLimitExceededException {
+public final class RateLimiterUnavailableException extends RateLimitException {
 
   private static final long serialVersionUID = 1L;
 
+  private final long retryAfterNanos;
+
   RateLimiterUnavailableException(String limiterName, long retryAfterNanos, Throwable cause) {
-    super(limiterName, retryAfterNanos, "RateLimiter '" + limiterName + "' is unavailable (fail closed), retry after "
-        + Duration.ofNanos(retryAfterNanos) + ": " + cause);
-    initCause(cause);
+    this(limiterName, retryAfterNanos, "RateLimiter '" + limiterName + "' is unavailable: Redis did not answer and the"
+        + " down policy fails closed; Redis is asked again in " + Duration.ofNanos(retryAfterNanos) + " (" + cause + ")",
+        cause);
+  }
+
+  private RateLimiterUnavailableException(String limiterName, long retryAfterNanos, String message, Throwable cause) {
+    super(limiterName, message, cause);
+    this.retryAfterNanos = retryAfterNanos;
+  }
+
+  /** {@link RedisRateLimiter.Builder#build()} could not open the limiter's connection. */
+  static RateLimiterUnavailableException cannotConnect(String limiterName, Throwable cause) {
+    return new RateLimiterUnavailableException(limiterName, 0, "RateLimiter '" + limiterName
+        + "' is unavailable: its connection to Redis could not be opened (" + cause.getMessage() + ")", cause);
+  }
+
+  /**
+   * Nanoseconds until the limiter asks Redis again (until then every call fails at once without
+   * asking); 0 when the next call asks.
+   */
+  public long retryAfterNanos() {
+    return retryAfterNanos;
+  }
+
+  /** {@link #retryAfterNanos()} as a duration. */
+  public Duration retryAfter() {
+    return Duration.ofNanos(retryAfterNanos);
   }
 }

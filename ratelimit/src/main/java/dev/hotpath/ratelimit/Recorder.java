@@ -1,23 +1,26 @@
 package dev.hotpath.ratelimit;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Where a limiter counts what it does. Without a registry it is {@link #NOOP}, so the hot path pays
- * nothing for metrics that nobody reads.
+ * Where a limiter counts what it does. A limiter starts with {@link #NOOP}, so the hot path pays
+ * one read of the limiter's recorder field and an empty call while no registry is bound;
+ * {@link BaseRateLimiter#bindTo} swaps in one {@link Counting} recorder, which every registry the
+ * limiter is bound to then reads.
  */
 interface Recorder {
 
   Recorder NOOP = new Recorder() {
     @Override
-    public void allowed() {
+    public void permitted() {
     }
 
     @Override
     public void rejected() {
+    }
+
+    @Override
+    public void unavailable() {
     }
 
     @Override
@@ -29,9 +32,14 @@ interface Recorder {
     }
   };
 
-  void allowed();
+  /** A request for permits that was granted. */
+  void permitted();
 
+  /** A request for permits that was refused: over the limit. */
   void rejected();
+
+  /** A request for permits that could not be decided: the store failed and the policy fails closed. */
+  void unavailable();
 
   /** A granted request that had to wait {@code nanos} (positive) for its reservation. */
   void waited(long nanos);
@@ -39,36 +47,18 @@ interface Recorder {
   /** The distributed store failed or timed out and the down policy answered instead. */
   void backendFailure();
 
-  static Recorder of(MeterRegistry registry, String limiter) {
-    return registry == null ? NOOP : new MicrometerRecorder(registry, limiter);
-  }
-
-  /**
-   * Meters, all tagged {@code limiter=<name>} and never with the key (unbounded cardinality):
-   * {@code hotpath.ratelimit.requests{result=allowed|rejected}},
-   * {@code hotpath.ratelimit.wait} (timer of reservations that waited) and
-   * {@code hotpath.ratelimit.backend.failures}.
-   */
-  final class MicrometerRecorder implements Recorder {
-    private final Counter allowed;
-    private final Counter rejected;
-    private final Timer waits;
-    private final Counter failures;
-
-    MicrometerRecorder(MeterRegistry registry, String limiter) {
-      this.allowed = Counter.builder("hotpath.ratelimit.requests").tag("limiter", limiter).tag("result", "allowed")
-          .description("Requests granted").register(registry);
-      this.rejected = Counter.builder("hotpath.ratelimit.requests").tag("limiter", limiter).tag("result", "rejected")
-          .description("Requests refused").register(registry);
-      this.waits = Timer.builder("hotpath.ratelimit.wait").tag("limiter", limiter)
-          .description("Waits of granted reservations").register(registry);
-      this.failures = Counter.builder("hotpath.ratelimit.backend.failures").tag("limiter", limiter)
-          .description("Store failures answered by the down policy").register(registry);
-    }
+  /** Counts in {@link LongAdder}s, read by the function meters of every bound registry. */
+  final class Counting implements Recorder {
+    final LongAdder permitted = new LongAdder();
+    final LongAdder rejected = new LongAdder();
+    final LongAdder unavailable = new LongAdder();
+    final LongAdder waits = new LongAdder();
+    final LongAdder waitNanos = new LongAdder();
+    final LongAdder backendFailures = new LongAdder();
 
     @Override
-    public void allowed() {
-      allowed.increment();
+    public void permitted() {
+      permitted.increment();
     }
 
     @Override
@@ -77,13 +67,19 @@ interface Recorder {
     }
 
     @Override
+    public void unavailable() {
+      unavailable.increment();
+    }
+
+    @Override
     public void waited(long nanos) {
-      waits.record(nanos, TimeUnit.NANOSECONDS);
+      waits.increment();
+      waitNanos.add(nanos);
     }
 
     @Override
     public void backendFailure() {
-      failures.increment();
+      backendFailures.increment();
     }
   }
 }

@@ -12,7 +12,11 @@ public final class RedisDownPolicy {
     this.localShare = localShare;
   }
 
-  /** Refuse everything: calls throw {@link RateLimiterUnavailableException}. */
+  /**
+   * Decide nothing: while Redis does not answer, calls throw
+   * {@link RateLimiterUnavailableException} (never {@link RateLimitExceededException}: nothing is
+   * known about the limit).
+   */
   public static RedisDownPolicy failClosed() {
     return new RedisDownPolicy(0);
   }

@@ -2,11 +2,18 @@ package dev.hotpath.ratelimit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,17 +44,29 @@ import org.slf4j.LoggerFactory;
  *       key's state to one slot. State keys expire when the bucket would be full again.
  * </ul>
  *
- * <p>It shares the host's Lettuce connection (String codec) and never closes it. Thread-safe.
- * Limits are computed in microseconds (Redis TIME's resolution), so periods and offsets must be
- * whole microseconds and rates at most one permit per microsecond.
+ * <p>Redis is reached through the host's Lettuce client ({@link Builder#client(RedisClient)} or
+ * {@link Builder#client(RedisClusterClient)}), from which the limiter opens a connection of its
+ * own with the String codec, so a host whose other connections use another codec (a byte-array
+ * cache) still shares one client, with its threads and resources. {@link #close()} closes that
+ * connection and never the client. A host may instead hand over a connection it already has
+ * ({@link Builder#connection(StatefulRedisConnection)}); the host owns it and the limiter never
+ * closes it.
+ *
+ * <p>Thread-safe. Limits are computed in microseconds (Redis TIME's resolution), so periods and
+ * offsets must be whole microseconds and rates at most one permit per microsecond.
  */
-public final class RedisRateLimiter extends BaseRateLimiter {
+public final class RedisRateLimiter extends BaseRateLimiter implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
   private static final String ACQUIRE = "a";
   private static final String SYNC = "s";
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(250);
+  private static final Duration DEFAULT_RETRY_INTERVAL = Duration.ofSeconds(1);
 
   private final RedisScriptingAsyncCommands<String, String> commands;
+  /** The connection this limiter opened from the host's client; null on a host's connection. */
+  final StatefulConnection<String, String> owned;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private final String keyPrefix;
   private final long timeoutNanos;
   private final long retryIntervalNanos;
@@ -57,12 +77,14 @@ public final class RedisRateLimiter extends BaseRateLimiter {
   private volatile long retryAt = Long.MIN_VALUE;
   private volatile Throwable lastFailure;
 
-  private RedisRateLimiter(Builder b) {
+  private RedisRateLimiter(Builder b, RedisScriptingAsyncCommands<String, String> commands,
+      StatefulConnection<String, String> owned) {
     super(b);
-    this.commands = b.commands;
+    this.commands = commands;
+    this.owned = owned;
     this.keyPrefix = b.keyPrefix != null ? b.keyPrefix : "hotpath:ratelimit:" + b.name + ":";
-    this.timeoutNanos = b.timeoutNanos;
-    this.retryIntervalNanos = b.retryIntervalNanos;
+    this.timeoutNanos = Checks.nanos("timeout", b.timeout != null ? b.timeout : DEFAULT_TIMEOUT);
+    this.retryIntervalNanos = Checks.nanos("retryInterval", b.retryInterval != null ? b.retryInterval : DEFAULT_RETRY_INTERVAL);
     this.downPolicy = b.downPolicy;
     this.fallback = downPolicy.failsOpen()
         ? fallback(b, limits.scaled(downPolicy.localShare()))
@@ -70,13 +92,13 @@ public final class RedisRateLimiter extends BaseRateLimiter {
   }
 
   private static LocalRateLimiter fallback(Builder b, Limits scaled) {
-    LocalRateLimiter.Builder local = LocalRateLimiter.builder().name(b.name).clock(b.clock)
+    LocalRateLimiter.Builder local = LocalRateLimiter.builder().name(b.name).clock(b.clockOrDefault())
         .scheduler(b.schedulerOrDefault());
     local.limits = scaled;
     return local.build();
   }
 
-  /** A new builder; name, limit or plans, connection and downPolicy are required. */
+  /** A new builder; name, limit or plans, a client (or connection) and downPolicy are required. */
   public static Builder builder() {
     return new Builder();
   }
@@ -138,7 +160,28 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     return result;
   }
 
+  /**
+   * Closes the connection the limiter opened from the host's client, if it did (never the client,
+   * never a connection the host handed over). Afterwards every call throws
+   * {@link IllegalStateException}; calls still waiting for Redis are answered by the down policy.
+   * Idempotent and thread-safe.
+   */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true) && owned != null) {
+      owned.close();
+    }
+  }
+
+  /** One volatile read before each call to Redis. */
+  private void requireOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("RateLimiter '" + name + "' is closed");
+    }
+  }
+
   private boolean down() {
+    requireOpen();
     return clock.nanos() < retryAt;
   }
 
@@ -164,7 +207,12 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     }
   }
 
-  private <T> T failed(Throwable cause, Supplier<T> openAnswer) {
+  /**
+   * Records a failed call to Redis and answers by the down policy.
+   *
+   * @param request true for a request for permits (counted as a call), false for a sync
+   */
+  private <T> T failed(Throwable cause, Supplier<T> openAnswer, boolean request) {
     cause = unwrap(cause);
     long now = clock.nanos();
     if (now >= retryAt) {
@@ -174,14 +222,28 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     lastFailure = cause;
     retryAt = now + retryIntervalNanos;
     recorder.backendFailure();
-    return policy(openAnswer, cause);
+    return policy(openAnswer, cause, request);
   }
 
-  private <T> T policy(Supplier<T> openAnswer, Throwable cause) {
+  /**
+   * The down policy's answer: the fallback's when failing open, else
+   * {@link RateLimiterUnavailableException} (counted as an unavailable call for a request).
+   */
+  private <T> T policy(Supplier<T> openAnswer, Throwable cause, boolean request) {
     if (fallback != null) {
       return openAnswer.get();
     }
+    if (request) {
+      recorder.unavailable();
+    }
     throw new RateLimiterUnavailableException(name, nanosToRetry(), cause != null ? cause : lastFailure);
+  }
+
+  /** Adds {@code hotpath.ratelimiter.backend.failures{name}}. */
+  @Override
+  void bindMore(MeterRegistry registry, Tags tags, Recorder.Counting counting) {
+    counter(registry, "hotpath.ratelimiter.backend.failures", tags, counting.backendFailures,
+        "Redis calls that failed or timed out, answered by the down policy");
   }
 
   private static Throwable unwrap(Throwable e) {
@@ -208,7 +270,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
   long reserve(String key, RateLimit limit, long permits, long maxWaitNanos, NanoClock clock) {
     Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos, clock);
     if (down()) {
-      return policy(open, null);
+      return policy(open, null, true);
     }
     try {
       long result = encode(await(call(key, limit, ACQUIRE, permits, maxWaitNanos, 0)));
@@ -223,9 +285,9 @@ public final class RedisRateLimiter extends BaseRateLimiter {
       return result;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return policy(open, e);
+      return policy(open, e, true);
     } catch (Exception e) {
-      return failed(e, open);
+      return failed(e, open, true);
     }
   }
 
@@ -233,7 +295,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
   CompletableFuture<Long> reserveAsync(String key, RateLimit limit, long permits, long maxWaitNanos) {
     Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos, clock);
     if (down()) {
-      return CompletableFuture.supplyAsync(() -> policy(open, null), Runnable::run);
+      return CompletableFuture.supplyAsync(() -> policy(open, null, true), Runnable::run);
     }
     CompletableFuture<List<Object>> call = call(key, limit, ACQUIRE, permits, maxWaitNanos, 0);
     return call.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS).handle((result, error) -> {
@@ -241,7 +303,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
         return encode(result);
       }
       call.cancel(false);
-      return failed(error, open);
+      return failed(error, open, true);
     });
   }
 
@@ -254,7 +316,7 @@ public final class RedisRateLimiter extends BaseRateLimiter {
           : fallback.decide(key, local, permits);
     };
     if (down()) {
-      return policy(open, null);
+      return policy(open, null, true);
     }
     try {
       List<Object> r = await(call(key, limit, ACQUIRE, permits, 0, 0));
@@ -262,9 +324,9 @@ public final class RedisRateLimiter extends BaseRateLimiter {
           (Long) r.get(3), (Long) r.get(4) * 1_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return policy(open, e);
+      return policy(open, e, true);
     } catch (Exception e) {
-      return failed(e, open);
+      return failed(e, open, true);
     }
   }
 
@@ -275,16 +337,16 @@ public final class RedisRateLimiter extends BaseRateLimiter {
       return true;
     };
     if (down()) {
-      policy(open, null);
+      policy(open, null, false);
       return;
     }
     try {
       await(call(key, limit, SYNC, used, 0, index));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      policy(open, e);
+      policy(open, e, false);
     } catch (Exception e) {
-      failed(e, open);
+      failed(e, open, false);
     }
   }
 
@@ -293,12 +355,17 @@ public final class RedisRateLimiter extends BaseRateLimiter {
     return "RedisRateLimiter[" + name + ", " + limits + ", prefix=" + keyPrefix + ", " + downPolicy + "]";
   }
 
-  /** Builds a {@link RedisRateLimiter}. Not thread-safe. */
+  /**
+   * Builds a {@link RedisRateLimiter}. Each value may be set once (a second call throws
+   * {@link IllegalStateException}). Not thread-safe.
+   */
   public static final class Builder extends RateLimiterBuilder<Builder> {
     private RedisScriptingAsyncCommands<String, String> commands;
+    private RedisClient client;
+    private RedisClusterClient clusterClient;
     private String keyPrefix;
-    private long timeoutNanos = Duration.ofMillis(250).toNanos();
-    private long retryIntervalNanos = Duration.ofSeconds(1).toNanos();
+    private Duration timeout;
+    private Duration retryInterval;
     private RedisDownPolicy downPolicy;
 
     private Builder() {
@@ -309,27 +376,57 @@ public final class RedisRateLimiter extends BaseRateLimiter {
       return this;
     }
 
-    /** The host's standalone (or Sentinel) connection; shared, never closed by the limiter. */
-    public Builder connection(StatefulRedisConnection<String, String> connection) {
-      return commands(requireNonNull(connection, "connection").async());
-    }
-
-    /** The host's cluster connection; shared, never closed by the limiter. */
-    public Builder connection(StatefulRedisClusterConnection<String, String> connection) {
-      return commands(requireNonNull(connection, "connection").async());
-    }
-
-    private Builder commands(RedisScriptingAsyncCommands<String, String> commands) {
-      if (this.commands != null) {
-        throw new IllegalStateException("connection was already set");
-      }
-      this.commands = commands;
+    /**
+     * The host's client (standalone or Sentinel), whatever codec its other connections use. At
+     * {@link #build()} the limiter opens its own String-codec connection to the client's URI (the
+     * one given to {@code RedisClient.create(uri)}); {@link RedisRateLimiter#close()} closes that
+     * connection, never the client. Either this, the cluster client or a connection.
+     */
+    public Builder client(RedisClient client) {
+      requireNonNull(client, "client");
+      requireSourceUnset();
+      this.client = client;
       return this;
+    }
+
+    /** {@link #client(RedisClient)} for Redis Cluster: the limiter opens a cluster connection. */
+    public Builder client(RedisClusterClient client) {
+      requireNonNull(client, "client");
+      requireSourceUnset();
+      this.clusterClient = client;
+      return this;
+    }
+
+    /**
+     * A connection the host already has (String codec; standalone or Sentinel), for hosts that
+     * multiplex several limiters on one connection. The host owns it: the limiter never closes it,
+     * and the host keeps it open while the limiter is used. Either this, a client or a cluster
+     * connection.
+     */
+    public Builder connection(StatefulRedisConnection<String, String> connection) {
+      requireNonNull(connection, "connection");
+      requireSourceUnset();
+      this.commands = connection.async();
+      return this;
+    }
+
+    /** {@link #connection(StatefulRedisConnection)} for Redis Cluster; owned by the host. */
+    public Builder connection(StatefulRedisClusterConnection<String, String> connection) {
+      requireNonNull(connection, "connection");
+      requireSourceUnset();
+      this.commands = connection.async();
+      return this;
+    }
+
+    /** The two clients and two connections are one value: where Redis is. */
+    private void requireSourceUnset() {
+      Checks.requireUnset("connection or client", commands != null || client != null || clusterClient != null);
     }
 
     /** Prefix of the Redis keys; default {@code "hotpath:ratelimit:<name>:"}. */
     public Builder keyPrefix(String keyPrefix) {
       requireNonNull(keyPrefix, "keyPrefix");
+      Checks.requireUnset("keyPrefix", this.keyPrefix);
       if (keyPrefix.indexOf('{') >= 0 || keyPrefix.indexOf('}') >= 0) {
         throw new IllegalArgumentException("keyPrefix must not contain braces (the limiter adds the hash tag): " + keyPrefix);
       }
@@ -339,34 +436,75 @@ public final class RedisRateLimiter extends BaseRateLimiter {
 
     /** How long a call may take before the down policy answers; default 250 ms. */
     public Builder timeout(Duration timeout) {
-      this.timeoutNanos = Checks.positiveNanos("timeout", timeout);
+      requireNonNull(timeout, "timeout");
+      Checks.requireUnset("timeout", this.timeout);
+      Checks.positiveNanos("timeout", timeout);
+      this.timeout = timeout;
       return this;
     }
 
     /** How long the down policy answers alone after a failure; default 1 s. */
     public Builder retryInterval(Duration interval) {
-      this.retryIntervalNanos = Checks.positiveNanos("retryInterval", interval);
+      requireNonNull(interval, "retryInterval");
+      Checks.requireUnset("retryInterval", this.retryInterval);
+      Checks.positiveNanos("retryInterval", interval);
+      this.retryInterval = interval;
       return this;
     }
 
     /** What to do while Redis does not answer; required. */
     public Builder downPolicy(RedisDownPolicy policy) {
-      this.downPolicy = requireNonNull(policy, "policy");
+      requireNonNull(policy, "policy");
+      Checks.requireUnset("downPolicy", this.downPolicy);
+      this.downPolicy = policy;
       return this;
     }
 
     /**
-     * @throws IllegalStateException if name, limit/plans, connection or downPolicy is missing
+     * Checks the settings and, on a client, opens the limiter's connection; each call builds a new
+     * limiter (with a new connection on a client).
+     *
+     * @throws IllegalStateException if name, limit/plans, client or connection, or downPolicy is
+     *     missing
      * @throws IllegalArgumentException if a limit cannot be computed exactly in Redis
+     * @throws RateLimiterUnavailableException if the limiter's connection cannot be opened (Redis
+     *     does not answer or refuses it); the cause is Lettuce's exception
      */
     public RedisRateLimiter build() {
-      if (commands == null) {
-        throw new IllegalStateException("connection is not set");
+      if (commands == null && client == null && clusterClient == null) {
+        throw new IllegalStateException("connection or client is not set");
       }
       if (downPolicy == null) {
         throw new IllegalStateException("downPolicy is not set: choose RedisDownPolicy.failClosed() or failOpen(share)");
       }
-      return new RedisRateLimiter(this);
+      validate();
+      for (RateLimit limit : limits.all()) {
+        RedisScript.spec(limit); // refuse a bad limit before a connection is opened
+      }
+      if (commands != null) {
+        return new RedisRateLimiter(this, commands, null);
+      }
+      StatefulConnection<String, String> opened;
+      RedisScriptingAsyncCommands<String, String> async;
+      try {
+        if (client != null) {
+          StatefulRedisConnection<String, String> c = client.connect(StringCodec.UTF8);
+          opened = c;
+          async = c.async();
+        } else {
+          StatefulRedisClusterConnection<String, String> c = clusterClient.connect(StringCodec.UTF8);
+          opened = c;
+          async = c.async();
+        }
+      } catch (RedisException e) {
+        throw RateLimiterUnavailableException.cannotConnect(name, e);
+      }
+      try {
+        return new RedisRateLimiter(this, async, opened);
+      } catch (RuntimeException e) {
+        opened.close();
+        throw e;
+      }
     }
   }
 }

@@ -42,6 +42,11 @@ final class RedisScript {
     }
   }
 
+  /** The script's arguments after the fixed five: the spec's numbers, five per bandwidth. */
+  static String[] numbers(String spec) {
+    return spec.split("[:,]");
+  }
+
   /**
    * The spec argument of the script for {@code limit}, in microseconds (Redis TIME's unit).
    *
@@ -49,11 +54,6 @@ final class RedisScript {
    *     period or offset that is not a whole number of microseconds, or a rate above one permit
    *     per microsecond
    */
-  /** The script's arguments after the fixed five: the spec's numbers, five per bandwidth. */
-  static String[] numbers(String spec) {
-    return spec.split("[:,]");
-  }
-
   static String spec(RateLimit limit) {
     StringBuilder spec = new StringBuilder();
     for (Bandwidth b : limit.bandwidths()) {

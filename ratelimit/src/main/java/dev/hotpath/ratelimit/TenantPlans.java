@@ -3,8 +3,10 @@ package dev.hotpath.ratelimit;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -39,6 +41,7 @@ public final class TenantPlans {
   /**
    * A builder holding the usual API plans: {@code free} 10 requests/s (the default),
    * {@code pro} 100/s and {@code enterprise} 1,000/s, each a greedy bucket of one second's worth.
+   * Like {@link #toBuilder()}, each of these presets may be replaced once.
    */
   public static Builder standardApiPlans() {
     Duration second = Duration.ofSeconds(1);
@@ -46,14 +49,20 @@ public final class TenantPlans {
         .plan("free", RateLimit.of(Bandwidth.perPeriod(10, second)))
         .plan("pro", RateLimit.of(Bandwidth.perPeriod(100, second)))
         .plan("enterprise", RateLimit.of(Bandwidth.perPeriod(1_000, second)))
-        .defaultPlan("free");
+        .defaultPlan("free")
+        .build()
+        .toBuilder();
   }
 
-  /** A builder starting from this object's plans and assignments. */
+  /**
+   * A builder starting from this object's plans, assignments, assignment function and default
+   * plan. These are presets, not settings: each may be replaced once (then the set-once rule of
+   * {@link Builder} applies to it).
+   */
   public Builder toBuilder() {
     Builder b = new Builder();
     for (String name : order) {
-      b.plan(name, plans.get(name));
+      b.plans.put(name, plans.get(name));
     }
     b.assignments.putAll(assignments);
     b.lookup = lookup;
@@ -122,30 +131,48 @@ public final class TenantPlans {
         + ", assigned=" + assignments.size() + (lookup == null ? "" : ", with lookup") + "]";
   }
 
-  /** Builds {@link TenantPlans}. Not thread-safe; reusable after {@link #build()}. */
+  /**
+   * Builds {@link TenantPlans}. Each value may be set once: the assignment function, the default
+   * plan, each named plan and each tenant's assignment (a second call for the same one throws
+   * {@link IllegalStateException}); values preset by {@link TenantPlans#toBuilder()} or
+   * {@link TenantPlans#standardApiPlans()} may be replaced once. Not thread-safe; reusable after
+   * {@link #build()}.
+   */
   public static final class Builder {
     private final Map<String, RateLimit> plans = new LinkedHashMap<>();
     private final Map<String, String> assignments = new LinkedHashMap<>();
     private Function<String, String> lookup;
     private String defaultPlan;
+    /** What was set on this builder, as opposed to preset by toBuilder: may not be set again. */
+    private final Set<String> set = new HashSet<>();
 
     private Builder() {
     }
 
-    /** Adds or replaces the plan {@code name}. */
+    /** Marks {@code field} set, throwing if it was set on this builder before. */
+    private void once(String field, Object current) {
+      Checks.requireUnset(field, set.contains(field) ? current : null);
+      set.add(field);
+    }
+
+    /** Adds the plan {@code name} (or replaces the preset one). */
     public Builder plan(String name, RateLimit limit) {
       requireNonNull(name, "name");
       requireNonNull(limit, "limit");
       if (name.isBlank()) {
         throw new IllegalArgumentException("plan name must not be blank: '" + name + "'");
       }
+      once("plan '" + name + "'", plans.get(name));
       plans.put(name, limit);
       return this;
     }
 
     /** Puts {@code tenant} on {@code plan} (the plan must exist by {@link #build()}). */
     public Builder assign(String tenant, String plan) {
-      assignments.put(requireNonNull(tenant, "tenant"), requireNonNull(plan, "plan"));
+      requireNonNull(tenant, "tenant");
+      requireNonNull(plan, "plan");
+      once("plan of tenant '" + tenant + "'", assignments.get(tenant));
+      assignments.put(tenant, plan);
       return this;
     }
 
@@ -155,13 +182,18 @@ public final class TenantPlans {
      * called on every request of such a tenant, so it must be fast and thread-safe.
      */
     public Builder assignments(Function<String, String> tenantToPlan) {
-      this.lookup = requireNonNull(tenantToPlan, "tenantToPlan");
+      requireNonNull(tenantToPlan, "tenantToPlan");
+      Checks.requireUnset("assignments", set.contains("assignments"));
+      set.add("assignments");
+      this.lookup = tenantToPlan;
       return this;
     }
 
     /** The plan of tenants without an assignment. */
     public Builder defaultPlan(String name) {
-      this.defaultPlan = requireNonNull(name, "name");
+      requireNonNull(name, "name");
+      once("defaultPlan", defaultPlan);
+      this.defaultPlan = name;
       return this;
     }
 

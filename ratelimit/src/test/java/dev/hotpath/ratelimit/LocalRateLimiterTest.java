@@ -268,6 +268,22 @@ class LocalRateLimiterTest {
   }
 
   @Test
+  void aRefusalIsARateLimitExceptionNamingTheLimiterAndNeverAnOutage() {
+    LocalRateLimiter limiter = limiter(RateLimit.of(Bandwidth.perPeriod(1, SECOND)));
+    limiter.tryConsume("k", 1);
+    assertThatThrownBy(() -> limiter.acquire("k", 1, Duration.ZERO))
+        .isExactlyInstanceOf(RateLimitExceededException.class)
+        .isInstanceOf(RateLimitException.class)
+        .hasMessage("RateLimiter 'test' cannot grant 1 permit(s) within PT0S: needs PT1S")
+        .hasNoCause()
+        .satisfies(e -> assertThat(((RateLimitException) e).limiterName()).isEqualTo("test"));
+    assertThat(RateLimitExceededException.class.isAssignableFrom(RateLimiterUnavailableException.class)).isFalse();
+    assertThat(RateLimiterUnavailableException.class.isAssignableFrom(RateLimitExceededException.class)).isFalse();
+    assertThat(RateLimitException.class.getPermittedSubclasses())
+        .containsExactlyInAnyOrder(RateLimitExceededException.class, RateLimiterUnavailableException.class);
+  }
+
+  @Test
   void headersAreRoundedUpSeconds() {
     LocalRateLimiter limiter = limiter(RateLimit.of(Bandwidth.perPeriod(2, Duration.ofMillis(2_500))));
     Map<String, String> ok = RateLimitHeaders.of(limiter.tryAcquire("k"));
@@ -282,8 +298,9 @@ class LocalRateLimiterTest {
   @Test
   void metricsCountDecisionsWithTheLimitersName() throws InterruptedException {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    LocalRateLimiter limiter = LocalRateLimiter.builder().name("orders").clock(clock).meterRegistry(registry)
+    LocalRateLimiter limiter = LocalRateLimiter.builder().name("orders").clock(clock)
         .limit(RateLimit.of(Bandwidth.perPeriod(2, SECOND))).build();
+    limiter.bindTo(registry);
     limiter.tryConsume("k", 1);
     limiter.tryAcquire("k", 1);
     limiter.tryAcquire("k", 1);
@@ -291,8 +308,8 @@ class LocalRateLimiterTest {
         .isInstanceOf(RateLimitExceededException.class)
         .satisfies(e -> assertThat(((RateLimitExceededException) e).limiterName()).isEqualTo("orders"))
         .satisfies(e -> assertThat(((RateLimitExceededException) e).retryAfter()).isEqualTo(Duration.ofMillis(500)));
-    assertThat(registry.get("hotpath.ratelimit.requests").tag("limiter", "orders").tag("result", "allowed").counter().count()).isEqualTo(2);
-    assertThat(registry.get("hotpath.ratelimit.requests").tag("limiter", "orders").tag("result", "rejected").counter().count()).isEqualTo(2);
-    assertThat(registry.get("hotpath.ratelimit.buckets").tag("limiter", "orders").gauge().value()).isEqualTo(1);
+    assertThat(registry.get("hotpath.ratelimiter.calls").tag("name", "orders").tag("result", "permitted").functionCounter().count()).isEqualTo(2);
+    assertThat(registry.get("hotpath.ratelimiter.calls").tag("name", "orders").tag("result", "rejected").functionCounter().count()).isEqualTo(2);
+    assertThat(registry.get("hotpath.ratelimiter.buckets").tag("name", "orders").gauge().value()).isEqualTo(1);
   }
 }

@@ -8,12 +8,17 @@ import dev.hotpath.testing.redis.RedisExtension;
 import dev.hotpath.testing.redis.RedisKeyPrefix;
 import dev.hotpath.testing.redis.TestRedis;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.event.command.CommandListener;
 import io.lettuce.core.event.command.CommandStartedEvent;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -79,8 +84,12 @@ class RedisRateLimiterTest {
    * 250 ms default, and the failure would look like a bug. Outage tests set a short one.
    */
   private RedisRateLimiter.Builder limiter(StatefulRedisConnection<String, String> on, RateLimit limit) {
+    return limiter(on, limit, Duration.ofSeconds(10));
+  }
+
+  private RedisRateLimiter.Builder limiter(StatefulRedisConnection<String, String> on, RateLimit limit, Duration timeout) {
     return RedisRateLimiter.builder().name("redis-test").limit(limit).connection(on).keyPrefix(prefix)
-        .downPolicy(RedisDownPolicy.failClosed()).timeout(Duration.ofSeconds(10));
+        .downPolicy(RedisDownPolicy.failClosed()).timeout(timeout);
   }
 
   @Test
@@ -195,8 +204,11 @@ class RedisRateLimiterTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     List<RedisRateLimiter> limiters = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      limiters.add(RedisRateLimiter.builder().name("shared").limit(limit).connection(connect(false)).keyPrefix(prefix)
-          .downPolicy(RedisDownPolicy.failClosed()).meterRegistry(registry).timeout(Duration.ofSeconds(5)).build());
+      // one registry, so distinct names: Micrometer would keep only the first limiter's meters of a name
+      RedisRateLimiter limiter = RedisRateLimiter.builder().name("shared-" + i).limit(limit).connection(connect(false))
+          .keyPrefix(prefix).downPolicy(RedisDownPolicy.failClosed()).timeout(Duration.ofSeconds(5)).build();
+      limiter.bindTo(registry);
+      limiters.add(limiter);
     }
     StatefulRedisConnection<String, String> admin = connect(false);
     LongAdder granted = new LongAdder();
@@ -239,16 +251,19 @@ class RedisRateLimiterTest {
     long elapsedSeconds = (System.nanoTime() - start) / 1_000_000_000L + 1;
     assertThat(errors).isEmpty();
     assertThat(granted.sum()).isBetween(400L, 400L + elapsedSeconds / 9 + 1);
-    assertThat(registry.get("hotpath.ratelimit.backend.failures").counter().count()).isZero();
-    assertThat(registry.get("hotpath.ratelimit.requests").tag("result", "allowed").counter().count()).isEqualTo(granted.sum());
+    assertThat(registry.get("hotpath.ratelimiter.backend.failures").functionCounters()).hasSize(4)
+        .allSatisfy(failures -> assertThat(failures.count()).isZero());
+    Collection<FunctionCounter> permitted = registry.get("hotpath.ratelimiter.calls").tag("result", "permitted").functionCounters();
+    assertThat(permitted).hasSize(4);
+    assertThat(permitted.stream().mapToDouble(FunctionCounter::count).sum()).isEqualTo(granted.sum());
   }
 
   @Test
   void redisStoppedFailClosedRefusesAtOnceAndRecovers() throws Exception {
     assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
     ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L);
-    RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, SECOND)))
-        .clock(clock).timeout(Duration.ofMillis(200)).retryInterval(Duration.ofSeconds(5)).build();
+    RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, SECOND)), Duration.ofMillis(200))
+        .clock(clock).retryInterval(Duration.ofSeconds(5)).build();
     assertThat(eventuallyAllowed(limiter, clock)).as("allowed before the outage").isTrue();
     redis.stop();
     try {
@@ -257,7 +272,7 @@ class RedisRateLimiterTest {
       long sent = commandsSent.get();
       // within the retry interval nobody waits on the dead server
       assertThatThrownBy(() -> limiter.acquire("k", 1, SECOND)).isInstanceOf(RateLimiterUnavailableException.class)
-          .satisfies(e -> assertThat(((RateLimitExceededException) e).retryAfter()).isEqualTo(Duration.ofSeconds(5)));
+          .satisfies(e -> assertThat(((RateLimiterUnavailableException) e).retryAfter()).isEqualTo(Duration.ofSeconds(5)));
       assertThatThrownBy(() -> limiter.acquireAsync("k", 1, SECOND).get())
           .hasCauseInstanceOf(RateLimiterUnavailableException.class);
       assertThat(commandsSent.get()).isEqualTo(sent);
@@ -266,6 +281,45 @@ class RedisRateLimiterTest {
     }
     clock.advance(Duration.ofSeconds(5));
     assertThat(eventuallyAllowed(limiter, clock)).isTrue();
+  }
+
+  @Test
+  void anOutageFailingClosedIsNotARefusal() throws Exception {
+    assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
+    RateLimit limit = RateLimit.of(Bandwidth.builder().id("1s").capacity(10).refillGreedy(10, SECOND).build());
+    ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L); // the retry interval never ends
+    RedisRateLimiter limiter = limiter(connection, limit, Duration.ofMillis(200)).clock(clock).build();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    limiter.bindTo(registry);
+    redis.stop();
+    try {
+      RateLimiterUnavailableException outage = null;
+      try {
+        limiter.tryConsume("k", 1);
+        throw new AssertionError("no answer from a stopped Redis");
+      } catch (RateLimitExceededException e) {
+        throw new AssertionError("an outage read as over the limit", e);
+      } catch (RateLimiterUnavailableException e) {
+        outage = e;
+      }
+      assertThat(outage.limiterName()).isEqualTo("redis-test");
+      assertThat(outage).isInstanceOf(RateLimitException.class).isNotInstanceOf(RateLimitExceededException.class)
+          .hasMessageStartingWith("RateLimiter 'redis-test' is unavailable").hasCauseInstanceOf(Exception.class);
+      assertThat(outage.getCause()).isNotInstanceOf(RateLimitException.class);
+      // within the retry interval too (answered without asking Redis), for every kind of call
+      assertThatThrownBy(() -> limiter.acquire("k", 1, SECOND)).isExactlyInstanceOf(RateLimiterUnavailableException.class);
+      assertThatThrownBy(() -> limiter.tryAcquire("k")).isExactlyInstanceOf(RateLimiterUnavailableException.class);
+      assertThatThrownBy(() -> limiter.syncUsage("k", "1s", 1)).isExactlyInstanceOf(RateLimiterUnavailableException.class);
+      assertThatThrownBy(() -> limiter.acquireAsync("k", 1, SECOND).get())
+          .isInstanceOf(ExecutionException.class).cause().isExactlyInstanceOf(RateLimiterUnavailableException.class);
+      // four requests for permits could not be decided (the sync is no request); one call reached Redis
+      assertThat(registry.get("hotpath.ratelimiter.calls").tag("result", "unavailable").functionCounter().count()).isEqualTo(4);
+      assertThat(registry.get("hotpath.ratelimiter.calls").tag("result", "rejected").functionCounter().count()).isZero();
+      assertThat(registry.get("hotpath.ratelimiter.calls").tag("result", "permitted").functionCounter().count()).isZero();
+      assertThat(registry.get("hotpath.ratelimiter.backend.failures").functionCounter().count()).isEqualTo(1);
+    } finally {
+      redis.start();
+    }
   }
 
   /** Lettuce reconnects on its own schedule; ask again (a bounded number of times) until it has. */
@@ -294,9 +348,10 @@ class RedisRateLimiterTest {
         .keyPrefix(prefix).clock(clock).downPolicy(RedisDownPolicy.failClosed()).timeout(Duration.ofSeconds(10)).build();
     assertThat(patient.tryConsume("k", 10)).isTrue();
     RedisRateLimiter limiter = RedisRateLimiter.builder().name("open").limit(limit)
-        .connection(connection).keyPrefix(prefix).clock(clock).meterRegistry(registry)
+        .connection(connection).keyPrefix(prefix).clock(clock)
         .timeout(Duration.ofMillis(200)).retryInterval(Duration.ofMinutes(1))
         .downPolicy(RedisDownPolicy.failOpen(0.5)).build();
+    limiter.bindTo(registry);
     redis.stop();
     try {
       int granted = 0;
@@ -306,7 +361,7 @@ class RedisRateLimiterTest {
         }
       }
       assertThat(granted).isEqualTo(5); // half of the limit, held locally
-      assertThat(registry.get("hotpath.ratelimit.backend.failures").counter().count()).isEqualTo(1);
+      assertThat(registry.get("hotpath.ratelimiter.backend.failures").functionCounter().count()).isEqualTo(1);
     } finally {
       redis.start();
     }
@@ -326,7 +381,7 @@ class RedisRateLimiterTest {
     Thread.currentThread().interrupt();
     try {
       assertThatThrownBy(() -> closed.tryAcquire("k")).isInstanceOf(RateLimiterUnavailableException.class)
-          .satisfies(e -> assertThat(((RateLimitExceededException) e).retryAfterNanos()).isZero());
+          .satisfies(e -> assertThat(((RateLimiterUnavailableException) e).retryAfterNanos()).isZero());
       assertThat(Thread.currentThread().isInterrupted()).as("interrupt status kept").isTrue();
       // failing open, more permits than the local share (5) holds are refused, to be asked again soon
       RateLimitDecision refused = open.tryAcquire("k", 8);
@@ -337,6 +392,89 @@ class RedisRateLimiterTest {
     } finally {
       Thread.interrupted();
     }
+  }
+
+  @Test
+  void onTheHostsClientTheLimiterOpensItsOwnConnectionAndClosesOnlyThat() {
+    RedisClient host = RedisClient.create(redis.uri());
+    clients.add(host);
+    StatefulRedisConnection<byte[], byte[]> cache = host.connect(ByteArrayCodec.INSTANCE); // the host's other codec
+    RateLimit limit = RateLimit.of(Bandwidth.builder().id("1h").capacity(3).refillGreedy(3, Duration.ofHours(1)).build());
+    RedisRateLimiter limiter = RedisRateLimiter.builder().name("redis-test").limit(limit).client(host).keyPrefix(prefix)
+        .downPolicy(RedisDownPolicy.failClosed()).timeout(Duration.ofSeconds(10)).build();
+    assertThat(limiter.tryConsume("k", 2)).isTrue();
+    assertThat(limiter.tryAcquire("k").remaining()).isZero();
+    assertThat(limiter.tryConsume("k", 1)).isFalse();
+    assertThat(cache.sync().exists(limiter.redisKey("k").getBytes(StandardCharsets.UTF_8))).isEqualTo(1);
+    assertThat(limiter.owned.isOpen()).isTrue();
+
+    limiter.close();
+    limiter.close(); // idempotent
+    assertThat(limiter.owned.isOpen()).isFalse();
+    assertThatThrownBy(() -> limiter.tryConsume("k", 1))
+        .isInstanceOf(IllegalStateException.class).hasMessage("RateLimiter 'redis-test' is closed");
+    assertThatThrownBy(() -> limiter.tryAcquire("k")).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> limiter.acquire("k", 1, SECOND)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> limiter.acquireAsync("k", 1, SECOND)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> limiter.syncUsage("k", "1h", 1)).isInstanceOf(IllegalStateException.class);
+
+    // the host's client and its connections are untouched
+    assertThat(cache.isOpen()).isTrue();
+    assertThat(cache.sync().ping()).isEqualTo("PONG");
+    assertThat(host.connect().sync().ping()).isEqualTo("PONG");
+    try (RedisRateLimiter again = RedisRateLimiter.builder().name("redis-test").limit(limit).client(host)
+        .keyPrefix(prefix).downPolicy(RedisDownPolicy.failClosed()).timeout(Duration.ofSeconds(10)).build()) {
+      assertThat(again.tryConsume("k", 1)).as("the limit lives in Redis").isFalse();
+      assertThat(again.owned).isNotSameAs(limiter.owned);
+    }
+  }
+
+  @Test
+  void closingALimiterOnTheHostsConnectionLeavesTheConnectionOpen() {
+    RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, SECOND))).build();
+    assertThat(limiter.tryConsume("k", 1)).isTrue();
+    limiter.close();
+    assertThat(limiter.owned).isNull();
+    assertThatThrownBy(() -> limiter.tryConsume("k", 1)).isInstanceOf(IllegalStateException.class);
+    assertThat(connection.isOpen()).isTrue();
+    assertThat(connection.sync().ping()).isEqualTo("PONG");
+  }
+
+  @Test
+  void buildingOnAClientWhileRedisIsDownNamesTheLimiter() {
+    assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
+    RedisClient host = RedisClient.create(redis.uri());
+    clients.add(host);
+    RedisRateLimiter.Builder builder = RedisRateLimiter.builder().name("redis-test").client(host)
+        .limit(RateLimit.of(Bandwidth.perPeriod(10, SECOND))).downPolicy(RedisDownPolicy.failOpen(0.5));
+    redis.stop();
+    try {
+      assertThatThrownBy(builder::build).isExactlyInstanceOf(RateLimiterUnavailableException.class)
+          .hasMessageStartingWith("RateLimiter 'redis-test' is unavailable: its connection to Redis could not be opened")
+          .hasCauseInstanceOf(RedisConnectionException.class)
+          .satisfies(e -> assertThat(((RateLimitException) e).limiterName()).isEqualTo("redis-test"));
+    } finally {
+      redis.start();
+    }
+    try (RedisRateLimiter limiter = builder.build()) { // the builder is reusable; Redis is back
+      assertThat(limiter.tryConsume("k", 1)).isTrue();
+    }
+  }
+
+  @Test
+  void aClientWithoutAUriIsAConfigurationErrorAndABadLimitOpensNoConnection() {
+    RedisClient noUri = RedisClient.create();
+    clients.add(noUri);
+    assertThatThrownBy(() -> RedisRateLimiter.builder().name("x").limit(RateLimit.of(Bandwidth.perPeriod(1, SECOND)))
+        .client(noUri).downPolicy(RedisDownPolicy.failClosed()).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("RedisURI");
+    // refused before connecting: the client without a URI would fail otherwise
+    assertThatThrownBy(() -> RedisRateLimiter.builder().name("x").limit(RateLimit.of(Bandwidth.perPeriod(2_000_000, SECOND)))
+        .client(noUri).downPolicy(RedisDownPolicy.failClosed()).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one permit per microsecond");
+    assertThatThrownBy(() -> RedisRateLimiter.builder().name("x").limit(RateLimit.of(Bandwidth.perPeriod(1, SECOND)))
+        .downPolicy(RedisDownPolicy.failClosed()).build())
+        .isInstanceOf(IllegalStateException.class).hasMessage("connection or client is not set");
   }
 
   @Test

@@ -3,6 +3,8 @@ package dev.hotpath.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -65,10 +67,13 @@ class WithoutLettuceTest {
     builderType.getMethod("name", String.class).invoke(builder, "isolated");
     builderType.getMethod("limit", rateLimit).invoke(builder, limit);
     Object limiter = builderType.getMethod("build").invoke(builder);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    local.getMethod("bindTo", MeterRegistry.class).invoke(limiter, registry);
     Method tryConsume = local.getMethod("tryConsume", String.class, long.class);
     assertThat(tryConsume.invoke(limiter, "k", 1L)).isEqualTo(true);
     assertThat(tryConsume.invoke(limiter, "k", 1L)).isEqualTo(true);
     assertThat(tryConsume.invoke(limiter, "k", 1L)).isEqualTo(false);
+    assertThat(registry.get("hotpath.ratelimiter.calls").tag("result", "permitted").functionCounter().count()).isEqualTo(2);
 
     // the loader really hides Lettuce: the Redis limiter does not link there
     assertThatThrownBy(() -> loader.loadClass("dev.hotpath.ratelimit.RedisRateLimiter").getMethod("builder").invoke(null))
