@@ -144,8 +144,8 @@ public final class NamespaceSpec<K, V> {
 
   @Override
   public String toString() {
-    return "NamespaceSpec[" + name + ", " + keyType + " -> " + valueType + ", " + ttl + ", maximumSize=" + maximumSize
-        + ", maximumWeight=" + maximumWeight + ", loader=" + (loader != null)
+    return "NamespaceSpec[" + name + ", " + keyType + " -> " + valueType + ", " + ttl
+        + ", maximumSize=" + maximumSize + ", maximumWeight=" + maximumWeight + ", loader=" + (loader != null)
         + ", writeMode=" + writeMode + "]";
   }
 

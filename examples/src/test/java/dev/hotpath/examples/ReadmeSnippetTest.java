@@ -2,11 +2,13 @@ package dev.hotpath.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hotpath.cache.JsonCodec;
 import dev.hotpath.cache.Namespace;
 import dev.hotpath.cache.NamespaceSpec;
 import dev.hotpath.cache.NamespaceStats;
 import dev.hotpath.cache.TieredCache;
 import dev.hotpath.cache.TtlProfile;
+import dev.hotpath.cache.TypeToken;
 import dev.hotpath.cache.redis.RedisTier;
 import dev.hotpath.cache.timescale.PostgresTier;
 import dev.hotpath.ratelimit.Bandwidth;
@@ -18,25 +20,41 @@ import dev.hotpath.ratelimit.RateLimiter;
 import dev.hotpath.ratelimit.TenantPlans;
 import dev.hotpath.testing.postgres.TestPostgres;
 import dev.hotpath.testing.redis.TestRedis;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
-/** The README's cache snippet, kept compiling and true. Keep the two in step. */
+/**
+ * The README's snippets, compiled and run. Each region between {@code // README snippet NAME:
+ * begin} and {@code end} is the README block of that name, word for word ({@link ReadmeSyncTest}
+ * checks it); lines ending in {@code // test only} are not in the README.
+ */
 class ReadmeSnippetTest {
+
+  /** A one-hour candle, as the host's code would define it. */
+  record Candle(long openTime, String open, String close) {}
 
   /** Stands in for the host's exchange client. */
   static final class Exchange {
     String symbolConfig(String symbol) {
       return "{\"symbol\":\"" + symbol + "\"}";
     }
+
+    List<Candle> candles(String key) {
+      return List.of(new Candle(1_700_000_000_000L, "37000.5", "37010"));
+    }
   }
 
   @Test
   void readmeSnippetRuns() {
     Exchange exchange = new Exchange();
+    MeterRegistry meterRegistry = new SimpleMeterRegistry();
 
+    // README snippet cache: begin
     NamespaceSpec<String, String> symbols =
         NamespaceSpec.builder("symbols", String.class, String.class)
             .ttl(TtlProfile.SYMBOL_CONFIG)               // 1 h in process and in shared tiers
@@ -47,19 +65,23 @@ class ReadmeSnippetTest {
     try (TieredCache cache = TieredCache.builder()
             .namespace(symbols)
             // .tier(redisTier).tier(postgresTier)        // shared tiers, in lookup order
-            // .invalidationBus(redisBus)                 // cross-node invalidation
             .build()) {
       Namespace<String, String> ns = cache.namespace(symbols);
       String btc = ns.get("BTCUSDT");                     // in process → shared tiers → loader
       Map<String, String> some = ns.getAll(List.of("ETHUSDT", "SOLUSDT")); // one bulk load for the misses
+      CompletableFuture<String> eth = ns.async().get("ETHUSDT"); // never blocks on a tier or the loader
       ns.invalidate("BTCUSDT");                           // every tier, every node
       NamespaceStats stats = ns.stats();                  // hits, misses, loads, evictions, latency
-
-      assertThat(btc).isEqualTo("{\"symbol\":\"BTCUSDT\"}");
-      assertThat(some).containsOnlyKeys("ETHUSDT", "SOLUSDT");
-      assertThat(ns.getIfPresent("BTCUSDT")).isNull();
-      assertThat(stats.loads()).isEqualTo(3);
+      cache.bindTo(meterRegistry);                        // cache.gets{cache,result}, cache.puts, … (Micrometer)
+      assertThat(btc).isEqualTo("{\"symbol\":\"BTCUSDT\"}"); // test only
+      assertThat(some).containsOnlyKeys("ETHUSDT", "SOLUSDT"); // test only
+      assertThat(eth.join()).isEqualTo("{\"symbol\":\"ETHUSDT\"}"); // test only
+      assertThat(ns.getIfPresent("BTCUSDT")).isNull(); // test only
+      assertThat(stats.loads()).isEqualTo(3); // test only
+      assertThat(meterRegistry.get("cache.gets").tags("cache", "symbols", "result", "hit") // test only
+          .functionCounter().count()).isEqualTo(1.0); // test only
     }
+    // README snippet cache: end
   }
 
   @Test
@@ -71,14 +93,18 @@ class ReadmeSnippetTest {
     String password = postgresServer.password();
     String schema = postgresServer.newSchemaName("readme");
     String prefix = TestRedis.get().newKeyPrefix("readme");
+    Exchange exchange = new Exchange();
 
+    // README snippet shared-tiers: begin
     RedisTier redis = RedisTier.builder().uri(redisUrl).keyPrefix(prefix).build();
     PostgresTier postgres = PostgresTier.builder().jdbcUrl(jdbcUrl, user, password).schema(schema).build();
 
-    NamespaceSpec<String, String> candles =
-        NamespaceSpec.builder("ohlc", String.class, String.class)
+    TypeToken<List<Candle>> listOfCandles = new TypeToken<>() {}; // a Class cannot say List<Candle>
+    NamespaceSpec<String, List<Candle>> candles =
+        NamespaceSpec.builder("ohlc", TypeToken.of(String.class), listOfCandles)
             .ttl(TtlProfile.OHLC_HISTORICAL.toBuilder().tier("postgres", Duration.ofDays(30)).build())
-            .loader(key -> "candle " + key)
+            .valueCodec(JsonCodec.of(listOfCandles))      // versioned JSON; never Java serialization
+            .loader(key -> exchange.candles(key))
             .build();
 
     try (TieredCache cache = TieredCache.builder()
@@ -86,16 +112,17 @@ class ReadmeSnippetTest {
             .tier(postgres)                               // L3: survives Redis restarts
             .namespace(candles)
             .build()) {
-      String candle = cache.namespace(candles).get("BTCUSDT:1h:1700000000");
-
-      assertThat(candle).isEqualTo("candle BTCUSDT:1h:1700000000");
-      assertThat(cache.namespace(candles).stats().tier("redis").misses()).isEqualTo(1);
-      assertThat(cache.namespace(candles).stats().tier("postgres").misses()).isEqualTo(1);
+      List<Candle> hour = cache.namespace(candles).get("BTCUSDT:1h:1700000000");
+      assertThat(hour).containsExactly(new Candle(1_700_000_000_000L, "37000.5", "37010")); // test only
+      assertThat(cache.namespace(candles).stats().tier("redis").misses()).isEqualTo(1); // test only
+      assertThat(cache.namespace(candles).stats().tier("postgres").misses()).isEqualTo(1); // test only
     }
+    // README snippet shared-tiers: end
   }
 
   @Test
   void readmeRateLimitSnippetRuns() throws Exception {
+    // README snippet rate-limit: begin
     // Binance spot: 6,000 request weight per clock-aligned minute, and at most 20 requests a second.
     RateLimit binance = RateLimit.of(
         Bandwidth.builder().id("weight-1m").capacity(6_000).refillWindow(Duration.ofMinutes(1)).build(),
@@ -106,7 +133,7 @@ class ReadmeSnippetTest {
     RateLimitDecision d = exchange.tryAcquire("ip-1", 1);       // never waits
     if (!d.allowed()) {
       String retryAfter = RateLimitHeaders.retryAfter(d);       // seconds, rounded up
-      assertThat(Long.parseLong(retryAfter)).isPositive();
+      assertThat(Long.parseLong(retryAfter)).isPositive(); // test only
     }
     exchange.syncUsage("ip-1", "weight-1m", 1_234);             // from X-MBX-USED-WEIGHT-1M
 
@@ -115,6 +142,7 @@ class ReadmeSnippetTest {
         .plans(TenantPlans.standardApiPlans().assign("acme", "pro").build())
         .build();
     boolean served = api.tryConsume("acme", 1);
+    // README snippet rate-limit: end
 
     assertThat(d.allowed()).isTrue();
     assertThat(served).isTrue();
