@@ -25,8 +25,13 @@ import java.util.function.ToLongFunction;
  *   <li>{@code hotpath.cache.latency}, a function timer of reads past the in-process tier;
  *   <li>write-behind namespaces: {@code hotpath.cache.writebehind.pending}, {@code .overflows},
  *       {@code .undelivered};
+ *   <li>{@code hotpath.cache.writebacks.skipped}: values a read found or loaded but did not store
+ *       in the tiers above, because the key changed meanwhile or its lock was busy (a later miss,
+ *       never a stale value);
  *   <li>once per cache, tagged {@code node}: {@code hotpath.cache.health}, of the latest alert
- *       evaluation: 1 up, 0.5 degraded, 0 down.
+ *       evaluation: 1 up, 0.5 degraded, 0 down; and, when the cache owns its load pool, {@code
+ *       hotpath.cache.load.threads} (busy), {@code .threads.max}, {@code .queued} and {@code
+ *       .rejected}.
  * </ul>
  */
 final class CacheMeters {
@@ -63,6 +68,20 @@ final class CacheMeters {
         counter(registry, "hotpath.cache.writebehind.overflows", tags, ns, n -> n.stats().writeBehind().overflows());
         counter(registry, "hotpath.cache.writebehind.undelivered", tags, ns, n -> n.stats().writeBehind().undelivered());
       }
+      counter(registry, "hotpath.cache.writebacks.skipped", tags, ns, n -> n.stats().writeBacksSkipped());
+    }
+    LoadExecutor pool = cache.loadExecutor();
+    if (pool != null) {
+      Tags node = Tags.of("node", cache.nodeId());
+      Gauge.builder("hotpath.cache.load.threads", pool, LoadExecutor::getActiveCount).tags(node)
+          .description("threads of the cache's load pool running a load").register(registry);
+      Gauge.builder("hotpath.cache.load.threads.max", pool, LoadExecutor::getMaximumPoolSize).tags(node)
+          .register(registry);
+      Gauge.builder("hotpath.cache.load.queued", pool, p -> p.getQueue().size()).tags(node)
+          .description("loads waiting for a thread").register(registry);
+      FunctionCounter.builder("hotpath.cache.load.rejected", pool, LoadExecutor::rejectedCount).tags(node)
+          .description("misses refused because every load thread was busy and the queue full")
+          .register(registry);
     }
     Gauge.builder("hotpath.cache.health", cache, c -> switch (c.health().status()) {
           case UP -> 1.0;

@@ -18,6 +18,9 @@ import java.util.List;
  *     hits are not timed: they take tens of nanoseconds and timing them would double that)
  * @param p99Latency estimated 99th percentile of the same reads, within a factor of two
  * @param size approximate in-process entry count
+ * @param writeBacksSkipped values a read found in a lower tier or loaded but did not store in the
+ *     tiers above, because the key changed while it ran, a whole-namespace invalidation was in
+ *     progress, or the key's write lock stayed busy (each costs a later miss, never a stale value)
  * @param writeBehind write-behind counters
  */
 public record NamespaceStats(
@@ -32,6 +35,7 @@ public record NamespaceStats(
     Duration meanLatency,
     Duration p99Latency,
     long size,
+    long writeBacksSkipped,
     WriteBehindStats writeBehind) {
 
   public NamespaceStats {

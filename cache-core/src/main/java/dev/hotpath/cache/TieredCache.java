@@ -11,8 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -41,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TieredCache implements AutoCloseable, MeterBinder {
   private static final Logger LOG = LoggerFactory.getLogger(TieredCache.class);
+  private static final int DEFAULT_LOAD_THREADS = 64;
+  private static final int DEFAULT_LOAD_QUEUE = 4_096;
 
   private final Runtime runtime;
   private final List<Tier> sharedTiers;
@@ -48,12 +49,16 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
   private final Subscription subscription;
   private final WarmupPlan warmupPlan;
   private final AlertMonitor alerts;
-  private final ExecutorService ownedExecutor;
+  private final LoadExecutor ownedExecutor;
   private final java.util.concurrent.atomic.AtomicBoolean warmupScheduled =
       new java.util.concurrent.atomic.AtomicBoolean();
 
   private TieredCache(Builder b) {
-    this.ownedExecutor = b.executor == null ? Executors.newCachedThreadPool(daemon("hotpath-load")) : null;
+    this.ownedExecutor = b.executor == null
+        ? new LoadExecutor(
+            b.loadThreads != null ? b.loadThreads : DEFAULT_LOAD_THREADS,
+            b.loadQueueCapacity != null ? b.loadQueueCapacity : DEFAULT_LOAD_QUEUE)
+        : null;
     Executor executor = b.executor != null ? b.executor : ownedExecutor;
     // A write-behind flush retrying a failing writer holds its thread; give each buffer one.
     long writeBehinds =
@@ -66,7 +71,10 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
     Ticker ticker = b.ticker != null ? b.ticker : Ticker.system();
     this.runtime = new Runtime(nodeId, bus, ticker, executor, scheduler);
     this.sharedTiers = List.copyOf(b.tiers);
-    MemoryTier memory = new MemoryTier(ticker, executor);
+    // Caffeine's own upkeep (eviction, expiry) must not queue behind blocked loads in the bounded
+    // pool, nor take the places of loads in its queue: with the cache's pool it gets Caffeine's
+    // default, the common pool. A host's executor serves both, as the host asked.
+    MemoryTier memory = new MemoryTier(ticker, b.executor != null ? b.executor : ForkJoinPool.commonPool());
     Map<String, TieredNamespace<?, ?>> built = new LinkedHashMap<>();
     for (NamespaceSpec<?, ?> spec : b.namespaces.values()) {
       built.put(spec.name(), new TieredNamespace<>(spec, memory, sharedTiers, runtime));
@@ -214,6 +222,11 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
     return runtime;
   }
 
+  /** The pool the cache owns for loads, or null when the host gave an executor. */
+  LoadExecutor loadExecutor() {
+    return ownedExecutor;
+  }
+
   Collection<TieredNamespace<?, ?>> tieredNamespaces() {
     return namespaces.values();
   }
@@ -349,6 +362,8 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
     private final Map<String, NamespaceSpec<?, ?>> namespaces = new LinkedHashMap<>();
     private InvalidationBus bus;
     private Executor executor;
+    private Integer loadThreads;
+    private Integer loadQueueCapacity;
     private Ticker ticker;
     private String nodeId;
     private WarmupPlan warmup;
@@ -402,12 +417,43 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
     }
 
     /**
-     * Where loads and shared-tier reads run. Default: a cached pool of daemon threads the cache
-     * owns and shuts down on close. A host-supplied executor is not shut down.
+     * Where loads and shared-tier reads run; each miss holds one of its threads through the shared
+     * tiers and the loader. Default: a pool the cache owns and shuts down on close, of {@link
+     * #loadThreads} daemon threads ({@code hotpath-load-N}) and a queue of {@link
+     * #loadQueueCapacity} loads. A host-supplied executor is not shut down; when it refuses a task,
+     * the read fails with {@link LoadRejectedException}.
+     *
+     * @throws IllegalStateException at {@link #build()} when combined with {@code loadThreads} or
+     *     {@code loadQueueCapacity}, which size the cache's own pool
      */
     public Builder executor(Executor executor) {
       Arguments.unset(this.executor, "executor");
       this.executor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Most threads of the cache's own load pool; default 64. Misses beyond it wait in the queue
+     * (see {@link #loadQueueCapacity}); concurrent misses of one key share one load and one thread.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder loadThreads(int threads) {
+      Arguments.unset(this.loadThreads, "loadThreads");
+      this.loadThreads = Arguments.positive(threads, "loadThreads");
+      return this;
+    }
+
+    /**
+     * Most loads waiting for a thread of the cache's own pool; default 4,096. A miss that finds
+     * every thread busy and the queue full fails at once with {@link LoadRejectedException}
+     * (counted as {@code hotpath.cache.load.rejected}) instead of waiting without bound.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder loadQueueCapacity(int loads) {
+      Arguments.unset(this.loadQueueCapacity, "loadQueueCapacity");
+      this.loadQueueCapacity = Arguments.positive(loads, "loadQueueCapacity");
       return this;
     }
 
@@ -459,6 +505,11 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
     public TieredCache build() {
       if (namespaces.isEmpty()) {
         throw new IllegalStateException("no namespace registered");
+      }
+      if (executor != null && (loadThreads != null || loadQueueCapacity != null)) {
+        throw new IllegalStateException(
+            "loadThreads and loadQueueCapacity size the cache's own pool; with executor(...) size"
+                + " the host's executor instead");
       }
       chosenBus();
       for (NamespaceSpec<?, ?> spec : namespaces.values()) {

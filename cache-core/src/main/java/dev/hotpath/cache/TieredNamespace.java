@@ -18,7 +18,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * The namespace: the in-process store in front, the shared tiers behind it, the loader last.
@@ -48,6 +51,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final AsyncNamespace<K, V> async = new AsyncNamespaceView<>(this);
   private final LongAdder sharedHits = new LongAdder();
   private final LongAdder writeBacksSkipped = new LongAdder();
+  /** Whole-namespace invalidations in progress on this node; write-backs skip while any runs. */
+  private final AtomicInteger clearing = new AtomicInteger();
 
   /**
    * How long a write-back waits for a key's write lock before giving up on writing back (costing a
@@ -422,16 +427,32 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     publishKeys(keys);
   }
 
+  /**
+   * Clearing a shared tier scans its whole keyspace over the network, so no write lock is held
+   * meanwhile: puts and invalidations of single keys go on. What the locks did before, keeping
+   * loads from writing back values read before the clear, {@link #clearing} does: every stripe is
+   * taken only briefly, to raise it (write-backs in progress finish first, later ones see it and
+   * skip) and, after the scan, to bump every stamp, empty the in-process tier and lower it. A put
+   * that lands during the scan counts as made before the invalidation: the scan or the final
+   * in-process clear may remove it.
+   */
   @Override
   public void invalidateAll() {
     checkOpen();
     try (WriteLocks.Held held = writeLocks.lockAll()) {
       stamps.bumpAll();
+      clearing.incrementAndGet();
+    }
+    try {
       for (TierGuard<K, V> slot : shared) {
         slot.clear();
       }
-      l1.clear();
-      stamps.bumpAll();
+    } finally {
+      try (WriteLocks.Held held = writeLocks.lockAll()) {
+        stamps.bumpAll();
+        l1.clear();
+        clearing.decrementAndGet();
+      }
     }
     bus.publish(InvalidationEvent.ofNamespace(name, origin));
   }
@@ -498,7 +519,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     @Override
     public CompletableFuture<Object> asyncLoad(K key, Executor ignored) {
       long stamp = stamps.read(key);
-      return CompletableFuture.supplyAsync(() -> loadThroughTiers(key, stamp), executor);
+      return submit(key, () -> loadThroughTiers(key, stamp));
     }
 
     @Override
@@ -507,23 +528,30 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       for (K key : keys) {
         stampsByKey.put(key, stamps.read(key));
       }
-      return CompletableFuture.supplyAsync(() -> loadAllThroughTiers(stampsByKey), executor);
+      return submit(keys, () -> loadAllThroughTiers(stampsByKey));
     }
 
     /** Refresh-ahead goes to the source: the shared tiers hold the same aging value. */
     @Override
     public CompletableFuture<Object> asyncReload(K key, Object oldValue, Executor ignored) {
       long stamp = stamps.read(key);
-      return CompletableFuture.supplyAsync(
-          () -> {
-            TierValue<V> loaded = loadFromSource(key);
-            if (loaded == null) {
-              return null;
-            }
-            writeBack(shared.size(), key, loaded, stamp);
-            return MemoryTierStore.raw(loaded);
-          },
-          executor);
+      return submit(key, () -> {
+        TierValue<V> loaded = loadFromSource(key);
+        if (loaded == null) {
+          return null;
+        }
+        writeBack(shared.size(), key, loaded, stamp);
+        return MemoryTierStore.raw(loaded);
+      });
+    }
+
+    /** Runs a load on the executor; a refusal fails the read at once, saying why. */
+    private <T> CompletableFuture<T> submit(Object keys, Supplier<T> load) {
+      try {
+        return CompletableFuture.supplyAsync(load, executor);
+      } catch (RejectedExecutionException e) {
+        return CompletableFuture.failedFuture(new LoadRejectedException(name, keys, e));
+      }
     }
   }
 
@@ -574,7 +602,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       return;
     }
     try (held) {
-      if (stamps.changed(key, stamp)) {
+      if (clearing.get() > 0 || stamps.changed(key, stamp)) {
+        writeBacksSkipped.increment();
         return;
       }
       for (int i = 0; i < tierCount; i++) {
@@ -635,15 +664,21 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
     WriteLocks.Held held = writeLocks.tryLock(entries.keySet(), WRITE_BACK_LOCK_WAIT_NANOS);
     if (held == null) {
-      writeBacksSkipped.increment();
+      writeBacksSkipped.add(entries.size());
       return;
     }
     try (held) {
+      if (clearing.get() > 0) {
+        writeBacksSkipped.add(entries.size());
+        return;
+      }
       Map<K, TierValue<V>> unchanged = new HashMap<>(entries.size() * 2);
       entries.forEach(
           (k, v) -> {
             if (!stamps.changed(k, stampsByKey.get(k))) {
               unchanged.put(k, v);
+            } else {
+              writeBacksSkipped.increment();
             }
           });
       for (int i = 0; i < tierCount; i++) {
@@ -692,6 +727,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
         latency.mean(),
         latency.percentile(0.99),
         l1.estimatedSize(),
+        writeBacksSkipped.sum(),
         writeBehind == null ? WriteBehindStats.NONE : writeBehind.stats());
   }
 

@@ -27,6 +27,9 @@ public final class ByteMapTier implements Tier {
   final AtomicBoolean failWrites = new AtomicBoolean();
   final AtomicInteger reads = new AtomicInteger();
   final AtomicInteger bulkReads = new AtomicInteger();
+  /** When set, {@code clear()} waits for it after announcing itself on {@link #clearStarted}, as a long scan would. */
+  volatile java.util.concurrent.CountDownLatch clearGate;
+  final java.util.concurrent.Semaphore clearStarted = new java.util.concurrent.Semaphore(0);
   /** Widens race windows: a write yields its thread before it lands, as a network write would. */
   volatile boolean slowWrites;
 
@@ -121,6 +124,15 @@ public final class ByteMapTier implements Tier {
       @Override
       public void clear() {
         check();
+        java.util.concurrent.CountDownLatch gate = clearGate;
+        if (gate != null) {
+          clearStarted.release();
+          try {
+            gate.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
         data.keySet().removeIf(k -> k.startsWith(ns));
       }
     };
