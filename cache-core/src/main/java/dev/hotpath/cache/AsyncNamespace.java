@@ -2,7 +2,9 @@ package dev.hotpath.cache;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * The non-blocking view of a {@link Namespace}, from {@link Namespace#async()}: the same entries,
@@ -27,6 +29,26 @@ public interface AsyncNamespace<K, V> {
 
   /** {@link Namespace#getAll} without blocking: completes with the values of the keys present. */
   CompletableFuture<Map<K, V>> getAll(Collection<? extends K> keys);
+
+  /**
+   * The values for {@code keys}, with {@code bulkLoader} standing in for the namespace's loader:
+   * keys no tier holds are passed to it in one call (as a set), and what its future returns is
+   * cached in every tier as a load's result would be (other nodes are not told: nothing changed).
+   * Keys another caller is already loading are not passed again: this call shares those loads, and
+   * their outcome, whichever loader made them. Keys the loader leaves out of its map are neither
+   * cached nor returned (absences are not cached on this path), so a loader can leave out keys it
+   * failed to fetch without failing the others.
+   *
+   * <p>{@code bulkLoader} is called on a load thread after the shared tiers were read; it should
+   * return at once with a future rather than block. When it throws or its future fails, the
+   * returned future fails with {@link CacheLoadException} and nothing of it is cached. This is the
+   * way in for a component that fetches on the cache's behalf with its own scheduling, such as the
+   * batch engine.
+   *
+   * @throws NullPointerException if {@code keys}, a key, or {@code bulkLoader} is null
+   */
+  CompletableFuture<Map<K, V>> getAll(
+      Collection<? extends K> keys, Function<? super Set<K>, ? extends CompletableFuture<? extends Map<K, V>>> bulkLoader);
 
   /** The synchronous view of the same namespace. */
   Namespace<K, V> synchronous();

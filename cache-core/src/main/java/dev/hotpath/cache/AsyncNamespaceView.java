@@ -2,7 +2,9 @@ package dev.hotpath.cache;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /** {@link AsyncNamespace} over a {@link TieredNamespace}, which does the work. */
 final class AsyncNamespaceView<K, V> implements AsyncNamespace<K, V> {
@@ -20,6 +22,12 @@ final class AsyncNamespaceView<K, V> implements AsyncNamespace<K, V> {
   @Override
   public CompletableFuture<Map<K, V>> getAll(Collection<? extends K> keys) {
     return namespace.getAllAsync(keys);
+  }
+
+  @Override
+  public CompletableFuture<Map<K, V>> getAll(
+      Collection<? extends K> keys, Function<? super Set<K>, ? extends CompletableFuture<? extends Map<K, V>>> bulkLoader) {
+    return namespace.getAllAsync(keys, bulkLoader);
   }
 
   @Override

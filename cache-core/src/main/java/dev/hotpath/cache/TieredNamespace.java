@@ -21,6 +21,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -49,6 +50,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final LongAdder loadFailures = new LongAdder();
   private final LongAdder puts = new LongAdder();
   private final AsyncNamespace<K, V> async = new AsyncNamespaceView<>(this);
+  private final Pipeline pipeline = new Pipeline();
   private final LongAdder sharedHits = new LongAdder();
   private final LongAdder writeBacksSkipped = new LongAdder();
   /** Whole-namespace invalidations in progress on this node; write-backs skip while any runs. */
@@ -75,7 +77,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     this.ticker = runtime.ticker();
     this.executor = runtime.executor();
     this.runtime = runtime;
-    this.l1 = memory.open(new DefaultNamespaceContext<>(spec, spec.ttl().l1(), origin), new Pipeline());
+    this.l1 = memory.open(new DefaultNamespaceContext<>(spec, spec.ttl().l1(), origin), pipeline);
     List<TierGuard<K, V>> slots = new ArrayList<>();
     for (Tier tier : sharedTiers) {
       Duration ttl = spec.ttl().ttlFor(tier.name());
@@ -182,13 +184,18 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   }
 
   CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys) {
+    return readAll(keys, l1.cache()::getAll);
+  }
+
+  private CompletableFuture<Map<K, V>> readAll(
+      Collection<? extends K> keys, Function<Collection<? extends K>, CompletableFuture<Map<K, Object>>> lookup) {
     Objects.requireNonNull(keys, "keys");
     for (K key : keys) {
       Objects.requireNonNull(key, "key in keys");
     }
     checkOpen();
     long start = ticker.read();
-    CompletableFuture<Map<K, Object>> future = l1.cache().getAll(keys);
+    CompletableFuture<Map<K, Object>> future = lookup.apply(keys);
     // Only reads that went past the in-process tier are timed (see NamespaceStats.meanLatency).
     boolean inProcessHit = future.isDone();
     return future
@@ -546,7 +553,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
 
     /** Runs a load on the executor; a refusal fails the read at once, saying why. */
-    private <T> CompletableFuture<T> submit(Object keys, Supplier<T> load) {
+    <T> CompletableFuture<T> submit(Object keys, Supplier<T> load) {
       try {
         return CompletableFuture.supplyAsync(load, executor);
       } catch (RejectedExecutionException e) {
@@ -621,17 +628,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
 
   private Map<K, Object> loadAllThroughTiers(Map<K, Long> stampsByKey) {
     Map<K, Object> result = new HashMap<>(stampsByKey.size() * 2);
-    Set<K> remaining = new LinkedHashSet<>(stampsByKey.keySet());
-    for (int i = 0; i < shared.size() && !remaining.isEmpty(); i++) {
-      Map<K, TierValue<V>> found = shared.get(i).getAll(List.copyOf(remaining));
-      sharedHits.add(found.size());
-      writeBackAll(i, found, stampsByKey);
-      found.forEach(
-          (k, v) -> {
-            result.put(k, MemoryTierStore.raw(v));
-            remaining.remove(k);
-          });
-    }
+    Set<K> remaining = readSharedTiers(stampsByKey, result);
     if (remaining.isEmpty() || loader == null) {
       return result;
     }
@@ -643,19 +640,87 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       loadFailures.add(remaining.size());
       throw new CacheLoadException(name, remaining, e);
     }
-    Map<K, TierValue<V>> toStore = new HashMap<>(remaining.size() * 2);
-    boolean negative = spec.ttl().negative() != null;
-    for (K key : remaining) {
+    storeLoaded(remaining, loaded, stampsByKey, result, spec.ttl().negative() != null);
+    return result;
+  }
+
+  /**
+   * {@link AsyncNamespace#getAll(Collection, Function)}: the keys no tier holds go to {@code
+   * bulkLoader}; the shared tiers are read on the executor, the loader's future is not waited on.
+   */
+  CompletableFuture<Map<K, V>> getAllAsync(
+      Collection<? extends K> keys, Function<? super Set<K>, ? extends CompletableFuture<? extends Map<K, V>>> bulkLoader) {
+    Objects.requireNonNull(bulkLoader, "bulkLoader");
+    return readAll(keys, ks -> l1.cache().getAll(ks, (missing, ignored) -> loadMissing(missing, bulkLoader)));
+  }
+
+  private CompletableFuture<Map<K, Object>> loadMissing(
+      Set<? extends K> missing, Function<? super Set<K>, ? extends CompletableFuture<? extends Map<K, V>>> bulkLoader) {
+    Map<K, Long> stampsByKey = new HashMap<>(missing.size() * 2);
+    for (K key : missing) {
+      stampsByKey.put(key, stamps.read(key));
+    }
+    Map<K, Object> result = new HashMap<>(stampsByKey.size() * 2);
+    return pipeline.submit(missing, () -> readSharedTiers(stampsByKey, result))
+        .thenCompose(remaining -> {
+          if (remaining.isEmpty()) {
+            return CompletableFuture.completedFuture(result);
+          }
+          loads.add(remaining.size());
+          CompletableFuture<? extends Map<K, V>> loading;
+          try {
+            loading = Objects.requireNonNull(bulkLoader.apply(Set.copyOf(remaining)), "bulkLoader's future");
+          } catch (RuntimeException e) {
+            loading = CompletableFuture.failedFuture(e);
+          }
+          return loading.handle((loaded, failure) -> {
+            if (failure != null) {
+              loadFailures.add(remaining.size());
+              throw new CompletionException(new CacheLoadException(name, remaining, unwrap(failure)));
+            }
+            storeLoaded(remaining, loaded, stampsByKey, result, false);
+            return result;
+          });
+        });
+  }
+
+  /**
+   * Looks {@code stampsByKey}'s keys up in the shared tiers, in order, copying what a tier holds to
+   * the tiers above it and into {@code result}; returns the keys no tier holds.
+   */
+  private Set<K> readSharedTiers(Map<K, Long> stampsByKey, Map<K, Object> result) {
+    Set<K> remaining = new LinkedHashSet<>(stampsByKey.keySet());
+    for (int i = 0; i < shared.size() && !remaining.isEmpty(); i++) {
+      Map<K, TierValue<V>> found = shared.get(i).getAll(List.copyOf(remaining));
+      sharedHits.add(found.size());
+      writeBackAll(i, found, stampsByKey);
+      found.forEach(
+          (k, v) -> {
+            result.put(k, MemoryTierStore.raw(v));
+            remaining.remove(k);
+          });
+    }
+    return remaining;
+  }
+
+  /**
+   * Stores what a loader returned for {@code requested} in every shared tier (as fills) and into
+   * {@code result}; a requested key it left out is cached as absent only when {@code
+   * cacheAbsences}.
+   */
+  private void storeLoaded(
+      Set<K> requested, Map<K, V> loaded, Map<K, Long> stampsByKey, Map<K, Object> result, boolean cacheAbsences) {
+    Map<K, TierValue<V>> toStore = new HashMap<>(requested.size() * 2);
+    for (K key : requested) {
       V value = loaded == null ? null : loaded.get(key);
       if (value != null) {
         toStore.put(key, TierValue.of(value));
-      } else if (negative) {
+      } else if (cacheAbsences) {
         toStore.put(key, TierValue.absent());
       }
     }
     writeBackAll(shared.size(), toStore, stampsByKey);
     toStore.forEach((k, v) -> result.put(k, MemoryTierStore.raw(v)));
-    return result;
   }
 
   private void writeBackAll(int tierCount, Map<K, TierValue<V>> entries, Map<K, Long> stampsByKey) {
