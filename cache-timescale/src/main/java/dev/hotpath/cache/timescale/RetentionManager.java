@@ -8,16 +8,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +28,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,47 +45,113 @@ import org.slf4j.LoggerFactory;
  * retention.start();
  * }</pre>
  *
- * <p><b>TimescaleDB</b> is detected when the manager prepares (at {@link #start()} or the first run,
- * holding the run lock described below). Then each registered table is made a hypertable on its
- * time column (unless {@link Builder#createHypertables} is off), gets a TimescaleDB retention
- * policy, and each run drops its whole chunks older than the retention with {@code drop_chunks};
- * rows in a chunk that is only partly old stay until the whole chunk is. The policy is a job of the
- * server, which runs soon after it is added and then daily, with cutoffs from the server's clock
- * (not {@link Builder#clock}), whether or not this manager runs. <b>On plain PostgreSQL</b> each run deletes the old
- * rows in batches of {@link Builder#batchSize}, each its own short transaction.
+ * <p><b>Threads.</b> {@link #start()} starts one daemon thread, {@code hotpath-retention}, and
+ * returns without a statement sent: that thread sets the tables up (below) at once, then runs
+ * every {@link Builder#interval}. {@link #runNow()} runs on the caller's thread, and first sets up
+ * any table not set up yet. {@link #close()} cancels what is in progress and stops the thread.
  *
- * <p><b>One run at a time</b>: a run that finds another in progress, in this process or on another
- * node (a PostgreSQL advisory lock), is skipped and reported as such. A table's failure is
- * reported in the run and does not stop the other tables.
+ * <p><b>Setup</b>, once per table, under the table's lock (below). On plain PostgreSQL there is
+ * nothing to set up: every table is cleaned by deleting its old rows in batches of {@link
+ * Builder#batchSize}, each its own short transaction. When the TimescaleDB extension is installed,
+ * a table that is not a hypertable is made one only as {@link Builder#createHypertables} allows:
+ * by default only when it is empty, so no existing row is ever rewritten, and a table with rows
+ * stays a plain table cleaned by batched deletes (a WARN says so once, naming the table and {@link
+ * HypertableMode#MIGRATE_DATA}). Each hypertable gets a TimescaleDB retention policy and each run
+ * drops its whole chunks older than the retention with {@code drop_chunks}; rows in a chunk that is
+ * only partly old stay until the whole chunk is. The policy is a job of the server, which runs soon
+ * after it is added and then daily, with cutoffs from the server's clock (not {@link
+ * Builder#clock}), whether or not this manager runs. A table TimescaleDB refuses to set up (a
+ * primary key without the time column, a migration past the statement timeout) is cleaned by
+ * batched deletes until the manager is restarted, and does not hold up the other tables. Where the
+ * setup stands is in {@link #status()} ({@link Status#setup()}, {@link Status#setupError()}, {@link
+ * Status#hypertables()}) and in the metrics of {@link #bindTo}; when the server cannot be reached
+ * the setup is tried again at the next run.
+ *
+ * <p><b>One run per table at a time.</b> Each table has its own PostgreSQL advisory lock (the
+ * 64-bit FNV-1a hash of {@code hotpath:retention:<schema>.<table>}), held while the table is set up
+ * or cleaned. A run takes the locks one table at a time and never waits for one: a table whose lock
+ * is held, by a run in another process or node or by another manager of this process, is skipped
+ * by this run and reported as such. So managers cleaning different tables of one database never
+ * keep each other out, two never clean the same table at once, and no order of locking can
+ * deadlock. Within one manager, a {@link #runNow()} while a run is in progress is skipped. A
+ * table's failure is reported in the run and does not stop the other tables.
  *
  * <p>Thread-safe. Metrics through {@link #bindTo(MeterRegistry)}.
  */
 public final class RetentionManager implements AutoCloseable, MeterBinder {
   private static final Logger LOG = LoggerFactory.getLogger(RetentionManager.class);
-  static final String LOCK_NAME = "hotpath:retention";
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+
+  /**
+   * Whether {@link RetentionManager} makes registered tables hypertables when TimescaleDB is
+   * installed. Tables that are hypertables already are cleaned with {@code drop_chunks} whatever
+   * the mode; the others are cleaned by batched deletes. Ignored on plain PostgreSQL.
+   */
+  public enum HypertableMode {
+    /** Converts no table. */
+    NEVER,
+    /**
+     * The default: converts a table only while it has no row ({@code create_hypertable} without
+     * {@code migrate_data}, which TimescaleDB refuses for a table with rows), so no row is ever
+     * rewritten. The conversion locks the empty table for a moment.
+     */
+    EMPTY_TABLES_ONLY,
+    /**
+     * Converts every table, moving its existing rows into chunks ({@code migrate_data => TRUE}):
+     * the table is locked against reads and writes until every row is rewritten, which for a large
+     * table takes long and may pass the pool's statement timeout (5 s for a pool built from {@link
+     * Builder#jdbcUrl}; the host's pool has its own, if any), and then it stays a plain table.
+     * Runs on the manager's thread when {@link RetentionManager#start() started}, never on the
+     * caller's.
+     */
+    MIGRATE_DATA
+  }
+
+  /** Where the setup of the registered tables stands (see the class comment). */
+  public enum Setup {
+    /**
+     * Not every table is set up yet, and the last attempt did not fail: not tried yet, or a table's
+     * lock was held by another run (that table is set up by the first run that gets it).
+     */
+    PENDING,
+    /** The last attempt failed (see {@link Status#setupError()}); it is tried again at each run. */
+    FAILED,
+    /** Every table is set up; tables TimescaleDB refused are named in {@link Status#setupError()}. */
+    DONE
+  }
 
   /**
    * What one run did to one table.
    *
    * @param table {@code schema.table}
-   * @param rowsRemoved rows deleted (plain PostgreSQL); 0 for hypertables, whose chunks are dropped
-   * @param chunksRemoved chunks dropped (TimescaleDB); 0 on plain PostgreSQL
+   * @param skipped true when another run held the table's lock (in this process or on another
+   *     node), or the manager was closed before the table's turn; then nothing was removed
+   * @param rowsRemoved rows deleted (plain tables); 0 for hypertables, whose chunks are dropped
+   * @param chunksRemoved chunks dropped (hypertables); 0 for plain tables
    * @param error why the table failed, or {@code null}
    */
-  public record TableResult(String table, long rowsRemoved, long chunksRemoved, String error) {}
+  public record TableResult(
+      String table, boolean skipped, long rowsRemoved, long chunksRemoved, String error) {
+    static TableResult skipped(String table) {
+      return new TableResult(table, true, 0, 0, null);
+    }
+  }
 
   /**
    * One run.
    *
    * @param startedAt when it started, by the manager's clock
    * @param finishedAt when it ended
-   * @param skipped true when another run was in progress here or on another node; then {@code
-   *     tables} is empty
    * @param tables one result per registered table, in registration order
    */
-  public record Run(Instant startedAt, Instant finishedAt, boolean skipped, List<TableResult> tables) {
+  public record Run(Instant startedAt, Instant finishedAt, List<TableResult> tables) {
     public Run {
       tables = List.copyOf(tables);
+    }
+
+    /** Whether every table was skipped: the run did nothing. */
+    public boolean skipped() {
+      return tables.stream().allMatch(TableResult::skipped);
     }
 
     /** Rows removed from all tables. */
@@ -94,7 +159,7 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
       return tables.stream().mapToLong(TableResult::rowsRemoved).sum();
     }
 
-    /** Whether every table was cleaned without error (a skipped run has none). */
+    /** Whether no table failed (a skipped table did not). */
     public boolean succeeded() {
       return tables.stream().allMatch(t -> t.error() == null);
     }
@@ -104,15 +169,33 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
    * The manager's state.
    *
    * @param running whether a run is in progress in this process
-   * @param lastRun the last run that was not skipped, or {@code null}
+   * @param lastRun the last run that was not entirely skipped, or {@code null}
    * @param nextRun when the next scheduled run starts, or {@code null} when not {@link #start()
-   *     started}
+   *     started} or closed
    * @param timescaleVersion the TimescaleDB extension's version, or {@code null} on plain
-   *     PostgreSQL or before the manager prepared
+   *     PostgreSQL or before the setup reached the server
+   * @param setup where the setup of the tables stands
+   * @param setupError while the setup is not {@link Setup#DONE}: why its last attempt failed, if it
+   *     did; otherwise which tables TimescaleDB refused to set up and why ({@code "schema.table:
+   *     message; ..."}), those being cleaned by batched deletes. {@code null} when neither
+   * @param hypertables the tables cleaned with {@code drop_chunks}, in registration order; the
+   *     others are cleaned by batched deletes (or not set up yet)
    */
-  public record Status(boolean running, Run lastRun, Instant nextRun, String timescaleVersion) {}
+  public record Status(
+      boolean running,
+      Run lastRun,
+      Instant nextRun,
+      String timescaleVersion,
+      Setup setup,
+      String setupError,
+      List<String> hypertables) {
+    public Status {
+      hypertables = List.copyOf(hypertables);
+    }
+  }
 
-  private record Registered(
+  /** A registered table. */
+  record Registered(
       String schema, String table, String timeColumn, Duration retention, BatchedDelete delete) {
     String name() {
       return schema + "." + table;
@@ -129,21 +212,21 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
   private final Duration interval;
   private final int batchSize;
   private final int maxBatches;
-  private final boolean createHypertables;
+  private final HypertableMode hypertableMode;
+  private final RetentionSetup setup;
   private final AtomicBoolean running = new AtomicBoolean();
-  private final Map<String, LongAdder> rowsRemoved = new ConcurrentHashMap<>();
-  private final Map<String, LongAdder> chunksRemoved = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> rowsRemoved = new HashMap<>();
+  private final Map<String, LongAdder> chunksRemoved = new HashMap<>();
+  private final Map<String, LongAdder> tablesSkipped = new HashMap<>();
   private final LongAdder skippedRuns = new LongAdder();
   private final LongAdder failedRuns = new LongAdder();
+  /** The connection each thread is setting up or cleaning on, so that close can cancel it. */
+  private final Map<Thread, Connection> working = new ConcurrentHashMap<>();
   private final Object lifecycle = new Object();
-  private volatile boolean prepared;
-  private volatile String timescaleVersion;
-  /** Tables that are hypertables, by {@code schema.table}; filled when prepared. */
-  private volatile Map<String, Boolean> hypertables = Map.of();
   private volatile Run lastRun;
   private volatile Instant nextRun;
   private ScheduledExecutorService scheduler;
-  private boolean closed;
+  private volatile boolean closed;
 
   private RetentionManager(Builder b) {
     this.tables = List.copyOf(b.tables.values());
@@ -151,10 +234,12 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
     this.interval = b.interval;
     this.batchSize = b.batchSize;
     this.maxBatches = b.maxBatches;
-    this.createHypertables = b.createHypertables;
+    this.hypertableMode = b.hypertableMode;
+    this.setup = new RetentionSetup(tables, hypertableMode, () -> closed);
     for (Registered t : tables) {
       rowsRemoved.put(t.name(), new LongAdder());
       chunksRemoved.put(t.name(), new LongAdder());
+      tablesSkipped.put(t.name(), new LongAdder());
     }
     this.pool = b.connections.open("hotpath-retention");
   }
@@ -164,9 +249,16 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
     return new Builder();
   }
 
+  /** The name of the advisory lock that guards one table (see the class comment). */
+  static String lockName(String schema, String table) {
+    return "hotpath:retention:" + schema + "." + table;
+  }
+
   /**
-   * Prepares the tables (see the class comment) if the server is reachable, and schedules a run
-   * every {@link Builder#interval}, the first one interval from now. Idempotent.
+   * Starts the {@code hotpath-retention} thread and returns without waiting for the server: the
+   * thread sets the tables up at once (see the class comment; {@link #status()} reports how that
+   * went), then runs every {@link Builder#interval}, the first run one interval from now.
+   * Idempotent.
    *
    * @throws IllegalStateException after {@link #close()}
    */
@@ -178,13 +270,6 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
       if (scheduler != null) {
         return;
       }
-      try {
-        // Under the run lock, like a run: nodes starting together must not race to replace the
-        // same retention policies. When another node holds it, the first run prepares instead.
-        AdvisoryLocks.tryExclusive(pool.dataSource(), LOCK_NAME, this::prepare);
-      } catch (SQLException e) {
-        LOG.warn("retention: could not prepare the tables yet, retrying at the first run: {}", e.toString());
-      }
       scheduler =
           Executors.newSingleThreadScheduledExecutor(
               r -> {
@@ -192,6 +277,8 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
                 t.setDaemon(true);
                 return t;
               });
+      // One thread: the setup, submitted first, ends before the first run starts.
+      scheduler.execute(this::scheduledSetUp);
       long millis = interval.toMillis();
       nextRun = clock.instant().plus(interval);
       scheduler.scheduleAtFixedRate(this::scheduledRun, millis, millis, TimeUnit.MILLISECONDS);
@@ -199,39 +286,40 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
   }
 
   /**
-   * Runs once now, in the calling thread, unless a run is in progress here or on another node.
+   * Runs once now, on the calling thread: sets up the tables not set up yet, then cleans each
+   * table whose lock is free. Skipped entirely while another run of this manager is in progress.
    *
-   * @return what the run did; {@link Run#skipped()} when it did not run
-   * @throws PostgresException when the server cannot be reached at all
+   * @return what the run did; {@link Run#skipped()} when it cleaned no table
+   * @throws PostgresException when the server cannot be reached (no connection, a lock statement
+   *     failed, or a table's setup lost its connection); tables cleaned before that stay cleaned
    */
   public Run runNow() {
     Instant started = clock.instant();
     if (!running.compareAndSet(false, true)) {
       skippedRuns.increment();
-      return new Run(started, started, true, List.of());
+      tables.forEach(t -> tablesSkipped.get(t.name()).increment());
+      return new Run(started, started, tables.stream().map(t -> TableResult.skipped(t.name())).toList());
     }
     try {
-      // Preparing converts tables and replaces retention policies, so it too waits for the lock:
-      // a run skipped because another node is running changes nothing.
-      Optional<List<TableResult>> results =
-          AdvisoryLocks.tryExclusive(
-              pool.dataSource(),
-              LOCK_NAME,
-              c -> {
-                prepare(c);
-                return cleanAll(c);
-              });
-      if (results.isEmpty()) {
-        skippedRuns.increment();
-        return new Run(started, clock.instant(), true, List.of());
+      detectVersion();
+      OffsetDateTime now = OffsetDateTime.ofInstant(started, ZoneOffset.UTC);
+      List<TableResult> results = new ArrayList<>();
+      for (Registered t : tables) {
+        results.add(clean(t, now.minus(t.retention())));
       }
-      Run run = new Run(started, clock.instant(), false, results.get());
+      setup.attemptEnded(null);
+      Run run = new Run(started, clock.instant(), results);
+      if (run.skipped()) {
+        skippedRuns.increment();
+        return run;
+      }
       if (!run.succeeded()) {
         failedRuns.increment();
       }
       lastRun = run;
       return run;
     } catch (SQLException e) {
+      setup.attemptEnded(e);
       failedRuns.increment();
       throw new PostgresException("retention run failed", e);
     } finally {
@@ -241,13 +329,20 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
 
   /** The manager's state now. */
   public Status status() {
-    return new Status(running.get(), lastRun, nextRun, timescaleVersion);
+    return new Status(
+        running.get(), lastRun, nextRun, setup.version(), setup.state(), setup.error(),
+        setup.hypertables());
   }
 
   /**
-   * Registers {@code hotpath.retention.rows} and {@code hotpath.retention.chunks} per {@code
-   * table}, {@code hotpath.retention.runs.skipped}, {@code hotpath.retention.runs.failed}, and
-   * {@code hotpath.retention.last.run} (epoch seconds of the last run's end, NaN before one).
+   * Registers, tagged {@code table}: {@code hotpath.retention.rows} (rows deleted), {@code
+   * hotpath.retention.chunks} (chunks dropped), {@code hotpath.retention.skipped} (runs that
+   * skipped the table because another held its lock); and {@code hotpath.retention.runs.skipped}
+   * (runs that cleaned no table), {@code hotpath.retention.runs.failed} (runs with a failed table
+   * or that could not reach the server), {@code hotpath.retention.last.run} (epoch seconds of the
+   * last run's end, NaN before one), {@code hotpath.retention.setup.pending} (tables not set up
+   * yet) and {@code hotpath.retention.setup.failed} (setup attempts that failed, counting each
+   * table TimescaleDB refused). The registry holds this manager weakly.
    */
   @Override
   public void bindTo(MeterRegistry registry) {
@@ -260,6 +355,9 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
       FunctionCounter.builder("hotpath.retention.chunks", chunksRemoved.get(t.name()), LongAdder::sum)
           .tags(tags)
           .register(registry);
+      FunctionCounter.builder("hotpath.retention.skipped", tablesSkipped.get(t.name()), LongAdder::sum)
+          .tags(tags)
+          .register(registry);
     }
     FunctionCounter.builder("hotpath.retention.runs.skipped", skippedRuns, LongAdder::sum).register(registry);
     FunctionCounter.builder("hotpath.retention.runs.failed", failedRuns, LongAdder::sum).register(registry);
@@ -268,11 +366,16 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
             this,
             m -> m.lastRun == null ? Double.NaN : m.lastRun.finishedAt().getEpochSecond())
         .register(registry);
+    Gauge.builder("hotpath.retention.setup.pending", this, m -> m.setup.pending()).register(registry);
+    FunctionCounter.builder("hotpath.retention.setup.failed", this, m -> m.setup.failures())
+        .register(registry);
   }
 
   /**
-   * Stops the schedule (a run in progress finishes, waiting up to 30 s) and closes the pool if
-   * built here. Idempotent.
+   * Stops the schedule, cancels the statement a setup or run is waiting on (a run on a caller's
+   * thread included: its table reports the cancel as its error, and the tables after it are
+   * skipped), waits for the {@code hotpath-retention} thread to end, at most 30 s, and closes the
+   * pool if built here. Idempotent.
    */
   @Override
   public void close() {
@@ -287,8 +390,13 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
     }
     if (stopping != null) {
       stopping.shutdown();
+    }
+    cancelWork();
+    if (stopping != null) {
       try {
-        stopping.awaitTermination(30, TimeUnit.SECONDS);
+        if (!stopping.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+          LOG.warn("retention: the hotpath-retention thread was still busy {} after close", CLOSE_WAIT);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -299,7 +407,34 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
   @Override
   public String toString() {
     return "RetentionManager[" + tables.stream().map(t -> t.name() + "=" + t.retention()).toList()
-        + ", every " + interval + ", " + pool.description() + "]";
+        + ", every " + interval + ", hypertables " + hypertableMode + ", " + pool.description() + "]";
+  }
+
+  private void scheduledSetUp() {
+    try {
+      detectVersion();
+      for (Registered t : tables) {
+        if (closed) {
+          return;
+        }
+        if (!setup.isSetUp(t)) {
+          // A table another run holds is set up by the first run of this manager that gets it.
+          AdvisoryLocks.tryExclusive(
+              pool.dataSource(),
+              lockName(t.schema(), t.table()),
+              c -> tracked(c, () -> {
+                setup.setUp(c, t);
+                return Boolean.TRUE;
+              }));
+        }
+      }
+      setup.attemptEnded(null);
+    } catch (SQLException e) {
+      setup.attemptEnded(e);
+      LOG.warn("retention: could not set the tables up, trying again at the next run: {}", e.toString());
+    } catch (RuntimeException e) {
+      LOG.warn("retention: setting the tables up failed: {}", e.toString());
+    }
   }
 
   private void scheduledRun() {
@@ -315,133 +450,88 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
     }
   }
 
-  /** Detects TimescaleDB and sets up the tables once; the caller holds the run lock. */
-  private synchronized Boolean prepare(Connection c) throws SQLException {
-    if (prepared) {
-      return true;
+  private void detectVersion() throws SQLException {
+    if (setup.versionKnown() || closed) {
+      return;
     }
-    String version = TimescaleSql.version(c);
-    Map<String, Boolean> found = new LinkedHashMap<>();
-    for (Registered t : tables) {
-      boolean hyper = false;
-      if (version != null) {
-        try {
-          if (createHypertables) {
-            TimescaleSql.ensureHypertable(c, t.qualified(), t.timeColumn());
-          }
-          hyper = TimescaleSql.isHypertable(c, t.schema(), t.table());
-          if (hyper) {
-            TimescaleSql.setRetentionPolicy(c, t.qualified(), t.retention());
-          }
-        } catch (SQLException e) {
-          if (PostgresException.isConnectionFailure(e)) {
-            throw e; // nothing was decided: the next run prepares again
-          }
-          // One table the server will not convert (a primary key without the time column, a
-          // migration past the statement timeout, a table not created yet) must not keep the
-          // others from being cleaned: it is cleaned by batched deletes (or drop_chunks, if it
-          // is a hypertable already) until the manager is restarted.
-          LOG.warn(
-              "retention: could not prepare {} for TimescaleDB, cleaning it as a {}: {}",
-              t.name(), hyper ? "hypertable without a retention policy" : "plain table",
-              e.toString());
-        }
-      }
-      found.put(t.name(), hyper);
+    try (Connection c = pool.dataSource().getConnection()) {
+      tracked(c, () -> {
+        setup.detectVersion(c);
+        return Boolean.TRUE;
+      });
     }
-    timescaleVersion = version;
-    hypertables = Map.copyOf(found);
-    prepared = true;
-    return true;
   }
 
-  private List<TableResult> cleanAll(Connection c) {
-    OffsetDateTime now = OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
-    List<TableResult> results = new ArrayList<>();
-    for (Registered t : tables) {
-      OffsetDateTime cutoff = now.minus(t.retention());
-      try {
-        if (hypertables.getOrDefault(t.name(), false)) {
-          long chunks = TimescaleSql.dropChunks(c, t.qualified(), cutoff);
-          chunksRemoved.get(t.name()).add(chunks);
-          results.add(new TableResult(t.name(), 0, chunks, null));
-        } else {
-          long rows = t.delete().run(c, cutoff, batchSize, maxBatches);
-          rowsRemoved.get(t.name()).add(rows);
-          results.add(new TableResult(t.name(), rows, 0, null));
-        }
-      } catch (SQLException e) {
-        LOG.warn("retention: cleaning {} failed: {}", t.name(), e.toString());
-        results.add(new TableResult(t.name(), 0, 0, e.getMessage()));
-      }
+  /** Sets the table up if needed and cleans it, holding its lock; skips it if another holds it. */
+  private TableResult clean(Registered t, OffsetDateTime cutoff) throws SQLException {
+    Optional<TableResult> result =
+        closed
+            ? Optional.empty()
+            : AdvisoryLocks.tryExclusive(
+                pool.dataSource(),
+                lockName(t.schema(), t.table()),
+                c -> tracked(c, () -> {
+                  setup.setUp(c, t);
+                  return cleanLocked(c, t, cutoff);
+                }));
+    if (result.isEmpty()) {
+      tablesSkipped.get(t.name()).increment();
     }
-    return results;
+    return result.orElseGet(() -> TableResult.skipped(t.name()));
+  }
+
+  private TableResult cleanLocked(Connection c, Registered t, OffsetDateTime cutoff) {
+    try {
+      if (setup.isHypertable(t)) {
+        long chunks = TimescaleSql.dropChunks(c, t.qualified(), cutoff);
+        chunksRemoved.get(t.name()).add(chunks);
+        return new TableResult(t.name(), false, 0, chunks, null);
+      }
+      long rows = t.delete().run(c, cutoff, batchSize, maxBatches);
+      rowsRemoved.get(t.name()).add(rows);
+      return new TableResult(t.name(), false, rows, 0, null);
+    } catch (SQLException e) {
+      LOG.warn("retention: cleaning {} failed: {}", t.name(), e.toString());
+      return new TableResult(t.name(), false, 0, 0, e.getMessage());
+    }
+  }
+
+  /** Work on one connection that {@link #close()} may cancel. */
+  @FunctionalInterface
+  private interface Step<T> {
+    T run() throws SQLException;
   }
 
   /**
-   * The TimescaleDB statements. Every name is a parameter cast to {@code regclass}/{@code name} or
-   * a checked and quoted identifier.
+   * Runs {@code step} with {@code c} registered for {@link #cancelWork()}; returns {@code null}
+   * without running it once the manager is closed (a lock's work then counts as skipped).
    */
-  static final class TimescaleSql {
-    private TimescaleSql() {}
-
-    /** The installed TimescaleDB version, or {@code null} on plain PostgreSQL. */
-    static String version(Connection c) throws SQLException {
-      try (PreparedStatement ps =
-              c.prepareStatement("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'");
-          ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? rs.getString(1) : null;
+  private <T> T tracked(Connection c, Step<T> step) throws SQLException {
+    Thread self = Thread.currentThread();
+    synchronized (working) {
+      working.put(self, c);
+    }
+    try {
+      // Checked after registering: close sets closed before it cancels what is registered.
+      return closed ? null : step.run();
+    } finally {
+      synchronized (working) {
+        working.remove(self);
       }
     }
+  }
 
-    static void ensureHypertable(Connection c, String table, String timeColumn) throws SQLException {
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "SELECT create_hypertable(?::regclass, ?::name, if_not_exists => TRUE,"
-                  + " migrate_data => TRUE)")) {
-        ps.setString(1, table);
-        ps.setString(2, timeColumn);
-        ps.execute();
-      }
-    }
-
-    static boolean isHypertable(Connection c, String schema, String table) throws SQLException {
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "SELECT 1 FROM timescaledb_information.hypertables"
-                  + " WHERE hypertable_schema = ? AND hypertable_name = ?")) {
-        ps.setString(1, schema);
-        ps.setString(2, table);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next();
-        }
-      }
-    }
-
-    /** Replaces the table's TimescaleDB retention policy, so a changed retention takes effect. */
-    static void setRetentionPolicy(Connection c, String table, Duration retention) throws SQLException {
-      try (PreparedStatement remove =
-              c.prepareStatement("SELECT remove_retention_policy(?::regclass, if_exists => TRUE)");
-          PreparedStatement add =
-              c.prepareStatement(
-                  "SELECT add_retention_policy(?::regclass, ? * interval '1 millisecond')")) {
-        remove.setString(1, table);
-        remove.execute();
-        add.setString(1, table);
-        add.setLong(2, retention.toMillis());
-        add.execute();
-      }
-    }
-
-    static long dropChunks(Connection c, String table, OffsetDateTime cutoff) throws SQLException {
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "SELECT count(*) FROM drop_chunks(?::regclass, older_than => ?::timestamptz)")) {
-        ps.setString(1, table);
-        ps.setObject(2, cutoff, Types.TIMESTAMP_WITH_TIMEZONE);
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          return rs.getLong(1);
+  /**
+   * Cancels the statement each registered connection is running. Under the monitor that
+   * unregisters them, so a connection already handed back to the host's pool is never cancelled.
+   */
+  private void cancelWork() {
+    synchronized (working) {
+      for (Connection c : working.values()) {
+        try {
+          c.unwrap(PGConnection.class).cancelQuery();
+        } catch (SQLException | RuntimeException e) {
+          LOG.debug("retention: could not cancel a statement at close: {}", e.toString());
         }
       }
     }
@@ -459,7 +549,7 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
     private Duration interval = Duration.ofHours(1);
     private int batchSize = 10_000;
     private int maxBatches = 10_000;
-    private boolean createHypertables = true;
+    private HypertableMode hypertableMode = HypertableMode.EMPTY_TABLES_ONLY;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -516,7 +606,7 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
       return this;
     }
 
-    /** Rows deleted per transaction on plain PostgreSQL; positive, default 10,000. */
+    /** Rows deleted per transaction from a plain table; positive, default 10,000. */
     public Builder batchSize(int rows) {
       Checks.once(assigned, "batchSize");
       this.batchSize = Checks.positive(rows, "batchSize");
@@ -531,13 +621,15 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
     }
 
     /**
-     * On TimescaleDB, whether registered tables that are not hypertables are made hypertables
-     * (with {@code migrate_data}, which rewrites existing rows); default true. When off, such
-     * tables are cleaned by batched deletes.
+     * On TimescaleDB, which registered tables that are not hypertables are made hypertables;
+     * default {@link HypertableMode#EMPTY_TABLES_ONLY}, which never rewrites a row. Only {@link
+     * HypertableMode#MIGRATE_DATA} converts a table that has rows.
+     *
+     * @throws NullPointerException when {@code mode} is null
      */
-    public Builder createHypertables(boolean create) {
+    public Builder createHypertables(HypertableMode mode) {
       Checks.once(assigned, "createHypertables");
-      this.createHypertables = create;
+      this.hypertableMode = requireNonNull(mode, "createHypertables");
       return this;
     }
 
@@ -549,7 +641,8 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
     }
 
     /**
-     * A manager with these settings; {@link RetentionManager#start()} schedules it.
+     * A manager with these settings; {@link RetentionManager#start()} schedules it. Sends no
+     * statement (a pool built from {@link #jdbcUrl} connects in the background).
      *
      * @throws IllegalStateException when no table is registered, a retention is shorter than the
      *     interval (rows would outlive it by more than the retention itself), or connections are

@@ -1,11 +1,13 @@
 package dev.hotpath.cache.timescale;
 
+import static dev.hotpath.cache.timescale.RetentionFixture.DAYS;
+import static dev.hotpath.cache.timescale.RetentionFixture.NOW;
+import static dev.hotpath.cache.timescale.RetentionFixture.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.hotpath.testing.postgres.PostgresExtension;
 import dev.hotpath.testing.postgres.PostgresSchema;
@@ -16,9 +18,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.TimeZone;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,9 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(PostgresExtension.class)
 class RetentionManagerTest {
-  private static final Instant NOW = Instant.parse("2026-06-01T00:00:00Z");
   private static final Duration RETENTION = Duration.ofDays(30);
-  private static final int DAYS = 60;
 
   private final TestClock clock = new TestClock(NOW);
   private TestPostgres postgres;
@@ -41,20 +38,7 @@ class RetentionManagerTest {
     this.postgres = postgres;
     this.schema = schema;
     this.pool = postgres.newPool(3);
-    execute("CREATE SCHEMA " + schema.name());
-    for (String table : new String[] {"candles", "signals"}) {
-      execute("CREATE TABLE " + schema.qualify(table) + " (ts timestamptz NOT NULL, symbol text)");
-      // One row per day, from today back to DAYS - 1 days ago.
-      try (Connection c = pool.getConnection();
-          PreparedStatement ps =
-              c.prepareStatement("INSERT INTO " + schema.qualify(table) + " VALUES (?, 'BTCUSDT')")) {
-        for (int day = 0; day < DAYS; day++) {
-          ps.setObject(1, OffsetDateTime.ofInstant(NOW.minus(Duration.ofDays(day)), ZoneOffset.UTC));
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-    }
+    RetentionFixture.createTables(postgres, schema, "candles", "signals");
   }
 
   @AfterEach
@@ -82,8 +66,8 @@ class RetentionManagerTest {
       // Rows exactly at the cutoff stay: only strictly older ones go.
       assertThat(run.tables())
           .containsExactly(
-              new RetentionManager.TableResult(schema.name() + ".candles", DAYS - 31, 0, null),
-              new RetentionManager.TableResult(schema.name() + ".signals", DAYS - 8, 0, null));
+              new RetentionManager.TableResult(schema.name() + ".candles", false, DAYS - 31, 0, null),
+              new RetentionManager.TableResult(schema.name() + ".signals", false, DAYS - 8, 0, null));
       assertThat(count("SELECT count(*) FROM " + schema.qualify("candles"))).isEqualTo(31);
       assertThat(count("SELECT count(*) FROM " + schema.qualify("signals"))).isEqualTo(8);
       assertThat(
@@ -114,6 +98,10 @@ class RetentionManagerTest {
       assertThat(status.nextRun()).isEqualTo(NOW.plus(Duration.ofHours(6)));
       assertThat(status.running()).isFalse();
       assertThat(status.timescaleVersion()).isNull();
+      assertThat(status.setup()).isEqualTo(RetentionManager.Setup.DONE);
+      assertThat(status.setupError()).isNull();
+      assertThat(status.hypertables()).isEmpty();
+      assertThat(registry.get("hotpath.retention.setup.pending").gauge().value()).isZero();
       assertThat(
               registry.get("hotpath.retention.rows").tag("table", schema.name() + ".candles")
                   .functionCounter().count())
@@ -122,23 +110,40 @@ class RetentionManagerTest {
   }
 
   @Test
-  void aRunIsSkippedWhileAnotherNodeRuns() throws SQLException {
+  void aTableIsSkippedWhileAnotherNodeHoldsItsLockAndTheOthersAreCleaned() throws SQLException {
+    assumeFalse(postgres.hasTimescale(), "row counts are for plain PostgreSQL");
     try (RetentionManager retention = manager().build();
         Connection otherNode = pool.getConnection();
         PreparedStatement lock = otherNode.prepareStatement("SELECT pg_advisory_lock(?)")) {
-      lock.setLong(1, AdvisoryLocks.key(RetentionManager.LOCK_NAME));
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      retention.bindTo(registry);
+      lock.setLong(1, AdvisoryLocks.key("hotpath:retention:" + schema.name() + ".candles"));
       lock.execute();
 
+      RetentionManager.Run partly = retention.runNow();
+      assertThat(partly.skipped()).isFalse();
+      assertThat(partly.tables())
+          .containsExactly(
+              new RetentionManager.TableResult(schema.name() + ".candles", true, 0, 0, null),
+              new RetentionManager.TableResult(schema.name() + ".signals", false, DAYS - 8, 0, null));
+      assertThat(count("SELECT count(*) FROM " + schema.qualify("candles"))).isEqualTo(DAYS);
+      assertThat(
+              registry.get("hotpath.retention.skipped").tag("table", schema.name() + ".candles")
+                  .functionCounter().count())
+          .isEqualTo(1);
+
+      lock.setLong(1, AdvisoryLocks.key("hotpath:retention:" + schema.name() + ".signals"));
+      lock.execute();
       RetentionManager.Run skipped = retention.runNow();
       assertThat(skipped.skipped()).isTrue();
-      assertThat(skipped.tables()).isEmpty();
-      assertThat(count("SELECT count(*) FROM " + schema.qualify("candles"))).isEqualTo(DAYS);
-      assertThat(retention.status().lastRun()).isNull();
+      assertThat(skipped.tables()).allMatch(RetentionManager.TableResult::skipped).hasSize(2);
+      assertThat(retention.status().lastRun()).isEqualTo(partly);
+      assertThat(registry.get("hotpath.retention.runs.skipped").functionCounter().count()).isEqualTo(1);
 
       try (Statement s = otherNode.createStatement()) {
         s.execute("SELECT pg_advisory_unlock_all()");
       }
-      assertThat(retention.runNow().skipped()).isFalse();
+      assertThat(retention.runNow().tables().get(0).rowsRemoved()).isEqualTo(DAYS - 31);
     }
   }
 
@@ -156,44 +161,6 @@ class RetentionManagerTest {
       assertThat(run.succeeded()).isFalse();
       assertThat(run.tables().get(0).error()).contains("no_such_table");
       assertThat(run.tables().get(1).rowsRemoved()).isEqualTo(DAYS - 31);
-    }
-  }
-
-  @Test
-  void aTableTimescaleRefusesToConvertIsStillCleanedAndSoAreTheOthers() throws SQLException {
-    assumeFalse(postgres.hasTimescale(), "fakes TimescaleDB on plain PostgreSQL");
-    // A stand-in for TimescaleDB, found first on the search path: its catalog row, and a
-    // create_hypertable that refuses every table, as it does one whose primary key lacks the
-    // time column.
-    execute(
-        "CREATE VIEW " + schema.qualify("pg_extension")
-            + " AS SELECT 'timescaledb'::name AS extname, '2.99.0'::text AS extversion");
-    execute(
-        "CREATE FUNCTION " + schema.qualify("create_hypertable")
-            + "(relation regclass, time_column_name name, if_not_exists boolean DEFAULT false,"
-            + " migrate_data boolean DEFAULT false) RETURNS void LANGUAGE plpgsql AS $$ BEGIN"
-            + " RAISE EXCEPTION 'cannot create a unique index without the column \"%\"',"
-            + " time_column_name USING ERRCODE = 'TS103'; END $$");
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(postgres.jdbcUrl());
-    config.setUsername(postgres.user());
-    config.setPassword(postgres.password());
-    config.setMaximumPoolSize(2);
-    config.setConnectionInitSql("SET search_path = " + schema.name() + ", pg_catalog, public");
-    try (HikariDataSource faking = new HikariDataSource(config);
-        RetentionManager retention =
-            RetentionManager.builder()
-                .dataSource(faking)
-                .table(schema.name(), "candles", "ts", RETENTION)
-                .table(schema.name(), "signals", "ts", Duration.ofDays(7))
-                .clock(clock)
-                .build()) {
-      RetentionManager.Run run = retention.runNow();
-      assertThat(retention.status().timescaleVersion()).isEqualTo("2.99.0");
-      assertThat(run.tables())
-          .containsExactly(
-              new RetentionManager.TableResult(schema.name() + ".candles", DAYS - 31, 0, null),
-              new RetentionManager.TableResult(schema.name() + ".signals", DAYS - 8, 0, null));
     }
   }
 
@@ -225,15 +192,20 @@ class RetentionManagerTest {
   }
 
   @Test
-  void onTimescaleTablesBecomeHypertablesAndOldChunksAreDropped() throws SQLException {
+  void withMigrateDataTablesWithRowsBecomeHypertablesAndOldChunksAreDropped() throws Exception {
     assumeTrue(postgres.hasTimescale(), "needs TimescaleDB");
     // The retention policies the manager adds run on the server's clock, soon after they are
     // added, and would drop every chunk of these rows (dated by the test clock) before the
     // manager's own run: keep TimescaleDB's job scheduler stopped while this test runs.
     execute("SELECT _timescaledb_functions.stop_background_workers()");
-    try (RetentionManager retention = manager().build()) {
+    try (RetentionManager retention =
+        manager().createHypertables(RetentionManager.HypertableMode.MIGRATE_DATA).build()) {
       retention.start();
+      awaitCondition(
+          "the setup is done", () -> retention.status().setup() == RetentionManager.Setup.DONE);
       assertThat(retention.status().timescaleVersion()).isNotBlank();
+      assertThat(retention.status().hypertables())
+          .containsExactly(schema.name() + ".candles", schema.name() + ".signals");
       assertThat(
               count("SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_schema = '"
                   + schema.name() + "'"))

@@ -44,7 +44,7 @@ class SetOnceTest {
         set("RetentionManager.interval", RetentionManager.builder(), b -> b.interval(SECOND), "interval"),
         set("RetentionManager.batchSize", RetentionManager.builder(), b -> b.batchSize(10), "batchSize"),
         set("RetentionManager.maxBatches", RetentionManager.builder(), b -> b.maxBatches(10), "maxBatches"),
-        set("RetentionManager.createHypertables", RetentionManager.builder(), b -> b.createHypertables(false), "createHypertables"),
+        set("RetentionManager.createHypertables", RetentionManager.builder(), b -> b.createHypertables(RetentionManager.HypertableMode.NEVER), "createHypertables"),
         set("RetentionManager.clock", RetentionManager.builder(), b -> b.clock(Clock.systemUTC()), "clock"));
   }
 
