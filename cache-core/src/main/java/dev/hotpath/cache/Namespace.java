@@ -97,10 +97,11 @@ public interface Namespace<K, V> {
   NamespaceStats stats();
 
   /**
-   * Delivers what the write-behind buffer holds now, waiting for the writer; returns at once for
-   * other write modes.
+   * Delivers what the write-behind buffer holds now, waiting for the writer and for retries;
+   * returns at once for other write modes.
    *
-   * @return whether everything was delivered within {@code timeout}
+   * @return whether the buffer was emptied within {@code timeout}: every write written, or given
+   *     up to the {@link DeadLetterHandler} after {@link WriteBehind#maxAttempts()} attempts
    */
   boolean flush(Duration timeout);
 }

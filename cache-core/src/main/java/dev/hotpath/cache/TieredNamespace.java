@@ -82,7 +82,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     this.shared = List.copyOf(slots);
     this.writeBehind =
         spec.writeMode() == WriteMode.WRITE_BEHIND
-            ? new WriteBehindQueue<>(name, spec.writer(), spec.writeBehind(), runtime.scheduler())
+            ? new WriteBehindQueue<>(name, spec.writer(), spec.deadLetters(), spec.writeBehind(), runtime.scheduler())
             : null;
   }
 
