@@ -255,7 +255,8 @@ public final class NamespaceSpec<K, V> {
      * Write-behind: {@code put} updates the tiers at once and queues the write in a bounded buffer
      * flushed to {@code writer} in batches, as {@code settings} say. A write the writer keeps
      * failing is retried up to {@link WriteBehind#maxAttempts()} times, then given up to the
-     * {@linkplain #deadLetters dead-letter handler}, while the other writes go on.
+     * {@linkplain #deadLetters dead-letter handler}, while the other writes go on. Until a write is
+     * written or given up, a read that no tier answers is answered with it instead of the loader.
      *
      * @throws IllegalStateException when a write mode was already set
      */

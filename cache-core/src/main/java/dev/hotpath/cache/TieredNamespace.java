@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -544,8 +545,15 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     return MemoryTierStore.raw(loaded);
   }
 
-  /** The loader's answer as a tier value; null when there is nothing to cache. */
+  /**
+   * The source's answer as a tier value; null when there is nothing to cache. A write of the key
+   * still in this node's write-behind buffer is newer than what the loader would return.
+   */
   private TierValue<V> loadFromSource(K key) {
+    V pending = pendingWrite(key);
+    if (pending != null) {
+      return TierValue.of(pending);
+    }
     if (loader == null) {
       return null;
     }
@@ -603,7 +611,18 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
             remaining.remove(k);
           });
     }
+    Map<K, TierValue<V>> toStore = new HashMap<>(remaining.size() * 2);
+    for (Iterator<K> it = remaining.iterator(); it.hasNext(); ) {
+      K key = it.next();
+      V pending = pendingWrite(key);
+      if (pending != null) {
+        toStore.put(key, TierValue.of(pending));
+        it.remove();
+      }
+    }
     if (remaining.isEmpty() || loader == null) {
+      writeBackAll(shared.size(), toStore, stampsByKey);
+      toStore.forEach((k, v) -> result.put(k, MemoryTierStore.raw(v)));
       return result;
     }
     loads.add(remaining.size());
@@ -614,7 +633,6 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       loadFailures.add(remaining.size());
       throw new CacheLoadException(name, remaining, e);
     }
-    Map<K, TierValue<V>> toStore = new HashMap<>(remaining.size() * 2);
     boolean negative = spec.ttl().negative() != null;
     for (K key : remaining) {
       V value = loaded == null ? null : loaded.get(key);
@@ -627,6 +645,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     writeBackAll(shared.size(), toStore, stampsByKey);
     toStore.forEach((k, v) -> result.put(k, MemoryTierStore.raw(v)));
     return result;
+  }
+
+  /** The latest write of {@code key} waiting in the write-behind buffer, or null. */
+  private V pendingWrite(K key) {
+    return writeBehind == null ? null : writeBehind.pendingValue(key);
   }
 
   private void writeBackAll(int tierCount, Map<K, TierValue<V>> entries, Map<K, Long> stampsByKey) {

@@ -25,6 +25,12 @@ import java.util.Set;
  * The buffer logs a failure once, at WARN, when writes start failing, and once, at INFO, when no
  * failing write is left.
  *
+ * <p><b>Reads.</b> A read that no tier answers is answered from the buffer when it holds a write of
+ * the key not yet written or given up (the latest such), not from the {@link CacheLoader}, which
+ * would return what the system of record held before that write. Invalidating a key does not
+ * cancel its buffered write: the write is still delivered, and reads keep being answered from it
+ * until it is.
+ *
  * <p><b>Overflow and close.</b> Writes are never dropped silently: when the buffer is full, {@link
  * OverflowPolicy} decides whether the caller waits or gets a {@link CacheWriteException}, and
  * every overflow is counted. {@link TieredCache#close()} flushes what was accepted before

@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Space.</b> {@code capacity} permits bound the writes accepted and not yet settled,
  * queued or held, so writes held behind a failing one never grow the buffer past it.
+ *
+ * <p><b>Reads.</b> {@link #pendingValue} answers loads with the latest write of a key not settled
+ * yet, so a load never reads the system of record from before this node's own write.
  */
 final class WriteBehindQueue<K, V> {
   private static final Logger LOG = LoggerFactory.getLogger(WriteBehindQueue.class);
@@ -58,6 +61,7 @@ final class WriteBehindQueue<K, V> {
   private final long maxBackoffNanos;
   private final Semaphore space;
   private final LinkedBlockingQueue<Write<K, V>> queue = new LinkedBlockingQueue<>();
+  private final PendingWrites<K, V> pendingWrites = new PendingWrites<>();
   private final ReentrantLock flushLock = new ReentrantLock();
   /** Enqueues share it; close takes it exclusively, so no write is accepted after the last flush. */
   private final ReentrantReadWriteLock acceptance = new ReentrantReadWriteLock();
@@ -150,6 +154,7 @@ final class WriteBehindQueue<K, V> {
               null);
         }
       }
+      pendingWrites.accepted(key, value);
       queue.add(write);
       accepted.increment();
     } finally {
@@ -167,6 +172,11 @@ final class WriteBehindQueue<K, V> {
       Thread.currentThread().interrupt();
       return false;
     }
+  }
+
+  /** The value of the latest write of {@code key} accepted and not yet written or given up, or null. */
+  V pendingValue(K key) {
+    return pendingWrites.latest(key);
   }
 
   /**
@@ -396,6 +406,7 @@ final class WriteBehindQueue<K, V> {
       wrote = true;
       for (Write<K, V> write : batch) {
         write.settled = true;
+        pendingWrites.settled(write.key());
       }
       space.release(batch.size());
       written.add(batch.size());
@@ -500,6 +511,7 @@ final class WriteBehindQueue<K, V> {
 
   private void giveUp(Write<K, V> write) {
     deadLettered.increment();
+    pendingWrites.settled(write.key());
     space.release();
     try {
       deadLetters.onDeadLetter(namespace, write.key(), write.entry.getValue(), write.lastFailure);
