@@ -24,7 +24,7 @@ import java.util.function.ToLongFunction;
  *       miss in process, then a hit in Redis), so summing them would not give the hit rate;
  *   <li>{@code hotpath.cache.latency}, a function timer of reads past the in-process tier;
  *   <li>write-behind namespaces: {@code hotpath.cache.writebehind.pending}, {@code .overflows},
- *       {@code .undelivered};
+ *       {@code .deadletters} (writes given up after their attempts), {@code .undelivered};
  *   <li>{@code hotpath.cache.writebacks.skipped}: values a read found or loaded but did not store
  *       in the tiers above, because the key changed meanwhile or its lock was busy (a later miss,
  *       never a stale value);
@@ -66,6 +66,7 @@ final class CacheMeters {
       if (ns.spec().writeMode() == WriteMode.WRITE_BEHIND) {
         gauge(registry, "hotpath.cache.writebehind.pending", tags, ns, n -> n.stats().writeBehind().pending());
         counter(registry, "hotpath.cache.writebehind.overflows", tags, ns, n -> n.stats().writeBehind().overflows());
+        counter(registry, "hotpath.cache.writebehind.deadletters", tags, ns, n -> n.stats().writeBehind().deadLetters());
         counter(registry, "hotpath.cache.writebehind.undelivered", tags, ns, n -> n.stats().writeBehind().undelivered());
       }
       counter(registry, "hotpath.cache.writebacks.skipped", tags, ns, n -> n.stats().writeBacksSkipped());

@@ -30,8 +30,10 @@ public interface Namespace<K, V> {
   NamespaceSpec<K, V> spec();
 
   /**
-   * The value for {@code key}: from the first tier that holds it, else from the loader. Returns
-   * {@code null} when the key is absent (the loader returned null, an absence is cached, or there
+   * The value for {@code key}: from the first tier that holds it, else from the loader. In
+   * write-behind, a write of the key that this node's buffer holds (not yet written or given up)
+   * comes before the loader, which could only return the value from before it. Returns {@code
+   * null} when the key is absent (the loader returned null, an absence is cached, or there
    * is no loader and no tier holds the key).
    *
    * @throws CacheLoadException when the loader threw; nothing was cached
@@ -41,7 +43,8 @@ public interface Namespace<K, V> {
   /**
    * The values for {@code keys}; absent keys are left out. Keys that miss in process are looked up
    * in bulk in each tier, and the keys no tier holds are loaded with one {@link
-   * CacheLoader#loadAll} call.
+   * CacheLoader#loadAll} call, less those answered by this node's write-behind buffer (see {@link
+   * #get}).
    *
    * @throws CacheLoadException when the bulk load threw; nothing of it was cached
    */
@@ -80,7 +83,8 @@ public interface Namespace<K, V> {
 
   /**
    * Removes {@code key} from every tier and publishes an {@link InvalidationEvent}. A load of the
-   * key that is in flight does not put its value back.
+   * key that is in flight does not put its value back. It does not cancel a write-behind write of
+   * the key: that is still delivered, and until it is, reads are answered with it.
    */
   void invalidate(K key);
 
@@ -97,10 +101,11 @@ public interface Namespace<K, V> {
   NamespaceStats stats();
 
   /**
-   * Delivers what the write-behind buffer holds now, waiting for the writer; returns at once for
-   * other write modes.
+   * Delivers what the write-behind buffer holds now, waiting for the writer and for retries;
+   * returns at once for other write modes.
    *
-   * @return whether everything was delivered within {@code timeout}
+   * @return whether the buffer was emptied within {@code timeout}: every write written, or given
+   *     up to the {@link DeadLetterHandler} after {@link WriteBehind#maxAttempts()} attempts
    */
   boolean flush(Duration timeout);
 }

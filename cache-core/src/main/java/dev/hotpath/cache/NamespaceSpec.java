@@ -30,6 +30,7 @@ public final class NamespaceSpec<K, V> {
   private final WriteMode writeMode;
   private final CacheWriter<K, V> writer;
   private final WriteBehind writeBehind;
+  private final DeadLetterHandler<? super K, ? super V> deadLetters;
 
   private NamespaceSpec(Builder<K, V> b) {
     this.name = b.name;
@@ -45,6 +46,7 @@ public final class NamespaceSpec<K, V> {
     this.writeMode = b.writeMode;
     this.writer = b.writer;
     this.writeBehind = b.writeBehind != null ? b.writeBehind : WriteBehind.defaults();
+    this.deadLetters = b.deadLetters != null ? b.deadLetters : DeadLetterHandler.logging();
   }
 
   /**
@@ -142,6 +144,11 @@ public final class NamespaceSpec<K, V> {
     return writeBehind;
   }
 
+  /** Where write-behind hands the writes it gave up (used in {@link WriteMode#WRITE_BEHIND} only). */
+  DeadLetterHandler<? super K, ? super V> deadLetters() {
+    return deadLetters;
+  }
+
   @Override
   public String toString() {
     return "NamespaceSpec[" + name + ", " + keyType + " -> " + valueType + ", " + ttl
@@ -169,6 +176,7 @@ public final class NamespaceSpec<K, V> {
     private WriteMode writeMode = WriteMode.CACHE_ASIDE;
     private CacheWriter<K, V> writer;
     private WriteBehind writeBehind;
+    private DeadLetterHandler<? super K, ? super V> deadLetters;
 
     private Builder(String name, TypeToken<K> keyType, TypeToken<V> valueType) {
       Objects.requireNonNull(name, "name");
@@ -245,12 +253,26 @@ public final class NamespaceSpec<K, V> {
 
     /**
      * Write-behind: {@code put} updates the tiers at once and queues the write in a bounded buffer
-     * flushed to {@code writer} in batches, as {@code settings} say.
+     * flushed to {@code writer} in batches, as {@code settings} say. A write the writer keeps
+     * failing is retried up to {@link WriteBehind#maxAttempts()} times, then given up to the
+     * {@linkplain #deadLetters dead-letter handler}, while the other writes go on. Until a write is
+     * written or given up, a read that no tier answers is answered with it instead of the loader.
      *
      * @throws IllegalStateException when a write mode was already set
      */
     public Builder<K, V> writeBehind(CacheWriter<K, V> writer, WriteBehind settings) {
       return writeMode(WriteMode.WRITE_BEHIND, writer, Objects.requireNonNull(settings, "settings"));
+    }
+
+    /**
+     * Where write-behind hands the writes it gave up after {@link WriteBehind#maxAttempts()}
+     * failed attempts (default {@link DeadLetterHandler#logging()}). Requires {@link #writeBehind},
+     * checked at {@link #build()}.
+     */
+    public Builder<K, V> deadLetters(DeadLetterHandler<? super K, ? super V> handler) {
+      Arguments.unset(deadLetters, "deadLetters");
+      this.deadLetters = Objects.requireNonNull(handler, "deadLetters");
+      return this;
     }
 
     private Builder<K, V> writeMode(WriteMode mode, CacheWriter<K, V> writer, WriteBehind settings) {
@@ -265,7 +287,7 @@ public final class NamespaceSpec<K, V> {
      * The spec.
      *
      * @throws IllegalStateException when {@code ttl} is unset, {@code refreshAfter} is set without
-     *     a loader,
+     *     a loader, or {@code deadLetters} without {@code writeBehind}
      */
     public NamespaceSpec<K, V> build() {
       if (ttl == null) {
@@ -278,6 +300,10 @@ public final class NamespaceSpec<K, V> {
       if (ttl.refreshAfter() != null && loader == null) {
         throw new IllegalStateException(
             "namespace '" + name + "': ttl.refreshAfter=" + ttl.refreshAfter() + " requires a loader");
+      }
+      if (deadLetters != null && writeMode != WriteMode.WRITE_BEHIND) {
+        throw new IllegalStateException(
+            "namespace '" + name + "': deadLetters requires writeBehind, but the write mode is " + writeMode);
       }
       Codec<V> codec = valueCodec != null ? valueCodec : BuiltInCodecs.forType(valueType);
       if (codec != null && (codec.version() < 0 || codec.version() > 255)) {

@@ -10,7 +10,7 @@ import java.util.List;
  * @param requests keys read (each key of a bulk read counts once)
  * @param hits keys found in some tier
  * @param tiers per-tier counters, in process first
- * @param loads keys loaded from the source
+ * @param loads keys loaded from the source (not counting keys a write-behind buffer answered)
  * @param loadFailures loader calls that threw
  * @param puts entries stored by {@code put} and {@code putAll} (warmup and loads are not puts)
  * @param evictions in-process entries evicted for size

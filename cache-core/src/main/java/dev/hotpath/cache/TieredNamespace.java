@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -89,7 +90,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     this.shared = List.copyOf(slots);
     this.writeBehind =
         spec.writeMode() == WriteMode.WRITE_BEHIND
-            ? new WriteBehindQueue<>(name, spec.writer(), spec.writeBehind(), runtime.scheduler())
+            ? new WriteBehindQueue<>(name, spec.writer(), spec.deadLetters(), spec.writeBehind(), runtime.scheduler())
             : null;
   }
 
@@ -579,8 +580,15 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     return MemoryTierStore.raw(loaded);
   }
 
-  /** The loader's answer as a tier value; null when there is nothing to cache. */
+  /**
+   * The source's answer as a tier value; null when there is nothing to cache. A write of the key
+   * still in this node's write-behind buffer is newer than what the loader would return.
+   */
   private TierValue<V> loadFromSource(K key) {
+    V pending = pendingWrite(key);
+    if (pending != null) {
+      return TierValue.of(pending);
+    }
     if (loader == null) {
       return null;
     }
@@ -700,7 +708,27 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
             remaining.remove(k);
           });
     }
+    takePendingWrites(remaining, stampsByKey, result);
     return remaining;
+  }
+
+  /**
+   * Answers, from this node's write-behind buffer, the keys of {@code remaining} that have a write
+   * still waiting there (read-your-writes: the source would still give the older value), caching
+   * them like loaded values; removes them from {@code remaining}.
+   */
+  private void takePendingWrites(Set<K> remaining, Map<K, Long> stampsByKey, Map<K, Object> result) {
+    Map<K, TierValue<V>> pending = new HashMap<>();
+    for (Iterator<K> it = remaining.iterator(); it.hasNext(); ) {
+      K key = it.next();
+      V value = pendingWrite(key);
+      if (value != null) {
+        pending.put(key, TierValue.of(value));
+        it.remove();
+      }
+    }
+    writeBackAll(shared.size(), pending, stampsByKey);
+    pending.forEach((k, v) -> result.put(k, MemoryTierStore.raw(v)));
   }
 
   /**
@@ -721,6 +749,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
     writeBackAll(shared.size(), toStore, stampsByKey);
     toStore.forEach((k, v) -> result.put(k, MemoryTierStore.raw(v)));
+  }
+
+  /** The latest write of {@code key} waiting in the write-behind buffer, or null. */
+  private V pendingWrite(K key) {
+    return writeBehind == null ? null : writeBehind.pendingValue(key);
   }
 
   private void writeBackAll(int tierCount, Map<K, TierValue<V>> entries, Map<K, Long> stampsByKey) {

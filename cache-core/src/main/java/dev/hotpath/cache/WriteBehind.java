@@ -6,12 +6,35 @@ import java.util.Set;
 
 /**
  * Settings of the write-behind buffer of a namespace in {@link WriteMode#WRITE_BEHIND}: its
- * capacity, batch size, how often it flushes, what happens when it is full, and how failed batches
- * are retried.
+ * capacity, batch size, how often it flushes, what happens when it is full, and how failed writes
+ * are retried and when they are given up.
  *
- * <p>Writes are never dropped silently: when the buffer is full, {@link OverflowPolicy} decides
- * whether the caller waits or gets a {@link CacheWriteException}, and every overflow is counted.
- * {@link TieredCache#close()} flushes what was accepted before returning.
+ * <p><b>Order.</b> Writes reach the {@link CacheWriter} in batches, in the order they were
+ * accepted; writes to one key always do. Writes to different keys may be reordered around a
+ * failure, when a write that failed is passed by later ones.
+ *
+ * <p><b>Failures.</b> When {@link CacheWriter#writeAll} throws, the batch is split in halves and
+ * each half sent again, down to single writes, so that the writes the writer refuses are set aside
+ * and the rest written at once. A write that failed is retried after {@link #retryBackoff()},
+ * doubling per attempt, while later writes go on, except later writes of its key, which wait
+ * behind it. After {@link #maxAttempts()} failed attempts (rounds in which a call with it threw),
+ * it is given up: handed to the namespace's {@link DeadLetterHandler} (by default logged at ERROR
+ * without its value) and counted in {@link WriteBehindStats#deadLetters()}. When the writer fails
+ * everything (it is down), the buffer backs off as a whole and retries a few calls per backoff;
+ * writes are given up only once they used their attempts, which at the defaults takes about 30 s.
+ * The buffer logs a failure once, at WARN, when writes start failing, and once, at INFO, when no
+ * failing write is left.
+ *
+ * <p><b>Reads.</b> A read that no tier answers is answered from the buffer when it holds a write of
+ * the key not yet written or given up (the latest such), not from the {@link CacheLoader}, which
+ * would return what the system of record held before that write. Invalidating a key does not
+ * cancel its buffered write: the write is still delivered, and reads keep being answered from it
+ * until it is.
+ *
+ * <p><b>Overflow and close.</b> Writes are never dropped silently: when the buffer is full, {@link
+ * OverflowPolicy} decides whether the caller waits or gets a {@link CacheWriteException}, and
+ * every overflow is counted. {@link TieredCache#close()} flushes what was accepted before
+ * returning.
  *
  * <p>Immutable and thread-safe.
  */
@@ -31,6 +54,7 @@ public final class WriteBehind {
   private final OverflowPolicy overflowPolicy;
   private final Duration blockTimeout;
   private final Duration retryBackoff;
+  private final int maxAttempts;
   private final Duration closeTimeout;
 
   private WriteBehind(Builder b) {
@@ -40,10 +64,15 @@ public final class WriteBehind {
     this.overflowPolicy = b.overflowPolicy;
     this.blockTimeout = b.blockTimeout;
     this.retryBackoff = b.retryBackoff;
+    this.maxAttempts = b.maxAttempts;
     this.closeTimeout = b.closeTimeout;
   }
 
-  /** Defaults: capacity 10,000, batches of 100, flush every 100 ms, BLOCK for up to 1 s. */
+  /**
+   * Defaults: capacity 10,000, batches of 100, flush every 100 ms, BLOCK for up to 1 s, retry after
+   * 50 ms doubling up to 1.5 s, give a write up after 25 failed attempts (about 30 s), close within
+   * 30 s.
+   */
   public static WriteBehind defaults() {
     return builder().build();
   }
@@ -53,7 +82,7 @@ public final class WriteBehind {
     return new Builder();
   }
 
-  /** Most writes held at once. */
+  /** Most writes held at once: accepted and not yet written or given up. */
   public int capacity() {
     return capacity;
   }
@@ -78,9 +107,22 @@ public final class WriteBehind {
     return blockTimeout;
   }
 
-  /** First delay before retrying a failed batch; doubles per attempt, up to 30 times as long. */
+  /**
+   * First delay before retrying a failed write; doubles per attempt, up to 30 times as long. Also
+   * the first pause of the whole buffer when the writer fails everything it is given.
+   */
   public Duration retryBackoff() {
     return retryBackoff;
+  }
+
+  /**
+   * Failed attempts after which a write is given up and handed to the {@link DeadLetterHandler}.
+   * An attempt is a round of delivery in which a call of the writer with the write threw: a failed
+   * batch split and sent again in parts counts once, and a write that waited, untried, behind a
+   * failing write of its key is not counted.
+   */
+  public int maxAttempts() {
+    return maxAttempts;
   }
 
   /** How long {@link TieredCache#close()} keeps retrying to deliver what is buffered. */
@@ -92,7 +134,8 @@ public final class WriteBehind {
   public String toString() {
     return "WriteBehind[capacity=" + capacity + ", batchSize=" + batchSize + ", flushInterval="
         + flushInterval + ", overflowPolicy=" + overflowPolicy + ", blockTimeout=" + blockTimeout
-        + ", retryBackoff=" + retryBackoff + ", closeTimeout=" + closeTimeout + "]";
+        + ", retryBackoff=" + retryBackoff + ", maxAttempts=" + maxAttempts + ", closeTimeout=" + closeTimeout
+        + "]";
   }
 
   /** Builds {@link WriteBehind} settings. Each setter may be called once ({@link IllegalStateException} otherwise). Not thread-safe. */
@@ -104,6 +147,7 @@ public final class WriteBehind {
     private OverflowPolicy overflowPolicy = OverflowPolicy.BLOCK;
     private Duration blockTimeout = Duration.ofSeconds(1);
     private Duration retryBackoff = Duration.ofMillis(50);
+    private int maxAttempts = 25;
     private Duration closeTimeout = Duration.ofSeconds(30);
 
     private Builder() {}
@@ -147,6 +191,18 @@ public final class WriteBehind {
     public Builder retryBackoff(Duration backoff) {
       Arguments.once(assigned, "retryBackoff");
       this.retryBackoff = Arguments.positive(backoff, "retryBackoff");
+      return this;
+    }
+
+    /**
+     * Failed attempts before a write is given up (default 25: with the default backoff, about 30
+     * s of retrying). {@link Integer#MAX_VALUE} retries for as long as the cache is open.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder maxAttempts(int maxAttempts) {
+      Arguments.once(assigned, "maxAttempts");
+      this.maxAttempts = Arguments.positive(maxAttempts, "maxAttempts");
       return this;
     }
 

@@ -207,6 +207,8 @@ class ApiShapeTest {
         set("NamespaceSpec.keyCodec", NamespaceSpec.builder("s", String.class, String.class), b -> b.keyCodec(KeyCodec.strings())),
         set("NamespaceSpec.valueCodec", NamespaceSpec.builder("s", String.class, String.class), b -> b.valueCodec(Codec.utf8())),
         set("NamespaceSpec.writeThrough", NamespaceSpec.builder("s", String.class, String.class), b -> b.writeThrough(writer)),
+        set("NamespaceSpec.deadLetters", NamespaceSpec.builder("s", String.class, String.class),
+            b -> b.deadLetters(DeadLetterHandler.logging())),
         set("TtlProfile.l1", TtlProfile.builder(), b -> b.l1(MINUTE)),
         set("TtlProfile.l2", TtlProfile.builder(), b -> b.l2(MINUTE)),
         set("TtlProfile.tier", TtlProfile.builder(), b -> b.tier("redis", MINUTE)),
@@ -231,6 +233,7 @@ class ApiShapeTest {
         set("WriteBehind.overflowPolicy", WriteBehind.builder(), b -> b.overflowPolicy(WriteBehind.OverflowPolicy.REJECT)),
         set("WriteBehind.blockTimeout", WriteBehind.builder(), b -> b.blockTimeout(MINUTE)),
         set("WriteBehind.retryBackoff", WriteBehind.builder(), b -> b.retryBackoff(MINUTE)),
+        set("WriteBehind.maxAttempts", WriteBehind.builder(), b -> b.maxAttempts(3)),
         set("WriteBehind.closeTimeout", WriteBehind.builder(), b -> b.closeTimeout(MINUTE)));
   }
 

@@ -69,6 +69,20 @@ class ConfigurationValidationTest {
     assertThatThrownBy(() -> WriteBehind.builder().capacity(10).batchSize(20).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("batchSize (20) must not exceed capacity (10)");
+    assertThatThrownBy(() -> WriteBehind.builder().maxAttempts(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxAttempts must be positive but was 0");
+    assertThatThrownBy(() -> NamespaceSpec.builder("s", String.class, String.class).deadLetters(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("deadLetters");
+    assertThatThrownBy(
+            () -> NamespaceSpec.builder("s", String.class, String.class)
+                .ttl(TtlProfile.MARKET_PRICE)
+                .writeThrough(writer)
+                .deadLetters(DeadLetterHandler.logging())
+                .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("namespace 's': deadLetters requires writeBehind, but the write mode is WRITE_THROUGH");
   }
 
   @Test

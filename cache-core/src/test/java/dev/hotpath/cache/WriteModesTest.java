@@ -188,7 +188,8 @@ class WriteModesTest {
     ns.put("a", "1");
     ns.put("b", "2");
     assertThat(ns.flush(Duration.ofSeconds(30))).isTrue();
-    assertThat(delivered).containsExactly(Map.entry("a", "1"), Map.entry("b", "2"));
+    // Two keys: their order is kept only per key (a failed batch is retried split).
+    assertThat(delivered).containsExactlyInAnyOrder(Map.entry("a", "1"), Map.entry("b", "2"));
     assertThat(ns.stats().writeBehind().failedAttempts()).isEqualTo(3);
     cache.close();
   }
