@@ -95,56 +95,63 @@ public final class AlertPolicy {
 
     /** @throws IllegalArgumentException unless in [0, 1] */
     public Builder minHitRate(double rate) {
-      Arguments.once(assigned, "minHitRate");
+      Arguments.unassigned(assigned, "minHitRate");
       this.minHitRate = rate(rate, "minHitRate");
+      assigned.add("minHitRate");
       return this;
     }
 
     /** @throws IllegalArgumentException unless in [0, 1] */
     public Builder minL1HitRate(double rate) {
-      Arguments.once(assigned, "minL1HitRate");
+      Arguments.unassigned(assigned, "minL1HitRate");
       this.minL1HitRate = rate(rate, "minL1HitRate");
+      assigned.add("minL1HitRate");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder maxLatency(Duration latency) {
-      Arguments.once(assigned, "maxLatency");
+      Arguments.unassigned(assigned, "maxLatency");
       this.maxLatency = Arguments.positive(latency, "maxLatency");
+      assigned.add("maxLatency");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder maxEvictionsPerSecond(double rate) {
-      Arguments.once(assigned, "maxEvictionsPerSecond");
+      Arguments.unassigned(assigned, "maxEvictionsPerSecond");
       if (!(rate > 0)) {
         throw new IllegalArgumentException("maxEvictionsPerSecond must be positive but was " + rate);
       }
       this.maxEvictionsPerSecond = rate;
+      assigned.add("maxEvictionsPerSecond");
       return this;
     }
 
     /** @throws IllegalArgumentException if negative */
     public Builder maxTierErrors(long errors) {
-      Arguments.once(assigned, "maxTierErrors");
+      Arguments.unassigned(assigned, "maxTierErrors");
       if (errors < 0) {
         throw new IllegalArgumentException("maxTierErrors must not be negative but was " + errors);
       }
       this.maxTierErrors = errors;
+      assigned.add("maxTierErrors");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder minRequests(long requests) {
-      Arguments.once(assigned, "minRequests");
+      Arguments.unassigned(assigned, "minRequests");
       this.minRequests = Arguments.positive(requests, "minRequests");
+      assigned.add("minRequests");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder interval(Duration interval) {
-      Arguments.once(assigned, "interval");
+      Arguments.unassigned(assigned, "interval");
       this.interval = Arguments.positive(interval, "interval");
+      assigned.add("interval");
       return this;
     }
 

@@ -71,11 +71,13 @@ final class Arguments {
   /**
    * Checks that a builder setter runs once, for fields that have a default or are inherited from
    * a prototype (where {@link #unset} cannot tell): {@code assigned} holds the fields set so far.
+   * The setter adds {@code field} to it only after its value passed every check, so a refused
+   * value leaves the field settable.
    *
    * @throws IllegalStateException when {@code field} was set already
    */
-  static void once(Set<String> assigned, String field) {
-    if (!assigned.add(field)) {
+  static void unassigned(Set<String> assigned, String field) {
+    if (assigned.contains(field)) {
       throw new IllegalStateException(field + " was already set");
     }
   }

@@ -13,8 +13,9 @@ import java.util.function.Function;
  * view}.
  *
  * <p>Keys are never null ({@link NullPointerException} naming the argument, thrown by the call).
- * A future fails with {@link CacheLoadException} when the loader threw, and with {@link
- * IllegalStateException} when the cache is closed. Thread-safe.
+ * After the cache is closed the calls throw {@link IllegalStateException} themselves, as the
+ * synchronous ones do. A future fails with {@link CacheLoadException} when the loader threw (and
+ * with its subclass {@link LoadRejectedException} when no load thread was free). Thread-safe.
  *
  * @param <K> the key type
  * @param <V> the value type

@@ -7,7 +7,9 @@ import java.util.List;
  * A snapshot of a namespace's counters, since the cache started.
  *
  * @param namespace the namespace's name
- * @param requests keys read (each key of a bulk read counts once)
+ * @param requests keys read, {@code hits} plus the keys no tier held (each key of a bulk read counts
+ *     once; a key whose shared-tier read is still in flight counts when the tier answers, so both
+ *     only ever grow)
  * @param hits keys found in some tier
  * @param tiers per-tier counters, in process first
  * @param loads keys loaded from the source (not counting keys a write-behind buffer answered)

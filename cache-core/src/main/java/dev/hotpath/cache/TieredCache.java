@@ -50,6 +50,7 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
   private final WarmupPlan warmupPlan;
   private final AlertMonitor alerts;
   private final LoadExecutor ownedExecutor;
+  private final boolean busFromTier;
   private final java.util.concurrent.atomic.AtomicBoolean warmupScheduled =
       new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -68,6 +69,7 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
     scheduler.setRemoveOnCancelPolicy(true);
     String nodeId = b.nodeId != null ? b.nodeId : UUID.randomUUID().toString();
     InvalidationBus bus = b.chosenBus();
+    this.busFromTier = b.tiers.stream().anyMatch(t -> t.invalidationBus() == bus);
     Ticker ticker = b.ticker != null ? b.ticker : Ticker.system();
     this.runtime = new Runtime(nodeId, bus, ticker, executor, scheduler);
     this.sharedTiers = List.copyOf(b.tiers);
@@ -261,7 +263,10 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
     if (ownedExecutor != null) {
       ownedExecutor.shutdown();
     }
-    closeQuietly(runtime.bus);
+    // A tier's own bus is the tier's to close (it closes it with itself).
+    if (!busFromTier) {
+      closeQuietly(runtime.bus);
+    }
     sharedTiers.forEach(TieredCache::closeQuietly);
   }
 
@@ -497,6 +502,9 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
 
     /**
      * The cache.
+     *
+     * <p>When {@code build()} throws, the tiers and bus given to the builder are not closed: they
+     * are still the host's to close.
      *
      * @throws IllegalStateException when no namespace is registered, a profile names a tier the
      *     cache does not have, a namespace stored in a shared tier has no codec for its key or

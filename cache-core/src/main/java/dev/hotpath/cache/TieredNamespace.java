@@ -53,6 +53,12 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final AsyncNamespace<K, V> async = new AsyncNamespaceView<>(this);
   private final Pipeline pipeline = new Pipeline();
   private final LongAdder sharedHits = new LongAdder();
+  /**
+   * Keys no tier held (in-process misses of getIfPresent included). Counted on its own, not as
+   * requests minus hits: a key is an in-process miss at once but a shared hit only when the tier
+   * answers, and a counter that could go down in between would read as a reset to Prometheus.
+   */
+  private final LongAdder misses = new LongAdder();
   private final LongAdder writeBacksSkipped = new LongAdder();
   /** Whole-namespace invalidations in progress on this node; write-backs skip while any runs. */
   private final AtomicInteger clearing = new AtomicInteger();
@@ -225,7 +231,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     Objects.requireNonNull(key, "key");
     checkOpen();
     CompletableFuture<Object> future = l1.cache().getIfPresent(key);
-    return future == null || future.isCompletedExceptionally() ? null : value(future.getNow(null));
+    if (future == null) {
+      misses.increment();
+      return null;
+    }
+    return future.isCompletedExceptionally() ? null : value(future.getNow(null));
   }
 
   @SuppressWarnings("unchecked")
@@ -572,6 +582,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
         return MemoryTierStore.raw(found);
       }
     }
+    misses.increment();
     TierValue<V> loaded = loadFromSource(key);
     if (loaded == null) {
       return null;
@@ -708,6 +719,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
             remaining.remove(k);
           });
     }
+    misses.add(remaining.size());
     takePendingWrites(remaining, stampsByKey, result);
     return remaining;
   }
@@ -811,8 +823,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     for (TierGuard<K, V> slot : shared) {
       tiers.add(slot.stats());
     }
-    long requests = caffeine.requestCount();
-    long hits = Math.min(requests, caffeine.hitCount() + sharedHits.sum());
+    long hits = caffeine.hitCount() + sharedHits.sum();
+    long requests = hits + misses.sum();
     return new NamespaceStats(
         name,
         requests,

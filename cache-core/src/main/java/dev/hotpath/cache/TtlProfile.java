@@ -188,15 +188,17 @@ public final class TtlProfile {
 
     /** Time to live in process. Required. @throws IllegalArgumentException if not positive */
     public Builder l1(Duration ttl) {
-      Arguments.once(assigned, "l1");
+      Arguments.unassigned(assigned, "l1");
       this.l1 = Arguments.positive(ttl, "l1");
+      assigned.add("l1");
       return this;
     }
 
     /** Default time to live in tiers outside the process. @throws IllegalArgumentException if not positive */
     public Builder l2(Duration ttl) {
-      Arguments.once(assigned, "l2");
+      Arguments.unassigned(assigned, "l2");
       this.l2 = Arguments.positive(ttl, "l2");
+      assigned.add("l2");
       return this;
     }
 
@@ -206,15 +208,18 @@ public final class TtlProfile {
      * @throws IllegalArgumentException if not positive
      */
     public Builder tier(String tierName, Duration ttl) {
-      Arguments.once(assigned, "tier(" + Objects.requireNonNull(tierName, "tierName") + ")");
+      Objects.requireNonNull(tierName, "tierName");
+      Arguments.unassigned(assigned, "tier(" + tierName + ")");
       tiers.put(tierName, Arguments.positive(ttl, "tier(" + tierName + ")"));
+      assigned.add("tier(" + tierName + ")");
       return this;
     }
 
     /** Cache absences (the loader returned null) for {@code ttl}. @throws IllegalArgumentException if not positive */
     public Builder negative(Duration ttl) {
-      Arguments.once(assigned, "negative");
+      Arguments.unassigned(assigned, "negative");
       this.negative = Arguments.positive(ttl, "negative");
+      assigned.add("negative");
       return this;
     }
 
@@ -225,8 +230,9 @@ public final class TtlProfile {
      * @throws IllegalArgumentException if not positive
      */
     public Builder refreshAfter(Duration age) {
-      Arguments.once(assigned, "refreshAfter");
+      Arguments.unassigned(assigned, "refreshAfter");
       this.refreshAfter = Arguments.positive(age, "refreshAfter");
+      assigned.add("refreshAfter");
       return this;
     }
 
@@ -237,8 +243,9 @@ public final class TtlProfile {
      * @throws IllegalArgumentException unless {@code 0 <= fraction < 1}
      */
     public Builder jitter(double fraction) {
-      Arguments.once(assigned, "jitter");
+      Arguments.unassigned(assigned, "jitter");
       this.jitter = Arguments.fraction(fraction, "jitter");
+      assigned.add("jitter");
       return this;
     }
 

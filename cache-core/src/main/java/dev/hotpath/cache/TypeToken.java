@@ -1,7 +1,10 @@
 package dev.hotpath.cache;
 
+import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
+import java.lang.reflect.WildcardType;
 import java.util.Objects;
 
 /**
@@ -24,7 +27,10 @@ public abstract class TypeToken<T> {
   /**
    * Captures the type argument of the anonymous subclass being created.
    *
-   * @throws IllegalStateException when the subclass does not give a type argument
+   * @throws IllegalStateException when the subclass does not give a type argument, or the type
+   *     holds a type variable ({@code new TypeToken<List<T>>() {}} inside a generic method captures
+   *     {@code T}, not the caller's type, so two such tokens would look equal and a codec would
+   *     not know what to build)
    */
   protected TypeToken() {
     Type superclass = getClass().getGenericSuperclass();
@@ -32,7 +38,48 @@ public abstract class TypeToken<T> {
       throw new IllegalStateException(
           "create a TypeToken with a type argument, as in new TypeToken<List<Candle>>() {}");
     }
-    this.type = parameterized.getActualTypeArguments()[0];
+    Type captured = parameterized.getActualTypeArguments()[0];
+    TypeVariable<?> variable = typeVariableIn(captured);
+    if (variable != null) {
+      throw new IllegalStateException(
+          "a TypeToken needs a concrete type, but " + captured.getTypeName() + " holds the type variable "
+              + variable.getName() + "; pass the TypeToken in from where the type is known");
+    }
+    this.type = captured;
+  }
+
+  /** The first type variable {@code type} holds, or null. */
+  private static TypeVariable<?> typeVariableIn(Type type) {
+    if (type instanceof TypeVariable<?> variable) {
+      return variable;
+    }
+    if (type instanceof ParameterizedType parameterized) {
+      for (Type argument : parameterized.getActualTypeArguments()) {
+        TypeVariable<?> found = typeVariableIn(argument);
+        if (found != null) {
+          return found;
+        }
+      }
+      return parameterized.getOwnerType() == null ? null : typeVariableIn(parameterized.getOwnerType());
+    }
+    if (type instanceof GenericArrayType array) {
+      return typeVariableIn(array.getGenericComponentType());
+    }
+    if (type instanceof WildcardType wildcard) {
+      for (Type bound : wildcard.getUpperBounds()) {
+        TypeVariable<?> found = typeVariableIn(bound);
+        if (found != null) {
+          return found;
+        }
+      }
+      for (Type bound : wildcard.getLowerBounds()) {
+        TypeVariable<?> found = typeVariableIn(bound);
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
   }
 
   private TypeToken(Type type) {

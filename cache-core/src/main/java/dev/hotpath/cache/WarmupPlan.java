@@ -90,29 +90,33 @@ public final class WarmupPlan {
 
     /** Default 30 s. @throws IllegalArgumentException if not positive */
     public Builder deadline(Duration deadline) {
-      Arguments.once(assigned, "deadline");
+      Arguments.unassigned(assigned, "deadline");
       this.deadline = Arguments.positive(deadline, "deadline");
+      assigned.add("deadline");
       return this;
     }
 
     /** Default 4. @throws IllegalArgumentException if not positive */
     public Builder parallelism(int parallelism) {
-      Arguments.once(assigned, "parallelism");
+      Arguments.unassigned(assigned, "parallelism");
       this.parallelism = Arguments.positive(parallelism, "parallelism");
+      assigned.add("parallelism");
       return this;
     }
 
     /** Receives progress. */
     public Builder listener(WarmupListener listener) {
-      Arguments.once(assigned, "listener");
+      Arguments.unassigned(assigned, "listener");
       this.listener = Objects.requireNonNull(listener, "listener");
+      assigned.add("listener");
       return this;
     }
 
     /** Runs the plan again every {@code interval} after the first run. @throws IllegalArgumentException if not positive */
     public Builder repeatEvery(Duration interval) {
-      Arguments.once(assigned, "repeatEvery");
+      Arguments.unassigned(assigned, "repeatEvery");
       this.repeatEvery = Arguments.positive(interval, "repeatEvery");
+      assigned.add("repeatEvery");
       return this;
     }
 

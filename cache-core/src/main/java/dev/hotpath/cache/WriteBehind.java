@@ -154,43 +154,49 @@ public final class WriteBehind {
 
     /** @throws IllegalArgumentException if not positive */
     public Builder capacity(int capacity) {
-      Arguments.once(assigned, "capacity");
+      Arguments.unassigned(assigned, "capacity");
       this.capacity = Arguments.positive(capacity, "capacity");
+      assigned.add("capacity");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder batchSize(int batchSize) {
-      Arguments.once(assigned, "batchSize");
+      Arguments.unassigned(assigned, "batchSize");
       this.batchSize = Arguments.positive(batchSize, "batchSize");
+      assigned.add("batchSize");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder flushInterval(Duration interval) {
-      Arguments.once(assigned, "flushInterval");
+      Arguments.unassigned(assigned, "flushInterval");
       this.flushInterval = Arguments.positive(interval, "flushInterval");
+      assigned.add("flushInterval");
       return this;
     }
 
     /** @throws NullPointerException if null */
     public Builder overflowPolicy(OverflowPolicy policy) {
-      Arguments.once(assigned, "overflowPolicy");
+      Arguments.unassigned(assigned, "overflowPolicy");
       this.overflowPolicy = java.util.Objects.requireNonNull(policy, "overflowPolicy");
+      assigned.add("overflowPolicy");
       return this;
     }
 
     /** @throws IllegalArgumentException if negative */
     public Builder blockTimeout(Duration timeout) {
-      Arguments.once(assigned, "blockTimeout");
+      Arguments.unassigned(assigned, "blockTimeout");
       this.blockTimeout = Arguments.notNegative(timeout, "blockTimeout");
+      assigned.add("blockTimeout");
       return this;
     }
 
     /** @throws IllegalArgumentException if not positive */
     public Builder retryBackoff(Duration backoff) {
-      Arguments.once(assigned, "retryBackoff");
+      Arguments.unassigned(assigned, "retryBackoff");
       this.retryBackoff = Arguments.positive(backoff, "retryBackoff");
+      assigned.add("retryBackoff");
       return this;
     }
 
@@ -201,15 +207,17 @@ public final class WriteBehind {
      * @throws IllegalArgumentException if not positive
      */
     public Builder maxAttempts(int maxAttempts) {
-      Arguments.once(assigned, "maxAttempts");
+      Arguments.unassigned(assigned, "maxAttempts");
       this.maxAttempts = Arguments.positive(maxAttempts, "maxAttempts");
+      assigned.add("maxAttempts");
       return this;
     }
 
     /** @throws IllegalArgumentException if negative */
     public Builder closeTimeout(Duration timeout) {
-      Arguments.once(assigned, "closeTimeout");
+      Arguments.unassigned(assigned, "closeTimeout");
       this.closeTimeout = Arguments.notNegative(timeout, "closeTimeout");
+      assigned.add("closeTimeout");
       return this;
     }
 

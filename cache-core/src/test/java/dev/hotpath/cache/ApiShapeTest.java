@@ -249,4 +249,80 @@ class ApiShapeTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageEndingWith("was already set");
   }
+
+  static <T> TypeToken<List<T>> listOf() {
+    return new TypeToken<List<T>>() {};
+  }
+
+  @Test
+  void aTypeTokenOfATypeVariableIsRefusedWhereItIsMade() {
+    assertThatThrownBy(ApiShapeTest::listOf)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("java.util.List<T> holds the type variable T");
+  }
+
+  @Test
+  void aRefusedValueLeavesTheFieldSettable() {
+    TtlProfile.Builder ttl = TtlProfile.builder();
+    assertThatThrownBy(() -> ttl.l1(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ttl.tier("redis", null)).isInstanceOf(NullPointerException.class);
+    assertThat(ttl.l1(MINUTE).tier("redis", MINUTE).build().l1()).isEqualTo(MINUTE);
+    WarmupPlan.Builder plan = WarmupPlan.builder();
+    assertThatThrownBy(() -> plan.listener(null)).isInstanceOf(NullPointerException.class);
+    plan.listener((strategy, done, total) -> {});
+  }
+
+  @Test
+  void missesOnlyGrowWhileASharedTierReadIsInFlight() throws Exception {
+    java.util.concurrent.CountDownLatch tierAnswers = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch tierAsked = new java.util.concurrent.CountDownLatch(1);
+    ByteMapTier store = new ByteMapTier("shared", ticker);
+    Tier slow = new Tier() {
+      @Override
+      public String name() {
+        return "shared";
+      }
+
+      @Override
+      public <K, V> NamespaceStore<K, V> open(NamespaceContext<K, V> context) {
+        NamespaceStore<K, V> inner = store.open(context);
+        return delayed(inner, tierAsked, tierAnswers);
+      }
+    };
+    NamespaceSpec<String, String> spec = NamespaceSpec.builder("s", String.class, String.class)
+        .ttl(TtlProfile.builder().l1(MINUTE).l2(MINUTE).build())
+        .build();
+    try (TieredCache writer = TieredCache.builder().ticker(ticker).tier(store).namespace(spec).build();
+        TieredCache cache = TieredCache.builder().ticker(ticker).tier(slow).namespace(spec).build()) {
+      writer.namespace(spec).put("k", "v");
+      java.util.concurrent.CompletableFuture<String> read = cache.namespace(spec).async().get("k");
+      tierAsked.await();
+      // In flight: the key is neither a hit nor a miss yet.
+      assertThat(cache.namespace(spec).stats().misses()).isZero();
+      assertThat(cache.namespace(spec).stats().hits()).isZero();
+      tierAnswers.countDown();
+      assertThat(read.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("v");
+      assertThat(cache.namespace(spec).stats().hits()).isEqualTo(1);
+      assertThat(cache.namespace(spec).stats().misses()).isZero();
+      assertThat(cache.namespace(spec).getIfPresent("other")).isNull();
+      assertThat(cache.namespace(spec).stats().misses()).isEqualTo(1);
+    }
+  }
+
+  /** A store whose get waits for {@code answer} after saying it was asked. */
+  private static <K, V> NamespaceStore<K, V> delayed(
+      NamespaceStore<K, V> inner, java.util.concurrent.CountDownLatch asked, java.util.concurrent.CountDownLatch answer) {
+    return (NamespaceStore<K, V>) java.lang.reflect.Proxy.newProxyInstance(
+        NamespaceStore.class.getClassLoader(), new Class<?>[] {NamespaceStore.class}, (proxy, method, args) -> {
+          if (method.getName().equals("get")) {
+            asked.countDown();
+            answer.await();
+          }
+          try {
+            return method.invoke(inner, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
 }

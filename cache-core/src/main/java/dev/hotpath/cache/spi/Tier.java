@@ -44,6 +44,7 @@ public interface Tier extends AutoCloseable, MeterBinder {
    * when the tier brings none. A cache built with such a tier uses its bus without being told, so
    * that a shared tier cannot be wired without cross-node invalidation; two tiers bringing
    * different buses, or a bus set on the builder that differs from a tier's, fail {@code build()}.
+   * The cache does not close a bus a tier brought: the tier closes it in {@link #close()}.
    */
   default InvalidationBus invalidationBus() {
     return null;

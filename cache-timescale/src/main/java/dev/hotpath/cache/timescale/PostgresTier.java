@@ -340,22 +340,25 @@ public final class PostgresTier implements Tier, MeterBinder {
 
     /** Longest wait for a connection from the pool built by {@link #jdbcUrl}; ≥ 250 ms, default 1 s. */
     public Builder connectTimeout(Duration timeout) {
-      Checks.once(assigned, "connectTimeout");
+      Checks.unassigned(assigned, "connectTimeout");
       connections.connectTimeout(timeout);
+      assigned.add("connectTimeout");
       return this;
     }
 
     /** Longest a statement may run on the pool built by {@link #jdbcUrl}; default 5 s. */
     public Builder statementTimeout(Duration timeout) {
-      Checks.once(assigned, "statementTimeout");
+      Checks.unassigned(assigned, "statementTimeout");
       connections.statementTimeout(timeout);
+      assigned.add("statementTimeout");
       return this;
     }
 
     /** Connections of the pool built by {@link #jdbcUrl}; positive, default 4. */
     public Builder poolSize(int size) {
-      Checks.once(assigned, "poolSize");
+      Checks.unassigned(assigned, "poolSize");
       connections.poolSize(size);
+      assigned.add("poolSize");
       return this;
     }
 
@@ -364,27 +367,30 @@ public final class PostgresTier implements Tier, MeterBinder {
      * {@code "postgres"}.
      */
     public Builder name(String name) {
-      Checks.once(assigned, "name");
+      Checks.unassigned(assigned, "name");
       requireNonNull(name, "name");
       if (!TIER_NAME.matcher(name).matches()) {
         throw new IllegalArgumentException(
             "name must match " + TIER_NAME.pattern() + " but was '" + name + "'");
       }
       this.name = name;
+      assigned.add("name");
       return this;
     }
 
     /** The schema of the table, created if missing; {@code [a-z_][a-z0-9_]*}, default {@code hotpath}. */
     public Builder schema(String schema) {
-      Checks.once(assigned, "schema");
+      Checks.unassigned(assigned, "schema");
       this.schema = Checks.identifier(schema, "schema");
+      assigned.add("schema");
       return this;
     }
 
     /** The table; {@code [a-z_][a-z0-9_]*}, default {@code hotpath_cache}. */
     public Builder table(String table) {
-      Checks.once(assigned, "table");
+      Checks.unassigned(assigned, "table");
       this.table = Checks.identifier(table, "table");
+      assigned.add("table");
       return this;
     }
 
@@ -393,45 +399,51 @@ public final class PostgresTier implements Tier, MeterBinder {
      * replicated, which suits a cache. Applies when the table is created. Default false.
      */
     public Builder unlogged(boolean unlogged) {
-      Checks.once(assigned, "unlogged");
+      Checks.unassigned(assigned, "unlogged");
       this.unlogged = unlogged;
+      assigned.add("unlogged");
       return this;
     }
 
     /** How often expired rows are deleted; {@link Duration#ZERO} turns the sweep off. Default 1 min. */
     public Builder sweepInterval(Duration interval) {
-      Checks.once(assigned, "sweepInterval");
+      Checks.unassigned(assigned, "sweepInterval");
       requireNonNull(interval, "sweepInterval");
       this.sweepInterval =
           interval.isZero() ? interval : Checks.atLeast(interval, Duration.ofMillis(1), "sweepInterval");
+      assigned.add("sweepInterval");
       return this;
     }
 
     /** Rows deleted per sweep transaction; positive, default 1000. */
     public Builder sweepBatchSize(int rows) {
-      Checks.once(assigned, "sweepBatchSize");
+      Checks.unassigned(assigned, "sweepBatchSize");
       this.sweepBatchSize = Checks.positive(rows, "sweepBatchSize");
+      assigned.add("sweepBatchSize");
       return this;
     }
 
     /** Batches one sweep runs at most (the rest waits for the next); positive, default 1000. */
     public Builder sweepMaxBatches(int batches) {
-      Checks.once(assigned, "sweepMaxBatches");
+      Checks.unassigned(assigned, "sweepMaxBatches");
       this.sweepMaxBatches = Checks.positive(batches, "sweepMaxBatches");
+      assigned.add("sweepMaxBatches");
       return this;
     }
 
     /** How long calls fail at once after a connection failure before one probes; default 1 s. */
     public Builder retryAfter(Duration pause) {
-      Checks.once(assigned, "retryAfter");
+      Checks.unassigned(assigned, "retryAfter");
       this.retryAfter = Checks.positive(pause, "retryAfter");
+      assigned.add("retryAfter");
       return this;
     }
 
     /** The clock for expiry times; default UTC system clock. Expiry is kept to the millisecond. */
     public Builder clock(Clock clock) {
-      Checks.once(assigned, "clock");
+      Checks.unassigned(assigned, "clock");
       this.clock = requireNonNull(clock, "clock");
+      assigned.add("clock");
       return this;
     }
 

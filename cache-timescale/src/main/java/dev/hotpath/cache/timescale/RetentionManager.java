@@ -601,22 +601,25 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
 
     /** Time between scheduled runs; positive, default 1 h. */
     public Builder interval(Duration interval) {
-      Checks.once(assigned, "interval");
+      Checks.unassigned(assigned, "interval");
       this.interval = Checks.positive(interval, "interval");
+      assigned.add("interval");
       return this;
     }
 
     /** Rows deleted per transaction from a plain table; positive, default 10,000. */
     public Builder batchSize(int rows) {
-      Checks.once(assigned, "batchSize");
+      Checks.unassigned(assigned, "batchSize");
       this.batchSize = Checks.positive(rows, "batchSize");
+      assigned.add("batchSize");
       return this;
     }
 
     /** Batches per table and run at most (the rest waits for the next run); default 10,000. */
     public Builder maxBatches(int batches) {
-      Checks.once(assigned, "maxBatches");
+      Checks.unassigned(assigned, "maxBatches");
       this.maxBatches = Checks.positive(batches, "maxBatches");
+      assigned.add("maxBatches");
       return this;
     }
 
@@ -628,15 +631,17 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
      * @throws NullPointerException when {@code mode} is null
      */
     public Builder createHypertables(HypertableMode mode) {
-      Checks.once(assigned, "createHypertables");
+      Checks.unassigned(assigned, "createHypertables");
       this.hypertableMode = requireNonNull(mode, "createHypertables");
+      assigned.add("createHypertables");
       return this;
     }
 
     /** The clock that sets the cutoff of each run; default UTC system clock. */
     public Builder clock(Clock clock) {
-      Checks.once(assigned, "clock");
+      Checks.unassigned(assigned, "clock");
       this.clock = requireNonNull(clock, "clock");
+      assigned.add("clock");
       return this;
     }
 

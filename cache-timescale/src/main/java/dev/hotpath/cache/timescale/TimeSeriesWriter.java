@@ -568,22 +568,25 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
     /** Longest wait for a connection from the pool built by {@link #jdbcUrl}; default 1 s. */
     public Builder<R> connectTimeout(Duration timeout) {
-      Checks.once(assigned, "connectTimeout");
+      Checks.unassigned(assigned, "connectTimeout");
       connections.connectTimeout(timeout);
+      assigned.add("connectTimeout");
       return this;
     }
 
     /** The table's schema; {@code [a-z_][a-z0-9_]*}, default {@code public}. */
     public Builder<R> schema(String schema) {
-      Checks.once(assigned, "schema");
+      Checks.unassigned(assigned, "schema");
       this.schema = Checks.identifier(schema, "schema");
+      assigned.add("schema");
       return this;
     }
 
     /** The table, which must exist; {@code [a-z_][a-z0-9_]*}. Required. */
     public Builder<R> table(String table) {
-      Checks.once(assigned, "table");
+      Checks.unassigned(assigned, "table");
       this.table = Checks.identifier(table, "table");
+      assigned.add("table");
       return this;
     }
 
@@ -606,15 +609,17 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
     /** Rows the buffer holds at most; positive, default 100,000. */
     public Builder<R> bufferCapacity(int rows) {
-      Checks.once(assigned, "bufferCapacity");
+      Checks.unassigned(assigned, "bufferCapacity");
       this.bufferCapacity = Checks.positive(rows, "bufferCapacity");
+      assigned.add("bufferCapacity");
       return this;
     }
 
     /** Rows per COPY at most, and the count that starts one; positive, default 5,000. */
     public Builder<R> batchSize(int rows) {
-      Checks.once(assigned, "batchSize");
+      Checks.unassigned(assigned, "batchSize");
       this.batchSize = Checks.positive(rows, "batchSize");
+      assigned.add("batchSize");
       return this;
     }
 
@@ -624,15 +629,17 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
      * another core; batches may then commit out of order (rows within a batch stay together).
      */
     public Builder<R> flushThreads(int threads) {
-      Checks.once(assigned, "flushThreads");
+      Checks.unassigned(assigned, "flushThreads");
       this.flushThreads = Checks.positive(threads, "flushThreads");
+      assigned.add("flushThreads");
       return this;
     }
 
     /** Longest a row waits before a (smaller) batch is sent; positive, default 200 ms. */
     public Builder<R> flushInterval(Duration interval) {
-      Checks.once(assigned, "flushInterval");
+      Checks.unassigned(assigned, "flushInterval");
       this.flushInterval = Checks.positive(interval, "flushInterval");
+      assigned.add("flushInterval");
       return this;
     }
 
@@ -641,21 +648,23 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
      * Overflow#BLOCK}.
      */
     public Builder<R> overflow(Overflow policy) {
-      Checks.once(assigned, "overflow");
+      Checks.unassigned(assigned, "overflow");
       this.overflow = requireNonNull(policy, "overflow");
+      assigned.add("overflow");
       return this;
     }
 
     /** How long {@link Overflow#BLOCK} waits for room; positive, default 5 s. */
     public Builder<R> blockTimeout(Duration timeout) {
-      Checks.once(assigned, "blockTimeout");
+      Checks.unassigned(assigned, "blockTimeout");
       this.blockTimeout = Checks.positive(timeout, "blockTimeout");
+      assigned.add("blockTimeout");
       return this;
     }
 
     /** First and longest pause between retries of a failed batch; default 100 ms and 5 s. */
     public Builder<R> retryBackoff(Duration first, Duration longest) {
-      Checks.once(assigned, "retryBackoff");
+      Checks.unassigned(assigned, "retryBackoff");
       Checks.positive(first, "retryBackoff.first");
       Checks.positive(longest, "retryBackoff.longest");
       if (longest.compareTo(first) < 0) {
@@ -664,13 +673,15 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
       }
       this.backoffMin = first;
       this.backoffMax = longest;
+      assigned.add("retryBackoff");
       return this;
     }
 
     /** How long {@link TimeSeriesWriter#close()} keeps retrying; positive, default 30 s. */
     public Builder<R> closeTimeout(Duration timeout) {
-      Checks.once(assigned, "closeTimeout");
+      Checks.unassigned(assigned, "closeTimeout");
       this.closeTimeout = Checks.positive(timeout, "closeTimeout");
+      assigned.add("closeTimeout");
       return this;
     }
 
