@@ -1,0 +1,161 @@
+package dev.hotpath.engine;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.hotpath.cache.Namespace;
+import dev.hotpath.cache.NamespaceSpec;
+import dev.hotpath.cache.TieredCache;
+import dev.hotpath.cache.TtlProfile;
+import dev.hotpath.ratelimit.NanoClock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
+/** What the engine's tests share: a scripted source, a manual clock, a cache, and patient waiting. */
+final class Fixtures {
+  /** How long a test waits for something that should happen; generous for a loaded machine. */
+  static final long PATIENCE_SECONDS = 30;
+
+  private Fixtures() {
+  }
+
+  static NamespaceSpec<String, String> spec(String name) {
+    return NamespaceSpec.builder(name, String.class, String.class)
+        .ttl(TtlProfile.builder().l1(Duration.ofMinutes(10)).l2(Duration.ofMinutes(10)).build())
+        .maximumSize(100_000)
+        .build();
+  }
+
+  /** An in-process-only cache with one namespace, "prices". */
+  static TieredCache inProcessCache() {
+    return TieredCache.builder().namespace(spec("prices")).build();
+  }
+
+  static Namespace<String, String> prices(TieredCache cache) {
+    return cache.namespace(spec("prices"));
+  }
+
+  /** The value the scripted source answers for {@code key}. */
+  static String valueOf(String key) {
+    return "v:" + key;
+  }
+
+  /** Polls {@code condition} until it holds, failing after {@link #PATIENCE_SECONDS}. No timing is asserted. */
+  static void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(PATIENCE_SECONDS);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        fail("waited " + PATIENCE_SECONDS + " s for: " + what);
+      }
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail("interrupted while waiting for: " + what);
+      }
+    }
+  }
+
+  static <T> T get(CompletableFuture<T> future) {
+    try {
+      return future.get(PATIENCE_SECONDS, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("the future did not complete normally within " + PATIENCE_SECONDS + " s", e);
+    }
+  }
+
+  /** A clock the test moves. */
+  static final class ManualClock implements NanoClock {
+    private final AtomicLong nanos = new AtomicLong(1_700_000_000_000_000_000L);
+
+    @Override
+    public long nanos() {
+      return nanos.get();
+    }
+
+    void advance(Duration d) {
+      nanos.addAndGet(d.toNanos());
+    }
+  }
+
+  /**
+   * A source whose answers the test scripts: by default every key is found at once ({@link
+   * #valueOf}); {@link #hold()} makes calls wait for the test. Records every call.
+   */
+  static final class ScriptedSource implements Source<String, String> {
+    final List<List<String>> calls = new CopyOnWriteArrayList<>();
+    final List<CompletableFuture<SourceReply<String, String>>> held = new CopyOnWriteArrayList<>();
+    private final int maxKeysPerCall;
+    private final long weightPerCall;
+    private volatile Function<List<String>, CompletableFuture<SourceReply<String, String>>> answer = ScriptedSource::found;
+
+    ScriptedSource() {
+      this(1, 1);
+    }
+
+    ScriptedSource(int maxKeysPerCall, long weightPerCall) {
+      this.maxKeysPerCall = maxKeysPerCall;
+      this.weightPerCall = weightPerCall;
+    }
+
+    static CompletableFuture<SourceReply<String, String>> found(List<String> keys) {
+      Map<String, String> values = new HashMap<>();
+      keys.forEach(k -> values.put(k, valueOf(k)));
+      return CompletableFuture.completedFuture(SourceReply.of(values));
+    }
+
+    @Override
+    public String name() {
+      return "scripted";
+    }
+
+    @Override
+    public int maxKeysPerCall() {
+      return maxKeysPerCall;
+    }
+
+    @Override
+    public long weight(List<String> keys) {
+      return weightPerCall;
+    }
+
+    @Override
+    public CompletableFuture<SourceReply<String, String>> fetch(List<String> keys) {
+      calls.add(List.copyOf(keys));
+      return answer.apply(keys);
+    }
+
+    void answer(Function<List<String>, CompletableFuture<SourceReply<String, String>>> answer) {
+      this.answer = answer;
+    }
+
+    /** From now on calls wait: their futures are in {@link #held}, in call order. */
+    void hold() {
+      answer(keys -> {
+        CompletableFuture<SourceReply<String, String>> f = new CompletableFuture<>();
+        held.add(f);
+        return f;
+      });
+    }
+
+    /** Answers held call {@code i} with every key found. */
+    void release(int i) {
+      held.get(i).complete(found(calls.get(i)).join());
+    }
+
+    int callCount() {
+      return calls.size();
+    }
+
+    long callsFor(String key) {
+      return calls.stream().filter(c -> c.contains(key)).count();
+    }
+  }
+}
