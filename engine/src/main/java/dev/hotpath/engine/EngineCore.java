@@ -635,6 +635,16 @@ final class EngineCore<K, V> {
     return snapshot[0];
   }
 
+  /** Source calls waiting in the queues (tests). */
+  int queuedCalls() {
+    lock.lock();
+    try {
+      return runner.queuedCalls();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Keys the engine tracks (tests: the table must empty when nothing runs). */
   int trackedKeys() {
     lock.lock();

@@ -91,7 +91,7 @@ final class Fixtures {
    */
   static final class ScriptedSource implements Source<String, String> {
     final List<List<String>> calls = new CopyOnWriteArrayList<>();
-    final List<CompletableFuture<SourceReply<String, String>>> held = new CopyOnWriteArrayList<>();
+    final List<Held> held = new CopyOnWriteArrayList<>();
     private final int maxKeysPerCall;
     private final long weightPerCall;
     private volatile Function<List<String>, CompletableFuture<SourceReply<String, String>>> answer = ScriptedSource::found;
@@ -136,18 +136,29 @@ final class Fixtures {
       this.answer = answer;
     }
 
-    /** From now on calls wait: their futures are in {@link #held}, in call order. */
+    /** A call waiting for the test. */
+    record Held(List<String> keys, CompletableFuture<SourceReply<String, String>> reply) {}
+
+    /** From now on calls wait: they are in {@link #held}, in call order. */
     void hold() {
       answer(keys -> {
-        CompletableFuture<SourceReply<String, String>> f = new CompletableFuture<>();
-        held.add(f);
-        return f;
+        Held h = new Held(List.copyOf(keys), new CompletableFuture<>());
+        held.add(h);
+        return h.reply();
       });
     }
 
     /** Answers held call {@code i} with every key found. */
     void release(int i) {
-      held.get(i).complete(found(calls.get(i)).join());
+      Held h = held.get(i);
+      h.reply().complete(found(h.keys()).join());
+    }
+
+    /** Answers every held call not answered yet with every key found. */
+    void releaseAll() {
+      for (int i = 0; i < held.size(); i++) {
+        release(i);
+      }
     }
 
     int callCount() {
