@@ -38,8 +38,4 @@ final class Admission {
   long queued(Priority priority) {
     return queued.get(priority.ordinal());
   }
-
-  int capacity(Priority priority) {
-    return capacity[priority.ordinal()];
-  }
 }

@@ -37,7 +37,6 @@ final class BatchRun<K, V> {
   int sourceCalls;
   long weightUsed;
   Sink<K, V> sink;
-  boolean cacheReadDone;
   boolean ending;
   boolean done;
   ScheduledFuture<?> timer;

@@ -76,8 +76,4 @@ final class Breaker {
   CircuitBreaker.State state(long now) {
     return state == CircuitBreaker.State.OPEN && now - openUntil >= 0 ? CircuitBreaker.State.HALF_OPEN : state;
   }
-
-  long openUntil() {
-    return openUntil;
-  }
 }

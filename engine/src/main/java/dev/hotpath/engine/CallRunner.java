@@ -92,7 +92,7 @@ final class CallRunner<K, V> {
       if (call == null) {
         return;
       }
-      long deadline = core.latestDeadline(call);
+      long deadline = core.table.latestDeadline(call);
       if (deadline == Long.MIN_VALUE || deadline - now <= 0) {
         settleAll(call, ItemFailure.of(FailureKind.TIMED_OUT,
             "the batch's deadline passed before source '" + core.name + "' could be called"), after);
@@ -108,7 +108,7 @@ final class CallRunner<K, V> {
       call.deadline = deadline;
       call.state = Call.State.ACQUIRING;
       for (K key : call.keys) {
-        core.key(key).phase = KeyState.Phase.IN_FLIGHT;
+        core.table.get(key).phase = KeyState.Phase.IN_FLIGHT;
       }
       slotsInUse++;
       inFlight.add(call);
@@ -241,7 +241,7 @@ final class CallRunner<K, V> {
     core.locked(after -> {
       long now = core.clock.nanos();
       if (!isCurrent(call, token)) {
-        core.fill(reply.values(), after); // a reply after its timeout: still worth caching
+        core.table.fill(reply.values(), after); // a reply after its timeout: still worth caching
         return;
       }
       endAttempt(call);
@@ -254,16 +254,16 @@ final class CallRunner<K, V> {
       after.add(() -> quota.onAnswer(grant, reply.usedWeight(), sentAt, now));
       Map<K, V> fills = new HashMap<>();
       for (K key : List.copyOf(call.keys)) {
-        KeyState<K, V> ks = core.key(key);
+        KeyState<K, V> ks = core.table.get(key);
         if (ks == null || ks.call != call) {
           continue;
         }
         V value = reply.values().get(key);
-        core.settle(ks, value, value != null ? null
+        core.table.settle(ks, value, value != null ? null
             : ItemFailure.of(FailureKind.NOT_FOUND, "source '" + core.name + "' answered without it"), call, fills, after);
       }
       call.state = Call.State.DONE;
-      core.fill(fills, after);
+      core.table.fill(fills, after);
       dispatch(after);
     });
   }
@@ -315,7 +315,7 @@ final class CallRunner<K, V> {
 
   private void retryOrFail(Call<K> call, Throwable failure, long now, List<Runnable> after) {
     boolean retryable = isRetryable(failure);
-    long deadline = core.latestDeadline(call);
+    long deadline = core.table.latestDeadline(call);
     boolean someoneWaits = deadline != Long.MIN_VALUE && deadline - now > 0;
     if (retryable && someoneWaits && call.attempts < retry.maxAttempts()) {
       long backoff = retry.backoffNanos(call.attempts);
@@ -326,7 +326,7 @@ final class CallRunner<K, V> {
         }
         call.state = Call.State.BACKOFF;
         for (K key : call.keys) {
-          KeyState<K, V> ks = core.key(key);
+          KeyState<K, V> ks = core.table.get(key);
           if (ks != null && ks.call == call) {
             ks.phase = KeyState.Phase.QUEUED;
           }
@@ -357,35 +357,22 @@ final class CallRunner<K, V> {
   private void split(Call<K> call, List<Runnable> after) {
     List<K> live = new ArrayList<>();
     for (K key : call.keys) {
-      KeyState<K, V> ks = core.key(key);
+      KeyState<K, V> ks = core.table.get(key);
       if (ks != null && ks.call == call) {
         live.add(key);
       }
     }
     call.state = Call.State.DONE;
     int half = live.size() / 2;
-    Call<K> first = core.newCall(live.subList(0, half), call.priority, call);
-    Call<K> second = core.newCall(live.subList(half, live.size()), call.priority, call);
+    Call<K> first = core.table.newCall(live.subList(0, half), call.priority, call);
+    Call<K> second = core.table.newCall(live.subList(half, live.size()), call.priority, call);
     requeue(second, after);
     requeue(first, after);
   }
 
   /** Puts a call back at the head of its queue, without the keys nobody waits for any more. */
   private void requeue(Call<K> call, List<Runnable> after) {
-    for (K key : List.copyOf(call.keys)) {
-      KeyState<K, V> ks = core.key(key);
-      if (ks == null || ks.call != call) {
-        call.keys.remove(key);
-      } else if (ks.waiters.isEmpty()) {
-        call.keys.remove(key);
-        ks.call = null;
-        ks.phase = KeyState.Phase.IDLE;
-        core.releaseSinks(ks, after);
-        core.removeIfUnused(ks);
-      } else {
-        ks.phase = KeyState.Phase.QUEUED;
-      }
-    }
+    core.table.dropUnwanted(call, after);
     if (call.keys.isEmpty()) {
       call.state = Call.State.DONE;
       return;
@@ -397,9 +384,9 @@ final class CallRunner<K, V> {
   private void settleAll(Call<K> call, ItemFailure failure, List<Runnable> after) {
     Map<K, V> fills = new HashMap<>();
     for (K key : List.copyOf(call.keys)) {
-      KeyState<K, V> ks = core.key(key);
+      KeyState<K, V> ks = core.table.get(key);
       if (ks != null && ks.call == call) {
-        core.settle(ks, null, failure, call, fills, after);
+        core.table.settle(ks, null, failure, call, fills, after);
       }
     }
     call.state = Call.State.DONE;
@@ -410,15 +397,7 @@ final class CallRunner<K, V> {
     stopped = true;
     Call<K> call;
     while ((call = queue.poll()) != null) {
-      for (K key : List.copyOf(call.keys)) {
-        KeyState<K, V> ks = core.key(key);
-        if (ks != null && ks.call == call) {
-          ks.call = null;
-          ks.phase = KeyState.Phase.IDLE;
-          core.releaseSinks(ks, after);
-          core.removeIfUnused(ks);
-        }
-      }
+      core.table.abandon(call, after);
       call.state = Call.State.DONE;
     }
     if (wake != null) {
@@ -439,11 +418,6 @@ final class CallRunner<K, V> {
   /** Under the lock. */
   int queuedCalls() {
     return queue.size();
-  }
-
-  /** Under the lock. */
-  int queuedCalls(Priority priority) {
-    return queue.size(priority);
   }
 
   /** Under the lock. */

@@ -3,7 +3,6 @@ package dev.hotpath.engine;
 import dev.hotpath.cache.AsyncNamespace;
 import dev.hotpath.ratelimit.NanoClock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,16 +21,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The batch side of the engine: batches, the per-key table that gives single flight, and the cache
- * reads. Source calls are the {@link CallRunner}'s.
+ * The batch side of the engine: batches, their cache reads, their ends, and the engine's
+ * lifecycle. Single flight is the {@link KeyTable}'s; source calls are the {@link CallRunner}'s.
  *
- * <p>How a batch runs: it registers as a waiter on each of its keys, then reads them through the
- * namespace's {@code getAll(keys, bulkLoader)}. Keys no tier holds reach {@link #load}, which puts
- * those nobody is fetching yet into calls and hands the cache a {@link Sink} to be completed with
- * the values. When a call settles a key, every waiting batch gets the outcome directly (value or
- * typed failure), whether its own read asked for the key or joined another batch's load; the sinks
- * get the value, and the cache stores it. A batch ends when every key has an outcome, at its
- * deadline, or when cancelled.
+ * <p>How a batch runs: it registers as a waiter on each of its keys in the {@link KeyTable}, then
+ * reads them through the namespace's {@code getAll(keys, bulkLoader)}. Keys no tier holds reach
+ * {@link #load}, which puts those nobody is fetching yet into calls and hands the cache a {@link
+ * Sink} to be completed with the values. When a call settles a key, every waiting batch gets the
+ * outcome directly (value or typed failure), whether its own read asked for the key or joined
+ * another batch's load; the sinks get the value, and the cache stores it. A batch ends when every
+ * key has an outcome, at its deadline, or when cancelled.
  *
  * <p>One lock guards everything; work that can run long or call out (completing futures, the
  * cache's writes, the rate limiter, the source, listeners) is collected while it is held and run
@@ -50,13 +49,11 @@ final class EngineCore<K, V> {
   final EngineStats stats = new EngineStats();
   final ReentrantLock lock = new ReentrantLock();
   final CallRunner<K, V> runner;
+  final KeyTable<K, V> table;
   private final long defaultDeadlineNanos;
-  private final int maxKeysPerCall;
 
-  private final Map<K, KeyState<K, V>> keys = new HashMap<>();
   private final Set<BatchRun<K, V>> runs = new LinkedHashSet<>();
   private long batchIds;
-  private long callIds;
   private volatile boolean closed;
 
   EngineCore(EngineConfig<K, V> config) {
@@ -68,7 +65,7 @@ final class EngineCore<K, V> {
     this.scheduler = config.scheduler;
     this.admission = new Admission(name, config.queueCapacity);
     this.defaultDeadlineNanos = config.defaultDeadlineNanos;
-    this.maxKeysPerCall = config.source.maxKeysPerCall();
+    this.table = new KeyTable<>(this, cache, config.source.maxKeysPerCall());
     this.runner = new CallRunner<>(this, config);
   }
 
@@ -117,10 +114,6 @@ final class EngineCore<K, V> {
     return t;
   }
 
-  KeyState<K, V> key(K key) {
-    return keys.get(key);
-  }
-
   // ---- batches
 
   CompletableFuture<BatchResult<K, V>> submit(BatchRequest<K> request) {
@@ -148,7 +141,7 @@ final class EngineCore<K, V> {
       created.add(run);
       runs.add(run);
       for (K key : batchKeys) {
-        register(run, key, after);
+        table.register(run, key, after);
       }
       if (run.allResolved()) {
         finish(run, after);
@@ -187,118 +180,21 @@ final class EngineCore<K, V> {
     return run.future;
   }
 
-  /** Makes {@code run} a waiter of {@code key}; a settled key that may still be joined is delivered. */
-  private void register(BatchRun<K, V> run, K key, List<Runnable> after) {
-    KeyState<K, V> ks = keys.computeIfAbsent(key, KeyState::new);
-    ks.waiters.add(run);
-    switch (ks.phase) {
-      case SETTLED:
-        if (ks.holds > 0) {
-          deliver(run, ks, null, after); // the read may join the load that settled it
-        } else {
-          ks.forgetOutcome(); // old news: the read will find the value cached, or load again
-        }
-        break;
-      case FILLING:
-        deliver(run, ks, null, after);
-        break;
-      case IDLE:
-        if (ks.holds > 0) {
-          // A load still holds the key but nobody fetches it (its batches left): the read may join
-          // that load and come back without it, so fetch it for this batch.
-          enqueue(List.of(key), run.priority, after);
-        }
-        break;
-      case QUEUED:
-        if (ks.call.state == Call.State.QUEUED) {
-          runner.promote(ks.call, run.priority);
-        }
-        break;
-      default:
-        break;
-    }
-  }
-
   /** The bulk loader given to the cache: the keys no tier holds, for {@code run}'s read. */
   private CompletableFuture<Map<K, V>> load(BatchRun<K, V> run, Set<K> missing) {
     Sink<K, V> sink = new Sink<>(run, Set.copyOf(missing));
     locked(after -> {
       run.sink = sink;
-      List<K> fresh = new ArrayList<>();
-      for (K key : sink.keys) {
-        KeyState<K, V> ks = keys.computeIfAbsent(key, KeyState::new);
-        ks.holds++;
-        switch (ks.phase) {
-          case IDLE:
-            if (!ks.waiters.isEmpty()) {
-              fresh.add(key);
-              await(sink, ks);
-            }
-            break;
-          case QUEUED:
-          case IN_FLIGHT:
-            await(sink, ks);
-            break;
-          default: // settled since the batch registered: hand over what it got
-            if (ks.value != null) {
-              sink.values.put(key, ks.value);
-            }
-            break;
-        }
-      }
-      if (!fresh.isEmpty()) {
-        enqueue(fresh, run.priority, after);
-      }
-      if (sink.awaiting.isEmpty() || run.done || run.ending) {
-        completeSink(sink, after);
-      }
+      table.load(run, sink, after);
       runner.dispatch(after);
     });
     return sink.future;
   }
 
-  private void await(Sink<K, V> sink, KeyState<K, V> ks) {
-    ks.sinks.add(sink);
-    sink.awaiting.add(ks.key);
-  }
-
-  /** Puts {@code batchKeys} (nobody fetches them yet) into new calls of up to maxKeysPerCall keys. */
-  void enqueue(List<K> batchKeys, Priority priority, List<Runnable> after) {
-    for (int i = 0; i < batchKeys.size(); i += maxKeysPerCall) {
-      Call<K> call = new Call<>(++callIds, batchKeys.subList(i, Math.min(batchKeys.size(), i + maxKeysPerCall)), priority);
-      for (K key : call.keys) {
-        KeyState<K, V> ks = keys.get(key);
-        ks.value = null;
-        ks.failure = null;
-        ks.phase = KeyState.Phase.QUEUED;
-        ks.call = call;
-      }
-      runner.enqueue(call);
-    }
-  }
-
-  /** A new call, not queued, taking over {@code callKeys} (a half of a split call). */
-  Call<K> newCall(List<K> callKeys, Priority priority, Call<K> parent) {
-    Call<K> call = new Call<>(++callIds, callKeys, priority);
-    call.parent = parent;
-    for (K key : call.keys) {
-      keys.get(key).call = call;
-    }
-    return call;
-  }
-
   private void onCacheRead(BatchRun<K, V> run, Map<K, V> found, Throwable failure) {
     locked(after -> {
-      run.cacheReadDone = true;
-      Sink<K, V> sink = run.sink;
-      if (sink != null) {
-        for (K key : sink.keys) {
-          KeyState<K, V> ks = keys.get(key);
-          if (ks != null) {
-            ks.holds--;
-            removeIfUnused(ks);
-          }
-        }
+      if (run.sink != null) {
+        table.releaseHolds(run.sink);
       }
       if (run.done) {
         return;
@@ -314,8 +210,7 @@ final class EngineCore<K, V> {
           resolveValue(run, key, value, true, null, now, after);
           continue;
         }
-        KeyState<K, V> ks = keys.get(key);
-        if (ks != null && ks.hasWork()) {
+        if (table.hasWork(key)) {
           continue; // a call will settle it
         }
         resolveFailure(run, key, cause != null
@@ -328,12 +223,23 @@ final class EngineCore<K, V> {
     });
   }
 
-  private void deliver(BatchRun<K, V> run, KeyState<K, V> ks, Call<K> call, List<Runnable> after) {
+  /** Gives {@code run} the outcome {@code ks} settled with. */
+  void deliver(BatchRun<K, V> run, KeyState<K, V> ks, Call<K> call, List<Runnable> after) {
     long now = clock.nanos();
     if (ks.value != null) {
       resolveValue(run, ks.key, ks.value, false, call, now, after);
     } else {
       resolveFailure(run, ks.key, ks.failure, call, now, after);
+    }
+  }
+
+  /** {@link #deliver}, and ends the batch if that was its last item. */
+  void deliverAndMaybeFinish(BatchRun<K, V> run, KeyState<K, V> ks, Call<K> call, List<Runnable> after) {
+    if (!run.done) {
+      deliver(run, ks, call, after);
+      if (run.allResolved()) {
+        finish(run, after);
+      }
     }
   }
 
@@ -371,22 +277,14 @@ final class EngineCore<K, V> {
       run.timer.cancel(false);
     }
     if (run.sink != null) {
-      completeSink(run.sink, after);
+      table.completeSink(run.sink, after);
     }
     int unresolved = run.keys.size() - run.resolvedCount();
     if (unresolved > 0) {
       admission.release(run.priority, unresolved);
     }
     for (K key : run.keys) {
-      KeyState<K, V> ks = keys.get(key);
-      if (ks == null) {
-        continue;
-      }
-      ks.waiters.remove(run);
-      if (ks.waiters.isEmpty()) {
-        release(ks, after);
-      }
-      removeIfUnused(ks);
+      table.deregister(run, key, after);
     }
     long now = clock.nanos();
     BatchResult<K, V> result = run.result(now);
@@ -409,14 +307,11 @@ final class EngineCore<K, V> {
       }
       run.ending = true;
       if (run.sink != null) {
-        completeSink(run.sink, after);
+        table.completeSink(run.sink, after);
       }
       for (K key : run.keys) {
-        KeyState<K, V> ks = run.isResolved(key) ? null : keys.get(key);
-        if (ks != null) {
-          for (Sink<K, V> sink : List.copyOf(ks.sinks)) {
-            completeSink(sink, after); // its batch keeps waiting for the key: it hears of it directly
-          }
+        if (!run.isResolved(key)) {
+          table.completeSinksOf(key, after); // their batches keep waiting for the key: they hear of it directly
         }
       }
     });
@@ -430,140 +325,6 @@ final class EngineCore<K, V> {
       }
       finish(run, after);
     });
-  }
-
-  /** Completes a sink now with the values it has; keys it still awaited reach the cache by a fill. */
-  private void completeSink(Sink<K, V> sink, List<Runnable> after) {
-    if (sink.done) {
-      return;
-    }
-    sink.done = true;
-    for (K key : sink.awaiting) {
-      KeyState<K, V> ks = keys.get(key);
-      if (ks != null) {
-        ks.sinks.remove(sink);
-      }
-    }
-    sink.awaiting.clear();
-    Map<K, V> values = new HashMap<>(sink.values);
-    after.add(() -> sink.future.complete(values));
-  }
-
-  /** Nobody waits for the key any more: a queued fetch of it is dropped; one in flight goes on. */
-  private void release(KeyState<K, V> ks, List<Runnable> after) {
-    if (ks.phase == KeyState.Phase.QUEUED) {
-      Call<K> call = ks.call;
-      ks.call = null;
-      ks.phase = KeyState.Phase.IDLE;
-      runner.dropKey(call, ks.key);
-    }
-    if (ks.phase == KeyState.Phase.IDLE || ks.phase == KeyState.Phase.IN_FLIGHT) {
-      releaseSinks(ks, after);
-    }
-  }
-
-  /** The key's sinks stop waiting for it (their batches are gone); a sink left waiting for nothing completes. */
-  void releaseSinks(KeyState<K, V> ks, List<Runnable> after) {
-    for (Sink<K, V> sink : List.copyOf(ks.sinks)) {
-      sink.awaiting.remove(ks.key);
-      ks.sinks.remove(sink);
-      if (sink.awaiting.isEmpty()) {
-        completeSink(sink, after);
-      }
-    }
-  }
-
-  void removeIfUnused(KeyState<K, V> ks) {
-    if (ks.isRemovable()) {
-      keys.remove(ks.key, ks);
-    }
-  }
-
-  /**
-   * A call settled {@code ks}: its sinks get the value, then every waiting batch gets the outcome.
-   * A value no sink took (their batches ended early) goes into {@code fills}, for {@link #fill}.
-   */
-  void settle(KeyState<K, V> ks, V value, ItemFailure failure, Call<K> call, Map<K, V> fills, List<Runnable> after) {
-    ks.call = null;
-    ks.phase = KeyState.Phase.SETTLED;
-    ks.value = value;
-    ks.failure = failure;
-    boolean taken = false;
-    for (Sink<K, V> sink : List.copyOf(ks.sinks)) {
-      if (value != null) {
-        sink.values.put(ks.key, value);
-        taken = true;
-      }
-      sink.awaiting.remove(ks.key);
-      if (sink.awaiting.isEmpty()) {
-        completeSink(sink, after);
-      }
-    }
-    ks.sinks.clear();
-    if (value != null && !taken) {
-      ks.phase = KeyState.Phase.FILLING;
-      fills.put(ks.key, value);
-    }
-    for (BatchRun<K, V> run : List.copyOf(ks.waiters)) {
-      if (!run.done) {
-        deliver(run, ks, call, after);
-        if (run.allResolved()) {
-          finish(run, after);
-        }
-      }
-    }
-    removeIfUnused(ks);
-  }
-
-  /**
-   * Stores values that no cache load took, as the cache's own load would (every tier, no
-   * invalidation sent): a read of them with a loader that hands them over.
-   */
-  void fill(Map<K, V> values, List<Runnable> after) {
-    if (values.isEmpty()) {
-      return;
-    }
-    Map<K, V> copy = Map.copyOf(values);
-    after.add(() -> {
-      CompletableFuture<Map<K, V>> filled;
-      try {
-        filled = cache.getAll(copy.keySet(), wanted -> {
-          Map<K, V> handed = new HashMap<>();
-          wanted.forEach(k -> handed.put(k, copy.get(k)));
-          return CompletableFuture.completedFuture(handed);
-        });
-      } catch (RuntimeException e) {
-        filled = CompletableFuture.failedFuture(e);
-      }
-      filled.whenComplete((ignored, failure) -> {
-        if (failure != null) {
-          LOG.debug("BatchEngine '{}': could not store {} fetched values in the cache", name, copy.size(), failure);
-        }
-        locked(a -> {
-          for (K key : copy.keySet()) {
-            KeyState<K, V> ks = keys.get(key);
-            if (ks != null && ks.phase == KeyState.Phase.FILLING) {
-              ks.phase = KeyState.Phase.SETTLED;
-              removeIfUnused(ks);
-            }
-          }
-        });
-      });
-    });
-  }
-
-  /** The latest deadline of the batches waiting for the call's keys; Long.MIN_VALUE when none waits. */
-  long latestDeadline(Call<K> call) {
-    long latest = Long.MIN_VALUE;
-    for (K key : call.keys) {
-      KeyState<K, V> ks = keys.get(key);
-      if (ks != null) {
-        for (BatchRun<K, V> run : ks.waiters) {
-          latest = Math.max(latest, run.deadlineNanos);
-        }
-      }
-    }
-    return latest;
   }
 
   // ---- lifecycle and observation
@@ -649,7 +410,7 @@ final class EngineCore<K, V> {
   int trackedKeys() {
     lock.lock();
     try {
-      return keys.size();
+      return table.size();
     } finally {
       lock.unlock();
     }

@@ -86,12 +86,4 @@ final class EngineStats {
     }
     return sums;
   }
-
-  long itemsFailed() {
-    long sum = 0;
-    for (LongAdder adder : itemsFailed) {
-      sum += adder.sum();
-    }
-    return sum;
-  }
 }

@@ -46,10 +46,6 @@ final class KeyState<K, V> {
     return phase == Phase.QUEUED || phase == Phase.IN_FLIGHT;
   }
 
-  boolean isSettled() {
-    return phase == Phase.SETTLED || phase == Phase.FILLING;
-  }
-
   boolean isRemovable() {
     return waiters.isEmpty() && sinks.isEmpty() && holds == 0 && (phase == Phase.IDLE || phase == Phase.SETTLED);
   }
