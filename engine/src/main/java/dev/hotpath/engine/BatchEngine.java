@@ -322,7 +322,7 @@ public final class BatchEngine<K, V> implements MeterBinder, AutoCloseable {
      *
      * @throws NullPointerException if priority is null
      * @throws IllegalArgumentException if capacity is not positive
-     * @throws IllegalStateException "queue(<priority>) was already set"
+     * @throws IllegalStateException "queue(&lt;priority&gt;) was already set"
      */
     public Builder<K, V> queue(Priority priority, int capacity) {
       requireNonNull(priority, "priority");

@@ -20,13 +20,17 @@ class DeadlineAndCancellationTest {
   void atTheDeadlineHitsAreValuesTheRestTimesOutAndALateReplyStillFillsTheCache() throws Exception {
     Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
     source.hold();
+    Fixtures.ManualScheduler timers = new Fixtures.ManualScheduler();
     try (TieredCache cache = Fixtures.inProcessCache();
-        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source).build()) {
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source).scheduler(timers).build()) {
       Namespace<String, String> ns = Fixtures.prices(cache);
       ns.put("HIT", "cached");
+      CompletableFuture<BatchResult<String, String>> pending =
+          engine.submit(BatchRequest.of(List.of("HIT", "SLOW")).deadline(Duration.ofMillis(300)));
+      await("the call for the miss", () -> source.callCount() == 1);
 
-      BatchResult<String, String> result =
-          engine.process(BatchRequest.of(List.of("HIT", "SLOW")).deadline(Duration.ofMillis(300)));
+      timers.fireWithin(Duration.ofMillis(300)); // the deadline passes; the call is still out
+      BatchResult<String, String> result = get(pending);
 
       assertThat(result.values()).containsOnlyKeys("HIT");
       assertThat(result.fromCache()).isEqualTo(1);
@@ -87,6 +91,35 @@ class DeadlineAndCancellationTest {
       await("the key table to empty", () -> engine.core().trackedKeys() == 0);
       assertThat(source.callsFor(onlyA)).isZero();
       assertThat(engine.snapshot().queueLength()).isZero();
+    }
+  }
+
+  @Test
+  void interruptingTheBlockingFormCancelsTheBatch() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    source.hold();
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .concurrency(Concurrency.fixed(1)).build()) {
+      CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+      Thread caller = new Thread(() -> {
+        try {
+          engine.process(BatchRequest.of(List.of("A", "B")));
+          thrown.complete(null);
+        } catch (Throwable t) {
+          thrown.complete(t);
+        }
+      });
+      caller.start();
+      await("the first call", () -> source.callCount() == 1);
+
+      caller.interrupt();
+
+      assertThat(get(thrown)).isInstanceOf(InterruptedException.class);
+      await("the batch to end", () -> engine.snapshot().batchesInProgress() == 0);
+      source.releaseAll();
+      await("the key table to empty", () -> engine.core().trackedKeys() == 0);
+      assertThat(source.callCount()).as("the queued call was dropped").isEqualTo(1);
     }
   }
 }

@@ -11,9 +11,15 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
@@ -82,6 +88,125 @@ final class Fixtures {
 
     void advance(Duration d) {
       nanos.addAndGet(d.toNanos());
+    }
+  }
+
+  /**
+   * A scheduler whose timers fire only when the test says ({@link #fireWithin}); the engine uses
+   * only {@code schedule(Runnable, long, TimeUnit)}. Lets a test decide when a deadline passes.
+   */
+  static final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
+    private final List<Timer> timers = new CopyOnWriteArrayList<>();
+
+    /** Runs, in the calling thread, every live timer set to fire within {@code delay} of being set. */
+    void fireWithin(Duration delay) {
+      for (Timer timer : timers) {
+        if (timer.delayNanos <= delay.toNanos() && timer.claim()) {
+          timer.task.run();
+        }
+      }
+    }
+
+    @Override
+    public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+      Timer timer = new Timer(command, unit.toNanos(delay));
+      timers.add(timer);
+      return timer;
+    }
+
+    @Override
+    public <T> ScheduledFuture<T> schedule(Callable<T> callable, long delay, TimeUnit unit) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void execute(Runnable command) {
+      command.run();
+    }
+
+    @Override
+    public void shutdown() {
+    }
+
+    @Override
+    public List<Runnable> shutdownNow() {
+      return List.of();
+    }
+
+    @Override
+    public boolean isShutdown() {
+      return false;
+    }
+
+    @Override
+    public boolean isTerminated() {
+      return false;
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) {
+      return true;
+    }
+
+    private static final class Timer implements ScheduledFuture<Object> {
+      private final Runnable task;
+      private final long delayNanos;
+      private final AtomicInteger state = new AtomicInteger();
+
+      Timer(Runnable task, long delayNanos) {
+        this.task = task;
+        this.delayNanos = delayNanos;
+      }
+
+      /** 0 waiting, 1 fired, 2 cancelled. */
+      boolean claim() {
+        return state.compareAndSet(0, 1);
+      }
+
+      @Override
+      public long getDelay(TimeUnit unit) {
+        return unit.convert(delayNanos, TimeUnit.NANOSECONDS);
+      }
+
+      @Override
+      public int compareTo(Delayed o) {
+        return Long.compare(delayNanos, o.getDelay(TimeUnit.NANOSECONDS));
+      }
+
+      @Override
+      public boolean cancel(boolean mayInterruptIfRunning) {
+        return state.compareAndSet(0, 2);
+      }
+
+      @Override
+      public boolean isCancelled() {
+        return state.get() == 2;
+      }
+
+      @Override
+      public boolean isDone() {
+        return state.get() != 0;
+      }
+
+      @Override
+      public Object get() {
+        return null;
+      }
+
+      @Override
+      public Object get(long timeout, TimeUnit unit) {
+        return null;
+      }
     }
   }
 

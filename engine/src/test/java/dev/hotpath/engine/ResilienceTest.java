@@ -6,7 +6,14 @@ import static dev.hotpath.engine.Fixtures.valueOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hotpath.cache.TieredCache;
+import dev.hotpath.ratelimit.Bandwidth;
+import dev.hotpath.ratelimit.LocalRateLimiter;
+import dev.hotpath.ratelimit.RateLimit;
+import dev.hotpath.ratelimit.RateLimitExceededException;
+import dev.hotpath.ratelimit.RateLimiter;
 import dev.hotpath.testing.exchange.SimulatedExchange;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -147,6 +154,47 @@ class ResilienceTest {
       assertThat(result.failureCounts()).containsOnly(Map.entry(FailureKind.SOURCE_ERROR, 1), Map.entry(FailureKind.NOT_FOUND, 1));
       assertThat(engine.snapshot().circuitState()).as("a bad request is not a sick source").isEqualTo(CircuitBreaker.State.CLOSED);
       assertThat(exchange.requestsFor("BAD")).isEqualTo(4); // 8 keys, then halves of 4, 2 and 1
+    }
+  }
+
+  @Test
+  void aCallWhoseWeightTheLimiterCannotGrantBeforeTheDeadlineIsRejectedAtOnce() throws Exception {
+    Fixtures.ManualClock clock = new Fixtures.ManualClock();
+    Bandwidth weight = Bandwidth.builder().id("weight-1m").capacity(10).refillWindow(Duration.ofMinutes(1)).build();
+    RateLimiter limiter = LocalRateLimiter.builder().name("exchange").limit(RateLimit.of(weight)).clock(clock).build();
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource(1, 10);
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .clock(clock).quota(limiter, "ip-1").concurrency(Concurrency.fixed(1)).build()) {
+      BatchResult<String, String> result =
+          engine.process(BatchRequest.of(List.of("A", "B")).deadline(Duration.ofSeconds(1)));
+
+      assertThat(result.values()).hasSize(1); // the first call took the window's 10
+      ItemFailure rejected = result.failures().values().iterator().next();
+      assertThat(rejected.kind()).isEqualTo(FailureKind.REJECTED);
+      assertThat(rejected.cause()).containsInstanceOf(RateLimitExceededException.class);
+      assertThat(source.callCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aCallThatDoesNotAnswerWithinTheCallTimeoutIsRetriedAndItsLateReplyStillFillsTheCache() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    CompletableFuture<SourceReply<String, String>> firstAttempt = new CompletableFuture<>();
+    AtomicInteger attempts = new AtomicInteger();
+    source.answer(keys -> attempts.incrementAndGet() == 1 ? firstAttempt : Fixtures.ScriptedSource.found(keys));
+    MeterRegistry registry = new SimpleMeterRegistry();
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .callTimeout(Duration.ofMillis(100)).retry(Retry.exponential(2, Duration.ofMillis(5))).build()) {
+      engine.bindTo(registry);
+      CompletableFuture<BatchResult<String, String>> result = engine.submit(BatchRequest.of(List.of("A")));
+
+      assertThat(get(result).values()).containsEntry("A", valueOf("A"));
+      assertThat(get(result).sourceCalls()).isEqualTo(2);
+      assertThat(registry.get("hotpath.engine.source.calls").tag("result", "timeout").functionCounter().count()).isEqualTo(1);
+      firstAttempt.complete(Fixtures.ScriptedSource.found(List.of("A")).join()); // late: harmless
+      assertThat(Fixtures.prices(cache).getIfPresent("A")).isEqualTo(valueOf("A"));
     }
   }
 
