@@ -168,7 +168,7 @@ final class CallRunner<K, V> {
       breaker.release(call.probe);
       String why = failure instanceof RateLimitExceededException
           ? "the rate limiter cannot grant the call's weight before the deadline: " + failure.getMessage()
-          : "the rate limiter refused the call: " + failure;
+          : "the call could not get its weight: " + failure;
       settleAll(call, ItemFailure.of(FailureKind.REJECTED, why, failure), after);
       dispatch(after);
     });
@@ -210,8 +210,8 @@ final class CallRunner<K, V> {
     CompletableFuture<SourceReply<K, V>> reply;
     try {
       reply = Objects.requireNonNull(source.fetch(sending.get(0)), "the future of Source.fetch");
-    } catch (Throwable t) {
-      reply = CompletableFuture.failedFuture(t);
+    } catch (RuntimeException e) {
+      reply = CompletableFuture.failedFuture(e);
     }
     reply.whenComplete((answer, failure) -> core.execute(() -> {
       if (failure == null) {
