@@ -8,7 +8,10 @@ import java.time.Duration;
  *
  * <ul>
  *   <li>{@link State#CLOSED}: calls go through; {@code failureThreshold} failed calls in a row
- *       (errors and timeouts after their retries, not refusals or missing keys) open it.
+ *       open it. A failed call is one whose failure {@link Source#isRetryable} calls retryable
+ *       (errors, timeouts), after its retries; refusals (429/418), missing keys and bad requests
+ *       are not failures of the source's health (a bad request resets the count: the source
+ *       answered).
  *   <li>{@link State#OPEN}: calls are not made; their keys fail at once with {@link
  *       FailureKind#CIRCUIT_OPEN}. After {@code openDuration} the next call is a probe.
  *   <li>{@link State#HALF_OPEN}: one probe call is in flight, other calls fail fast. Its success
