@@ -82,11 +82,14 @@ final class KeyTable<K, V> {
   /**
    * The bulk loader's work for {@code run}'s read: the sink's keys nobody fetches yet go into new
    * calls, the others are joined; a sink with nothing to wait for (or of a batch already ending)
-   * completes at once.
+   * completes at once. The sink's keys are a subset of the batch's.
    */
   void load(BatchRun<K, V> run, Sink<K, V> sink, List<Runnable> after) {
     List<K> fresh = new ArrayList<>();
-    for (K key : sink.keys) {
+    for (K key : run.keys) { // the batch's order, so calls carry keys in request order
+      if (!sink.keys.contains(key)) {
+        continue;
+      }
       KeyState<K, V> ks = keys.computeIfAbsent(key, KeyState::new);
       ks.holds++;
       switch (ks.phase) {

@@ -97,7 +97,7 @@ class ResilienceTest {
     source.answer(keys -> down());
     try (TieredCache cache = Fixtures.inProcessCache();
         BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
-            .retry(Retry.exponential(5, Duration.ofSeconds(30))).build()) {
+            .retry(Retry.exponential(5, Duration.ofSeconds(60))).build()) { // jittered: 30 to 60 s
       BatchResult<String, String> result = engine.process(BatchRequest.of(List.of("A")).deadline(Duration.ofSeconds(20)));
 
       ItemFailure failure = result.failures().get("A");
