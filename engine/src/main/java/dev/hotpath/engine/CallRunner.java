@@ -182,7 +182,7 @@ final class CallRunner<K, V> {
       if (paused && now - pausedUntil < 0) { // refused by another call while this one waited for quota
         if (pausedUntil - call.deadline >= 0) {
           QuotaGate.Grant grant = call.grant;
-          after.add(() -> quota.onAnswer(grant, OptionalLong.empty(), now, now));
+          after.add(() -> quota.onAnswer(grant, OptionalLong.empty(), now, now, false));
           endAttempt(call);
           breaker.release(call.probe);
           settleAll(call, ItemFailure.of(FailureKind.REJECTED, "source '" + core.name
@@ -251,7 +251,7 @@ final class CallRunner<K, V> {
       core.stats.call(EngineStats.CallResult.SUCCESS);
       long sentAt = call.sentAt;
       QuotaGate.Grant grant = call.grant;
-      after.add(() -> quota.onAnswer(grant, reply.usedWeight(), sentAt, now));
+      after.add(() -> quota.onAnswer(grant, reply.usedWeight(), sentAt, now, false));
       Map<K, V> fills = new HashMap<>();
       for (K key : List.copyOf(call.keys)) {
         KeyState<K, V> ks = core.table.get(key);
@@ -287,12 +287,12 @@ final class CallRunner<K, V> {
         }
         long sentAt = call.sentAt;
         QuotaGate.Grant grant = call.grant;
-        after.add(() -> quota.onAnswer(grant, refused.usedWeight(), sentAt, now));
+        after.add(() -> quota.onAnswer(grant, refused.usedWeight(), sentAt, now, refused.status() == 429));
         requeue(call, after);
       } else {
         QuotaGate.Grant grant = call.grant;
         long sentAt = call.sentAt;
-        after.add(() -> quota.onAnswer(grant, OptionalLong.empty(), sentAt, now));
+        after.add(() -> quota.onAnswer(grant, OptionalLong.empty(), sentAt, now, false));
         boolean timeout = failure instanceof TimeoutException;
         core.stats.call(timeout ? EngineStats.CallResult.TIMEOUT : EngineStats.CallResult.ERROR);
         if (timeout) {

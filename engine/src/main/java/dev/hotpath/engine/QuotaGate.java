@@ -37,8 +37,11 @@ import org.slf4j.LoggerFactory;
  *       cancels it out of {@code carry}.
  * </ul>
  *
- * and syncs the limiter to {@code tally + carry + foreign} (only {@code tally} before the window's
- * first reply). Figures of a call sent in one window and answered in another are not used to
+ * and syncs the limiter to {@code tally + carry + foreign + reserve} ({@code tally + reserve}
+ * before the window's first reply). {@code reserve} is learned from refusals: a 429 when the server
+ * counted {@code used} proves its limit is below {@code used + weight}, so when {@code used} is
+ * below the bandwidth's capacity (the exchange is stricter than configured) the engine keeps {@code
+ * capacity - used} of every window in reserve from then on, and says so in the log. Figures of a call sent in one window and answered in another are not used to
  * estimate, since they may describe the old window. The engine's clock and the limiter's should be
  * the same ({@link NanoClock#system()} by default for both). For other bandwidths the raw figure is
  * synced. Thread-safe.
@@ -60,6 +63,7 @@ final class QuotaGate {
   private long carry;
   private long foreign;
   private boolean estimated;
+  private volatile long reserve;
   /** Answers whose exact estimate waits for calls granted before them to be answered. */
   private final ArrayDeque<Grant> open = new ArrayDeque<>();
 
@@ -125,9 +129,10 @@ final class QuotaGate {
 
   /**
    * The call of {@code grant} was answered (or given up on) at {@code answeredAt}, having been sent
-   * at {@code sentAt}; feeds the used weight it reported, if any, to the limiter.
+   * at {@code sentAt}; feeds the used weight it reported, if any, to the limiter. {@code refused}:
+   * the answer was a 429 (a 418 is about violations, not the limit).
    */
-  void onAnswer(Grant grant, OptionalLong usedWeight, long sentAt, long answeredAt) {
+  void onAnswer(Grant grant, OptionalLong usedWeight, long sentAt, long answeredAt, boolean refused) {
     if (bandwidth == null) {
       return;
     }
@@ -149,6 +154,12 @@ final class QuotaGate {
       roll(now);
       if (grant != null && usedWeight.isPresent() && windowOf(sentAt) == now) {
         long used = usedWeight.getAsLong();
+        if (refused && used < bandwidth.capacity() && bandwidth.capacity() - used > reserve) {
+          reserve = bandwidth.capacity() - used;
+          LOG.warn("RateLimiter '{}': the source refused a call when it counted {} of '{}' used, below the capacity {};"
+              + " keeping {} of every window in reserve from now on", limiter.name(), used, bandwidth.id(),
+              bandwidth.capacity(), reserve);
+        }
         estimate(used - arrived(used, answeredAt, true));
         open.add(grant);
         lastUsed = used;
@@ -201,7 +212,7 @@ final class QuotaGate {
   }
 
   private long target() {
-    return estimated ? tally + carry + foreign : tally;
+    return (estimated ? tally + carry + foreign : tally) + reserve;
   }
 
   /** Moves to {@code next}: calls not answered before it began are carried, the rest forgotten. */
@@ -246,8 +257,8 @@ final class QuotaGate {
     return !bandwidth.isClockAligned() || lastUsedWindow == windowOf(clock.nanos()) ? lastUsed : 0;
   }
 
-  /** The capacity of the used-weight bandwidth; -1 when none was configured. */
+  /** The capacity of the used-weight bandwidth less what refusals taught to keep in reserve; -1 without one. */
   long quotaLimit() {
-    return bandwidth == null ? -1 : bandwidth.capacity();
+    return bandwidth == null ? -1 : bandwidth.capacity() - reserve;
   }
 }

@@ -67,14 +67,14 @@ class QuotaGateTest {
     long sent = clock.nanos();
     clock.advance(Duration.ofMillis(3));
 
-    gate.onAnswer(second, OptionalLong.of(85), sent, clock.nanos()); // 80 of another client, then `second`
+    gate.onAnswer(second, OptionalLong.of(85), sent, clock.nanos(), false); // 80 of another client, then `second`
     assertThat(left()).as("lower bound: `first` may have arrived too").isEqualTo(200 - 85);
 
-    gate.onAnswer(first, OptionalLong.of(90), sent, clock.nanos());
+    gate.onAnswer(first, OptionalLong.of(90), sent, clock.nanos(), false);
     assertThat(left()).as("exact once every earlier call is answered").isEqualTo(200 - 90);
 
     QuotaGate.Grant third = grant(5);
-    gate.onAnswer(third, OptionalLong.of(95), clock.nanos(), clock.nanos());
+    gate.onAnswer(third, OptionalLong.of(95), clock.nanos(), clock.nanos(), false);
     assertThat(left()).isEqualTo(200 - 95);
     assertThat(gate.quotaUsed()).isEqualTo(95);
     assertThat(gate.quotaLimit()).isEqualTo(200);
@@ -87,7 +87,7 @@ class QuotaGateTest {
     clock.advance(Duration.ofSeconds(1));
     QuotaGate.Grant next = grant(5);
 
-    gate.onAnswer(next, OptionalLong.of(10), clock.nanos(), clock.nanos()); // both arrived in this window
+    gate.onAnswer(next, OptionalLong.of(10), clock.nanos(), clock.nanos(), false); // both arrived in this window
 
     assertThat(left()).isEqualTo(200 - 10);
   }
@@ -99,7 +99,7 @@ class QuotaGateTest {
     clock.advance(Duration.ofSeconds(1));
     QuotaGate.Grant next = grant(5);
 
-    gate.onAnswer(next, OptionalLong.of(5), clock.nanos(), clock.nanos()); // the server counts only `next` here
+    gate.onAnswer(next, OptionalLong.of(5), clock.nanos(), clock.nanos(), false); // the server counts only `next` here
 
     assertThat(left()).isEqualTo(200 - 5);
   }
@@ -111,9 +111,21 @@ class QuotaGateTest {
     long sent = clock.nanos();
     clock.advance(Duration.ofSeconds(1));
 
-    gate.onAnswer(grant, OptionalLong.of(190), sent, clock.nanos()); // the old window's count
+    gate.onAnswer(grant, OptionalLong.of(190), sent, clock.nanos(), false); // the old window's count
     grant(5);
 
     assertThat(left()).isEqualTo(200 - 5);
+  }
+
+  @Test
+  void aRefusalBelowTheCapacityTeachesAReserveForEveryLaterWindow() {
+    limit(200);
+    QuotaGate.Grant refused = grant(5);
+    gate.onAnswer(refused, OptionalLong.of(150), clock.nanos(), clock.nanos(), true); // the exchange allows < 155
+
+    assertThat(gate.quotaLimit()).isEqualTo(150);
+    clock.advance(Duration.ofSeconds(1));
+    grant(5);
+    assertThat(left()).isEqualTo(200 - 5 - 50);
   }
 }

@@ -24,8 +24,8 @@ class QuotaTest {
   private static final long LIMIT = 200;
   private static final Duration WINDOW = Duration.ofSeconds(1);
 
-  private static List<String> symbols(int n) {
-    return IntStream.range(0, n).mapToObj(i -> String.format("SYM%04d", i)).toList();
+  private static List<String> symbols(String prefix, int n) {
+    return IntStream.range(0, n).mapToObj(i -> String.format("%s%04d", prefix, i)).toList();
   }
 
   private static Bandwidth weightPerWindow() {
@@ -46,19 +46,21 @@ class QuotaTest {
    * The cache is cold; the HTTP client is not (a first request of a fresh JDK client can take
    * hundreds of milliseconds to leave, and then arrives in a later window than it was granted in:
    * the engine counts such calls in both windows, which is safe but costs quota at that boundary).
-   * Starting at a window's beginning makes every window but the last one the run can fill.
+   * Starting at a window's beginning makes every window but the last one the run can fill. A
+   * warm-up batch before it also lets the adaptive concurrency limit leave its minimum.
    */
   @Test
   void aColdRunLongerThanOneWindowUsesTheQuotaAndIsNeverRefused() throws Exception {
     Bandwidth weight = weightPerWindow();
     try (SimulatedExchange exchange = SimulatedExchange.builder().clock(NanoClock.system()).quota(LIMIT, WINDOW)
-            .weight(1, 1).latency(Duration.ofMillis(2)).start();
+            .weight(0, 5).latency(Duration.ofMillis(2)).start();
         TieredCache cache = Fixtures.inProcessCache();
         BatchEngine<String, String> engine = engine(cache, exchange, weight)) {
-      assertThat(engine.process(BatchRequest.of(List.of("WARM1", "WARM2"))).isComplete()).isTrue();
+      assertThat(engine.process(BatchRequest.of(symbols("WARM", 16))).isComplete()).isTrue();
       Map<Long, Long> warmUp = exchange.weightByWindow();
       startOfNextWindow();
-      List<String> keys = symbols(600); // 150 calls of weight 5: 3.75 windows of quota
+      // Calls of 4 symbols weigh 20: ten fill a window, so a loaded machine keeps up.
+      List<String> keys = symbols("SYM", 150); // 38 calls: 3.75 windows of quota
 
       BatchResult<String, String> result = engine.process(BatchRequest.of(keys));
 
@@ -93,7 +95,7 @@ class QuotaTest {
             .weight(1, 1).otherClientWeight(80).latency(Duration.ofMillis(2)).start();
         TieredCache cache = Fixtures.inProcessCache();
         BatchEngine<String, String> engine = engine(cache, exchange, weight)) {
-      List<String> keys = symbols(300); // 75 calls of weight 5, 120 of it fits a window: about three windows
+      List<String> keys = symbols("SYM", 300); // 75 calls of weight 5, 120 of it fits a window: about three windows
 
       BatchResult<String, String> result = engine.process(BatchRequest.of(keys));
 
@@ -101,6 +103,26 @@ class QuotaTest {
       assertThat(exchange.refusals()).as("429s: %s, weight by window %s", exchange.refusalLog(), exchange.weightByWindow()).isLessThanOrEqualTo(1);
       assertThat(exchange.bans()).as("418s").isZero();
       assertThat(exchange.weightByWindow().size()).isGreaterThanOrEqualTo(3);
+    }
+  }
+
+  /** An exchange whose limit is below the configured one, which its headers cannot reveal: one refusal teaches it. */
+  @Test
+  void anExchangeStricterThanConfiguredCostsOneRefusalEpisodeAndNeverABan() throws Exception {
+    Bandwidth weight = weightPerWindow();
+    try (SimulatedExchange exchange = SimulatedExchange.builder().clock(NanoClock.system()).quota(150, WINDOW)
+            .weight(1, 1).latency(Duration.ofMillis(2)).start();
+        TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = engine(cache, exchange, weight)) {
+      List<String> keys = symbols("SYM", 360); // 90 calls of weight 5, 30 of them fit the exchange's window
+
+      BatchResult<String, String> result = engine.process(BatchRequest.of(keys));
+
+      assertThat(result.isComplete()).as(result.toString()).isTrue();
+      // One call over the limit; calls already on their way when it was refused may be refused too.
+      assertThat(exchange.refusalLog()).as("over-limit refusals").hasSizeLessThanOrEqualTo(1);
+      assertThat(exchange.bans()).as("418s").isZero();
+      assertThat(engine.snapshot().quotaLimit()).isLessThanOrEqualTo(150);
     }
   }
 }
