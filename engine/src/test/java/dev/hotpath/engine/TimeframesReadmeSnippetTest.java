@@ -22,7 +22,7 @@ class TimeframesReadmeSnippetTest {
         "BTCUSDT", latest1000(new Random(1)), "ETHUSDT", latest1000(new Random(2))), 1);
     Source<String, List<Candle>> klines = fake;
 
-    // snippet: timeframes
+    // README snippet timeframes: begin
     RollupSource candles = RollupSource.over(klines);   // a Source<SeriesKey, List<Candle>> made of 1m candles
     List<SeriesKey> keys = new ArrayList<>();
     for (String symbol : List.of("BTCUSDT", "ETHUSDT")) {
@@ -41,7 +41,7 @@ class TimeframesReadmeSnippetTest {
             .keyCodec(SeriesKey.keyCodec())               // stored as BTCUSDT:1h
             .valueCodec(JsonCodec.of(listOfCandles))      // Candle is a record: plain Jackson, no module
             .build();
-    // end snippet
+    // README snippet timeframes: end
 
     assertThat(fake.calls).hasSize(2);
     assertThat(series).hasSize(12);

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Keeps the README's Java snippets and the code {@link ReadmeSnippetTest} compiles and runs the
  * same text, so the two cannot drift. In the README a snippet is a {@code ```java} block right after
- * a {@code <!-- snippet: NAME -->} line; in the test it is the region between {@code // README
- * snippet NAME: begin} and {@code // README snippet NAME: end}. They are compared after removing
+ * a {@code <!-- snippet: NAME -->} line; in the tests that run snippets ({@link #SNIPPETS}) it is
+ * the region between {@code // README snippet NAME: begin} and {@code // README snippet NAME: end}. They are compared after removing
  * the common indentation, the README block's leading {@code import} lines (imports cannot stand
  * in a method) and the region's lines ending in {@code // test only} (assertions inside the
  * snippet's flow).
@@ -28,8 +28,11 @@ import org.junit.jupiter.api.Test;
  */
 class ReadmeSyncTest {
   private static final Path README = Path.of("..", "README.md");
-  private static final Path SNIPPETS =
-      Path.of("src", "test", "java", "dev", "hotpath", "examples", "ReadmeSnippetTest.java");
+  /** The tests that run README snippets: this module's, and the engine's (it needs engine test code). */
+  private static final List<Path> SNIPPETS = List.of(
+      Path.of("src", "test", "java", "dev", "hotpath", "examples", "ReadmeSnippetTest.java"),
+      Path.of("..", "engine", "src", "test", "java", "dev", "hotpath", "engine", "ReadmeEngineSnippetTest.java"),
+      Path.of("..", "engine", "src", "test", "java", "dev", "hotpath", "engine", "TimeframesReadmeSnippetTest.java"));
   private static final Pattern README_BLOCK =
       Pattern.compile("<!-- snippet: ([a-z0-9-]+) -->\n```java\n(.*?)```\n", Pattern.DOTALL);
   private static final Pattern REGION = Pattern.compile(
@@ -39,7 +42,10 @@ class ReadmeSyncTest {
   @Test
   void everyReadmeSnippetIsTheCodeTheTestRuns() throws IOException {
     String readme = Files.readString(README, StandardCharsets.UTF_8);
-    Map<String, String> regions = regions(Files.readString(SNIPPETS, StandardCharsets.UTF_8));
+    Map<String, String> regions = new LinkedHashMap<>();
+    for (Path source : SNIPPETS) {
+      regions.putAll(regions(Files.readString(source, StandardCharsets.UTF_8)));
+    }
     Map<String, String> blocks = new LinkedHashMap<>();
     Matcher m = README_BLOCK.matcher(readme);
     while (m.find()) {
@@ -52,7 +58,7 @@ class ReadmeSyncTest {
     assertThat(blocks.keySet()).as("README snippets").containsExactlyInAnyOrderElementsOf(regions.keySet());
     for (Map.Entry<String, String> block : blocks.entrySet()) {
       assertThat(withoutImports(block.getValue()))
-          .as("README snippet '%s' differs from its region in ReadmeSnippetTest"
+          .as("README snippet '%s' differs from its region in the test that runs it"
               + " (rerun with -Dhotpath.readme.update=true to copy the test's code into the README)", block.getKey())
           .isEqualTo(regions.get(block.getKey()));
     }

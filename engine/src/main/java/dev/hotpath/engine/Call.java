@@ -1,0 +1,49 @@
+package dev.hotpath.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * One source call for up to {@code maxKeysPerCall} keys, through its attempts. Keys leave a queued
+ * call when no batch waits for them any more; a call left without keys is dropped. Fields are
+ * guarded by the engine's lock.
+ */
+final class Call<K> {
+
+  enum State { QUEUED, BACKOFF, ACQUIRING, RUNNING, DONE }
+
+  final long id;
+  final List<K> keys;
+  /** The call this one was split from, whose attempts also delivered its keys; or null. */
+  Call<K> parent;
+  Priority priority;
+  State state = State.QUEUED;
+  /** The queue it sits in (a priority's ordinal), or -1. */
+  int queuedIn = -1;
+  /** Source calls made so far (attempts). */
+  int attempts;
+  /** Rate-limit weight paid so far. */
+  long weightPaid;
+  /** Identifies the current attempt, so a reply to an abandoned attempt is known as late. */
+  int token;
+  boolean probe;
+  long generation;
+  long sentAt;
+  /** The latest deadline of the batches waiting when it was dispatched. */
+  long deadline;
+  ScheduledFuture<?> timeout;
+  /** The quota grant of the current attempt, for the used-weight tally; or null. */
+  QuotaGate.Grant grant;
+
+  Call(long id, List<K> keys, Priority priority) {
+    this.id = id;
+    this.keys = new ArrayList<>(keys);
+    this.priority = priority;
+  }
+
+  @Override
+  public String toString() {
+    return "Call#" + id + keys + " " + state + " " + priority + " attempts=" + attempts;
+  }
+}

@@ -1,0 +1,23 @@
+package dev.hotpath.engine;
+
+/** Why an item of a batch has no value; see {@link ItemFailure}. */
+public enum FailureKind {
+  /** The source failed for this key (after the retries the deadline allowed); the cause says how. */
+  SOURCE_ERROR,
+  /**
+   * The source answered without this key, or a tier holds it as absent. Absences are not cached
+   * by the engine, so a later batch asks the source again.
+   */
+  NOT_FOUND,
+  /** The batch's deadline passed before the item was done. */
+  TIMED_OUT,
+  /**
+   * The engine could not take the item: the rate limiter cannot grant the call's weight within the
+   * deadline, the source paused calls past it (HTTP 429/418), or the cache refused the read.
+   */
+  REJECTED,
+  /** The source's circuit breaker is open: the engine failed the item without calling the source. */
+  CIRCUIT_OPEN,
+  /** The batch was cancelled, or the engine closed before the item was done. */
+  CANCELLED
+}

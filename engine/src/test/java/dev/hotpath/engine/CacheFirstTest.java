@@ -1,0 +1,73 @@
+package dev.hotpath.engine;
+
+import static dev.hotpath.engine.Fixtures.get;
+import static dev.hotpath.engine.Fixtures.valueOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hotpath.cache.Namespace;
+import dev.hotpath.cache.TieredCache;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The engine over an in-process-only namespace: cache first, only misses to the source, cached after. */
+class CacheFirstTest {
+
+  @Test
+  void onlyKeysTheCacheLacksReachTheSourceAndWhatItReturnsIsCached() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource(10, 1);
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source).build()) {
+      Namespace<String, String> ns = Fixtures.prices(cache);
+      ns.put("A", "cached-A");
+
+      BatchResult<String, String> first = engine.process(BatchRequest.of(List.of("A", "B", "C")));
+
+      assertThat(first.values()).containsExactly(Map.entry("A", "cached-A"), Map.entry("B", valueOf("B")),
+          Map.entry("C", valueOf("C")));
+      assertThat(first.fromCache()).isEqualTo(1);
+      assertThat(first.fromSource()).isEqualTo(2);
+      assertThat(first.cacheHitRate()).isEqualTo(1.0 / 3);
+      assertThat(first.sourceCalls()).isEqualTo(1);
+      assertThat(first.weightUsed()).isEqualTo(1);
+      assertThat(source.calls).containsExactly(List.of("B", "C"));
+      assertThat(ns.getIfPresent("B")).isEqualTo(valueOf("B"));
+
+      BatchResult<String, String> second = get(engine.submit(BatchRequest.of(List.of("A", "B", "C"))));
+
+      assertThat(second.isComplete()).isTrue();
+      assertThat(second.fromCache()).isEqualTo(3);
+      assertThat(second.cacheHitRate()).isEqualTo(1.0);
+      assertThat(second.sourceCalls()).isZero();
+      assertThat(source.callCount()).isEqualTo(1);
+      Fixtures.await("the key table to empty", () -> engine.core().trackedKeys() == 0);
+    }
+  }
+
+  @Test
+  void keysTheSourceDoesNotKnowAreNotFoundAndNotCached() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource(10, 1);
+    source.answer(keys -> Fixtures.ScriptedSource.found(keys.stream().filter(k -> !k.startsWith("X")).toList()));
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source).build()) {
+      BatchResult<String, String> result = engine.process(BatchRequest.of(List.of("A", "X1")));
+
+      assertThat(result.values()).containsOnlyKeys("A");
+      assertThat(result.failures().get("X1").kind()).isEqualTo(FailureKind.NOT_FOUND);
+      engine.process(BatchRequest.of(List.of("X1")));
+      assertThat(source.callsFor("X1")).isEqualTo(2); // absences are not cached
+    }
+  }
+
+  @Test
+  void anEmptyBatchCompletesAtOnce() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source).build()) {
+      BatchResult<String, String> result = engine.process(BatchRequest.of(List.of()));
+      assertThat(result.size()).isZero();
+      assertThat(result.isComplete()).isTrue();
+      assertThat(result.cacheHitRate()).isZero();
+    }
+  }
+}

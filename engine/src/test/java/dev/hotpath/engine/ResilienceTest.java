@@ -1,0 +1,215 @@
+package dev.hotpath.engine;
+
+import static dev.hotpath.engine.Fixtures.await;
+import static dev.hotpath.engine.Fixtures.get;
+import static dev.hotpath.engine.Fixtures.valueOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hotpath.cache.TieredCache;
+import dev.hotpath.ratelimit.Bandwidth;
+import dev.hotpath.ratelimit.LocalRateLimiter;
+import dev.hotpath.ratelimit.RateLimit;
+import dev.hotpath.ratelimit.RateLimitExceededException;
+import dev.hotpath.ratelimit.RateLimiter;
+import dev.hotpath.testing.exchange.SimulatedExchange;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Circuit breaker, retries, refusals and partial failures. */
+class ResilienceTest {
+
+  private static CompletableFuture<SourceReply<String, String>> down() {
+    return CompletableFuture.failedFuture(new IOException("connection refused"));
+  }
+
+  @Test
+  void theBreakerOpensAfterFailuresFailsFastProbesAfterItsOpenTimeAndClosesOnSuccess() throws Exception {
+    Fixtures.ManualClock clock = new Fixtures.ManualClock();
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    AtomicBoolean failing = new AtomicBoolean(true);
+    source.answer(keys -> failing.get() ? down() : Fixtures.ScriptedSource.found(keys));
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .clock(clock).retry(Retry.none()).concurrency(Concurrency.fixed(1))
+            .circuitBreaker(CircuitBreaker.of(3, Duration.ofSeconds(10)))
+            .defaultDeadline(Duration.ofMinutes(5)).build()) {
+      for (String key : List.of("A", "B", "C")) {
+        assertThat(failure(engine, key).kind()).isEqualTo(FailureKind.SOURCE_ERROR);
+      }
+      assertThat(engine.snapshot().circuitState()).isEqualTo(CircuitBreaker.State.OPEN);
+
+      ItemFailure fastFail = failure(engine, "D");
+      assertThat(fastFail.kind()).isEqualTo(FailureKind.CIRCUIT_OPEN);
+      assertThat(fastFail.message()).contains("circuit breaker of source 'scripted' is open");
+      assertThat(source.callCount()).isEqualTo(3);
+
+      clock.advance(Duration.ofSeconds(10));
+      assertThat(engine.snapshot().circuitState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+      assertThat(failure(engine, "E").kind()).isEqualTo(FailureKind.SOURCE_ERROR); // the probe fails
+      assertThat(engine.snapshot().circuitState()).isEqualTo(CircuitBreaker.State.OPEN);
+      assertThat(failure(engine, "F").kind()).isEqualTo(FailureKind.CIRCUIT_OPEN);
+      assertThat(source.callCount()).isEqualTo(4);
+
+      clock.advance(Duration.ofSeconds(10));
+      failing.set(false);
+      assertThat(engine.process(BatchRequest.of(List.of("G"))).values()).containsEntry("G", valueOf("G")); // the probe succeeds
+      assertThat(engine.snapshot().circuitState()).isEqualTo(CircuitBreaker.State.CLOSED);
+      assertThat(engine.process(BatchRequest.of(List.of("H", "I"))).isComplete()).isTrue();
+      assertThat(source.callCount()).isEqualTo(7);
+    }
+  }
+
+  private static ItemFailure failure(BatchEngine<String, String> engine, String key) throws InterruptedException {
+    BatchResult<String, String> result = engine.process(BatchRequest.of(List.of(key)));
+    assertThat(result.failures()).containsKey(key);
+    return result.failures().get(key);
+  }
+
+  @Test
+  void aFailingCallIsRetriedWithBackoffWithinTheDeadline() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+    source.answer(keys -> attempts.computeIfAbsent(keys.get(0), k -> new AtomicInteger()).incrementAndGet() <= 2
+        ? down() : Fixtures.ScriptedSource.found(keys));
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .retry(Retry.exponential(3, Duration.ofMillis(10))).build()) {
+      BatchResult<String, String> result = engine.process(BatchRequest.of(List.of("A")).deadline(Duration.ofSeconds(20)));
+
+      assertThat(result.values()).containsEntry("A", valueOf("A"));
+      assertThat(result.sourceCalls()).isEqualTo(3);
+      assertThat(result.weightUsed()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void aRetryWhoseBackoffWouldPassTheDeadlineIsNotWaitedFor() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    source.answer(keys -> down());
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .retry(Retry.exponential(5, Duration.ofSeconds(60))).build()) { // jittered: 30 to 60 s
+      BatchResult<String, String> result = engine.process(BatchRequest.of(List.of("A")).deadline(Duration.ofSeconds(20)));
+
+      ItemFailure failure = result.failures().get("A");
+      assertThat(failure.kind()).isEqualTo(FailureKind.SOURCE_ERROR); // not TIMED_OUT: it did not wait
+      assertThat(failure.cause()).containsInstanceOf(IOException.class);
+      assertThat(source.callCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aRefusalPausesEveryCallToTheSourceUntilItsRetryAfter() throws Exception {
+    Fixtures.ManualClock clock = new Fixtures.ManualClock();
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    AtomicBoolean refuse = new AtomicBoolean(true);
+    source.answer(keys -> refuse.getAndSet(false)
+        ? CompletableFuture.failedFuture(new SourceRefusedException(429, Duration.ofSeconds(10), 1_200))
+        : Fixtures.ScriptedSource.found(keys));
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .clock(clock).concurrency(Concurrency.fixed(4)).defaultDeadline(Duration.ofMinutes(5)).build()) {
+      CompletableFuture<BatchResult<String, String>> refused = engine.submit(BatchRequest.of(List.of("A")));
+      await("the pause", () -> engine.snapshot().pausedFor().equals(Duration.ofSeconds(10)));
+      CompletableFuture<BatchResult<String, String>> other = engine.submit(BatchRequest.of(List.of("B")));
+      await("both calls queued", () -> engine.core().queuedCalls() == 2);
+      assertThat(source.callCount()).as("no call during the pause, from any batch").isEqualTo(1);
+      assertThat(refused).isNotDone();
+
+      clock.advance(Duration.ofSeconds(10));
+      CompletableFuture<BatchResult<String, String>> third = engine.submit(BatchRequest.of(List.of("C")));
+
+      assertThat(get(refused).values()).containsEntry("A", valueOf("A")); // the refused call was made again
+      assertThat(get(other).isComplete()).isTrue();
+      assertThat(get(third).isComplete()).isTrue();
+      assertThat(source.callsFor("A")).isEqualTo(2);
+      assertThat(get(refused).sourceCalls()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void oneBadKeyFailsAloneAndAnUnknownOneIsNotFound() throws Exception {
+    try (SimulatedExchange exchange = SimulatedExchange.builder().invalid("BAD").unknown("GONE").start();
+        TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), exchange.source(8))
+            .circuitBreaker(CircuitBreaker.of(1, Duration.ofMinutes(1))).build()) {
+      List<String> keys = List.of("A", "B", "BAD", "C", "GONE", "D", "E", "F");
+
+      BatchResult<String, String> result = engine.process(BatchRequest.of(keys));
+
+      assertThat(result.values()).containsOnlyKeys("A", "B", "C", "D", "E", "F");
+      assertThat(result.value("D")).isEqualTo(SimulatedExchange.valueOf("D"));
+      assertThat(result.failures().get("BAD").kind()).isEqualTo(FailureKind.SOURCE_ERROR);
+      assertThat(result.failures().get("BAD").cause()).containsInstanceOf(IllegalArgumentException.class);
+      assertThat(result.failures().get("GONE").kind()).isEqualTo(FailureKind.NOT_FOUND);
+      assertThat(result.failureCounts()).containsOnly(Map.entry(FailureKind.SOURCE_ERROR, 1), Map.entry(FailureKind.NOT_FOUND, 1));
+      assertThat(engine.snapshot().circuitState()).as("a bad request is not a sick source").isEqualTo(CircuitBreaker.State.CLOSED);
+      assertThat(exchange.requestsFor("BAD")).isEqualTo(4); // 8 keys, then halves of 4, 2 and 1
+    }
+  }
+
+  @Test
+  void aCallWhoseWeightTheLimiterCannotGrantBeforeTheDeadlineIsRejectedAtOnce() throws Exception {
+    Fixtures.ManualClock clock = new Fixtures.ManualClock();
+    Bandwidth weight = Bandwidth.builder().id("weight-1m").capacity(10).refillWindow(Duration.ofMinutes(1)).build();
+    RateLimiter limiter = LocalRateLimiter.builder().name("exchange").limit(RateLimit.of(weight)).clock(clock).build();
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource(1, 10);
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .clock(clock).quota(limiter, "ip-1").concurrency(Concurrency.fixed(1)).build()) {
+      BatchResult<String, String> result =
+          engine.process(BatchRequest.of(List.of("A", "B")).deadline(Duration.ofSeconds(1)));
+
+      assertThat(result.values()).hasSize(1); // the first call took the window's 10
+      ItemFailure rejected = result.failures().values().iterator().next();
+      assertThat(rejected.kind()).isEqualTo(FailureKind.REJECTED);
+      assertThat(rejected.cause()).containsInstanceOf(RateLimitExceededException.class);
+      assertThat(source.callCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aCallThatDoesNotAnswerWithinTheCallTimeoutIsRetriedAndItsLateReplyStillFillsTheCache() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    CompletableFuture<SourceReply<String, String>> firstAttempt = new CompletableFuture<>();
+    AtomicInteger attempts = new AtomicInteger();
+    source.answer(keys -> attempts.incrementAndGet() == 1 ? firstAttempt : Fixtures.ScriptedSource.found(keys));
+    MeterRegistry registry = new SimpleMeterRegistry();
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .callTimeout(Duration.ofMillis(100)).retry(Retry.exponential(2, Duration.ofMillis(5))).build()) {
+      engine.bindTo(registry);
+      CompletableFuture<BatchResult<String, String>> result = engine.submit(BatchRequest.of(List.of("A")));
+
+      assertThat(get(result).values()).containsEntry("A", valueOf("A"));
+      assertThat(get(result).sourceCalls()).isEqualTo(2);
+      assertThat(registry.get("hotpath.engine.source.calls").tag("result", "timeout").functionCounter().count()).isEqualTo(1);
+      firstAttempt.complete(Fixtures.ScriptedSource.found(List.of("A")).join()); // late: harmless
+      assertThat(Fixtures.prices(cache).getIfPresent("A")).isEqualTo(valueOf("A"));
+    }
+  }
+
+  @Test
+  void serverErrorsAreRetriedAgainstTheRealExchange() throws Exception {
+    try (SimulatedExchange exchange = SimulatedExchange.builder().start();
+        TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), exchange.source(2))
+            .retry(Retry.exponential(4, Duration.ofMillis(5))).concurrency(Concurrency.fixed(1)).build()) {
+      exchange.failNext(2);
+
+      BatchResult<String, String> result = engine.process(BatchRequest.of(List.of("A", "B")));
+
+      assertThat(result.isComplete()).isTrue();
+      assertThat(result.sourceCalls()).isEqualTo(3);
+    }
+  }
+}
