@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * reconcileInterval}) make the node read the log from its position. When the log cannot cover the
  * gap (it was trimmed past the position, or Redis lost it in a restart), the node's subscribers
  * are told {@link InvalidationListener#onEventsPossiblyLost()}, and the cache clears the
- * in-process entries of its shared namespaces. A node whose own write to Redis failed or was
- * skipped (circuit open) does the same once Redis answers again, since its in-process copy may then
- * hold what Redis does not.
+ * in-process entries of its shared namespaces. A node's own changes that Redis did not see (the
+ * circuit was open, or the write failed) are recorded once Redis answers, before the node reads
+ * from Redis again (see {@link RedisTier}), so other nodes read them from the log like any other.
  *
  * <p><b>Atomicity.</b> For namespaces stored in the Redis tier, the tier's write script records the
  * invalidation in the same atomic step as the change itself, so {@link #publish} only delivers the
@@ -82,7 +82,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
   //   LogFollower         this node's position in each log shard; reads the log, moves the fences
   //   InvalidationChannel opens the channel connection; hands its messages and pushes over
   //   ClientTracking      keeps Redis client tracking on; turns Redis's reports into events
-  //   PublishRecorder     records published events no tier script recorded, and failed ones later
+  //   PublishRecorder     records published events no tier script recorded (failed ones: UnsentChanges)
 
   private final RedisLink link;
   private final long reconcileIntervalNanos;
@@ -279,7 +279,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
   /**
    * Catches up with everything the fast paths may have missed: after a reconnect, a recovery, and
    * every {@code reconcileInterval}. Resubscribes the channel, switches tracking on again, reads
-   * every shard's log from its position, and records the namespaces whose publish failed.
+   * every shard's log from its position, and resends the changes Redis has not seen.
    */
   private void reconcile() {
     if (closed || link.isClosed() || link.breaker.isOpen()) {
@@ -295,10 +295,8 @@ public final class RedisInvalidationBus implements InvalidationBus {
     ensureTracking(false);
     link.localWrites.expire();
     log.catchUp();
-    if (link.takeDiverged()) {
-      subscribers.lost("this node's writes to Redis failed or were skipped while it was unavailable");
-    }
-    recorder.recordFailed();
+    // Changes whose write failed while the circuit stayed closed; an outage's are resent by the probe.
+    link.unsent.resendAll();
   }
 
   /**

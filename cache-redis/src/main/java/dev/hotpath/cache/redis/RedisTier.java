@@ -53,14 +53,29 @@ import java.util.stream.Collectors;
  * {@link Builder#startWithoutRedis} the tier starts with its circuit open and connects in the
  * background.
  *
+ * <p><b>Changes made while Redis is unreachable.</b> A put, invalidation or clear that the open
+ * circuit refused, or whose write failed or timed out (it may or may not have happened), is
+ * remembered by key: up to 10,000 keys per tier; past that, and for a clear, the namespace is
+ * remembered whole. When Redis answers, the probe makes each remembered change there before it
+ * closes the circuit: the key is deleted with its invalidation record through the same script as
+ * any change (a whole namespace is cleared, with a record before and after), so Redis stops serving
+ * the old value and every other node drops its copy when its bus reads the record. Values are not
+ * kept, so a key put during the outage is a miss afterwards (on other nodes; the writer keeps its
+ * L1 copy) rather than the new value. Until its change is made in Redis, a key is never read from
+ * Redis by the node that changed it, so a node does not read its own old value back; a change
+ * whose write failed with the circuit closed is resent by the bus's next reconcile. What remains:
+ * a node that stops before Redis returns takes its remembered changes with it (other nodes keep
+ * their copies until their L1 TTL, Redis until its TTL), and {@link RedisTierStats#unsentChanges()}
+ * says how many are waiting.
+ *
  * <p><b>What invalidation covers.</b> Each node's in-process (L1) copies are dropped when:
  *
  * <ul>
  *   <li>any Hotpath cache changes the key through a Redis tier with the same prefix: another
  *       process, or another cache of this JVM sharing this tier (records carry the changing
- *       cache's node id, so only that cache ignores them); this includes changes whose write to
- *       Redis failed or was skipped, which make the node clear its shared namespaces' L1 once
- *       Redis answers again (see {@link RedisInvalidationBus});
+ *       cache's node id, so only that cache ignores them); this includes changes made while
+ *       Redis was unreachable, which are recorded once it answers (see "Changes made while Redis
+ *       is unreachable" above);
  *   <li>standalone and Sentinel, anything else changes the key in Redis: another program's SET,
  *       DEL, EXPIRE or RENAME, the key's expiry, its eviction under {@code maxmemory}. A FLUSHDB
  *       or FLUSHALL clears the L1 of every shared namespace. This is Redis client tracking
@@ -172,13 +187,14 @@ public final class RedisTier implements Tier, MeterBinder {
         bc.readFromLog(),
         bc.changedInRedis(),
         bc.possiblyLost(),
-        bc.publishFailures());
+        bc.publishFailures(),
+        link.unsent.size());
   }
 
   /**
    * Registers {@code hotpath.redis.*} meters tagged {@code tier=<name>} (never with a URL or
-   * password): circuit state, failures, rejected calls, skipped writes and fills, and the bus's
-   * counters.
+   * password): circuit state, failures, rejected calls, skipped writes and fills, changes waiting
+   * to be resent, and the bus's counters.
    */
   @Override
   public void bindTo(MeterRegistry registry) {
@@ -195,6 +211,10 @@ public final class RedisTier implements Tier, MeterBinder {
     counter(registry, "hotpath.redis.invalidation.log.reads", s -> s.recordsReadFromLog());
     counter(registry, "hotpath.redis.invalidation.changed.in.redis", s -> s.keysChangedInRedis());
     counter(registry, "hotpath.redis.invalidation.lost", s -> s.eventsPossiblyLost());
+    Gauge.builder("hotpath.redis.writes.unsent", this, t -> t.link.unsent.size())
+        .tag("tier", name)
+        .description("changes not yet made in Redis; resent before reads from Redis resume")
+        .register(registry);
   }
 
   private void counter(MeterRegistry registry, String meter, ToDoubleFunction<RedisTierStats> f) {
