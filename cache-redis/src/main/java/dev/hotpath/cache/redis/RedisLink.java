@@ -60,8 +60,11 @@ final class RedisLink implements AutoCloseable {
   final long timeoutNanos;
   final int logLength;
   final ScheduledExecutorService background;
-  /** Whether the bus asks Redis to report changes made by others; see {@link RedisConnector#tracksRedisChanges}. */
-  final boolean tracksRedisChanges;
+  /**
+   * The namespaces whose keys' changes by others the bus asks Redis to report ({@link
+   * RedisTier.Builder#trackRedisChanges}); empty when none asked or the source cannot (Cluster).
+   */
+  final Set<String> trackedNamespaces;
 
   private final List<AutoCloseable> owned;
   /** Why the first connection attempt failed, while connecting in the background. */
@@ -96,7 +99,8 @@ final class RedisLink implements AutoCloseable {
       long timeoutNanos,
       int failureThreshold,
       long probeIntervalNanos,
-      int logLength) {
+      int logLength,
+      Set<String> trackedNamespaces) {
     this.connector = connector;
     this.owned = new CopyOnWriteArrayList<>(owned);
     this.layout = layout;
@@ -105,7 +109,7 @@ final class RedisLink implements AutoCloseable {
     this.timeoutNanos = timeoutNanos;
     this.probeIntervalNanos = probeIntervalNanos;
     this.logLength = logLength;
-    this.tracksRedisChanges = connector.tracksRedisChanges;
+    this.trackedNamespaces = connector.canTrackRedisChanges ? Set.copyOf(trackedNamespaces) : Set.of();
     // A change's report leaves Redis with the script's reply; a command timeout is ample for it to arrive.
     this.localWrites = new LocalWrites(timeoutNanos);
     this.writeSha = sha1(InvalidationRecord.WRITE_SCRIPT);
@@ -322,6 +326,11 @@ final class RedisLink implements AutoCloseable {
   }
 
   // ---- what the tier and bus tell each other
+
+  /** Whether Redis reports changes of {@code namespace}'s keys by others to the bus (client tracking). */
+  boolean tracks(String namespace) {
+    return trackedNamespaces.contains(namespace);
+  }
 
   void recordsNamespace(String namespace) {
     recordedNamespaces.add(namespace);

@@ -73,6 +73,8 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
   private final byte[] logLength;
   private final byte[] channel;
   private final byte[] namespaceBytes;
+  /** Whether Redis reports changes of this namespace's keys (client tracking); see {@link #sendChange}. */
+  private final boolean tracked;
 
   RedisTierStore(RedisLink link, NamespaceContext<K, V> binding, ValueEnvelope envelope) {
     this.link = link;
@@ -82,6 +84,7 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
     this.logLength = ascii(link.logLength);
     this.channel = link.layout.channel();
     this.namespaceBytes = KeyLayout.utf8(namespace);
+    this.tracked = link.tracks(namespace);
   }
 
   // ---- reads
@@ -526,12 +529,13 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
   }
 
   /**
-   * Sends the write or fill script for {@code redisKeys} (entries from index 2). With client
-   * tracking on, the entries are registered as this cache's changes first, so Redis's report of
-   * them does not drop the value this cache just wrote (see {@link LocalWrites}).
+   * Sends the write or fill script for {@code redisKeys} (entries from index 2). When Redis
+   * reports this namespace's changes (client tracking), the entries are registered as this
+   * cache's changes first, so Redis's report of them does not drop the value this cache just wrote
+   * (see {@link LocalWrites}).
    */
   private CompletableFuture<Object> sendChange(byte[][] redisKeys, byte[][] args, boolean fill) {
-    if (!link.tracksRedisChanges) {
+    if (!tracked) {
       return fill ? link.fillScript(redisKeys, args) : link.writeScript(redisKeys, args);
     }
     link.localWrites.begin(redisKeys, 2, binding.nodeId());

@@ -332,10 +332,11 @@ class RedisOutageTest {
   }
 
   /**
-   * An invalidation of a namespace Redis does not store is recorded by the bus itself; while Redis
-   * is down it cannot be, so its key is recorded once Redis answers. B's tier is
-   * built from a host's client configured for RESP2, so it cannot track Redis changes and nothing
-   * else clears its L1 after the restart.
+   * An invalidation of a namespace Redis does not store, but which asks for cross-node
+   * invalidation, is recorded by the bus itself; while Redis is down it cannot be, so its key is
+   * recorded once Redis answers. B's tier is built from a host's client configured for RESP2, so
+   * it could not track Redis changes even if asked, and nothing else clears its L1 after the
+   * restart.
    */
   @Test
   void anL1OnlyInvalidationMadeWhileRedisIsDownReachesOtherNodesAfterwards(TestRedis redis, RedisKeyPrefix prefix)
@@ -345,6 +346,7 @@ class RedisOutageTest {
         NamespaceSpec.builder("sessions", String.class, String.class)
             .ttl(TtlProfile.builder().l1(Duration.ofMinutes(10)).build())
             .loader(key -> "source-" + key)
+            .crossNodeInvalidation()
             .build();
     RedisClient client = RedisClient.create(redis.uri());
     client.setOptions(
@@ -399,7 +401,7 @@ class RedisOutageTest {
       // client tracking, which B switched on in the background.
       RedisTier tierOnB = RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value())
           .commandTimeout(TestNode.COMMAND_TIMEOUT).probeInterval(Duration.ofMillis(100))
-          .reconcileInterval(Duration.ofMinutes(1)).startWithoutRedis(true).build();
+          .reconcileInterval(Duration.ofMinutes(1)).startWithoutRedis(true).trackRedisChanges("quotes").build();
       try (TestNode b = TestNode.of(tierOnB, quotes)) {
         Namespace<String, String> onB = b.cache.namespace(quotes);
         assertThat(b.tier.isCircuitOpen()).isTrue();
