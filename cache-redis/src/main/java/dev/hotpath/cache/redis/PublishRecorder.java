@@ -40,7 +40,7 @@ final class PublishRecorder {
     if (link.isRecorded(event.namespace())) {
       return;
     }
-    RecordOnly target = new RecordOnly(link, logLength, event.namespace(), event.origin());
+    RecordOnly target = new RecordOnly(event.namespace(), event.origin());
     if (link.unsent.rememberIf(link.breaker::isOpen, target, event.keys(), event.isWholeNamespace())) {
       publishFailures.increment();
       return;
@@ -68,10 +68,22 @@ final class PublishRecorder {
    * A namespace as one cache changes it, with nothing in Redis but its records. Equal for equal
    * namespace and origin, so the changes of one pend together.
    */
-  private record RecordOnly(RedisLink link, byte[] logLength, String namespace, String origin)
-      implements UnsentChanges.Target {
+  private final class RecordOnly implements UnsentChanges.Target {
     /** Keys per record: bounds the size of one record and one script. */
     private static final int BATCH = 256;
+
+    private final String namespace;
+    private final String origin;
+
+    RecordOnly(String namespace, String origin) {
+      this.namespace = namespace;
+      this.origin = origin;
+    }
+
+    @Override
+    public String namespace() {
+      return namespace;
+    }
 
     @Override
     public void resend(Collection<String> keys, boolean wholeNamespace) {
@@ -99,6 +111,11 @@ final class PublishRecorder {
     @Override
     public int hashCode() {
       return namespace.hashCode() * 31 + origin.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "RecordOnly[" + namespace + ", from " + origin + "]";
     }
   }
 }
