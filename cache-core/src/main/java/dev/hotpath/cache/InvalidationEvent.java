@@ -40,7 +40,11 @@ public final class InvalidationEvent {
     return namespace;
   }
 
-  /** Whether the whole namespace was invalidated; then {@link #keys()} is empty. */
+  /**
+   * Whether the whole namespace was invalidated; then {@link #keys()} is empty. A bus that had to
+   * drop events of a namespace delivers such an event in their place (see {@link
+   * InvalidationBus#inProcess()}).
+   */
   public boolean isWholeNamespace() {
     return keys == null;
   }

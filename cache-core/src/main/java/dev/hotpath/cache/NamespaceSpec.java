@@ -31,6 +31,7 @@ public final class NamespaceSpec<K, V> {
   private final CacheWriter<K, V> writer;
   private final WriteBehind writeBehind;
   private final DeadLetterHandler<? super K, ? super V> deadLetters;
+  private final boolean crossNodeInvalidation;
 
   private NamespaceSpec(Builder<K, V> b) {
     this.name = b.name;
@@ -47,6 +48,7 @@ public final class NamespaceSpec<K, V> {
     this.writer = b.writer;
     this.writeBehind = b.writeBehind != null ? b.writeBehind : WriteBehind.defaults();
     this.deadLetters = b.deadLetters != null ? b.deadLetters : DeadLetterHandler.logging();
+    this.crossNodeInvalidation = b.crossNodeInvalidation != null;
   }
 
   /**
@@ -130,6 +132,15 @@ public final class NamespaceSpec<K, V> {
     return loader;
   }
 
+  /**
+   * Whether {@link Builder#crossNodeInvalidation()} was set: the namespace's changes are published
+   * to other nodes even when it is kept in process only. A namespace stored in a tier outside the
+   * process publishes them in any case.
+   */
+  public boolean crossNodeInvalidation() {
+    return crossNodeInvalidation;
+  }
+
   WriteMode writeMode() {
     return writeMode;
   }
@@ -153,7 +164,7 @@ public final class NamespaceSpec<K, V> {
   public String toString() {
     return "NamespaceSpec[" + name + ", " + keyType + " -> " + valueType + ", " + ttl
         + ", maximumSize=" + maximumSize + ", maximumWeight=" + maximumWeight + ", loader=" + (loader != null)
-        + ", writeMode=" + writeMode + "]";
+        + ", writeMode=" + writeMode + (crossNodeInvalidation ? ", crossNodeInvalidation" : "") + "]";
   }
 
   /**
@@ -177,6 +188,7 @@ public final class NamespaceSpec<K, V> {
     private CacheWriter<K, V> writer;
     private WriteBehind writeBehind;
     private DeadLetterHandler<? super K, ? super V> deadLetters;
+    private Boolean crossNodeInvalidation;
 
     private Builder(String name, TypeToken<K> keyType, TypeToken<V> valueType) {
       Objects.requireNonNull(name, "name");
@@ -272,6 +284,20 @@ public final class NamespaceSpec<K, V> {
     public Builder<K, V> deadLetters(DeadLetterHandler<? super K, ? super V> handler) {
       Arguments.unset(deadLetters, "deadLetters");
       this.deadLetters = Objects.requireNonNull(handler, "deadLetters");
+      return this;
+    }
+
+    /**
+     * Publishes this namespace's changes to other nodes although it is kept in process only: for
+     * a namespace each node loads from a shared source (a database), whose other nodes must drop
+     * their copies when one node changes an entry. Without it, a namespace stored only in process
+     * tells this process's invalidation listeners of its changes and nothing else, so it costs no
+     * bus traffic (with the Redis bus, no Redis command per change). A namespace stored in a tier
+     * outside the process publishes its changes to other nodes in any case.
+     */
+    public Builder<K, V> crossNodeInvalidation() {
+      Arguments.unset(crossNodeInvalidation, "crossNodeInvalidation");
+      this.crossNodeInvalidation = Boolean.TRUE;
       return this;
     }
 

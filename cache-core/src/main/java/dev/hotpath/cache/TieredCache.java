@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -159,7 +160,9 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
   }
 
   /**
-   * Subscribes {@code listener} to every invalidation event on the bus, this node's and others'.
+   * Subscribes {@code listener} to every invalidation event on the bus, this node's and others',
+   * delivered on the bus's thread (see {@link InvalidationListener}). This node's changes of a
+   * namespace kept in process only reach it too, through {@link InvalidationBus#publishLocally}.
    * Close the handle to unsubscribe.
    */
   public Subscription addInvalidationListener(InvalidationListener listener) {
@@ -303,10 +306,32 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
       }
     }
 
+    /** Lost events can only be of namespaces other nodes publish: those that cross nodes. */
     @Override
     public void onEventsPossiblyLost() {
-      LOG.warn("invalidation events may have been lost; clearing in-process entries of every namespace");
-      namespaces.values().forEach(TieredNamespace::onEventsPossiblyLost);
+      List<String> cleared = new ArrayList<>();
+      for (TieredNamespace<?, ?> ns : namespaces.values()) {
+        if (ns.crossesNodes()) {
+          ns.onEventsPossiblyLost();
+          cleared.add(ns.name());
+        }
+      }
+      LOG.warn("invalidation events may have been lost; cleared the in-process entries of {}", cleared);
+    }
+
+    @Override
+    public void onEventsPossiblyLost(Set<String> lost) {
+      List<String> cleared = new ArrayList<>();
+      for (String name : lost) {
+        TieredNamespace<?, ?> ns = namespaces.get(name);
+        if (ns != null) {
+          ns.onEventsPossiblyLost();
+          cleared.add(name);
+        }
+      }
+      if (!cleared.isEmpty()) {
+        LOG.warn("invalidation events of {} may have been lost; cleared their in-process entries", cleared);
+      }
     }
   }
 

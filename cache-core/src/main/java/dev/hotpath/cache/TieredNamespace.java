@@ -62,6 +62,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final LongAdder writeBacksSkipped = new LongAdder();
   /** Whole-namespace invalidations in progress on this node; write-backs skip while any runs. */
   private final AtomicInteger clearing = new AtomicInteger();
+  /** Whether another node can hold this namespace's keys, so its changes are published to them. */
+  private final boolean crossNode;
 
   /**
    * How long a write-back waits for a key's write lock before giving up on writing back (costing a
@@ -94,6 +96,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       }
     }
     this.shared = List.copyOf(slots);
+    this.crossNode = !shared.isEmpty() || spec.crossNodeInvalidation();
     this.writeBehind =
         spec.writeMode() == WriteMode.WRITE_BEHIND
             ? new WriteBehindQueue<>(name, spec.writer(), spec.deadLetters(), spec.writeBehind(), runtime.scheduler())
@@ -472,7 +475,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
         clearing.decrementAndGet();
       }
     }
-    bus.publish(InvalidationEvent.ofNamespace(name, origin));
+    publish(InvalidationEvent.ofNamespace(name, origin));
   }
 
   /**
@@ -494,14 +497,28 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     KeyCodec<K> codec = spec.keyCodec();
     if (codec == null) {
       // Other nodes cannot name these keys; they drop the whole namespace instead.
-      bus.publish(InvalidationEvent.ofNamespace(name, origin));
+      publish(InvalidationEvent.ofNamespace(name, origin));
       return;
     }
     List<String> encoded = new ArrayList<>(keys.size());
     for (K key : keys) {
       encoded.add(codec.encode(key));
     }
-    bus.publish(InvalidationEvent.ofKeys(name, encoded, origin));
+    publish(InvalidationEvent.ofKeys(name, encoded, origin));
+  }
+
+  /** To every node when another node can hold the keys; else to this process's listeners only. */
+  private void publish(InvalidationEvent event) {
+    if (crossNode) {
+      bus.publish(event);
+    } else {
+      bus.publishLocally(event);
+    }
+  }
+
+  /** Whether this namespace's changes are published to other nodes (see {@link NamespaceSpec#crossNodeInvalidation()}). */
+  boolean crossesNodes() {
+    return crossNode;
   }
 
   @Override

@@ -101,9 +101,12 @@ class ApiShapeTest {
     try (TieredCache a = TieredCache.builder().ticker(ticker).tier(shared).namespace(spec).build();
         TieredCache b = TieredCache.builder().ticker(ticker).tier(shared).namespace(spec).build()) {
       a.namespace(spec).put("BTCUSDT", "v1");
+      // Delivered on the bus's thread: let it land, or it could drop the copy b is about to load.
+      Buses.awaitDelivered(shared.invalidationBus());
       assertThat(b.namespace(spec).get("BTCUSDT")).isEqualTo("v1");
       assertThat(b.namespace(spec).getIfPresent("BTCUSDT")).isEqualTo("v1");
       a.namespace(spec).put("BTCUSDT", "v2");
+      Buses.awaitDelivered(shared.invalidationBus());
       // Without the tier's bus, b would keep serving v1 from its L1 for a minute.
       assertThat(b.namespace(spec).getIfPresent("BTCUSDT")).isNull();
       assertThat(b.namespace(spec).get("BTCUSDT")).isEqualTo("v2");
@@ -150,6 +153,7 @@ class ApiShapeTest {
         }
       });
       cache.namespace("s").invalidateAll();
+      Buses.awaitDelivered(bus);
       assertThat(seen).hasSize(1);
     }
   }
@@ -162,8 +166,10 @@ class ApiShapeTest {
       List<InvalidationEvent> seen = new CopyOnWriteArrayList<>();
       try (Subscription subscription = cache.addInvalidationListener(seen::add)) {
         cache.namespace(spec).invalidate("a");
+        Buses.awaitDelivered(cache);
       }
       cache.namespace(spec).invalidate("b");
+      Buses.awaitDelivered(cache);
       assertThat(seen).extracting(e -> e.keys()).containsExactly(List.of("a"));
     }
   }
@@ -209,6 +215,8 @@ class ApiShapeTest {
         set("NamespaceSpec.writeThrough", NamespaceSpec.builder("s", String.class, String.class), b -> b.writeThrough(writer)),
         set("NamespaceSpec.deadLetters", NamespaceSpec.builder("s", String.class, String.class),
             b -> b.deadLetters(DeadLetterHandler.logging())),
+        set("NamespaceSpec.crossNodeInvalidation", NamespaceSpec.builder("s", String.class, String.class),
+            NamespaceSpec.Builder::crossNodeInvalidation),
         set("TtlProfile.l1", TtlProfile.builder(), b -> b.l1(MINUTE)),
         set("TtlProfile.l2", TtlProfile.builder(), b -> b.l2(MINUTE)),
         set("TtlProfile.tier", TtlProfile.builder(), b -> b.tier("redis", MINUTE)),

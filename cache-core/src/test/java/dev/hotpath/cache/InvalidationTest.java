@@ -39,6 +39,7 @@ class InvalidationTest {
     source.put("acct", "balance=1");
     assertThat(b.namespace(spec).get("acct")).isEqualTo("balance=1");
     a.namespace(spec).put("acct", "balance=2");
+    Buses.awaitDelivered(bus);
     assertThat(b.namespace(spec).getIfPresent("acct")).isNull();
     assertThat(b.namespace(spec).get("acct")).isEqualTo("balance=2");
   }
@@ -50,6 +51,7 @@ class InvalidationTest {
     b.namespace(spec).get("acct");
     source.put("acct", "v2");
     a.namespace(spec).invalidate("acct");
+    Buses.awaitDelivered(bus);
     assertThat(shared.raw("accounts", "acct")).isNull();
     assertThat(a.namespace(spec).getIfPresent("acct")).isNull();
     assertThat(b.namespace(spec).getIfPresent("acct")).isNull();
@@ -62,6 +64,7 @@ class InvalidationTest {
     source.put("y", "2");
     b.namespace(spec).getAll(List.of("x", "y"));
     a.namespace(spec).invalidateAll();
+    Buses.awaitDelivered(bus);
     assertThat(b.namespace(spec).estimatedSize()).isZero();
     assertThat(shared.data).isEmpty();
   }
@@ -72,8 +75,10 @@ class InvalidationTest {
     try (AutoCloseable subscription = b.addInvalidationListener(seen::add)) {
       a.namespace(spec).invalidateAll(List.of("p", "q"));
       b.namespace(spec).invalidate("r");
+      Buses.awaitDelivered(bus);
     }
     a.namespace(spec).invalidate("after-unsubscribe");
+    Buses.awaitDelivered(bus);
     assertThat(seen).containsExactly(
         InvalidationEvent.ofKeys("accounts", List.of("p", "q"), "A"),
         InvalidationEvent.ofKeys("accounts", List.of("r"), "B"));
@@ -89,6 +94,145 @@ class InvalidationTest {
     assertThat(b.namespace(spec).get("acct")).isEqualTo("v1");
     SharedBusView.signalLoss(bus);
     assertThat(b.namespace(spec).get("acct")).isEqualTo("v2");
+  }
+
+  /**
+   * Only a namespace another node can hold (stored in a shared tier, or asking for it) publishes
+   * to other nodes; a namespace kept in process tells this process's listeners only.
+   */
+  @Test
+  void onlyNamespacesOtherNodesCanHoldPublishAcrossNodes() {
+    RecordingBus recording = new RecordingBus();
+    NamespaceSpec<String, String> local =
+        NamespaceSpec.builder("local", String.class, String.class).ttl(TtlProfile.MARKET_PRICE).build();
+    NamespaceSpec<String, String> asked =
+        NamespaceSpec.builder("asked", String.class, String.class).ttl(TtlProfile.MARKET_PRICE)
+            .crossNodeInvalidation().build();
+    try (TieredCache cache = TieredCache.builder().nodeId("A").ticker(ticker).tier(shared)
+        .invalidationBus(recording).namespace(spec).namespace(local).namespace(asked).build()) {
+      cache.namespace(local).put("k", "v");
+      cache.namespace(asked).put("k", "v");
+      cache.namespace(spec).put("k", "v");
+      cache.namespace(local).invalidateAll();
+    }
+    assertThat(recording.published).containsExactly(
+        "local: InvalidationEvent[local, [k], from A]",
+        "all: InvalidationEvent[asked, [k], from A]",
+        "all: InvalidationEvent[accounts, [k], from A]",
+        "local: InvalidationEvent[local, *, from A]");
+  }
+
+  /** A loss of unknown extent clears what other nodes publish; a loss of named namespaces clears those. */
+  @Test
+  void aLostEventClearsOnlyTheNamespacesItCouldHaveTouched() {
+    RecordingBus recording = new RecordingBus();
+    NamespaceSpec<String, String> local =
+        NamespaceSpec.builder("local", String.class, String.class).ttl(TtlProfile.API_RESPONSE).build();
+    NamespaceSpec<String, String> asked =
+        NamespaceSpec.builder("asked", String.class, String.class).ttl(TtlProfile.API_RESPONSE)
+            .crossNodeInvalidation().build();
+    try (TieredCache cache = TieredCache.builder().ticker(ticker).tier(shared)
+        .invalidationBus(recording).namespace(spec).namespace(local).namespace(asked).build()) {
+      List<Namespace<String, String>> all = List.of(cache.namespace(spec), cache.namespace(local), cache.namespace(asked));
+      all.forEach(ns -> ns.put("k", "v"));
+
+      recording.listener.onEventsPossiblyLost();
+      assertThat(cache.namespace(spec).getIfPresent("k")).as("stored in a shared tier").isNull();
+      assertThat(cache.namespace(asked).getIfPresent("k")).as("asked for cross-node invalidation").isNull();
+      assertThat(cache.namespace(local).getIfPresent("k")).as("kept in process").isEqualTo("v");
+
+      all.forEach(ns -> ns.put("k", "v"));
+      recording.listener.onEventsPossiblyLost(java.util.Set.of("local", "not-here"));
+      assertThat(cache.namespace(local).getIfPresent("k")).isNull();
+      assertThat(cache.namespace(spec).getIfPresent("k")).isEqualTo("v");
+      assertThat(cache.namespace(asked).getIfPresent("k")).isEqualTo("v");
+    }
+  }
+
+  /**
+   * A listener that blocks holds the delivery thread, never the publisher; once the bounded queue
+   * is full, further events are dropped and replaced by one whole-namespace event per namespace
+   * and origin, so the other caches clear those namespaces (and only those) instead of keeping a
+   * stale copy, and the writer keeps its current one.
+   */
+  @Test
+  void aBlockedListenerNeverBlocksPublishAndAnOverflowClearsTheNamespacesThatLostEvents() throws Exception {
+    InProcessInvalidationBus small = new InProcessInvalidationBus(4);
+    NamespaceSpec<String, String> quotes =
+        NamespaceSpec.builder("quotes", String.class, String.class).ttl(TtlProfile.API_RESPONSE).build();
+    NamespaceSpec<String, String> symbols =
+        NamespaceSpec.builder("symbols", String.class, String.class).ttl(TtlProfile.API_RESPONSE).build();
+    java.util.concurrent.CountDownLatch blocked = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<InvalidationEvent> seen = new CopyOnWriteArrayList<>();
+    small.subscribe(new InvalidationListener() {
+      @Override
+      public void onInvalidation(InvalidationEvent event) {
+        seen.add(event);
+        if (!event.keys().equals(List.of("q0"))) {
+          return;
+        }
+        blocked.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    try (TieredCache writer = TieredCache.builder().nodeId("W").invalidationBus(new SharedBusView(small))
+            .namespace(quotes).namespace(symbols).build();
+        TieredCache reader = TieredCache.builder().nodeId("R").invalidationBus(new SharedBusView(small))
+            .namespace(quotes).namespace(symbols).build()) {
+      reader.namespace(symbols).put("s", "kept");
+      Buses.awaitDelivered(small);
+      reader.namespace(quotes).put("q0", "old");
+      assertThat(blocked.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      // The listener now holds the delivery thread. A publisher blocked by it would never finish.
+      Thread publisher = new Thread(() -> {
+        for (int i = 0; i < 100; i++) {
+          writer.namespace(quotes).put("q" + i, "new");
+        }
+      });
+      publisher.start();
+      publisher.join(20_000);
+      assertThat(publisher.isAlive()).as("publish waited for the blocked listener").isFalse();
+      assertThat(small.droppedEvents()).isPositive();
+      assertThat(reader.namespace(quotes).getIfPresent("q0")).as("not told yet").isEqualTo("old");
+
+      release.countDown();
+      Buses.awaitDelivered(small);
+      assertThat(seen).last().isEqualTo(InvalidationEvent.ofNamespace("quotes", "W"));
+      assertThat(seen).filteredOn(InvalidationEvent::isWholeNamespace).hasSize(1);
+      assertThat(reader.namespace(quotes).getIfPresent("q0")).isNull();
+      assertThat(reader.namespace(symbols).getIfPresent("s")).isEqualTo("kept");
+      assertThat(writer.namespace(quotes).getIfPresent("q99")).as("the writer's own copy").isEqualTo("new");
+    } finally {
+      release.countDown();
+      small.close();
+    }
+  }
+
+  /** Records what a cache publishes, and how; holds the cache's listener. */
+  private static final class RecordingBus implements InvalidationBus {
+    final List<String> published = new CopyOnWriteArrayList<>();
+    InvalidationListener listener;
+
+    @Override
+    public void publish(InvalidationEvent event) {
+      published.add("all: " + event);
+    }
+
+    @Override
+    public void publishLocally(InvalidationEvent event) {
+      published.add("local: " + event);
+    }
+
+    @Override
+    public Subscription subscribe(InvalidationListener listener) {
+      this.listener = listener;
+      return () -> {};
+    }
   }
 
   /** Lets several caches share one bus without each closing it. */

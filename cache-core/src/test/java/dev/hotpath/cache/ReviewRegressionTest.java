@@ -151,6 +151,7 @@ class ReviewRegressionTest {
       assertThat(cache.warmUp().isComplete()).isTrue();
       assertThat(cache.namespace(spec).getIfPresent("ETH")).isEqualTo("y");
       assertThat(writes).hasValue(0);
+      Buses.awaitDelivered(cache);
       assertThat(events).isEmpty();
     }
   }
@@ -275,6 +276,7 @@ class ReviewRegressionTest {
                 store.invalidate(key); // node A's invalidation reaches the tier first
                 store.fill(key, value, ttl); // then this node's stale fill lands
                 bus.publish(InvalidationEvent.ofKeys(binding.namespace(), List.of(binding.encodeKey(key)), "node-A"));
+                Buses.awaitDelivered(bus); // it reaches this node before the fill's re-check
               }
 
               @Override

@@ -70,7 +70,7 @@ class ReadmeSnippetTest {
       String btc = ns.get("BTCUSDT");                     // in process → shared tiers → loader
       Map<String, String> some = ns.getAll(List.of("ETHUSDT", "SOLUSDT")); // one bulk load for the misses
       CompletableFuture<String> eth = ns.async().get("ETHUSDT"); // never blocks on a tier or the loader
-      ns.invalidate("BTCUSDT");                           // every tier, every node
+      ns.invalidate("BTCUSDT");                           // every tier; every node that can hold it
       NamespaceStats stats = ns.stats();                  // hits, misses, loads, evictions, latency
       cache.bindTo(meterRegistry);                        // cache.gets{cache,result}, cache.puts, … (Micrometer)
       assertThat(btc).isEqualTo("{\"symbol\":\"BTCUSDT\"}"); // test only

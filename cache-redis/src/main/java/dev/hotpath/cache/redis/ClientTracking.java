@@ -18,9 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Redis client tracking for the bus: keeps {@code CLIENT TRACKING ... BCAST NOLOOP} switched on for
- * the tier's command connection, redirected to the bus's channel connection, and turns Redis's
- * reports of changed keys into events. It exists apart from the bus because tracking is state of
+ * Redis client tracking for the bus: keeps {@code CLIENT TRACKING ... BCAST PREFIX ... NOLOOP}
+ * switched on for the tier's command connection, with one prefix per namespace that asked for it
+ * ({@link RedisTier.Builder#trackRedisChanges}), redirected to the bus's channel connection, and
+ * turns Redis's reports of changed keys into events. Every loss it notes is of those namespaces
+ * only: the log covers the others. It exists apart from the bus because tracking is state of
  * two connections that reconnect independently: whether it is on, whether the server can ever do
  * it, and whether a report is of this tier's own change ({@link LocalWrites}) are questions of
  * their own, with their own failure rules.
@@ -56,14 +58,15 @@ final class ClientTracking {
   }
 
   /**
-   * Makes the tier's command connection report changes to keys under the prefix to the channel
-   * connection {@code channel}, unless it does already. A new command connection starts without
-   * tracking and a new channel connection has a new id, so after either reconnects this switches
-   * tracking on again and, past the start, notes that changes may have gone unreported meanwhile.
-   * Does nothing without a channel connection. Never throws.
+   * Makes the tier's command connection report changes to the tracked namespaces' keys to the
+   * channel connection {@code channel}, unless it does already. A new command connection starts
+   * without tracking and a new channel connection has a new id, so after either reconnects this
+   * switches tracking on again and, past the start, notes that changes to those namespaces may have
+   * gone unreported meanwhile. Does nothing without a channel connection or a tracked namespace.
+   * Never throws.
    */
   void ensure(StatefulRedisPubSubConnection<byte[], byte[]> channel, boolean atStart) {
-    if (!link.tracksRedisChanges || trackingUnavailable || channel == null) {
+    if (link.trackedNamespaces.isEmpty() || trackingUnavailable || channel == null) {
       return;
     }
     long target;
@@ -95,7 +98,7 @@ final class ClientTracking {
               TrackingArgs.Builder.enabled()
                   .redirect(target)
                   .bcast()
-                  .prefixes(StandardCharsets.UTF_8, link.layout.prefix())
+                  .prefixes(StandardCharsets.UTF_8, prefixes())
                   .noloop()));
     } catch (RedisCommandExecutionException e) {
       if (refusesTrackingForGood(e.getMessage())) {
@@ -115,8 +118,25 @@ final class ClientTracking {
     trackingOn = true;
     if (!atStart) {
       subscribers.lost("Redis client tracking was switched on again (a connection was re-established); changes "
-          + "made in Redis meanwhile were not reported");
+          + "made in Redis meanwhile were not reported", link.trackedNamespaces);
     }
+  }
+
+  /**
+   * One prefix per tracked namespace: {@code <prefix><namespace>:}. A namespace cannot contain
+   * {@code ':'}, so none is another's prefix (Redis refuses overlapping prefixes).
+   */
+  private String[] prefixes() {
+    return link.trackedNamespaces.stream()
+        .sorted()
+        .map(namespace -> link.layout.prefix() + namespace + ":")
+        .toArray(String[]::new);
+  }
+
+  /** Redis's reports of changed keys were dropped (the bus's inbox was full): they cannot be read again. */
+  void reportsDropped() {
+    subscribers.lost("Redis's reports of changed keys arrived faster than the bus could take them",
+        link.trackedNamespaces);
   }
 
   /**
@@ -142,7 +162,7 @@ final class ClientTracking {
     if (trackingOn) {
       trackingOn = false;
       subscribers.lost("Redis client tracking could not be switched on again (" + e.getMessage() + "); changes "
-          + "made in Redis until it is were not reported");
+          + "made in Redis until it is were not reported", link.trackedNamespaces);
     }
   }
 
@@ -160,7 +180,8 @@ final class ClientTracking {
    */
   void onRedisChanged(List<byte[]> redisKeys) {
     if (redisKeys == null) {
-      subscribers.lost("Redis reported a flush (FLUSHDB or FLUSHALL)");
+      // The flush also took the log, which the log follower notices for the other namespaces.
+      subscribers.lost("Redis reported a flush (FLUSHDB or FLUSHALL)", link.trackedNamespaces);
       return;
     }
     // Keyed by origin, then namespace: this tier's own changes are Redis's reports too (see LocalWrites).

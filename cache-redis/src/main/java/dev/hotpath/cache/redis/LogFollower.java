@@ -87,7 +87,13 @@ final class LogFollower {
 
   /**
    * Compares every shard's position with its log: reads what is newer, initializes an unknown
-   * position, and reports a log that is gone or restarted behind the position.
+   * position, and reports a log that is gone, restarted behind the position, or replaced by one
+   * whose newest record has the position's stream id but another number.
+   *
+   * <p>Stream ids alone cannot tell a log apart from its replacement: a log deleted and written
+   * again (a restart without persistence, a failover, a deleted key) numbers its first record
+   * from the clock, and within the millisecond of the record this node read last that is the
+   * same id. The record's number, which the write script takes from the counter, differs.
    */
   void catchUp() {
     for (Position p : positions) {
@@ -108,6 +114,10 @@ final class LogFollower {
           readLog(p);
         } else if (p.id.isAfter(id)) {
           subscribers.lost("the invalidation log of shard " + p.shard + " restarted behind this node's position");
+          p.reset(seqOf(latest), id);
+        } else if (seqOf(latest) != p.seq) {
+          subscribers.lost("the invalidation log of shard " + p.shard + " was replaced (record " + seqOf(latest)
+              + " under the id of record " + p.seq + ")");
           p.reset(seqOf(latest), id);
         }
       }

@@ -1,36 +1,32 @@
 package dev.hotpath.cache.redis;
 
 import dev.hotpath.cache.InvalidationEvent;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Records in the log the published events that no tier script recorded: those of namespaces not
- * stored in Redis (L1-only, PostgreSQL-only). When such a record cannot be written (Redis down,
- * circuit open), the event's keys are not kept; its namespace is remembered instead, and recorded
- * as a whole-namespace invalidation once Redis answers. It exists apart from the bus because that
- * promise ("other nodes hear of it eventually, if coarser") has state of its own that outlives an
- * outage.
+ * stored in Redis that still cross nodes (an L1-only or PostgreSQL-only namespace). When such a
+ * record cannot be written (Redis down, circuit open), the event's keys join the tier's {@link
+ * UnsentChanges} and are recorded once Redis answers, like the tier's own changes (past that
+ * bound, as a whole-namespace record).
  *
- * <p>Thread-safe: {@link #record} runs on the publishing thread, {@link #recordFailed} on the bus
- * thread.
+ * <p>Thread-safe: {@link #record} runs on the publishing thread.
  */
 final class PublishRecorder {
   private final RedisLink link;
   private final byte[] logLength;
   private final LongAdder publishFailures = new LongAdder();
-  /** Namespaces (not stored in Redis) whose events could not be recorded, with an origin; see {@link #publishFailed}. */
-  private final Map<String, String> failedPublishes = new ConcurrentHashMap<>();
 
   PublishRecorder(RedisLink link) {
     this.link = link;
     this.logLength = RedisTierStore.ascii(link.logLength);
   }
 
-  /** Events that could not be recorded. */
+  /** Events that could not be recorded when published. */
   long failures() {
     return publishFailures.sum();
   }
@@ -44,56 +40,82 @@ final class PublishRecorder {
     if (link.isRecorded(event.namespace())) {
       return;
     }
-    if (link.breaker.isOpen()) {
-      publishFailed(event);
+    RecordOnly target = new RecordOnly(event.namespace(), event.origin());
+    if (link.unsent.rememberIf(link.breaker::isOpen, target, event.keys(), event.isWholeNamespace())) {
+      publishFailures.increment();
       return;
     }
     CompletableFuture<Object> sent;
     try {
       sent = RedisTierStore.recordOnly(link, InvalidationRecord.encode(event), logLength);
     } catch (RuntimeException e) {
-      publishFailed(event);
+      publishFailed(target, event);
       return;
     }
     link.async(sent).whenComplete((seq, e) -> {
       if (e != null) {
-        publishFailed(event);
+        publishFailed(target, event);
       }
     });
   }
 
-  /**
-   * Other nodes never heard of {@code event} and keep their copies; the namespace is invalidated
-   * whole once Redis answers again ({@link #recordFailed}), since the failed events' keys are not
-   * kept.
-   */
-  private void publishFailed(InvalidationEvent event) {
+  private void publishFailed(RecordOnly target, InvalidationEvent event) {
     publishFailures.increment();
-    failedPublishes.put(event.namespace(), event.origin());
+    link.unsent.remember(target, event.keys(), event.isWholeNamespace());
   }
 
   /**
-   * Records a whole-namespace invalidation for each namespace whose publish failed, with the
-   * origin of its last failed event (that cache's copies are current). Runs on the bus thread,
-   * from every reconcile, so also after a recovery; a namespace stays pending until recorded.
-   *
-   * @throws RuntimeException what Redis threw; the namespaces not recorded stay pending
+   * A namespace as one cache changes it, with nothing in Redis but its records. Equal for equal
+   * namespace and origin, so the changes of one pend together.
    */
-  void recordFailed() {
-    for (String namespace : List.copyOf(failedPublishes.keySet())) {
-      String origin = failedPublishes.remove(namespace);
-      if (origin == null) {
-        continue;
+  private final class RecordOnly implements UnsentChanges.Target {
+    /** Keys per record: bounds the size of one record and one script. */
+    private static final int BATCH = 256;
+
+    private final String namespace;
+    private final String origin;
+
+    RecordOnly(String namespace, String origin) {
+      this.namespace = namespace;
+      this.origin = origin;
+    }
+
+    @Override
+    public String namespace() {
+      return namespace;
+    }
+
+    @Override
+    public void resend(Collection<String> keys, boolean wholeNamespace) {
+      List<CompletableFuture<Object>> sent = new ArrayList<>();
+      if (wholeNamespace) {
+        sent.add(send(InvalidationEvent.ofNamespace(namespace, origin)));
+      } else {
+        List<String> list = List.copyOf(keys);
+        for (int from = 0; from < list.size(); from += BATCH) {
+          sent.add(send(InvalidationEvent.ofKeys(namespace, list.subList(from, Math.min(list.size(), from + BATCH)), origin)));
+        }
       }
-      try {
-        link.await(
-            RedisTierStore.recordOnly(
-                link, InvalidationRecord.encode(InvalidationEvent.ofNamespace(namespace, origin)), logLength));
-      } catch (RuntimeException e) {
-        // Not recorded: try again on the next check, unless a newer failure already took its place.
-        failedPublishes.putIfAbsent(namespace, origin);
-        throw e;
-      }
+      link.awaitAll(sent);
+    }
+
+    private CompletableFuture<Object> send(InvalidationEvent event) {
+      return RedisTierStore.recordOnly(link, InvalidationRecord.encode(event), logLength);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof RecordOnly r && namespace.equals(r.namespace) && origin.equals(r.origin);
+    }
+
+    @Override
+    public int hashCode() {
+      return namespace.hashCode() * 31 + origin.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "RecordOnly[" + namespace + ", from " + origin + "]";
     }
   }
 }

@@ -33,19 +33,19 @@ final class RedisConnector {
   private final Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> commands;
   private final Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> channel;
   /**
-   * Whether the bus asks Redis to report changes made by others (client tracking): on standalone
-   * and Sentinel; not in Cluster, where tracking is per node and the tier does not follow the
-   * topology (see {@link RedisTier}).
+   * Whether the bus can ask Redis to report changes made by others (client tracking): on
+   * standalone and Sentinel; not in Cluster, where tracking is per node and the tier does not
+   * follow the topology (see {@link RedisTier}).
    */
-  final boolean tracksRedisChanges;
+  final boolean canTrackRedisChanges;
 
   private RedisConnector(
       Function<RedisLink, RedisClusterAsyncCommands<byte[], byte[]>> commands,
       Supplier<StatefulRedisPubSubConnection<byte[], byte[]>> channel,
-      boolean tracksRedisChanges) {
+      boolean canTrackRedisChanges) {
     this.commands = commands;
     this.channel = channel;
-    this.tracksRedisChanges = tracksRedisChanges;
+    this.canTrackRedisChanges = canTrackRedisChanges;
   }
 
   /**

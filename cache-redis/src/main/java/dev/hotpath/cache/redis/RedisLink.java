@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * What the Redis tier and its invalidation bus share: the command connection (standalone,
  * Sentinel or Cluster behind one interface), the circuit breaker, the key layout, the scripts, one
- * background thread, the knowledge of which namespaces the tier records itself, and how far into
- * the log this node's caches have been told (the fences that make fills safe).
+ * background thread, the knowledge of which namespaces the tier records itself, how far into the
+ * log this node's caches have been told (the fences that make fills safe), and the changes Redis
+ * has not seen yet ({@link UnsentChanges}), which the circuit's probe resends before it closes.
  *
  * <p>Every wait on Redis goes through {@link #await}: bounded by the command timeout, counted by
  * the breaker. Thread-safe.
@@ -46,6 +47,8 @@ final class RedisLink implements AutoCloseable {
   private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
   /** How long close waits for a background task (a connect takes at most its connect timeout). */
   private static final long CLOSE_WAIT_SECONDS = 10;
+  /** Resend passes a probe makes before it gives up until the next probe (see {@link #closeOnceResent}). */
+  private static final int MAX_RESEND_PASSES = 16;
 
   /** Null until the command connection is made (see {@link #connectInBackground}). */
   private volatile RedisClusterAsyncCommands<byte[], byte[]> commands;
@@ -57,8 +60,11 @@ final class RedisLink implements AutoCloseable {
   final long timeoutNanos;
   final int logLength;
   final ScheduledExecutorService background;
-  /** Whether the bus asks Redis to report changes made by others; see {@link RedisConnector#tracksRedisChanges}. */
-  final boolean tracksRedisChanges;
+  /**
+   * The namespaces whose keys' changes by others the bus asks Redis to report ({@link
+   * RedisTier.Builder#trackRedisChanges}); empty when none asked or the source cannot (Cluster).
+   */
+  final Set<String> trackedNamespaces;
 
   private final List<AutoCloseable> owned;
   /** Why the first connection attempt failed, while connecting in the background. */
@@ -71,7 +77,6 @@ final class RedisLink implements AutoCloseable {
   private final CopyOnWriteArrayList<Runnable> reconnectListeners = new CopyOnWriteArrayList<>();
   private final Set<String> recordedNamespaces = ConcurrentHashMap.newKeySet();
   private final CopyOnWriteArrayList<Runnable> recoveryListeners = new CopyOnWriteArrayList<>();
-  private final AtomicBoolean diverged = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile long lastLog = System.nanoTime() - LOG_INTERVAL_NANOS;
 
@@ -81,6 +86,8 @@ final class RedisLink implements AutoCloseable {
   final LongAdder skippedFills = new LongAdder();
   /** What the tier is changing, to tell Redis's reports of its own changes from others'; see {@link LocalWrites}. */
   final LocalWrites localWrites;
+  /** Changes Redis has not seen; resent before the circuit closes, and on every reconcile. */
+  final UnsentChanges unsent;
 
   /** @param owned what the tier opened before the link (its own client), closed with the link */
   RedisLink(
@@ -92,7 +99,8 @@ final class RedisLink implements AutoCloseable {
       long timeoutNanos,
       int failureThreshold,
       long probeIntervalNanos,
-      int logLength) {
+      int logLength,
+      Set<String> trackedNamespaces) {
     this.connector = connector;
     this.owned = new CopyOnWriteArrayList<>(owned);
     this.layout = layout;
@@ -101,7 +109,7 @@ final class RedisLink implements AutoCloseable {
     this.timeoutNanos = timeoutNanos;
     this.probeIntervalNanos = probeIntervalNanos;
     this.logLength = logLength;
-    this.tracksRedisChanges = connector.tracksRedisChanges;
+    this.trackedNamespaces = connector.canTrackRedisChanges ? Set.copyOf(trackedNamespaces) : Set.of();
     // A change's report leaves Redis with the script's reply; a command timeout is ample for it to arrive.
     this.localWrites = new LocalWrites(timeoutNanos);
     this.writeSha = sha1(InvalidationRecord.WRITE_SCRIPT);
@@ -125,6 +133,7 @@ final class RedisLink implements AutoCloseable {
     executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
     this.background = executor;
     this.breaker = new CircuitBreaker(failureThreshold, this::scheduleProbe);
+    this.unsent = new UnsentChanges(UnsentChanges.DEFAULT_MAX_KEYS, description);
   }
 
   // ---- connecting
@@ -136,11 +145,11 @@ final class RedisLink implements AutoCloseable {
 
   /**
    * Starts without Redis: the circuit opens, so calls are refused at once, and the probe makes the
-   * connection in the background. What this node caches meanwhile is reconciled once connected.
+   * connection in the background. The bus does not know its place in the log until then, so once
+   * connected it clears what this node cached meanwhile (see {@link LogFollower}).
    */
   void connectInBackground(Throwable cause) {
     startFailure = cause;
-    markDiverged();
     breaker.trip();
   }
 
@@ -318,6 +327,11 @@ final class RedisLink implements AutoCloseable {
 
   // ---- what the tier and bus tell each other
 
+  /** Whether Redis reports changes of {@code namespace}'s keys by others to the bus (client tracking). */
+  boolean tracks(String namespace) {
+    return trackedNamespaces.contains(namespace);
+  }
+
   void recordsNamespace(String namespace) {
     recordedNamespaces.add(namespace);
   }
@@ -325,18 +339,6 @@ final class RedisLink implements AutoCloseable {
   /** Whether the tier's write script already records invalidations of this namespace. */
   boolean isRecorded(String namespace) {
     return recordedNamespaces.contains(namespace);
-  }
-
-  /**
-   * This node changed its in-process copies without Redis seeing the change (a write failed or
-   * was skipped), so its L1 may disagree with Redis until it is reconciled.
-   */
-  void markDiverged() {
-    diverged.set(true);
-  }
-
-  boolean takeDiverged() {
-    return diverged.getAndSet(false);
   }
 
   void onRecovery(Runnable listener) {
@@ -408,22 +410,17 @@ final class RedisLink implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
-      if (commands == null) {
-        // Still not connected: say why now and then, loudly if the server refuses us.
-        if (refusedByServer(e)) {
-          LOG.error("{} refuses the connection: {}", description, e.toString());
-        } else {
-          logRateLimited(e);
-        }
-      }
-      try {
-        background.schedule(this::probe, probeIntervalNanos, TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException closing) {
-        // closed meanwhile
-      }
+      probeFailed(e);
       return;
     }
-    if (breaker.close()) {
+    boolean wasOpen;
+    try {
+      wasOpen = closeOnceResent();
+    } catch (RuntimeException e) {
+      probeFailed(e);
+      return;
+    }
+    if (wasOpen) {
       LOG.info("{} answers again: circuit closed", description);
       for (Runnable listener : recoveryListeners) {
         try {
@@ -432,6 +429,46 @@ final class RedisLink implements AutoCloseable {
           LOG.warn("recovery listener failed", e);
         }
       }
+    }
+  }
+
+  /**
+   * Resends the changes Redis has not seen, then closes the circuit, so that nothing of this node
+   * reads from Redis while it may still hold a value the node replaced. Changes made meanwhile
+   * (refused, the circuit being open) are resent in the next pass; the circuit closes in the pass
+   * that finds none.
+   *
+   * @return whether the circuit was open
+   * @throws RuntimeException what Redis threw while resending; the circuit stays open
+   */
+  private boolean closeOnceResent() {
+    boolean[] wasOpen = new boolean[1];
+    for (int pass = 0; pass < MAX_RESEND_PASSES; pass++) {
+      if (unsent.closeWhenNoneLeft(() -> wasOpen[0] = breaker.close())) {
+        return wasOpen[0];
+      }
+      unsent.resendAll();
+    }
+    throw new RedisTierException(
+        "changes arrive faster than they can be resent (" + unsent.size() + " waiting); probing again", null);
+  }
+
+  /** The probe found Redis not answering, or not accepting the resent changes: probe again later. */
+  private void probeFailed(Exception e) {
+    if (commands == null) {
+      // Still not connected: say why now and then, loudly if the server refuses us.
+      if (refusedByServer(e)) {
+        LOG.error("{} refuses the connection: {}", description, e.toString());
+      } else {
+        logRateLimited(e);
+      }
+    } else if (e instanceof RuntimeException) {
+      logRateLimited(e); // resending failed
+    }
+    try {
+      background.schedule(this::probe, probeIntervalNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closing) {
+      // closed meanwhile
     }
   }
 

@@ -16,6 +16,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.ToDoubleFunction;
 import java.util.regex.Pattern;
@@ -53,31 +55,55 @@ import java.util.stream.Collectors;
  * {@link Builder#startWithoutRedis} the tier starts with its circuit open and connects in the
  * background.
  *
- * <p><b>What invalidation covers.</b> Each node's in-process (L1) copies are dropped when:
+ * <p><b>Changes made while Redis is unreachable.</b> A put, invalidation or clear that the open
+ * circuit refused, or whose write failed or timed out (it may or may not have happened), is
+ * remembered by key: up to 10,000 keys per tier; past that, and for a clear, the namespace is
+ * remembered whole. When Redis answers, the probe makes each remembered change there before it
+ * closes the circuit: the key is deleted with its invalidation record through the same script as
+ * any change (a whole namespace is cleared, with a record before and after), so Redis stops serving
+ * the old value and every other node drops its copy when its bus reads the record. Values are not
+ * kept, so a key put during the outage is a miss afterwards (on other nodes; the writer keeps its
+ * L1 copy) rather than the new value. Until its change is made in Redis, a key is never read from
+ * Redis by the node that changed it, so a node does not read its own old value back; a change
+ * whose write failed with the circuit closed is resent by the bus's next reconcile. What remains:
+ * a node that stops before Redis returns takes its remembered changes with it (other nodes keep
+ * their copies until their L1 TTL, Redis until its TTL), and {@link RedisTierStats#unsentChanges()}
+ * says how many are waiting.
+ *
+ * <p><b>What invalidation covers.</b> The namespaces whose changes cross nodes are those stored in
+ * a tier outside the process (this one, PostgreSQL) and those built with {@code
+ * NamespaceSpec.Builder#crossNodeInvalidation()}. Each node's in-process (L1) copies of such a
+ * namespace are dropped when:
  *
  * <ul>
  *   <li>any Hotpath cache changes the key through a Redis tier with the same prefix: another
  *       process, or another cache of this JVM sharing this tier (records carry the changing
- *       cache's node id, so only that cache ignores them); this includes changes whose write to
- *       Redis failed or was skipped, which make the node clear its shared namespaces' L1 once
- *       Redis answers again (see {@link RedisInvalidationBus});
- *   <li>standalone and Sentinel, anything else changes the key in Redis: another program's SET,
- *       DEL, EXPIRE or RENAME, the key's expiry, its eviction under {@code maxmemory}. A FLUSHDB
- *       or FLUSHALL clears the L1 of every shared namespace. This is Redis client tracking
- *       ({@code CLIENT TRACKING ON REDIRECT <bus connection> BCAST PREFIX <prefix> NOLOOP}, Redis
- *       6 or later, RESP3 connections: Lettuce's default); it is re-enabled after either
- *       connection reconnects, and the L1 is then cleared, since changes in between went
- *       unreported. A node does not drop what it just wrote itself; for a command timeout after
- *       writing a key, another program's change of that same key may be taken for the node's
- *       own and not reach the writing cache's L1 (see {@code LocalWrites}).
+ *       cache's node id, so only that cache ignores them); this includes changes made while
+ *       Redis was unreachable, which are recorded once it answers (see "Changes made while Redis
+ *       is unreachable" above). The record is read from the invalidation log, so a message lost
+ *       on the channel, a dropped connection or a node that fell behind costs nothing as long as
+ *       the log still holds the records ({@link Builder#invalidationLogLength}); when it does
+ *       not, the node clears those namespaces (never the ones kept in process only);
+ *   <li>for the namespaces given to {@link Builder#trackRedisChanges} (standalone and Sentinel;
+ *       none by default), anything else changes the key in Redis: another program's SET, DEL,
+ *       EXPIRE or RENAME, the key's expiry, its eviction under {@code maxmemory}; a FLUSHDB or
+ *       FLUSHALL clears those namespaces' L1. This is Redis client tracking ({@code CLIENT
+ *       TRACKING ON REDIRECT <bus connection> BCAST PREFIX <prefix><namespace>: ... NOLOOP}, Redis 6
+ *       or later, RESP3 connections: Lettuce's default); it is re-enabled after either connection
+ *       reconnects, and those namespaces' L1 is then cleared on that node, since changes in
+ *       between went unreported. A node does not drop what it just wrote itself; for a command
+ *       timeout after writing a key, another program's change of that same key may be taken for
+ *       the node's own and not reach the writing cache's L1 (see {@code LocalWrites}).
  * </ul>
  *
  * <p>Not covered, where a changed key's L1 copy lives until its own L1 TTL (keep L1 TTLs at or
- * below the Redis TTL for that reason): changes by other programs in Redis Cluster (tracking is
- * per cluster node, and the tier does not follow the topology with one tracking connection per
- * master); and changes by other programs when the server is older than Redis 6, refuses {@code
+ * below the Redis TTL for that reason): changes by other programs, expiries and evictions of the
+ * namespaces not given to {@link Builder#trackRedisChanges}; all of those in Redis Cluster
+ * (tracking is per cluster node, and the tier does not follow the topology with one tracking
+ * connection per master); and all of those when the server is older than Redis 6, refuses {@code
  * CLIENT TRACKING} to the ACL user, or a host's client is configured for RESP2 (logged once at
- * INFO).
+ * INFO). The changes of a namespace kept in process only, without {@code crossNodeInvalidation()},
+ * reach this node's invalidation listeners and no other node: they cost no Redis command.
  *
  * <p><b>Sharing the host's client.</b> The tier takes a Lettuce client, never a connection: give
  * {@link Builder#client} the {@link RedisClient} or {@link RedisClusterClient} the host already
@@ -109,7 +135,7 @@ public final class RedisTier implements Tier, MeterBinder {
     this.name = b.name != null ? b.name : DEFAULT_NAME;
     this.link = link;
     this.envelope = new ValueEnvelope(b.compressAbove == null ? 0 : b.compressAbove, b.maxValueSize);
-    this.bus = new RedisInvalidationBus(link, Checks.saturatedNanos(b.reconcileInterval));
+    this.bus = new RedisInvalidationBus(link, Checks.saturatedNanos(b.reconcileInterval), b.busInboxCapacity);
     this.description = b.describe();
   }
 
@@ -172,13 +198,14 @@ public final class RedisTier implements Tier, MeterBinder {
         bc.readFromLog(),
         bc.changedInRedis(),
         bc.possiblyLost(),
-        bc.publishFailures());
+        bc.publishFailures(),
+        link.unsent.size());
   }
 
   /**
    * Registers {@code hotpath.redis.*} meters tagged {@code tier=<name>} (never with a URL or
-   * password): circuit state, failures, rejected calls, skipped writes and fills, and the bus's
-   * counters.
+   * password): circuit state, failures, rejected calls, skipped writes and fills, changes waiting
+   * to be resent, and the bus's counters.
    */
   @Override
   public void bindTo(MeterRegistry registry) {
@@ -195,6 +222,10 @@ public final class RedisTier implements Tier, MeterBinder {
     counter(registry, "hotpath.redis.invalidation.log.reads", s -> s.recordsReadFromLog());
     counter(registry, "hotpath.redis.invalidation.changed.in.redis", s -> s.keysChangedInRedis());
     counter(registry, "hotpath.redis.invalidation.lost", s -> s.eventsPossiblyLost());
+    Gauge.builder("hotpath.redis.writes.unsent", this, t -> t.link.unsent.size())
+        .tag("tier", name)
+        .description("changes not yet made in Redis; resent before reads from Redis resume")
+        .register(registry);
   }
 
   private void counter(MeterRegistry registry, String meter, ToDoubleFunction<RedisTierStats> f) {
@@ -227,6 +258,8 @@ public final class RedisTier implements Tier, MeterBinder {
   public static final class Builder {
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+    /** cache-core's namespace names. */
+    private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     private String name;
     private RedisURI uri;
@@ -246,6 +279,8 @@ public final class RedisTier implements Tier, MeterBinder {
     private Duration reconcileInterval = Duration.ofSeconds(1);
     private boolean reconcileSet;
     private Boolean startWithoutRedis;
+    private Set<String> trackedNamespaces;
+    int busInboxCapacity = BusInbox.DEFAULT_CAPACITY;
 
     private Builder() {}
 
@@ -400,8 +435,8 @@ public final class RedisTier implements Tier, MeterBinder {
 
     /**
      * Records each log shard keeps (approximately: trimmed with {@code MAXLEN ~}); default 10 000.
-     * A node disconnected for longer than that many changes clears its in-process entries instead
-     * of replaying them.
+     * A node disconnected for longer than that many changes clears the in-process entries of its
+     * namespaces that cross nodes instead of replaying them.
      */
     public Builder invalidationLogLength(int records) {
       Checks.unset(this.logLength, "invalidationLogLength");
@@ -434,6 +469,48 @@ public final class RedisTier implements Tier, MeterBinder {
     }
 
     /**
+     * Asks Redis to report every change to these namespaces' keys that this tier did not make (a
+     * SET, DEL, EXPIRE or RENAME by another program, the key's expiry, its eviction under {@code
+     * maxmemory}), so that every node drops its in-process copy at once instead of keeping it until
+     * its L1 TTL; default: no namespace. Standalone and Sentinel only (see "What invalidation
+     * covers" on {@link RedisTier}).
+     *
+     * <p>It costs: Redis client tracking ({@code CLIENT TRACKING ... BCAST PREFIX} with one prefix
+     * per namespace) on the tier's command connection, one report per change of such a key
+     * delivered to every node (Hotpath's own changes included, which the writer recognises as its
+     * own), and, whenever either of the tier's connections is re-established, the in-process
+     * entries of these namespaces on that node, since changes made meanwhile went unreported.
+     * Changes made through Hotpath reach other nodes through the invalidation log without it.
+     *
+     * @param namespaces names as registered with the cache; at least one
+     * @throws IllegalArgumentException when a name is not a namespace name, or none is given
+     */
+    public Builder trackRedisChanges(String... namespaces) {
+      requireNonNull(namespaces, "trackRedisChanges");
+      Checks.unset(this.trackedNamespaces, "trackRedisChanges");
+      if (namespaces.length == 0) {
+        throw new IllegalArgumentException("trackRedisChanges must name at least one namespace but was empty");
+      }
+      Set<String> names = new TreeSet<>();
+      for (String namespace : namespaces) {
+        requireNonNull(namespace, "trackRedisChanges element");
+        if (!NAMESPACE.matcher(namespace).matches()) {
+          throw new IllegalArgumentException(
+              "trackRedisChanges names must match " + NAMESPACE + " but was '" + namespace + "'");
+        }
+        names.add(namespace);
+      }
+      this.trackedNamespaces = Set.copyOf(names);
+      return this;
+    }
+
+    /** How much work may wait for the bus thread (see {@link BusInbox}); for tests of its overflow. */
+    Builder busInboxCapacity(int items) {
+      this.busInboxCapacity = Checks.positive(items, "busInboxCapacity");
+      return this;
+    }
+
+    /**
      * Connects and returns the tier.
      *
      * @throws IllegalStateException when no source or more than one was set, or a setting does not
@@ -457,6 +534,11 @@ public final class RedisTier implements Tier, MeterBinder {
       if (!cluster && logShards != null) {
         throw new IllegalStateException(
             "invalidationLogShards applies to Redis Cluster only but was set to " + logShards + " for a standalone source");
+      }
+      if (cluster && trackedNamespaces != null) {
+        throw new IllegalStateException(
+            "trackRedisChanges applies to standalone and Sentinel only but was set to " + trackedNamespaces
+                + " for a cluster source");
       }
       Duration timeout = commandTimeout != null ? commandTimeout : Duration.ofMillis(250);
       int shards = cluster ? (logShards != null ? logShards : 64) : 1;
@@ -514,7 +596,8 @@ public final class RedisTier implements Tier, MeterBinder {
           Checks.saturatedNanos(timeout),
           failureThreshold != null ? failureThreshold : 3,
           Checks.saturatedNanos(probeInterval != null ? probeInterval : Duration.ofMillis(500)),
-          logLength != null ? logLength : 10_000);
+          logLength != null ? logLength : 10_000,
+          trackedNamespaces != null ? trackedNamespaces : Set.of());
     }
 
     /** Where the tier connects, for logs and toString: hosts, TLS and Sentinel master; never credentials. */

@@ -8,7 +8,8 @@ package dev.hotpath.cache.redis;
  * @param timesOpened how often the circuit opened
  * @param failures calls that failed or timed out because Redis was unreachable or unwell
  * @param rejected calls refused at once while the circuit was open
- * @param skippedWrites writes (puts, invalidations) not sent because the circuit was open
+ * @param skippedWrites writes (puts, invalidations) not sent because the circuit was open; each is
+ *     remembered and made in Redis (as a delete with its invalidation record) once Redis answers
  * @param skippedFills entries a read found elsewhere or loaded that were not stored in Redis because
  *     the key held a value already, or an invalidation of it was not yet delivered to this node
  * @param messagesReceived invalidation messages received on the channel, and Redis's reports of
@@ -17,7 +18,11 @@ package dev.hotpath.cache.redis;
  * @param keysChangedInRedis entry keys Redis reported changed by a connection other than this
  *     tier's (another program, another node, an expiry or eviction), dropped from in-process copies
  * @param eventsPossiblyLost times subscribers were told to clear their in-process entries
- * @param publishFailures events of namespaces not stored in Redis that could not be recorded
+ * @param publishFailures events of namespaces not stored in Redis that could not be recorded when
+ *     published; they are recorded once Redis answers
+ * @param unsentChanges changes this node made that Redis has not seen yet (keys; a namespace to be
+ *     invalidated whole counts as one): the tier resends them before it reads from Redis again,
+ *     and reads none of these keys from Redis until then
  */
 public record RedisTierStats(
     boolean circuitOpen,
@@ -30,4 +35,5 @@ public record RedisTierStats(
     long recordsReadFromLog,
     long keysChangedInRedis,
     long eventsPossiblyLost,
-    long publishFailures) {}
+    long publishFailures,
+    long unsentChanges) {}

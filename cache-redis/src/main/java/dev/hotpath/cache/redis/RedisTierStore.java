@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 /**
  * One namespace's view of the Redis tier. Reads are GET and MGET (Lettuce splits an MGET by slot
@@ -49,8 +50,13 @@ import java.util.concurrent.CompletionException;
  *
  * <p>A fill refused for any of these reasons, or while the bus has not yet found its place in the
  * log, is skipped and counted ({@link RedisTierStats#skippedFills()}): it costs a later miss.
+ *
+ * <p><b>Changes Redis did not see.</b> A change refused while the circuit is open, or whose write
+ * failed, is handed to {@link UnsentChanges} (this store is its target for the namespace and the
+ * binding's node), which resends it as a delete with its record; until then {@link #get} and
+ * {@link #getAll} treat the key as a miss without asking Redis.
  */
-final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
+final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.Target {
   /** Entries per script: bounds how long one script holds the server. */
   private static final int BATCH = 256;
   private static final byte[] EMPTY = new byte[0];
@@ -67,6 +73,8 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
   private final byte[] logLength;
   private final byte[] channel;
   private final byte[] namespaceBytes;
+  /** Whether Redis reports changes of this namespace's keys (client tracking); see {@link #sendChange}. */
+  private final boolean tracked;
 
   RedisTierStore(RedisLink link, NamespaceContext<K, V> binding, ValueEnvelope envelope) {
     this.link = link;
@@ -76,25 +84,36 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
     this.logLength = ascii(link.logLength);
     this.channel = link.layout.channel();
     this.namespaceBytes = KeyLayout.utf8(namespace);
+    this.tracked = link.tracks(namespace);
   }
 
   // ---- reads
 
+  /**
+   * A key whose change Redis has not seen yet (see {@link UnsentChanges}) is a miss without a
+   * call: Redis may still hold the value this node replaced.
+   */
   @Override
   public TierValue<V> get(K key) {
-    byte[] redisKey = entryKey(binding.encodeKey(key));
+    String encoded = binding.encodeKey(key);
     link.ensureAvailable();
-    return decode(link.await(link.commands().get(redisKey)));
+    if (link.unsent.isUnsent(this, encoded)) {
+      return null;
+    }
+    return decode(link.await(link.commands().get(entryKey(encoded))));
   }
 
   @Override
   public CompletableFuture<TierValue<V>> getAsync(K key) {
-    byte[] redisKey = entryKey(binding.encodeKey(key));
+    String encoded = binding.encodeKey(key);
     if (link.breaker.isOpen()) {
       link.rejected.increment();
       return CompletableFuture.failedFuture(RedisUnavailableException.INSTANCE);
     }
-    return link.async(link.commands().get(redisKey).toCompletableFuture()).thenApply(this::decode);
+    if (link.unsent.isUnsent(this, encoded)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return link.async(link.commands().get(entryKey(encoded)).toCompletableFuture()).thenApply(this::decode);
   }
 
   @Override
@@ -103,9 +122,12 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
     if (distinct.isEmpty()) {
       return Map.of();
     }
-    byte[][] redisKeys = entryKeys(distinct);
     link.ensureAvailable();
-    return collect(distinct, link.await(link.commands().mget(redisKeys)));
+    List<K> sent = sentKeys(distinct);
+    if (sent.isEmpty()) {
+      return Map.of();
+    }
+    return collect(sent, link.await(link.commands().mget(entryKeys(sent))));
   }
 
   @Override
@@ -114,12 +136,27 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
     if (distinct.isEmpty()) {
       return CompletableFuture.completedFuture(Map.of());
     }
-    byte[][] redisKeys = entryKeys(distinct);
     if (link.breaker.isOpen()) {
       link.rejected.increment();
       return CompletableFuture.failedFuture(RedisUnavailableException.INSTANCE);
     }
-    return link.async(link.commands().mget(redisKeys).toCompletableFuture()).thenApply(found -> collect(distinct, found));
+    List<K> sent = sentKeys(distinct);
+    if (sent.isEmpty()) {
+      return CompletableFuture.completedFuture(Map.of());
+    }
+    byte[][] redisKeys = entryKeys(sent);
+    return link.async(link.commands().mget(redisKeys).toCompletableFuture()).thenApply(found -> collect(sent, found));
+  }
+
+  /** {@code keys} without those whose change Redis has not seen yet: reading them would read the old value. */
+  private List<K> sentKeys(List<K> keys) {
+    List<K> sent = new ArrayList<>(keys.size());
+    for (K key : keys) {
+      if (!link.unsent.isUnsent(this, binding.encodeKey(key))) {
+        sent.add(key);
+      }
+    }
+    return sent;
   }
 
   private Map<K, TierValue<V>> collect(List<K> keys, List<KeyValue<byte[], byte[]>> found) {
@@ -160,8 +197,8 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
     } catch (RuntimeException e) {
       throw dropUnstorable(List.of(encoded), e);
     }
-    writeGuard();
-    awaitWrite(List.of(sendSet(List.of(encoded), List.of(stored), ttl)));
+    List<String> keys = List.of(encoded);
+    write(keys, () -> List.of(sendSet(keys, List.of(stored), ttl)));
   }
 
   @Override
@@ -178,18 +215,8 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
     } catch (RuntimeException e) {
       return dropUnstorableAsync(encoded, e);
     }
-    try {
-      writeGuard();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return link.async(sendSet(List.of(encoded), List.of(stored), ttl))
-        .<Void>thenApply(seq -> null)
-        .whenComplete((v, e) -> {
-          if (e != null) {
-            link.markDiverged();
-          }
-        });
+    List<String> keys = List.of(encoded);
+    return writeAsync(keys, () -> sendSet(keys, List.of(stored), ttl));
   }
 
   @Override
@@ -198,18 +225,19 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
       return;
     }
     EncodedBatch batch = encode(entries);
+    List<String> keys = batch.keys();
     if (batch.failure == null) {
-      writeGuard();
-      awaitWrite(batch.send((keys, values) -> sendSet(keys, values, ttl)));
+      write(keys, () -> batch.send((shardKeys, values) -> sendSet(shardKeys, values, ttl)));
       return;
     }
     // Some values cannot be stored: the others are written as asked, and the refused keys are
     // deleted with their record, so neither Redis nor another node's L1 keeps their old values.
     try {
-      writeGuard();
-      List<CompletableFuture<Object>> sent = batch.send((keys, values) -> sendSet(keys, values, ttl));
-      sent.addAll(sendDeletes(batch.unstorable));
-      awaitWrite(sent);
+      write(keys, () -> {
+        List<CompletableFuture<Object>> sent = batch.send((shardKeys, values) -> sendSet(shardKeys, values, ttl));
+        sent.addAll(sendDeletes(batch.unstorable));
+        return sent;
+      });
     } catch (RuntimeException e) {
       batch.failure.addSuppressed(e);
     }
@@ -224,8 +252,8 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
 
   /**
    * {@link #fill} of several entries: one fill script per log shard and {@value #BATCH} entries,
-   * pipelined. Never marks the node's in-process copies as diverged when it fails: a fill that did
-   * not happen leaves nothing for another node to drop.
+   * pipelined. A fill that fails is not remembered for resending (see {@link UnsentChanges}): a
+   * fill that did not happen leaves nothing old in Redis and nothing for another node to drop.
    */
   @Override
   public void fillAll(Map<? extends K, TierValue<V>> entries, Duration ttl) {
@@ -279,6 +307,13 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
     /** The first encoding error, or null. */
     RuntimeException failure;
 
+    /** Every encoded key: those to store, then the unstorable ones. */
+    List<String> keys() {
+      List<String> all = new ArrayList<>(unstorable);
+      keysByShard.values().forEach(all::addAll);
+      return all;
+    }
+
     /** Sends one script per shard and {@value #BATCH} entries, without waiting in between. */
     List<CompletableFuture<Object>> send(
         java.util.function.BiFunction<List<String>, List<byte[]>, CompletableFuture<Object>> script) {
@@ -297,21 +332,19 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
 
   @Override
   public void invalidate(K key) {
-    String encoded = binding.encodeKey(key);
-    writeGuard();
-    awaitWrite(List.of(sendDelete(List.of(encoded))));
+    List<String> keys = List.of(binding.encodeKey(key));
+    write(keys, () -> List.of(sendDelete(keys)));
   }
 
   @Override
   public CompletableFuture<Void> invalidateAsync(K key) {
-    String encoded;
+    List<String> keys;
     try {
-      encoded = binding.encodeKey(key);
-      writeGuard();
+      keys = List.of(binding.encodeKey(key));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return link.async(sendDelete(List.of(encoded))).thenApply(seq -> null);
+    return writeAsync(keys, () -> sendDelete(keys));
   }
 
   @Override
@@ -323,8 +356,7 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
     for (K key : new LinkedHashSet<>(keys)) {
       encoded.add(binding.encodeKey(key));
     }
-    writeGuard();
-    awaitWrite(sendDeletes(encoded));
+    write(encoded, () -> sendDeletes(encoded));
   }
 
   /** Delete scripts for encoded keys: one per log shard and {@value #BATCH} keys, pipelined. */
@@ -348,12 +380,11 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
    * changed its own copy: without a change in Redis there would be no record, so Redis would keep
    * serving the old value and other nodes would keep it in L1. Deletes the keys with their record
    * instead, and returns {@code cause} to throw (with the delete's failure, if any, suppressed: the
-   * node is then marked diverged, so its L1 is reconciled once Redis answers).
+   * delete is then remembered and resent once Redis answers, see {@link UnsentChanges}).
    */
   private RuntimeException dropUnstorable(List<String> keys, RuntimeException cause) {
     try {
-      writeGuard();
-      awaitWrite(sendDeletes(keys));
+      write(keys, () -> sendDeletes(keys));
     } catch (RuntimeException e) {
       cause.addSuppressed(e);
     }
@@ -362,22 +393,15 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
 
   /** {@link #dropUnstorable} for {@link #putAsync}: fails with {@code cause} once the delete is done. */
   private CompletableFuture<Void> dropUnstorableAsync(String key, RuntimeException cause) {
-    CompletableFuture<Object> deleted;
-    try {
-      writeGuard();
-      deleted = link.async(sendDelete(List.of(key)));
-    } catch (RuntimeException e) {
-      cause.addSuppressed(e);
-      return CompletableFuture.failedFuture(cause);
-    }
-    return deleted.handle(
-        (seq, e) -> {
-          if (e != null) {
-            link.markDiverged();
-            cause.addSuppressed(RedisLink.unwrap(e));
-          }
-          throw new CompletionException(cause);
-        });
+    List<String> keys = List.of(key);
+    return writeAsync(keys, () -> sendDelete(keys))
+        .handle(
+            (v, e) -> {
+              if (e != null) {
+                cause.addSuppressed(RedisLink.unwrap(e));
+              }
+              throw new CompletionException(cause);
+            });
   }
 
   /**
@@ -387,9 +411,21 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
    */
   @Override
   public void clear() {
-    writeGuard();
+    if (link.unsent.rememberIf(link.breaker::isOpen, this, List.of(), true)) {
+      link.skippedWrites.increment();
+      throw RedisUnavailableException.INSTANCE;
+    }
+    try {
+      clearNow();
+    } catch (RuntimeException e) {
+      link.unsent.remember(this, List.of(), true);
+      throw e;
+    }
+  }
+
+  private void clearNow() {
     byte[] record = InvalidationRecord.encode(InvalidationEvent.ofNamespace(namespace, binding.nodeId()));
-    awaitWrite(List.of(sendRecordOnly(record)));
+    link.awaitAll(List.of(sendRecordOnly(record)));
     ScanArgs match = ScanArgs.Builder.matches(link.layout.namespacePattern(namespace)).limit(1000);
     KeyScanCursor<byte[]> cursor = link.await(link.commands().scan(match));
     while (true) {
@@ -402,24 +438,71 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
       // The cursor object itself: in Cluster it also remembers which node the scan is on.
       cursor = link.await(link.commands().scan(cursor, match));
     }
-    awaitWrite(List.of(sendRecordOnly(record)));
+    link.awaitAll(List.of(sendRecordOnly(record)));
   }
 
-  /** Writes are skipped while the circuit is open; the node's L1 may then hold what Redis lacks. */
-  private void writeGuard() {
-    if (link.breaker.isOpen()) {
-      link.skippedWrites.increment();
-      link.markDiverged();
-      throw RedisUnavailableException.INSTANCE;
+  // ---- changes Redis has not seen (UnsentChanges.Target)
+
+  @Override
+  public String namespace() {
+    return namespace;
+  }
+
+  /** Deletes the keys with their records, or clears the namespace; see {@link UnsentChanges}. */
+  @Override
+  public void resend(Collection<String> keys, boolean wholeNamespace) {
+    if (wholeNamespace) {
+      clearNow();
+    } else {
+      link.awaitAll(sendDeletes(keys));
     }
   }
 
-  private void awaitWrite(List<CompletableFuture<Object>> sent) {
+  /**
+   * Sends the change of {@code keys} and waits for it. While the circuit is open the change is not
+   * sent but remembered, and resent before the tier reads from Redis again; a change that fails
+   * or times out may or may not have happened, so it is remembered too. Either way the caller gets
+   * the exception (the cache counts a skipped write).
+   */
+  private void write(List<String> keys, Supplier<List<CompletableFuture<Object>>> send) {
+    skipWhileOpen(keys);
     try {
-      link.awaitAll(sent);
+      link.awaitAll(send.get());
     } catch (RuntimeException e) {
-      link.markDiverged();
+      link.unsent.remember(this, keys, false);
       throw e;
+    }
+  }
+
+  /** {@link #write} for the asynchronous variants. */
+  private CompletableFuture<Void> writeAsync(List<String> keys, Supplier<CompletableFuture<Object>> send) {
+    CompletableFuture<Object> sent;
+    try {
+      skipWhileOpen(keys);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    try {
+      sent = link.async(send.get());
+    } catch (RuntimeException e) {
+      link.unsent.remember(this, keys, false);
+      return CompletableFuture.failedFuture(e);
+    }
+    return sent.handle(
+        (seq, e) -> {
+          if (e != null) {
+            link.unsent.remember(this, keys, false);
+            throw new CompletionException(RedisLink.unwrap(e));
+          }
+          return null;
+        });
+  }
+
+  /** Remembers the change and throws while the circuit is open; see {@link UnsentChanges#rememberIf}. */
+  private void skipWhileOpen(List<String> keys) {
+    if (link.unsent.rememberIf(link.breaker::isOpen, this, keys, false)) {
+      link.skippedWrites.increment();
+      throw RedisUnavailableException.INSTANCE;
     }
   }
 
@@ -446,12 +529,13 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V> {
   }
 
   /**
-   * Sends the write or fill script for {@code redisKeys} (entries from index 2). With client
-   * tracking on, the entries are registered as this cache's changes first, so Redis's report of
-   * them does not drop the value this cache just wrote (see {@link LocalWrites}).
+   * Sends the write or fill script for {@code redisKeys} (entries from index 2). When Redis
+   * reports this namespace's changes (client tracking), the entries are registered as this
+   * cache's changes first, so Redis's report of them does not drop the value this cache just wrote
+   * (see {@link LocalWrites}).
    */
   private CompletableFuture<Object> sendChange(byte[][] redisKeys, byte[][] args, boolean fill) {
-    if (!link.tracksRedisChanges) {
+    if (!tracked) {
       return fill ? link.fillScript(redisKeys, args) : link.writeScript(redisKeys, args);
     }
     link.localWrites.begin(redisKeys, 2, binding.nodeId());

@@ -62,6 +62,6 @@ class RedisHostClientTest {
 
   private static RedisTier tier(RedisClient client, RedisKeyPrefix prefix) {
     return RedisTier.builder().client(client).keyPrefix(prefix.value()).commandTimeout(TestNode.COMMAND_TIMEOUT)
-        .reconcileInterval(Duration.ofMillis(200)).build();
+        .reconcileInterval(Duration.ofMillis(200)).trackRedisChanges("prices").build();
   }
 }

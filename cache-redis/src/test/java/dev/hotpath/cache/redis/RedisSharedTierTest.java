@@ -4,7 +4,6 @@ import static dev.hotpath.cache.redis.TestNode.LONG;
 import static dev.hotpath.cache.redis.TestNode.PATIENCE;
 import static dev.hotpath.cache.redis.TestNode.PRICES;
 import static dev.hotpath.cache.redis.TestNode.eventually;
-import static dev.hotpath.cache.redis.TestNode.tier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hotpath.cache.InvalidationEvent;
@@ -17,6 +16,7 @@ import dev.hotpath.testing.redis.RedisKeyPrefix;
 import dev.hotpath.testing.redis.TestRedis;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Queue;
@@ -27,9 +27,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Several caches of one JVM sharing one Redis tier and its bus. */
 @ExtendWith(RedisExtension.class)
 class RedisSharedTierTest {
+  /** {@link TestNode#tier} with Redis reporting changes of {@code prices}: its reports are attributed too. */
+  private static RedisTier trackingTier(TestRedis redis, RedisKeyPrefix prefix) {
+    return RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value()).reconcileInterval(Duration.ofMillis(200))
+        .commandTimeout(TestNode.COMMAND_TIMEOUT).trackRedisChanges("prices").build();
+  }
+
   @Test
   void aPutOrInvalidationOnOneCacheDropsTheOtherCachesL1(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
-    RedisTier shared = tier(redis, prefix);
+    RedisTier shared = trackingTier(redis, prefix);
     try (TestNode a = TestNode.of(shared, PRICES);
         TestNode b = TestNode.of(shared, PRICES)) {
       assertThat(a.cache.nodeId()).isNotEqualTo(b.cache.nodeId());
@@ -64,7 +70,7 @@ class RedisSharedTierTest {
   @Test
   void recordsCarryTheWritingCachesIdAndAreDeliveredToThisJvmsSubscribers(TestRedis redis, RedisKeyPrefix prefix)
       throws Exception {
-    try (RedisTier tier = tier(redis, prefix);
+    try (RedisTier tier = trackingTier(redis, prefix);
         RawRedis raw = new RawRedis(redis.uri())) {
       Queue<InvalidationEvent> seen = new ConcurrentLinkedQueue<>();
       tier.invalidationBus().subscribe(seen::add);

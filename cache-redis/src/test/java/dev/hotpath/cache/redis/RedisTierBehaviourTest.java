@@ -174,5 +174,14 @@ class RedisTierBehaviourTest {
     assertThatThrownBy(() -> RedisTier.builder().uri((String) null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("uri");
+    assertThatThrownBy(() -> RedisTier.builder().clusterUris(RedisURI.create("redis://b")).trackRedisChanges("prices").build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("trackRedisChanges applies to standalone and Sentinel only but was set to [prices] for a cluster source");
+    assertThatThrownBy(() -> RedisTier.builder().trackRedisChanges())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("trackRedisChanges must name at least one namespace but was empty");
+    assertThatThrownBy(() -> RedisTier.builder().trackRedisChanges("prices", "a:b"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'a:b'");
   }
 }

@@ -45,7 +45,8 @@ class RedisTierSetOnceTest {
         set("maxValueSize", b -> b.maxValueSize(100), "maxValueSize"),
         set("invalidationLogLength", b -> b.invalidationLogLength(100), "invalidationLogLength"),
         set("invalidationLogShards", b -> b.invalidationLogShards(2), "invalidationLogShards"),
-        set("reconcileInterval", b -> b.reconcileInterval(SECOND), "reconcileInterval"));
+        set("reconcileInterval", b -> b.reconcileInterval(SECOND), "reconcileInterval"),
+        set("trackRedisChanges", b -> b.trackRedisChanges("prices"), "trackRedisChanges"));
   }
 
   private static Arguments set(String name, Consumer<RedisTier.Builder> setter, String field) {

@@ -26,12 +26,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Changes made in Redis by other programs reach the nodes' L1 (client tracking, standalone). */
+/**
+ * Changes made in Redis by other programs reach the nodes' L1 (client tracking, standalone), for
+ * the namespaces that ask for it ({@code RedisTier.Builder#trackRedisChanges}).
+ */
 @ExtendWith(RedisExtension.class)
 class RedisTrackingTest {
   @Test
   void aDelSetOrExpiryByAnotherProgramDropsTheKeyFromL1(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
-    try (TestNode node = TestNode.start(redis, prefix, PRICES);
+    try (TestNode node = TestNode.start(redis, prefix, TestNode.tracking("prices"), PRICES);
         RawRedis raw = new RawRedis(redis.uri())) {
       Namespace<String, String> ns = node.cache.namespace(PRICES);
       ns.put("deleted", "v");
@@ -63,7 +66,7 @@ class RedisTrackingTest {
             .ttl(TtlProfile.builder().l1(LONG).l2(LONG).build())
             .loader(key -> "source-" + key)
             .build();
-    try (TestNode node = TestNode.start(redis, prefix, PRICES, loaded);
+    try (TestNode node = TestNode.start(redis, prefix, TestNode.tracking("prices", "loaded"), PRICES, loaded);
         RawRedis raw = new RawRedis(redis.uri())) {
       Namespace<String, String> ns = node.cache.namespace(PRICES);
       Map<String, String> bulk = new HashMap<>();
@@ -92,8 +95,8 @@ class RedisTrackingTest {
   @Test
   void anotherNodesWriteIsReportedButANodeKeepsItsOwnFreshValue(TestRedis redis, RedisKeyPrefix prefix)
       throws Exception {
-    try (TestNode a = TestNode.start(redis, prefix, PRICES);
-        TestNode b = TestNode.start(redis, prefix, PRICES)) {
+    try (TestNode a = TestNode.start(redis, prefix, TestNode.tracking("prices"), PRICES);
+        TestNode b = TestNode.start(redis, prefix, TestNode.tracking("prices"), PRICES)) {
       Namespace<String, String> onA = a.cache.namespace(PRICES);
       Namespace<String, String> onB = b.cache.namespace(PRICES);
       onB.put("k", "old");
@@ -115,7 +118,7 @@ class RedisTrackingTest {
     RedisURI db9 = RedisURI.builder(redis.uri()).withDatabase(9).build();
     try (TestNode node = TestNode.of(
             RedisTier.builder().uri(db9).keyPrefix(prefix.value()).reconcileInterval(Duration.ofMillis(200))
-                .commandTimeout(TestNode.COMMAND_TIMEOUT).build(),
+                .commandTimeout(TestNode.COMMAND_TIMEOUT).trackRedisChanges("prices").build(),
             PRICES);
         RawRedis raw = new RawRedis(db9)) {
       Namespace<String, String> ns = node.cache.namespace(PRICES);
@@ -132,7 +135,7 @@ class RedisTrackingTest {
   @Test
   void trackingIsSwitchedOnAgainAfterEitherConnectionReconnects(TestRedis redis, RedisKeyPrefix prefix)
       throws Exception {
-    try (TestNode node = TestNode.start(redis, prefix, PRICES);
+    try (TestNode node = TestNode.start(redis, prefix, TestNode.tracking("prices"), PRICES);
         RawRedis raw = new RawRedis(redis.uri())) {
       Namespace<String, String> ns = node.cache.namespace(PRICES);
       RedisInvalidationBus bus = node.tier.invalidationBus();
@@ -162,7 +165,7 @@ class RedisTrackingTest {
    */
   @Test
   void aStaleRedirectIdIsRetriedNotTakenAsARefusal(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
-    try (TestNode node = TestNode.start(redis, prefix, b -> b.commandTimeout(TestNode.COMMAND_TIMEOUT), PRICES);
+    try (TestNode node = TestNode.start(redis, prefix, TestNode.tracking("prices"), PRICES);
         RawRedis raw = new RawRedis(redis.uri())) {
       Namespace<String, String> ns = node.cache.namespace(PRICES);
       RedisInvalidationBus bus = node.tier.invalidationBus();
@@ -206,6 +209,66 @@ class RedisTrackingTest {
       assertDeleteReachesL1(ns, raw, prefix, "after-stale-redirect");
       raw.sync().del(RawRedis.utf8(prefix.value() + "blocker"));
     }
+  }
+
+  /**
+   * A dropped channel connection leaves changes made in Redis meanwhile unreported for the tracked
+   * namespace only: each node clears that namespace, and keeps the namespace whose changes all go
+   * through the log (which covered the gap) and the one kept in process.
+   */
+  @Test
+  void aDroppedChannelConnectionClearsOnlyTheTrackedNamespace(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
+    NamespaceSpec<String, String> quotes = loading("quotes", TtlProfile.builder().l1(LONG).l2(LONG).build());
+    NamespaceSpec<String, String> prices = loading("prices", TtlProfile.builder().l1(LONG).l2(LONG).build());
+    NamespaceSpec<String, String> local = loading("local", TtlProfile.builder().l1(LONG).build());
+    List<NamespaceSpec<String, String>> all = List.of(quotes, prices, local);
+    try (TestNode a = TestNode.start(redis, prefix, TestNode.tracking("quotes"), quotes, prices, local);
+        TestNode b = TestNode.start(redis, prefix, TestNode.tracking("quotes"), quotes, prices, local);
+        RawRedis raw = new RawRedis(redis.uri())) {
+      for (NamespaceSpec<String, String> spec : all) {
+        for (int k = 0; k < 50; k++) {
+          a.cache.namespace(spec).get("k" + k);
+        }
+      }
+      // A's fills of quotes are reported to B; let them land before B caches anything.
+      assertThat(eventually(PATIENCE, () -> b.tier.stats().keysChangedInRedis() >= 50)).isTrue();
+      for (NamespaceSpec<String, String> spec : all) {
+        for (int k = 0; k < 50; k++) {
+          b.cache.namespace(spec).get("k" + k);
+        }
+      }
+      for (TestNode node : List.of(a, b)) {
+        for (NamespaceSpec<String, String> spec : all) {
+          assertThat(cached(node, spec)).as("%s on %s", spec.name(), node.cache.nodeId()).isEqualTo(50);
+        }
+      }
+      long lostOnA = a.tier.stats().eventsPossiblyLost();
+      long lostOnB = b.tier.stats().eventsPossiblyLost();
+
+      raw.sync().clientKill(KillArgs.Builder.typePubsub());
+
+      assertThat(eventually(PATIENCE, () -> a.tier.stats().eventsPossiblyLost() > lostOnA
+          && b.tier.stats().eventsPossiblyLost() > lostOnB)).isTrue();
+      for (TestNode node : List.of(a, b)) {
+        assertThat(node.tier.invalidationBus().counters().trackingEnabled()).isEqualTo(2);
+        assertThat(cached(node, quotes)).as("quotes on %s", node.cache.nodeId()).isZero();
+        assertThat(cached(node, prices)).as("prices on %s", node.cache.nodeId()).isEqualTo(50);
+        assertThat(cached(node, local)).as("local on %s", node.cache.nodeId()).isEqualTo(50);
+      }
+    }
+  }
+
+  private static NamespaceSpec<String, String> loading(String name, TtlProfile ttl) {
+    return NamespaceSpec.builder(name, String.class, String.class).ttl(ttl).loader(key -> "source-" + key).build();
+  }
+
+  /** How many of the keys k0..k49 the node holds in process. */
+  static int cached(TestNode node, NamespaceSpec<String, String> spec) {
+    int present = 0;
+    for (int k = 0; k < 50; k++) {
+      present += node.cache.namespace(spec).getIfPresent("k" + k) != null ? 1 : 0;
+    }
+    return present;
   }
 
   @Test

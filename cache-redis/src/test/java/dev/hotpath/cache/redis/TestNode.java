@@ -32,6 +32,11 @@ final class TestNode implements AutoCloseable {
         .commandTimeout(COMMAND_TIMEOUT).build();
   }
 
+  /** Settings for {@link #start(TestRedis, RedisKeyPrefix, UnaryOperator, NamespaceSpec[])}: Redis reports changes of {@code namespaces}. */
+  static UnaryOperator<RedisTier.Builder> tracking(String... namespaces) {
+    return b -> b.commandTimeout(COMMAND_TIMEOUT).trackRedisChanges(namespaces);
+  }
+
   final RedisTier tier;
   final TieredCache cache;
 

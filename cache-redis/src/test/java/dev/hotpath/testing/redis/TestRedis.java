@@ -2,13 +2,16 @@ package dev.hotpath.testing.redis;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import redis.embedded.RedisServer;
 
@@ -20,7 +23,8 @@ import redis.embedded.RedisServer;
  * engine answers; else an embedded Redis (com.github.codemonstur:embedded-redis) on a free local
  * port, started once and stopped by a shutdown hook.
  *
- * <p>Only the embedded server can be stopped and restarted (on the same port) by outage tests; tests
+ * <p>Only the embedded server can be stopped and restarted (on the same port) by outage tests, losing
+ * its data ({@link #stop()}) or keeping it ({@link #stopKeepingData()}); tests
  * that need that call {@code Assumptions.assumeTrue(redis.isRestartable(), ...)}, because an
  * external server is not ours to stop. Tests never flush a server: each uses its own
  * {@link #newKeyPrefix(String) key prefix}. Thread-safe.
@@ -31,6 +35,7 @@ public final class TestRedis {
     public enum Source { ENVIRONMENT, TESTCONTAINERS, EMBEDDED }
 
     static final String URL_VARIABLE = "HOTPATH_TEST_REDIS_URL";
+    private static final String SNAPSHOT = "dump.rdb";
 
     private static final AtomicLong PREFIXES = new AtomicLong();
     private static volatile TestRedis shared;
@@ -38,11 +43,14 @@ public final class TestRedis {
     private final Source source;
     private final RedisURI uri;
     private final RedisServer embedded;
+    /** The embedded server's data directory, where {@link #stopKeepingData()} leaves its snapshot. */
+    private final Path dataDir;
 
-    private TestRedis(Source source, RedisURI uri, RedisServer embedded) {
+    private TestRedis(Source source, RedisURI uri, RedisServer embedded, Path dataDir) {
         this.source = source;
         this.uri = uri;
         this.embedded = embedded;
+        this.dataDir = dataDir;
     }
 
     /** Returns the server for this JVM, finding or starting it on first use. */
@@ -63,10 +71,10 @@ public final class TestRedis {
     private static TestRedis find() {
         String url = System.getenv(URL_VARIABLE);
         if (url != null && !url.isBlank()) {
-            return new TestRedis(Source.ENVIRONMENT, RedisURI.create(url.trim()), null);
+            return new TestRedis(Source.ENVIRONMENT, RedisURI.create(url.trim()), null, null);
         }
         if (ContainerRedis.dockerAnswers()) {
-            return new TestRedis(Source.TESTCONTAINERS, RedisURI.create(ContainerRedis.start()), null);
+            return new TestRedis(Source.TESTCONTAINERS, RedisURI.create(ContainerRedis.start()), null, null);
         }
         return startEmbedded();
     }
@@ -87,7 +95,7 @@ public final class TestRedis {
                         .build();
                 server.start();
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(server), "test-redis-stop"));
-                return new TestRedis(Source.EMBEDDED, RedisURI.create("127.0.0.1", port), server);
+                return new TestRedis(Source.EMBEDDED, RedisURI.create("127.0.0.1", port), server, dir);
             } catch (IOException | RuntimeException e) {
                 last = e instanceof IOException io ? io : new IOException(e);
             }
@@ -155,7 +163,34 @@ public final class TestRedis {
     }
 
     /**
-     * Starts the embedded server again on the same port (no-op when running). Its data is gone.
+     * Stops the embedded server the way a server with persistence stops ({@code SHUTDOWN SAVE}): the
+     * next {@link #start()} comes back with every key, stream and counter it held, as after a
+     * network partition or a restart from disk. The snapshot serves that one start only.
+     *
+     * @throws UnsupportedOperationException if the server was not started by this JVM
+     */
+    public synchronized void stopKeepingData() {
+        requireRestartable();
+        if (!embedded.isActive()) {
+            return;
+        }
+        RedisClient client = RedisClient.create(uri());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            c.sync().shutdown(true);
+        } catch (RuntimeException expected) {
+            // The server closes the connection instead of answering SHUTDOWN.
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+        stop(); // waits for the process to end (it is ending already) and marks it stopped
+        if (!Files.exists(dataDir.resolve(SNAPSHOT))) {
+            throw new IllegalStateException("SHUTDOWN SAVE left no " + SNAPSHOT + " in " + dataDir);
+        }
+    }
+
+    /**
+     * Starts the embedded server again on the same port (no-op when running). Its data is gone,
+     * unless it was stopped with {@link #stopKeepingData()}.
      *
      * @throws UnsupportedOperationException if the server was not started by this JVM
      */
@@ -164,6 +199,9 @@ public final class TestRedis {
         try {
             if (!embedded.isActive()) {
                 embedded.start();
+                // Loaded by now (the server answers only once it has): a later stop and start
+                // must not bring this data back.
+                Files.deleteIfExists(dataDir.resolve(SNAPSHOT));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -41,4 +41,28 @@ class TestRedisTest {
             client.shutdown();
         }
     }
+
+    @Test
+    void stopKeepingDataComesBackWithTheDataOnceAndAPlainStopLosesIt(TestRedis redis, RedisKeyPrefix prefix) {
+        assumeTrue(redis.isRestartable(), "only a server this JVM started can be stopped");
+        RedisClient client = RedisClient.create(redis.uri());
+        try {
+            try (StatefulRedisConnection<String, String> c = client.connect()) {
+                c.sync().set(prefix.key("kept"), "1");
+            }
+            redis.stopKeepingData();
+            assertThat(redis.isRunning()).isFalse();
+            redis.start();
+            try (StatefulRedisConnection<String, String> c = client.connect()) {
+                assertThat(c.sync().get(prefix.key("kept"))).isEqualTo("1");
+            }
+            redis.stop();
+            redis.start();
+            try (StatefulRedisConnection<String, String> c = client.connect()) {
+                assertThat(c.sync().get(prefix.key("kept"))).isNull();
+            }
+        } finally {
+            client.shutdown();
+        }
+    }
 }
