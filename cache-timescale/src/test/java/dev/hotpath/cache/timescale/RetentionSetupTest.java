@@ -18,7 +18,6 @@ import dev.hotpath.testing.postgres.PostgresExtension;
 import dev.hotpath.testing.postgres.PostgresSchema;
 import dev.hotpath.testing.postgres.TestPostgres;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -27,10 +26,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Logger;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -257,13 +254,12 @@ class RetentionSetupTest {
    * The pool, recording the name of each thread that asks it for a connection, and refusing one
    * thread (the test's): were the setup done on it, start() would wait for the test's own lock.
    */
-  private static final class ThreadRecordingDataSource implements DataSource {
-    private final DataSource delegate;
+  private static final class ThreadRecordingDataSource extends ForwardingDataSource {
     private final Thread refused;
     private final List<String> threads = new CopyOnWriteArrayList<>();
 
     ThreadRecordingDataSource(DataSource delegate, Thread refused) {
-      this.delegate = delegate;
+      super(delegate);
       this.refused = refused;
     }
 
@@ -283,41 +279,6 @@ class RetentionSetupTest {
     @Override
     public Connection getConnection(String user, String password) throws SQLException {
       throw new SQLException("not used");
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-      return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-      delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-      delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-      return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() {
-      return Logger.getGlobal();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-      return delegate.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-      return delegate.isWrapperFor(iface);
     }
   }
 }
