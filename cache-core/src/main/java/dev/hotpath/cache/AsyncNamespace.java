@@ -51,6 +51,28 @@ public interface AsyncNamespace<K, V> {
   CompletableFuture<Map<K, V>> getAll(
       Collection<? extends K> keys, Function<? super Set<K>, ? extends CompletableFuture<? extends Map<K, V>>> bulkLoader);
 
+  /**
+   * Remembers how far the changes of {@code keys} have got, before fetching them from the source on
+   * the cache's behalf outside a load (for example a reply that arrives after the read that asked
+   * for it gave up); see {@link #fill}. Cheap: reads counters, no I/O.
+   *
+   * @throws NullPointerException if {@code keys} or a key is null
+   */
+  ChangeMark mark(Collection<? extends K> keys);
+
+  /**
+   * Caches {@code values}, fetched from the source after {@code mark} was taken, in every tier as
+   * loads' results are cached (other nodes are not told: nothing changed). A key changed or
+   * invalidated since the mark, by this node or another, or not covered by the mark, is left out,
+   * as is one the in-process tier already holds; so a value fetched before a change is never
+   * cached after it. Runs on a load thread; the future completes when the tiers were written (tier
+   * failures are counted, not thrown).
+   *
+   * @throws IllegalArgumentException if {@code mark} was taken on another namespace
+   * @throws NullPointerException if an argument, a key or a value is null
+   */
+  CompletableFuture<Void> fill(Map<K, V> values, ChangeMark mark);
+
   /** The synchronous view of the same namespace. */
   Namespace<K, V> synchronous();
 }

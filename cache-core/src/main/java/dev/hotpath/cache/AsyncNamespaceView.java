@@ -31,6 +31,16 @@ final class AsyncNamespaceView<K, V> implements AsyncNamespace<K, V> {
   }
 
   @Override
+  public ChangeMark mark(Collection<? extends K> keys) {
+    return namespace.mark(keys);
+  }
+
+  @Override
+  public CompletableFuture<Void> fill(Map<K, V> values, ChangeMark mark) {
+    return namespace.fill(values, mark);
+  }
+
+  @Override
   public Namespace<K, V> synchronous() {
     return namespace;
   }

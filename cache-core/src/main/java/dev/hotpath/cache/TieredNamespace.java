@@ -599,7 +599,9 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
         return MemoryTierStore.raw(found);
       }
     }
-    misses.increment();
+    if (pendingWrite(key) == null) {
+      misses.increment(); // a write still in this node's buffer answers it: not a miss
+    }
     TierValue<V> loaded = loadFromSource(key);
     if (loaded == null) {
       return null;
@@ -720,6 +722,60 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
         });
   }
 
+  ChangeMark mark(Collection<? extends K> keys) {
+    Objects.requireNonNull(keys, "keys");
+    Map<Object, Long> marked = new HashMap<>(keys.size() * 2);
+    for (K key : keys) {
+      marked.put(Objects.requireNonNull(key, "key in keys"), stamps.read(key));
+    }
+    return new ChangeMark(this, Map.copyOf(marked));
+  }
+
+  @SuppressWarnings("unchecked")
+  CompletableFuture<Void> fill(Map<K, V> values, ChangeMark mark) {
+    Objects.requireNonNull(values, "values");
+    Objects.requireNonNull(mark, "mark");
+    if (mark.namespace != this) {
+      throw new IllegalArgumentException("the mark was taken on another namespace, not '" + name + "'");
+    }
+    checkOpen();
+    Map<K, TierValue<V>> entries = new HashMap<>(values.size() * 2);
+    Map<K, Long> stampsByKey = new HashMap<>(values.size() * 2);
+    values.forEach((k, v) -> {
+      Long stamp = mark.stamps.get(Objects.requireNonNull(k, "key"));
+      if (stamp != null) {
+        entries.put(k, TierValue.of(Objects.requireNonNull(v, "value")));
+        stampsByKey.put(k, stamp);
+      }
+    });
+    if (entries.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return pipeline.submit(entries.keySet(), () -> {
+      writeBackAll(shared.size(), entries, stampsByKey);
+      entries.forEach((k, v) -> fillInProcess(k, v, stampsByKey.get(k)));
+      return null;
+    });
+  }
+
+  /**
+   * Puts a fetched value in process unless the key changed since {@code stamp} or is held already.
+   * A change that lands after the check bumps the stamp first and then removes the in-process
+   * entry, or is seen by the check after the put, which takes the value back out.
+   */
+  private void fillInProcess(K key, TierValue<V> value, long stamp) {
+    if (clearing.get() > 0 || stamps.changed(key, stamp)) {
+      writeBacksSkipped.increment();
+      return;
+    }
+    CompletableFuture<Object> filled = CompletableFuture.completedFuture(MemoryTierStore.raw(value));
+    if (l1.cache().asMap().putIfAbsent(key, filled) == null
+        && (clearing.get() > 0 || stamps.changed(key, stamp))) {
+      l1.cache().asMap().remove(key, filled);
+      writeBacksSkipped.increment();
+    }
+  }
+
   /**
    * Looks {@code stampsByKey}'s keys up in the shared tiers, in order, copying what a tier holds to
    * the tiers above it and into {@code result}; returns the keys no tier holds.
@@ -736,8 +792,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
             remaining.remove(k);
           });
     }
-    misses.add(remaining.size());
     takePendingWrites(remaining, stampsByKey, result);
+    misses.add(remaining.size());
     return remaining;
   }
 

@@ -121,4 +121,31 @@ class BulkLoaderTest {
           .isInstanceOf(CacheLoadException.class);
     }
   }
+
+  @Test
+  void aFillCachesWhatWasFetchedAfterTheMarkUnlessTheKeyChangedSince() throws Exception {
+    InvalidationBus bus = InvalidationBus.inProcess();
+    try (TieredCache other = TieredCache.builder().ticker(ticker).tier(shared).invalidationBus(bus).namespace(spec).build();
+        TieredCache cache = TieredCache.builder().ticker(ticker).tier(shared).invalidationBus(bus).namespace(spec).build()) {
+      AsyncNamespace<String, String> ns = cache.namespace(spec).async();
+      ChangeMark mark = ns.mark(List.of("kept", "invalidatedHere", "changedElsewhere"));
+      ns.synchronous().invalidate("invalidatedHere");
+      other.namespace(spec).invalidate("changedElsewhere");
+      Buses.awaitDelivered(bus); // the bus delivers off the publishing thread
+
+      ns.fill(Map.of("kept", "K", "invalidatedHere", "old", "changedElsewhere", "old", "unmarked", "U"), mark)
+          .get(PATIENCE_SECONDS, TimeUnit.SECONDS);
+
+      assertThat(ns.synchronous().getIfPresent("kept")).isEqualTo("K");
+      assertThat(other.namespace(spec).get("kept")).isEqualTo("K"); // from the shared tier
+      for (String key : List.of("invalidatedHere", "changedElsewhere", "unmarked")) {
+        assertThat(ns.synchronous().getIfPresent(key)).as(key).isNull();
+        assertThat(shared.raw("prices", key)).as(key).isNull();
+      }
+      ChangeMark foreign = other.namespace(spec).async().mark(List.of("kept"));
+      assertThatThrownBy(() -> ns.fill(Map.of("kept", "x"), foreign)).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+
 }

@@ -1,5 +1,7 @@
 package dev.hotpath.engine;
 
+import dev.hotpath.cache.ChangeMark;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
@@ -30,6 +32,12 @@ final class Call<K> {
   boolean probe;
   long generation;
   long sentAt;
+  /**
+   * The cache's change mark of the keys, taken before the first attempt's fetch: a value a reply
+   * brings that no cache load takes is cached only if the key did not change since (an earlier
+   * mark is stricter, so it serves every attempt).
+   */
+  ChangeMark mark;
   /** The latest deadline of the batches waiting when it was dispatched. */
   long deadline;
   ScheduledFuture<?> timeout;

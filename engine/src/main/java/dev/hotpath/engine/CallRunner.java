@@ -197,6 +197,9 @@ final class CallRunner<K, V> {
       call.attempts++;
       call.token++;
       call.sentAt = now;
+      if (call.mark == null) {
+        call.mark = core.table.mark(call.keys);
+      }
       call.generation = limit.generation();
       int current = call.token;
       token[0] = current;
@@ -241,7 +244,7 @@ final class CallRunner<K, V> {
     core.locked(after -> {
       long now = core.clock.nanos();
       if (!isCurrent(call, token)) {
-        core.table.fill(reply.values(), after); // a reply after its timeout: still worth caching
+        core.table.fill(call, reply.values(), after); // a reply after its timeout: cached unless changed since
         return;
       }
       endAttempt(call);
@@ -263,7 +266,7 @@ final class CallRunner<K, V> {
             : ItemFailure.of(FailureKind.NOT_FOUND, "source '" + core.name + "' answered without it"), call, fills, after);
       }
       call.state = Call.State.DONE;
-      core.table.fill(fills, after);
+      core.table.fill(call, fills, after);
       dispatch(after);
     });
   }

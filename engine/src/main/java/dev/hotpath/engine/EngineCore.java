@@ -167,7 +167,9 @@ final class EngineCore<K, V> {
     });
     run.future.whenComplete((result, failure) -> {
       if (failure != null) { // the host cancelled the future, or completed it itself
-        execute(() -> end(run, ItemFailure.of(FailureKind.CANCELLED, "the batch was cancelled")));
+        // In the canceller's thread, so that once cancel() returns no call is made for this
+        // batch alone (handed to the pool, a queued call could still start in between).
+        end(run, ItemFailure.of(FailureKind.CANCELLED, "the batch was cancelled"));
       }
     });
     CompletableFuture<Map<K, V>> read;

@@ -1,6 +1,7 @@
 package dev.hotpath.engine;
 
 import dev.hotpath.cache.AsyncNamespace;
+import dev.hotpath.cache.ChangeMark;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -255,23 +256,26 @@ final class KeyTable<K, V> {
     removeIfUnused(ks);
   }
 
+  /** The cache's change mark of {@code keys}, taken before they are fetched. */
+  ChangeMark mark(List<K> keys) {
+    return cache.mark(keys);
+  }
+
   /**
-   * Stores values that no cache load took, as the cache's own load would (every tier, no
-   * invalidation sent): a read of them with a loader that hands them over.
+   * Stores values of {@code call} that no cache load took, as the cache's own load would (every
+   * tier, no invalidation sent), except keys that changed since the call's mark: a value fetched
+   * before a change is never cached after it.
    */
-  void fill(Map<K, V> values, List<Runnable> after) {
+  void fill(Call<K> call, Map<K, V> values, List<Runnable> after) {
     if (values.isEmpty()) {
       return;
     }
     Map<K, V> copy = Map.copyOf(values);
+    ChangeMark mark = call.mark;
     after.add(() -> {
-      CompletableFuture<Map<K, V>> filled;
+      CompletableFuture<Void> filled;
       try {
-        filled = cache.getAll(copy.keySet(), wanted -> {
-          Map<K, V> handed = new HashMap<>();
-          wanted.forEach(k -> handed.put(k, copy.get(k)));
-          return CompletableFuture.completedFuture(handed);
-        });
+        filled = cache.fill(copy, mark);
       } catch (RuntimeException e) {
         filled = CompletableFuture.failedFuture(e);
       }

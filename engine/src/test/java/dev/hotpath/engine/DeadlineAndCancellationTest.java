@@ -44,6 +44,28 @@ class DeadlineAndCancellationTest {
   }
 
   @Test
+  void aLateReplyIsNotCachedWhenTheKeyWasInvalidatedWhileItsCallWasOut() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    source.hold();
+    Fixtures.ManualScheduler timers = new Fixtures.ManualScheduler();
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source).scheduler(timers).build()) {
+      Namespace<String, String> ns = Fixtures.prices(cache);
+      CompletableFuture<BatchResult<String, String>> pending =
+          engine.submit(BatchRequest.of(List.of("SLOW")).deadline(Duration.ofMillis(300)));
+      await("the call for the miss", () -> source.callCount() == 1);
+      timers.fireWithin(Duration.ofMillis(300));
+      assertThat(get(pending).failures().get("SLOW").kind()).isEqualTo(FailureKind.TIMED_OUT);
+
+      ns.invalidate("SLOW"); // the source changed after the call went out: its reply is stale
+      source.release(0);
+      await("the key table to empty", () -> engine.core().trackedKeys() == 0);
+
+      assertThat(ns.getIfPresent("SLOW")).isNull();
+    }
+  }
+
+  @Test
   void aCallStillQueuedAtTheDeadlineIsNeverMade() throws Exception {
     Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
     source.hold();
