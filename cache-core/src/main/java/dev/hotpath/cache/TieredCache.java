@@ -55,19 +55,9 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
   private final java.util.concurrent.atomic.AtomicBoolean warmupScheduled =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  private TieredCache(Builder b) {
-    this.ownedExecutor = b.executor == null
-        ? new LoadExecutor(
-            b.loadThreads != null ? b.loadThreads : DEFAULT_LOAD_THREADS,
-            b.loadQueueCapacity != null ? b.loadQueueCapacity : DEFAULT_LOAD_QUEUE)
-        : null;
+  private TieredCache(Builder b, LoadExecutor ownedExecutor, ScheduledThreadPoolExecutor scheduler) {
+    this.ownedExecutor = ownedExecutor;
     Executor executor = b.executor != null ? b.executor : ownedExecutor;
-    // A write-behind flush retrying a failing writer holds its thread; give each buffer one.
-    long writeBehinds =
-        b.namespaces.values().stream().filter(s -> s.writeMode() == WriteMode.WRITE_BEHIND).count();
-    ScheduledThreadPoolExecutor scheduler =
-        new ScheduledThreadPoolExecutor(2 + (int) writeBehinds, daemon("hotpath-scheduler"));
-    scheduler.setRemoveOnCancelPolicy(true);
     String nodeId = b.nodeId != null ? b.nodeId : UUID.randomUUID().toString();
     InvalidationBus bus = b.chosenBus();
     this.busFromTier = b.tiers.stream().anyMatch(t -> t.invalidationBus() == bus);
@@ -555,7 +545,27 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
           }
         }
       }
-      return new TieredCache(this);
+      LoadExecutor ownedExecutor = executor == null
+          ? new LoadExecutor(
+              loadThreads != null ? loadThreads : DEFAULT_LOAD_THREADS,
+              loadQueueCapacity != null ? loadQueueCapacity : DEFAULT_LOAD_QUEUE)
+          : null;
+      // A write-behind flush retrying a failing writer holds its thread; give each buffer one.
+      long writeBehinds =
+          namespaces.values().stream().filter(s -> s.writeMode() == WriteMode.WRITE_BEHIND).count();
+      ScheduledThreadPoolExecutor scheduler =
+          new ScheduledThreadPoolExecutor(2 + (int) writeBehinds, daemon("hotpath-scheduler"));
+      scheduler.setRemoveOnCancelPolicy(true);
+      try {
+        return new TieredCache(this, ownedExecutor, scheduler);
+      } catch (RuntimeException | Error e) {
+        // Nothing else holds the pools this build started: stop them rather than leak their threads.
+        scheduler.shutdownNow();
+        if (ownedExecutor != null) {
+          ownedExecutor.shutdownNow();
+        }
+        throw e;
+      }
     }
 
     /**

@@ -128,4 +128,36 @@ class ConfigurationValidationTest {
       assertThat(cache.namespace("symbols").name()).isEqualTo("symbols");
     }
   }
+
+  @Test
+  void aBuildThatFailsLeavesNoThreadOfTheCacheBehind() throws Exception {
+    InvalidationBus refusing = new InvalidationBus() {
+      @Override
+      public void publish(InvalidationEvent event) {}
+
+      @Override
+      public Subscription subscribe(InvalidationListener listener) {
+        throw new IllegalStateException("bus down");
+      }
+    };
+    NamespaceSpec<String, String> buffered = NamespaceSpec.builder("orders", String.class, String.class)
+        .ttl(TtlProfile.MARKET_PRICE)
+        .writeBehind((k, v) -> {}, WriteBehind.defaults()) // schedules its flush, starting a scheduler thread
+        .build();
+    long before = schedulerThreads();
+    assertThatThrownBy(() -> TieredCache.builder().invalidationBus(refusing).namespace(buffered).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("bus down");
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (schedulerThreads() > before && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(schedulerThreads()).isLessThanOrEqualTo(before);
+  }
+
+  private static long schedulerThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("hotpath-scheduler"))
+        .count();
+  }
 }

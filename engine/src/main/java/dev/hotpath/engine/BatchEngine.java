@@ -61,7 +61,7 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Deadlines and cancellation.</b> A batch's future completes by its deadline at the
  *       latest, with the items not done as {@link FailureKind#TIMED_OUT}. Cancelling the future
  *       drops the queued calls no other batch waits for; calls in flight are not waited for, and
- *       their late replies still fill the cache.
+ *       their late replies still fill the cache, except keys changed since the call went out.
  *   <li><b>Resilience.</b> {@link Retry}, {@link CircuitBreaker}, {@link Concurrency}.
  * </ul>
  *
@@ -341,7 +341,8 @@ public final class BatchEngine<K, V> implements MeterBinder, AutoCloseable {
 
     /**
      * How long the engine waits for one source call before it counts it as failed (retryable, a
-     * congestion sign) and frees its slot; a late reply still fills the cache. Default 10 seconds.
+     * congestion sign) and frees its slot; a late reply still fills the cache (keys changed since
+     * the call went out excepted). Default 10 seconds.
      */
     public Builder<K, V> callTimeout(Duration timeout) {
       Checks.positiveNanos("callTimeout", timeout);

@@ -4,7 +4,7 @@ package dev.hotpath.engine;
  * What {@link BatchEngine#close} had to abandon after draining: batches still open when the drain
  * timeout passed (their futures completed with the open items {@link FailureKind#CANCELLED}), and
  * the source calls then queued (dropped) or in flight (not waited for; a late reply still fills the
- * cache while it is open). Immutable.
+ * cache while it is open, keys changed since the call went out excepted). Immutable.
  */
 public final class CloseReport {
   private final int batchesAbandoned;

@@ -107,6 +107,15 @@ final class EngineCore<K, V> {
     }
   }
 
+  /** Runs {@code task} on the timer thread after {@code delayNanos}; null when the scheduler is shut down. */
+  ScheduledFuture<?> scheduleOnTimer(Runnable task, long delayNanos) {
+    try {
+      return scheduler.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      return null;
+    }
+  }
+
   static Throwable unwrap(Throwable t) {
     while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
       t = t.getCause();
@@ -154,7 +163,8 @@ final class EngineCore<K, V> {
     if (finished[0]) {
       return run.future;
     }
-    ScheduledFuture<?> timer = schedule(() -> end(run, ItemFailure.of(FailureKind.TIMED_OUT,
+    // The deadline runs on the timer thread itself, not queued behind source calls on the pool.
+    ScheduledFuture<?> timer = scheduleOnTimer(() -> end(run, ItemFailure.of(FailureKind.TIMED_OUT,
         "the batch's deadline passed before source '" + name + "' delivered it")), deadline - now);
     locked(after -> {
       if (run.done) {
@@ -293,7 +303,7 @@ final class EngineCore<K, V> {
     stats.batchDone(now - run.startNanos);
     after.add(() -> {
       run.report(run.keys.size());
-      execute(() -> run.future.complete(result));
+      run.future.complete(result); // in this thread: a busy pool must not hold back a deadline
     });
   }
 
