@@ -61,7 +61,7 @@ final class PublishRecorder {
 
   private void publishFailed(RecordOnly target, InvalidationEvent event) {
     publishFailures.increment();
-    link.unsent.remember(target, event.keys(), event.isWholeNamespace());
+    link.rememberFailed(target, event.keys(), event.isWholeNamespace());
   }
 
   /**

@@ -70,6 +70,7 @@ final class RedisLink implements AutoCloseable {
   /** Why the first connection attempt failed, while connecting in the background. */
   private volatile Throwable startFailure;
   private final long probeIntervalNanos;
+  private final AtomicBoolean resendScheduled = new AtomicBoolean();
   private final String writeSha;
   private final String fillSha;
   /** Per log shard, the number up to which this node's listeners were handed every record; -1 unknown. */
@@ -429,6 +430,44 @@ final class RedisLink implements AutoCloseable {
           LOG.warn("recovery listener failed", e);
         }
       }
+    }
+  }
+
+  /**
+   * Remembers a change whose write failed or may not have happened, and, when the circuit is
+   * closed (Redis answers, but refused or lost this write), tries it again after a probe interval
+   * rather than only at the next reconcile: until it is made, other nodes read the value it
+   * replaced from Redis.
+   */
+  void rememberFailed(UnsentChanges.Target target, java.util.Collection<String> keys, boolean whole) {
+    unsent.remember(target, keys, whole);
+    resendSoon();
+  }
+
+  private void resendSoon() {
+    if (!resendScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      background.schedule(this::resendPending, probeIntervalNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      resendScheduled.set(false); // closed
+    }
+  }
+
+  /** On the background thread. While the circuit is open the probe resends instead. */
+  private void resendPending() {
+    resendScheduled.set(false);
+    if (breaker.isOpen() || unsent.size() == 0) {
+      return;
+    }
+    try {
+      unsent.resendAll();
+    } catch (RuntimeException e) {
+      LOG.debug("{}: resending {} changes failed; trying again", description, unsent.size(), e);
+    }
+    if (unsent.size() > 0 && !breaker.isOpen()) {
+      resendSoon();
     }
   }
 

@@ -418,7 +418,7 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
     try {
       clearNow();
     } catch (RuntimeException e) {
-      link.unsent.remember(this, List.of(), true);
+      link.rememberFailed(this, List.of(), true);
       throw e;
     }
   }
@@ -469,7 +469,7 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
     try {
       link.awaitAll(send.get());
     } catch (RuntimeException e) {
-      link.unsent.remember(this, keys, false);
+      link.rememberFailed(this, keys, false);
       throw e;
     }
   }
@@ -485,13 +485,13 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
     try {
       sent = link.async(send.get());
     } catch (RuntimeException e) {
-      link.unsent.remember(this, keys, false);
+      link.rememberFailed(this, keys, false);
       return CompletableFuture.failedFuture(e);
     }
     return sent.handle(
         (seq, e) -> {
           if (e != null) {
-            link.unsent.remember(this, keys, false);
+            link.rememberFailed(this, keys, false);
             throw new CompletionException(RedisLink.unwrap(e));
           }
           return null;

@@ -325,6 +325,39 @@ class RedisOutageTest {
     }
   }
 
+  /**
+   * A write Redis refused while answering (the circuit stays closed) is made there soon after Redis
+   * accepts writes again, not only at the next reconcile, which this test puts an hour away: until
+   * then other nodes would read the replaced value from Redis.
+   */
+  @Test
+  void aWriteRefusedWithTheCircuitClosedIsResentWithoutWaitingForTheReconcile(TestRedis redis, RedisKeyPrefix prefix)
+      throws Exception {
+    assumeTrue(redis.isRestartable(), "changes the server's maxmemory: only a Redis this JVM started");
+    NamespaceSpec<String, String> accounts =
+        NamespaceSpec.builder("accounts", String.class, String.class)
+            .ttl(TtlProfile.builder().l1(Duration.ofMinutes(10)).l2(Duration.ofMinutes(10)).build())
+            .build();
+    RedisTier tier = RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value())
+        .commandTimeout(TestNode.COMMAND_TIMEOUT).reconcileInterval(Duration.ofHours(1)).build();
+    try (TestNode a = TestNode.of(tier, accounts);
+        RawRedis raw = new RawRedis(redis.uri())) {
+      Namespace<String, String> ns = a.cache.namespace(accounts);
+      ns.put("k", "old");
+      assertThat(storedValue(raw, prefix, "k")).isEqualTo("old");
+      raw.sync().configSet("maxmemory", "1");
+      try {
+        ns.put("k", "new");
+        assertThat(a.tier.isCircuitOpen()).isFalse();
+        assertThat(a.tier.stats().unsentChanges()).isEqualTo(1);
+      } finally {
+        raw.sync().configSet("maxmemory", "0");
+      }
+      assertThat(eventually(PATIENCE, () -> a.tier.stats().unsentChanges() == 0)).as("resent").isTrue();
+      assertThat(storedValue(raw, prefix, "k")).as("the old value is gone from Redis").isNull();
+    }
+  }
+
   /** The string Redis holds for an {@code accounts} key, read past every cache (see RedisInvalidationTest). */
   private static String storedValue(RawRedis raw, RedisKeyPrefix prefix, String key) {
     byte[] stored = raw.sync().get(RawRedis.utf8(prefix.value() + "accounts:" + key));
