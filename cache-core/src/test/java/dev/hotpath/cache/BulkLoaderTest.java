@@ -148,4 +148,24 @@ class BulkLoaderTest {
   }
 
 
+
+  @Test
+  void aBulkReadAnsweredInProcessCountsEveryKeyAsAnInProcessHit() throws Exception {
+    try (TieredCache cache = TieredCache.builder().ticker(ticker).tier(shared).namespace(spec).build()) {
+      Namespace<String, String> ns = cache.namespace(spec);
+      ns.putAll(Map.of("a", "A", "b", "B", "c", "C"));
+      assertThat(ns.getAll(List.of("a", "b", "c"))).isEqualTo(Map.of("a", "A", "b", "B", "c", "C"));
+      assertThat(ns.async().getAll(List.of("a", "b"), keys -> { throw new AssertionError("all in process"); })
+          .get(PATIENCE_SECONDS, TimeUnit.SECONDS)).isEqualTo(Map.of("a", "A", "b", "B"));
+      NamespaceStats stats = ns.stats();
+      assertThat(stats.hits()).isEqualTo(5);
+      assertThat(stats.requests()).isEqualTo(5);
+      assertThat(stats.tier("memory").hits()).isEqualTo(5);
+      assertThat(stats.tier("shared").hits() + stats.tier("shared").misses()).as("shared tier not read").isZero();
+      // One key missing: the read goes the usual way and counts as Caffeine counts it.
+      assertThat(ns.getAll(List.of("a", "z"))).isEqualTo(Map.of("a", "A"));
+      assertThat(ns.stats().hits()).isEqualTo(6);
+      assertThat(ns.stats().misses()).isEqualTo(1);
+    }
+  }
 }
