@@ -160,9 +160,7 @@ class WriteBehindFailuresTest {
     TieredCache cache = TieredCache.builder().namespace(spec).build();
     Namespace<String, Integer> ns = cache.namespace(spec);
     int writes = 400;
-    for (int i = 0; i < writes; i++) {
-      ns.put("k" + (i % 10), i);
-    }
+    putRoundRobin(ns, writes, 10);
     assertThat(ns.flush(PATIENCE)).isTrue();
     cache.close();
 
@@ -198,19 +196,11 @@ class WriteBehindFailuresTest {
     List<Exception> causes = Collections.synchronizedList(new ArrayList<>());
     int maxAttempts = 10;
     NamespaceSpec<String, Integer> spec = orders(writer, causes,
-        WriteBehind.builder()
-            .capacity(100)
-            .batchSize(64)
-            .flushInterval(Duration.ofHours(1))
-            .retryBackoff(Duration.ofMillis(1))
-            .maxAttempts(maxAttempts)
-            .build());
+        flushedByHand(maxAttempts));
     TieredCache cache = TieredCache.builder().namespace(spec).build();
     Namespace<String, Integer> ns = cache.namespace(spec);
     int writes = 40;
-    for (int i = 0; i < writes; i++) {
-      ns.put("k" + (i % 8), i);
-    }
+    putRoundRobin(ns, writes, 8);
     assertThat(ns.flush(PATIENCE)).isTrue();
     cache.close();
 
@@ -242,19 +232,11 @@ class WriteBehindFailuresTest {
     };
     List<Exception> causes = Collections.synchronizedList(new ArrayList<>());
     NamespaceSpec<String, Integer> spec = orders(writer, causes,
-        WriteBehind.builder()
-            .capacity(100)
-            .batchSize(64)
-            .flushInterval(Duration.ofHours(1))
-            .retryBackoff(Duration.ofMillis(1))
-            .maxAttempts(2)
-            .build());
+        flushedByHand(2));
     TieredCache cache = TieredCache.builder().namespace(spec).build();
     Namespace<String, Integer> ns = cache.namespace(spec);
     int writes = 40;
-    for (int i = 0; i < writes; i++) {
-      ns.put("k" + (i % 8), i);
-    }
+    putRoundRobin(ns, writes, 8);
     assertThat(ns.flush(PATIENCE)).isTrue();
     cache.close();
 
@@ -348,5 +330,23 @@ class WriteBehindFailuresTest {
     assertThat(stats.written() + stats.deadLetters()).isEqualTo(total);
     assertThat(stats.pending()).isZero();
     assertThat(stats.undelivered()).isZero();
+  }
+
+  /** Settings that flush only when the test calls flush, retrying at once, up to {@code maxAttempts}. */
+  private static WriteBehind flushedByHand(int maxAttempts) {
+    return WriteBehind.builder()
+        .capacity(100)
+        .batchSize(64)
+        .flushInterval(Duration.ofHours(1))
+        .retryBackoff(Duration.ofMillis(1))
+        .maxAttempts(maxAttempts)
+        .build();
+  }
+
+  /** Puts 0 .. writes-1, value i under key "k" + (i % keys). */
+  private static void putRoundRobin(Namespace<String, Integer> ns, int writes, int keys) {
+    for (int i = 0; i < writes; i++) {
+      ns.put("k" + (i % keys), i);
+    }
   }
 }

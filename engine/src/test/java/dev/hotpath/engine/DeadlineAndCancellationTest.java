@@ -25,12 +25,7 @@ class DeadlineAndCancellationTest {
         BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source).scheduler(timers).build()) {
       Namespace<String, String> ns = Fixtures.prices(cache);
       ns.put("HIT", "cached");
-      CompletableFuture<BatchResult<String, String>> pending =
-          engine.submit(BatchRequest.of(List.of("HIT", "SLOW")).deadline(Duration.ofMillis(300)));
-      await("the call for the miss", () -> source.callCount() == 1);
-
-      timers.fireWithin(Duration.ofMillis(300)); // the deadline passes; the call is still out
-      BatchResult<String, String> result = get(pending);
+      BatchResult<String, String> result = pastItsDeadline(engine, source, timers, List.of("HIT", "SLOW"));
 
       assertThat(result.values()).containsOnlyKeys("HIT");
       assertThat(result.fromCache()).isEqualTo(1);
@@ -51,11 +46,8 @@ class DeadlineAndCancellationTest {
     try (TieredCache cache = Fixtures.inProcessCache();
         BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source).scheduler(timers).build()) {
       Namespace<String, String> ns = Fixtures.prices(cache);
-      CompletableFuture<BatchResult<String, String>> pending =
-          engine.submit(BatchRequest.of(List.of("SLOW")).deadline(Duration.ofMillis(300)));
-      await("the call for the miss", () -> source.callCount() == 1);
-      timers.fireWithin(Duration.ofMillis(300));
-      assertThat(get(pending).failures().get("SLOW").kind()).isEqualTo(FailureKind.TIMED_OUT);
+      BatchResult<String, String> result = pastItsDeadline(engine, source, timers, List.of("SLOW"));
+      assertThat(result.failures().get("SLOW").kind()).isEqualTo(FailureKind.TIMED_OUT);
 
       ns.invalidate("SLOW"); // the source changed after the call went out: its reply is stale
       source.release(0);
@@ -63,6 +55,19 @@ class DeadlineAndCancellationTest {
 
       assertThat(ns.getIfPresent("SLOW")).isNull();
     }
+  }
+
+  /**
+   * Submits {@code keys} with a 300 ms deadline, waits for the one call for the miss, and fires
+   * the deadline while that call is still out; returns the batch's result.
+   */
+  private static BatchResult<String, String> pastItsDeadline(BatchEngine<String, String> engine,
+      Fixtures.ScriptedSource source, Fixtures.ManualScheduler timers, List<String> keys) {
+    CompletableFuture<BatchResult<String, String>> pending =
+        engine.submit(BatchRequest.of(keys).deadline(Duration.ofMillis(300)));
+    await("the call for the miss", () -> source.callCount() == 1);
+    timers.fireWithin(Duration.ofMillis(300)); // the deadline passes; the call is still out
+    return get(pending);
   }
 
   @Test
