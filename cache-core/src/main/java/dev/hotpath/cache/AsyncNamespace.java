@@ -32,6 +32,21 @@ public interface AsyncNamespace<K, V> {
   CompletableFuture<Map<K, V>> getAll(Collection<? extends K> keys);
 
   /**
+   * The values of {@code keys} when the in-process tier holds a value for every one of them, else
+   * {@code null}: never reads another tier, never loads, never blocks. A batch reader's fast path:
+   * when it answers, every key counts as an in-process hit; when it returns null nothing is
+   * counted, so a caller that goes on with {@link #getAll} has each key counted once. The map is in
+   * the order of {@code keys} (a duplicate key appears once), new and owned by the caller. Always
+   * null for a namespace with refresh-ahead ({@link TtlProfile#refreshAfter()}), whose reads must
+   * go through {@code getAll} to trigger refreshes, and when a key is held as absent (a negative
+   * entry) or still loading.
+   *
+   * @throws NullPointerException if {@code keys} or a key is null
+   * @throws IllegalStateException if the cache is closed
+   */
+  Map<K, V> getAllIfInProcess(Collection<? extends K> keys);
+
+  /**
    * The values for {@code keys}, with {@code bulkLoader} standing in for the namespace's loader:
    * keys no tier holds are passed to it in one call (as a set), and what its future returns is
    * cached in every tier as a load's result would be (other nodes are not told: nothing changed).

@@ -202,9 +202,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   /**
    * The values of {@code keys} when the in-process tier holds every one of them, else null. Bulk
    * reads of hot keys (the batch engine's warm path) skip Caffeine's bulk machinery, which builds
-   * a future per key. Counted here as in-process hits, since the map view records no stats.
+   * a future per key. Counted here as in-process hits, since the map view records no stats; nothing
+   * is counted when it returns null (the read that follows counts the keys). A key held as absent
+   * is left out of the map, or makes it return null when {@code valuesOnly}.
    */
-  private Map<K, V> allInProcess(Collection<? extends K> keys) {
+  private Map<K, V> allInProcess(Collection<? extends K> keys, boolean valuesOnly) {
     Map<K, CompletableFuture<Object>> held = l1.cache().asMap();
     Map<K, V> result = new LinkedHashMap<>(Math.max(16, keys.size() * 2));
     for (K key : keys) {
@@ -219,21 +221,34 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       V value = value(raw);
       if (value != null) {
         result.put(key, value);
+      } else if (valuesOnly) {
+        return null;
       }
     }
     bulkInProcessHits.add(keys.size());
     return result;
   }
 
-  private CompletableFuture<Map<K, V>> readAll(
-      Collection<? extends K> keys, Function<Collection<? extends K>, CompletableFuture<Map<K, Object>>> lookup) {
+  /** {@link AsyncNamespace#getAllIfInProcess}. */
+  Map<K, V> getAllIfInProcess(Collection<? extends K> keys) {
+    requireKeys(keys);
+    checkOpen();
+    return spec.ttl().refreshAfter() == null ? allInProcess(keys, true) : null;
+  }
+
+  private static void requireKeys(Collection<?> keys) {
     Objects.requireNonNull(keys, "keys");
-    for (K key : keys) {
+    for (Object key : keys) {
       Objects.requireNonNull(key, "key in keys");
     }
+  }
+
+  private CompletableFuture<Map<K, V>> readAll(
+      Collection<? extends K> keys, Function<Collection<? extends K>, CompletableFuture<Map<K, Object>>> lookup) {
+    requireKeys(keys);
     checkOpen();
     // Refresh-ahead is Caffeine's to trigger on its own reads.
-    Map<K, V> inProcess = spec.ttl().refreshAfter() == null ? allInProcess(keys) : null;
+    Map<K, V> inProcess = spec.ttl().refreshAfter() == null ? allInProcess(keys, false) : null;
     if (inProcess != null) {
       return CompletableFuture.completedFuture(inProcess);
     }

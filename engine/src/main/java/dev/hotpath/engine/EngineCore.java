@@ -2,6 +2,7 @@ package dev.hotpath.engine;
 
 import dev.hotpath.cache.AsyncNamespace;
 import dev.hotpath.ratelimit.NanoClock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -129,15 +130,19 @@ final class EngineCore<K, V> {
     if (closed) {
       throw new IllegalStateException("BatchEngine '" + name + "' is closed");
     }
+    long now = clock.nanos();
+    Map<K, V> inMemory;
+    try {
+      inMemory = cache.getAllIfInProcess(request.givenKeys());
+    } catch (RuntimeException e) {
+      inMemory = null; // the cache is closed: the usual way reports it per item
+    }
+    if (inMemory != null) {
+      return CompletableFuture.completedFuture(answerFromMemory(request, inMemory, now));
+    }
     List<K> batchKeys = request.keys();
     Priority priority = request.priority();
-    try {
-      admission.admit(priority, batchKeys.size());
-    } catch (BatchRejectedException e) {
-      stats.batchesRejected.increment();
-      throw e;
-    }
-    long now = clock.nanos();
+    admit(priority, batchKeys.size());
     long deadline = Checks.plus(now, request.deadline().map(d -> Checks.positiveNanos("deadline", d)).orElse(defaultDeadlineNanos));
     List<BatchRun<K, V>> created = new ArrayList<>(1);
     boolean[] finished = new boolean[1];
@@ -190,6 +195,36 @@ final class EngineCore<K, V> {
     }
     read.whenComplete((found, failure) -> onCacheRead(run, found, failure));
     return run.future;
+  }
+
+  /**
+   * A batch whose every key the in-process tier holds, answered without registering it anywhere
+   * (nothing can be in flight for it). It is still admitted, so a full queue refuses it as it
+   * refuses any batch, and counted like any batch.
+   */
+  private BatchResult<K, V> answerFromMemory(BatchRequest<K> request, Map<K, V> values, long start) {
+    Priority priority = request.priority();
+    int items = values.size();
+    admit(priority, items);
+    admission.release(priority, items);
+    long[] id = new long[1];
+    long now = clock.nanos();
+    locked(after -> {
+      id[0] = ++batchIds;
+      stats.itemsFromMemory(items, now);
+      stats.batchDone(now - start);
+    });
+    request.listener().ifPresent(listener -> BatchRun.tell(listener, id[0], items, items));
+    return BatchResult.allFromMemory(values, priority, Duration.ofNanos(Math.max(0, now - start)));
+  }
+
+  private void admit(Priority priority, int items) {
+    try {
+      admission.admit(priority, items);
+    } catch (BatchRejectedException e) {
+      stats.batchesRejected.increment();
+      throw e;
+    }
   }
 
   /** The bulk loader given to the cache: the keys no tier holds, for {@code run}'s read. */
