@@ -41,8 +41,8 @@ final class Assembly {
     // Referenced only when configured: the JVM loads RedisParts (and Lettuce) or PostgresParts
     // (and pgjdbc, HikariCP) on the first call of theirs, never for an in-process Hotpath.
     RedisParts redis = b.redisUrl != null || b.redisClient != null
-        ? RedisParts.open(b.redisUrl, b.redisClient, b.redisKeyPrefix != null ? b.redisKeyPrefix : "hotpath", nodeId,
-            withCache, closer)
+        ? RedisParts.open(b.redisUrl, b.redisClient, b.redisKeyPrefix != null ? b.redisKeyPrefix : "hotpath",
+            b.redisTimeout, nodeId, withCache, closer)
         : null;
     if (redis != null && redis.tier != null) {
       tiers.add(redis.tier);

@@ -17,6 +17,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -296,6 +297,7 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
     /** The host's RedisClient or RedisClusterClient, held as Object so that this class never loads Lettuce. */
     Object redisClient;
     String redisKeyPrefix;
+    Duration redisTimeout;
     RedisDownPolicy downPolicy;
     String postgresUrl;
     String postgresUser;
@@ -364,6 +366,24 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
       requireNonNull(prefix, "redisKeyPrefix");
       requireUnset("redisKeyPrefix", redisKeyPrefix != null);
       this.redisKeyPrefix = prefix.endsWith(":") ? prefix.substring(0, prefix.length() - 1) : prefix;
+      return this;
+    }
+
+    /**
+     * The longest a caller waits for Redis: each command of the Redis tier and each call of a
+     * Redis-backed rate limiter; past it the tier serves a miss and a limiter answers by its {@link
+     * #rateLimiterDownPolicy}. Default 250 ms (the tier's and the limiters' default).
+     *
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException at build when Redis is not configured
+     */
+    public Builder redisTimeout(Duration timeout) {
+      requireNonNull(timeout, "redisTimeout");
+      requireUnset("redisTimeout", redisTimeout != null);
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("redisTimeout must be positive but was " + timeout);
+      }
+      this.redisTimeout = timeout;
       return this;
     }
 
@@ -546,6 +566,9 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
       }
       if (redisKeyPrefix != null && !redis) {
         throw new IllegalStateException("redisKeyPrefix is set to '" + redisKeyPrefix + "' but redis is not configured");
+      }
+      if (redisTimeout != null && !redis) {
+        throw new IllegalStateException("redisTimeout is set to " + redisTimeout + " but redis is not configured");
       }
       if (postgresSchema != null && !postgres) {
         throw new IllegalStateException("postgresSchema is set to '" + postgresSchema + "' but postgres is not configured");

@@ -19,13 +19,17 @@ final class RedisParts {
   private final RedisClient client;
   private final RedisClusterClient clusterClient;
   private final String keyPrefix;
+  /** The limiters' call timeout, or null for their default. */
+  private final Duration timeout;
   /** The tier, or null when no namespace is configured. */
   final TierPart tier;
 
-  private RedisParts(RedisClient client, RedisClusterClient clusterClient, String keyPrefix, TierPart tier) {
+  private RedisParts(RedisClient client, RedisClusterClient clusterClient, String keyPrefix, Duration timeout,
+      TierPart tier) {
     this.client = client;
     this.clusterClient = clusterClient;
     this.keyPrefix = keyPrefix;
+    this.timeout = timeout;
     this.tier = tier;
   }
 
@@ -35,11 +39,15 @@ final class RedisParts {
    * closer}; then builds the tier when {@code withTier}.
    *
    * @param keyPrefix the prefix of every key, without the trailing ':'
+   * @param timeout the tier's command timeout and the limiters' call timeout, or null for their defaults
    * @throws IllegalArgumentException when the URL does not parse or the prefix is refused
    */
-  static RedisParts open(String url, Object hostClient, String keyPrefix, String nodeId, boolean withTier,
-      Closer closer) {
+  static RedisParts open(String url, Object hostClient, String keyPrefix, Duration timeout, String nodeId,
+      boolean withTier, Closer closer) {
     RedisTier.Builder tierBuilder = RedisTier.builder().nodeId(nodeId);
+    if (timeout != null) {
+      tierBuilder.commandTimeout(timeout);
+    }
     try {
       tierBuilder.keyPrefix(keyPrefix);
     } catch (IllegalArgumentException e) {
@@ -58,7 +66,7 @@ final class RedisParts {
           (client != null ? tierBuilder.client(client) : tierBuilder.client(clusterClient)).build());
       tier = new TierPart(HotpathHealth.Kind.REDIS, built, built::isCircuitOpen, () -> built.stats().unsentChanges());
     }
-    return new RedisParts(client, clusterClient, keyPrefix, tier);
+    return new RedisParts(client, clusterClient, keyPrefix, timeout, tier);
   }
 
   /** Lettuce's URL parser, whose messages may quote the password: neither message nor cause is kept. */
@@ -74,6 +82,9 @@ final class RedisParts {
   LimiterPart rateLimiter(String name, RateLimit limit, RedisDownPolicy downPolicy, Closer closer) {
     RedisRateLimiter.Builder b = RedisRateLimiter.builder().name(name).limit(limit).downPolicy(downPolicy)
         .keyPrefix(keyPrefix + ":ratelimit:" + name + ":");
+    if (timeout != null) {
+      b.timeout(timeout);
+    }
     RedisRateLimiter limiter = closer.add("rate limiter " + name,
         (client != null ? b.client(client) : b.client(clusterClient)).build());
     return new LimiterPart(limiter, limiter::isRedisDown, downPolicy.failsOpen());

@@ -85,6 +85,11 @@ class HotpathConfigurationTest {
         refused("a Redis key prefix Redis cannot take", () -> Hotpath.builder().redis("redis://cache:6379")
                 .redisKeyPrefix("my app").namespace(SYMBOLS).build(),
             IllegalArgumentException.class, "redisKeyPrefix: keyPrefix must be", "'my app'"),
+        refused("a Redis timeout without Redis", () -> Hotpath.builder().namespace(SYMBOLS)
+                .redisTimeout(Duration.ofSeconds(1)).build(),
+            IllegalStateException.class, "redisTimeout is set to PT1S but redis is not configured"),
+        refused("a Redis timeout of zero", () -> Hotpath.builder().redisTimeout(Duration.ZERO),
+            IllegalArgumentException.class, "redisTimeout must be positive but was PT0S"),
         refused("a PostgreSQL schema without PostgreSQL", () -> Hotpath.builder().namespace(SYMBOLS).postgresSchema("app").build(),
             IllegalStateException.class, "postgresSchema is set to 'app' but postgres is not configured"),
         refused("a PostgreSQL schema PostgreSQL cannot take", () -> Hotpath.builder().postgres("jdbc:postgresql://db/app")
