@@ -89,12 +89,12 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
 
   /**
    * A builder configured from the process's environment, so that one template runs unchanged in
-   * every environment: {@value Environment#REDIS_URL} ({@link Builder#redis(String)}), {@value
-   * Environment#POSTGRES_URL}, {@value Environment#POSTGRES_USER} and {@value
-   * Environment#POSTGRES_PASSWORD} ({@link Builder#postgres(String, String, String)}), {@value
-   * Environment#NODE_ID} ({@link Builder#nodeId}). A variable that is unset or blank configures
-   * nothing; with none set, the Hotpath runs in process only. Namespaces, limiters and engines
-   * are added in code.
+   * every environment: {@code HOTPATH_REDIS_URL} ({@link Builder#redis(String)}), {@code
+   * HOTPATH_POSTGRES_URL}, {@code HOTPATH_POSTGRES_USER} and {@code HOTPATH_POSTGRES_PASSWORD}
+   * ({@link Builder#postgres(String, String, String)}), {@code HOTPATH_NODE_ID} ({@link
+   * Builder#nodeId}). A variable that is unset or blank configures nothing; with none set, the
+   * Hotpath runs in process only. Namespaces, limiters and engines are added in code, and a
+   * setting the environment made cannot be set again ({@link IllegalStateException}).
    *
    * @throws IllegalArgumentException when a variable's value is refused; the message names the
    *     variable and never shows a password

@@ -17,6 +17,7 @@ import dev.hotpath.engine.SourceReply;
 import dev.hotpath.ratelimit.Bandwidth;
 import dev.hotpath.ratelimit.RateLimit;
 import dev.hotpath.ratelimit.RateLimiterUnavailableException;
+import dev.hotpath.testing.postgres.TestPostgres;
 import dev.hotpath.testing.redis.TestRedis;
 import java.time.Duration;
 import java.util.List;
@@ -62,6 +63,44 @@ class HotpathHealthTest {
   }
 
   /**
+   * PostgreSQL stops: the tier's circuit opens and the whole is degraded, not down (reads go to the
+   * loader); PostgreSQL returns and the next read's probe closes the circuit.
+   */
+  @Test
+  void aPostgresOutageShowsInTheTierAndPassesWithIt() {
+    TestPostgres postgres = TestPostgres.get();
+    assumeTrue(postgres.isRestartable(), "only a PostgreSQL this JVM started may be stopped");
+    try (Hotpath hotpath = Hotpath.builder()
+        .postgres(postgres.jdbcUrl(), postgres.user(), postgres.password())
+        .postgresSchema(postgres.newSchemaName("health"))
+        .namespace(prices)
+        .build()) {
+      AtomicInteger key = new AtomicInteger();
+      AtomicReference<HotpathHealth> seen = new AtomicReference<>();
+      hotpath.cache().namespace(prices).get("k0"); // the schema is in place before the outage
+
+      postgres.stop();
+      try {
+        await("PostgreSQL's tier reports the outage", () -> {
+          assertThat(hotpath.cache().namespace(prices).get("k" + key.incrementAndGet())).startsWith("loaded:");
+          HotpathHealth health = hotpath.health();
+          seen.set(health);
+          return part(health, Kind.POSTGRES, "postgres").status() == Status.DOWN;
+        });
+      } finally {
+        postgres.start();
+      }
+
+      assertThat(part(seen.get(), Kind.POSTGRES, "postgres").reason()).startsWith("circuit open");
+      assertThat(seen.get().status()).isEqualTo(Status.DEGRADED);
+      await("the tier is answering again", () -> {
+        hotpath.cache().namespace(prices).get("k" + key.incrementAndGet()); // a read probes the server
+        return !part(hotpath.health(), Kind.POSTGRES, "postgres").reason().startsWith("circuit open");
+      });
+    }
+  }
+
+  /**
    * Redis stops: the tier's circuit opens (the cache goes on from the loader: the whole is degraded
    * by it) and the fail-closed limiter cannot decide (its callers get exceptions: the whole is
    * down); Redis returns and so does every part.
@@ -102,7 +141,10 @@ class HotpathHealthTest {
       assertThat(part(during, Kind.REDIS, "redis").reason()).startsWith("circuit open");
       assertThat(part(during, Kind.RATE_LIMITER, "exchange").reason()).contains("RateLimiterUnavailableException");
       assertThat(during.status()).isEqualTo(Status.DOWN);
-      await("every part is up again", () -> hotpath.health().status() == Status.UP);
+      // The tier's failures may have raised an alert, cleared by the first alert evaluation (every
+      // 10 s) whose whole window follows the outage.
+      await("every part is up again", TestSupport.PATIENCE.plus(Duration.ofSeconds(20)),
+          () -> hotpath.health().status() == Status.UP);
     }
   }
 }

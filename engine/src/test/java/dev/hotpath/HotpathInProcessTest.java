@@ -18,7 +18,13 @@ import dev.hotpath.ratelimit.LocalRateLimiter;
 import dev.hotpath.ratelimit.RateLimit;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** A Hotpath with nothing configured but what runs in process: no Redis, no PostgreSQL. */
@@ -109,6 +115,32 @@ class HotpathInProcessTest {
         .hasMessageContaining("the cache is closed");
     assertThat(hotpath.health().status()).isEqualTo(Status.DOWN);
     assertThat(hotpath.health().parts()).allMatch(p -> p.status() == Status.DOWN && p.reason().equals("closed"));
+  }
+
+  @Test
+  void closingFromSeveralThreadsAtOnceClosesEachPartOnce() throws Exception {
+    Hotpath hotpath = everything().build();
+    int threads = 8;
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> closes = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        closes.add(pool.submit(() -> {
+          start.await();
+          hotpath.close();
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> close : closes) {
+        close.get(TestSupport.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+
+    assertThat(hotpath.closedParts()).containsExactly("engine prices", "cache");
   }
 
   @Test

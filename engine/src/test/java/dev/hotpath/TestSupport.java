@@ -37,10 +37,15 @@ final class TestSupport {
 
   /** Polls {@code condition} until it holds, failing after {@link #PATIENCE}. No timing is asserted. */
   static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + PATIENCE.toNanos();
+    await(what, PATIENCE, condition);
+  }
+
+  /** {@link #await(String, BooleanSupplier)} for what takes longer: failing after {@code patience}. */
+  static void await(String what, Duration patience, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + patience.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
-        fail("waited " + PATIENCE + " for: " + what);
+        fail("waited " + patience + " for: " + what);
       }
       try {
         Thread.sleep(5);
