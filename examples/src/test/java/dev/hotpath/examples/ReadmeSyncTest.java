@@ -31,6 +31,7 @@ class ReadmeSyncTest {
   /** The tests that run README snippets: this module's, and the engine's (it needs engine test code). */
   private static final List<Path> SNIPPETS = List.of(
       Path.of("src", "test", "java", "dev", "hotpath", "examples", "ReadmeSnippetTest.java"),
+      Path.of("..", "engine", "src", "test", "java", "dev", "hotpath", "HotpathReadmeSnippetTest.java"),
       Path.of("..", "engine", "src", "test", "java", "dev", "hotpath", "engine", "ReadmeEngineSnippetTest.java"),
       Path.of("..", "engine", "src", "test", "java", "dev", "hotpath", "engine", "TimeframesReadmeSnippetTest.java"));
   private static final Pattern README_BLOCK =

@@ -173,6 +173,15 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
     }
   }
 
+  /**
+   * Whether the down policy answers calls now without asking Redis: true for {@code retryInterval}
+   * after a call to Redis failed or timed out, false before the first failure and once that
+   * interval has passed. For health checks. Thread-safe.
+   */
+  public boolean isRedisDown() {
+    return clock.nanos() < retryAt;
+  }
+
   /** One volatile read before each call to Redis. */
   private void requireOpen() {
     if (closed.get()) {

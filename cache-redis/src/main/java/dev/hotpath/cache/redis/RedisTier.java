@@ -118,8 +118,14 @@ import java.util.stream.Collectors;
  * when no invalidation of the key is in the log that this node has not yet been handed; see
  * {@code RedisTierStore} for the race this closes and what remains.
  *
- * <p>Thread-safe. {@link #close()} closes what the tier opened (its connections, and its client
- * when it created one) but never a client the host passed in.
+ * <p><b>Sharing the tier.</b> Several caches of one JVM may share one tier (and so its connections
+ * and its bus; their records carry each cache's own node id). Give it to each with {@code
+ * TieredCache.Builder#sharedTier}, which leaves it open when a cache closes, and close the tier
+ * after the last of them; a tier given with {@code TieredCache.Builder#tier} is closed by that
+ * cache and belongs to it alone.
+ *
+ * <p>Thread-safe. {@link #close()} closes what the tier opened (its connections, its bus, and its
+ * client when it created one) but never a client the host passed in.
  */
 public final class RedisTier implements Tier, MeterBinder {
   /** The tier's default name, used in TTL profiles ({@code TtlProfile.Builder#tier}) and stats. */
@@ -162,8 +168,8 @@ public final class RedisTier implements Tier, MeterBinder {
 
   /**
    * The invalidation bus of this tier's nodes; the same instance on every call. A cache built with
-   * this tier uses it without being told (see {@link Tier#invalidationBus()}). The cache closes
-   * it; the tier's connection stays open until the tier is closed.
+   * this tier uses it without being told (see {@link Tier#invalidationBus()}). The bus is the
+   * tier's: {@link #close()} closes it, a cache never does.
    */
   @Override
   public RedisInvalidationBus invalidationBus() {

@@ -174,6 +174,14 @@ public final class PostgresTier implements Tier, MeterBinder {
         .register(registry);
   }
 
+  /**
+   * Whether calls fail at once now because the server was unreachable (see "Outages" above); the
+   * next probe that gets through closes it. For health checks. Thread-safe.
+   */
+  public boolean isCircuitOpen() {
+    return guard.isOpen();
+  }
+
   /** Stops the sweep and closes the pool if this tier built it. Idempotent; never throws. */
   @Override
   public void close() {
