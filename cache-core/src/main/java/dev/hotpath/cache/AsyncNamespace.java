@@ -39,12 +39,15 @@ public interface AsyncNamespace<K, V> {
    * the order of {@code keys} (a duplicate key appears once), new and owned by the caller. Always
    * null for a namespace with refresh-ahead ({@link TtlProfile#refreshAfter()}), whose reads must
    * go through {@code getAll} to trigger refreshes, and when a key is held as absent (a negative
-   * entry) or still loading.
+   * entry) or still loading. Implementations that cannot look without loading may always return
+   * null (the default).
    *
    * @throws NullPointerException if {@code keys} or a key is null
    * @throws IllegalStateException if the cache is closed
    */
-  Map<K, V> getAllIfInProcess(Collection<? extends K> keys);
+  default Map<K, V> getAllIfInProcess(Collection<? extends K> keys) {
+    return null;
+  }
 
   /**
    * The values for {@code keys}, with {@code bulkLoader} standing in for the namespace's loader:

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -203,12 +204,14 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * The values of {@code keys} when the in-process tier holds every one of them, else null. Bulk
    * reads of hot keys (the batch engine's warm path) skip Caffeine's bulk machinery, which builds
    * a future per key. Counted here as in-process hits, since the map view records no stats; nothing
-   * is counted when it returns null (the read that follows counts the keys). A key held as absent
-   * is left out of the map, or makes it return null when {@code valuesOnly}.
+   * is counted when it returns null (the read that follows counts the keys). Like Caffeine's bulk
+   * reads, a key given twice counts once. A key held as absent is left out of the map, or makes it
+   * return null when {@code valuesOnly}.
    */
   private Map<K, V> allInProcess(Collection<? extends K> keys, boolean valuesOnly) {
     Map<K, CompletableFuture<Object>> held = l1.cache().asMap();
     Map<K, V> result = new LinkedHashMap<>(Math.max(16, keys.size() * 2));
+    Set<K> absent = null; // the keys held as absent, to count each once
     for (K key : keys) {
       CompletableFuture<Object> future = held.get(key);
       if (future == null || !future.isDone() || future.isCompletedExceptionally()) {
@@ -223,9 +226,14 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
         result.put(key, value);
       } else if (valuesOnly) {
         return null;
+      } else {
+        if (absent == null) {
+          absent = new HashSet<>();
+        }
+        absent.add(key);
       }
     }
-    bulkInProcessHits.add(keys.size());
+    bulkInProcessHits.add(result.size() + (absent == null ? 0 : absent.size()));
     return result;
   }
 

@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
  * The batch side of the engine: batches, their cache reads, their ends, and the engine's
  * lifecycle. Single flight is the {@link KeyTable}'s; source calls are the {@link CallRunner}'s.
  *
- * <p>How a batch runs: it registers as a waiter on each of its keys in the {@link KeyTable}, then
- * reads them through the namespace's {@code getAll(keys, bulkLoader)}. Keys no tier holds reach
+ * <p>How a batch runs: a batch whose every key the in-process tier holds is answered at once, in
+ * the caller, and never registers (see {@link #answerFromMemory}). Any other batch registers as a
+ * waiter on each of its keys in the {@link KeyTable}, then reads them through the namespace's
+ * {@code getAll(keys, bulkLoader)}. Keys no tier holds reach
  * {@link #load}, which puts those nobody is fetching yet into calls and hands the cache a {@link
  * Sink} to be completed with the values. When a call settles a key, every waiting batch gets the
  * outcome directly (value or typed failure), whether its own read asked for the key or joined
@@ -131,14 +133,9 @@ final class EngineCore<K, V> {
       throw new IllegalStateException("BatchEngine '" + name + "' is closed");
     }
     long now = clock.nanos();
-    Map<K, V> inMemory;
-    try {
-      inMemory = cache.getAllIfInProcess(request.givenKeys());
-    } catch (RuntimeException e) {
-      inMemory = null; // the cache is closed: the usual way reports it per item
-    }
-    if (inMemory != null) {
-      return CompletableFuture.completedFuture(answerFromMemory(request, inMemory, now));
+    BatchResult<K, V> fromMemory = answerFromMemory(request, now);
+    if (fromMemory != null) {
+      return CompletableFuture.completedFuture(fromMemory);
     }
     List<K> batchKeys = request.keys();
     Priority priority = request.priority();
@@ -198,15 +195,32 @@ final class EngineCore<K, V> {
   }
 
   /**
-   * A batch whose every key the in-process tier holds, answered without registering it anywhere
-   * (nothing can be in flight for it). It is still admitted, so a full queue refuses it as it
-   * refuses any batch, and counted like any batch.
+   * The answer to a batch whose every key the in-process tier holds, or null when it does not hold
+   * them all. Such a batch is answered in the caller without registering in the key table: a call
+   * in flight for one of its keys (a host's put raced it) changes nothing, since the usual way would
+   * also take the cached value. It is admitted like any batch, first with its keys as given (the
+   * in-process read is counted only when admitted, so a refused batch leaves the cache's stats
+   * alone); when the queue has no room for duplicates included, or the read does not answer, the
+   * usual way admits it by its distinct keys.
    */
-  private BatchResult<K, V> answerFromMemory(BatchRequest<K> request, Map<K, V> values, long start) {
+  private BatchResult<K, V> answerFromMemory(BatchRequest<K> request, long start) {
     Priority priority = request.priority();
+    List<K> given = request.givenKeys();
+    if (admission.tryAdmit(priority, given.size()) >= 0) {
+      return null;
+    }
+    Map<K, V> values;
+    try {
+      values = cache.getAllIfInProcess(given);
+    } catch (RuntimeException e) {
+      values = null; // the cache is closed: the usual way reports it per item
+    } finally {
+      admission.release(priority, given.size());
+    }
+    if (values == null) {
+      return null;
+    }
     int items = values.size();
-    admit(priority, items);
-    admission.release(priority, items);
     long[] id = new long[1];
     long now = clock.nanos();
     locked(after -> {

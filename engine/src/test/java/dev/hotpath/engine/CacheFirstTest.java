@@ -67,7 +67,9 @@ class CacheFirstTest {
     Fixtures.ScriptedSource source = new Fixtures.ScriptedSource(10, 1);
     try (TieredCache cache = Fixtures.inProcessCache();
         BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source).build()) {
-      Fixtures.prices(cache).putAll(Map.of("A", "a", "B", "b", "C", "c"));
+      Namespace<String, String> ns = Fixtures.prices(cache);
+      ns.putAll(Map.of("A", "a", "B", "b", "C", "c"));
+      long requestsBefore = ns.stats().requests();
       List<String> progress = new CopyOnWriteArrayList<>();
 
       CompletableFuture<BatchResult<String, String>> future = engine.submit(BatchRequest.of(List.of("C", "A", "C", "B"))
@@ -80,9 +82,12 @@ class CacheFirstTest {
       assertThat(result.size()).isEqualTo(3);
       assertThat(result.fromCache()).isEqualTo(3);
       assertThat(result.sourceCalls()).isZero();
-      assertThat(progress).containsExactly("3/3");
+      assertThat(progress).as("told in the submitting thread, before submit returned").containsExactly("3/3");
       assertThat(engine.core().stats.itemsFromCache.sum()).isEqualTo(3);
       assertThat(engine.core().stats.batches.sum()).isEqualTo(1);
+      assertThat(engine.snapshot().queueLength()).isZero();
+      assertThat(ns.stats().requests() - requestsBefore).as("each distinct key read once").isEqualTo(3);
+      assertThat(ns.stats().misses()).isZero();
       assertThat(source.callCount()).isZero();
     }
   }
@@ -93,11 +98,16 @@ class CacheFirstTest {
     try (TieredCache cache = Fixtures.inProcessCache();
         BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
             .queue(Priority.NORMAL, 2).build()) {
-      Fixtures.prices(cache).putAll(Map.of("A", "a", "B", "b", "C", "c"));
+      Namespace<String, String> ns = Fixtures.prices(cache);
+      ns.putAll(Map.of("A", "a", "B", "b", "C", "c"));
+      long requestsBefore = ns.stats().requests();
 
       assertThatThrownBy(() -> engine.submit(BatchRequest.of(List.of("A", "B", "C"))))
           .isInstanceOf(BatchRejectedException.class);
       assertThat(engine.core().stats.batchesRejected.sum()).isEqualTo(1);
+      assertThat(ns.stats().requests()).as("a refused batch reads nothing").isEqualTo(requestsBefore);
+      assertThat(engine.submit(BatchRequest.of(List.of("A", "B", "A", "B")))).as("duplicates do not count against the queue")
+          .isDone();
       assertThat(engine.submit(BatchRequest.of(List.of("A", "B")))).isDone();
     }
   }
