@@ -12,9 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** What {@link Hotpath.Builder#build()} created, handed to the constructor. */
 final class Assembly {
+  private static final Logger LOG = LoggerFactory.getLogger(Assembly.class);
   final Closer closer = new Closer();
   String nodeId;
   TieredCache cache;
@@ -47,17 +50,13 @@ final class Assembly {
     if (redis != null && redis.tier != null) {
       tiers.add(redis.tier);
     }
-    if (b.postgresUrl != null || b.postgresDataSource != null) {
+    if (b.usesPostgres()) {
       tiers.add(PostgresParts.open(b.postgresUrl, b.postgresUser, b.postgresPassword, b.postgresDataSource,
           b.postgresSchema, closer));
     }
     if (withCache) {
-      TieredCache.Builder cacheBuilder = TieredCache.builder().nodeId(nodeId);
+      TieredCache.Builder cacheBuilder = b.cacheBuilder().nodeId(nodeId);
       tiers.forEach(t -> cacheBuilder.sharedTier(t.tier));
-      b.namespaces.values().forEach(cacheBuilder::namespace);
-      if (b.warmupPlan != null) {
-        cacheBuilder.warmup(b.warmupPlan);
-      }
       cache = closer.add("cache", cacheBuilder.build());
     }
     RedisDownPolicy downPolicy = b.downPolicy != null ? b.downPolicy : RedisDownPolicy.failClosed();
@@ -92,12 +91,20 @@ final class Assembly {
       }
     }, "hotpath-warmup-start");
     thread.setDaemon(true);
-    // An interrupt ends the run at once (its strategies count as timed out); the join is bounded
-    // by the plan's deadline only for a progress listener that blocks.
-    long patienceMillis = Math.max(1, b.warmupPlan.deadline().toMillis());
+    // An interrupt cuts the run short (its strategies count as timed out) and the run returns once
+    // they stopped; the join is bounded by the plan's deadline for a strategy or a progress
+    // listener that does not stop.
+    Duration patience = b.warmupPlan.deadline();
     closer.add("warmup", () -> {
       thread.interrupt();
-      thread.join(patienceMillis);
+      try {
+        thread.join(Math.max(1, patience.toMillis()));
+      } finally {
+        if (thread.isAlive()) {
+          LOG.warn("the start warmup did not stop within {} of being interrupted; closing the parts it uses"
+              + " while it runs", patience);
+        }
+      }
     });
     thread.start();
     return report;

@@ -10,6 +10,9 @@ import java.util.concurrent.CompletableFuture;
 
 /** The health of the in-process cache: its start warmup and the alerts that are not a tier's. */
 final class CachePart {
+  /** The cache part's name in {@link HotpathHealth}. */
+  static final String NAME = "cache";
+
   private CachePart() {}
 
   /** Degraded while the start warmup runs, after it ended incomplete or failed, and while an alert is raised. */
@@ -32,7 +35,7 @@ final class CachePart {
       }
     }
     return reasons.isEmpty()
-        ? new HotpathHealth.Part(HotpathHealth.Kind.CACHE, "cache", Status.UP, cache.namespaces().size() + " namespaces")
-        : new HotpathHealth.Part(HotpathHealth.Kind.CACHE, "cache", Status.DEGRADED, String.join("; ", reasons));
+        ? new HotpathHealth.Part(HotpathHealth.Kind.CACHE, NAME, Status.UP, cache.namespaces().size() + " namespaces")
+        : new HotpathHealth.Part(HotpathHealth.Kind.CACHE, NAME, Status.DEGRADED, String.join("; ", reasons));
   }
 }

@@ -26,17 +26,26 @@ final class Closer {
 
   /**
    * Closes everything added, newest first, each once; a part that fails to close is logged and
-   * the others are still closed. Never throws.
+   * the others are still closed. Never throws. A part interrupted while closing (it waited for a
+   * thread) leaves the calling thread interrupted once all are closed: the parts after it still
+   * close in full (a write-behind buffer still flushes), and the caller learns of the interrupt.
    */
   void closeAll() {
+    boolean interrupted = false;
     for (int i = created.size() - 1; i >= 0; i--) {
       Part part = created.remove(i);
       try {
         part.closeable().close();
+      } catch (InterruptedException e) {
+        interrupted = true;
+        LOG.warn("closing {} was interrupted; closing the rest", part.name());
       } catch (Exception e) {
         LOG.warn("closing {} failed", part.name(), e);
       }
       closed.add(part.name());
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

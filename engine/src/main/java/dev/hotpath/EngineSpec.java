@@ -23,17 +23,31 @@ record EngineSpec<K, V>(String name, NamespaceSpec<K, V> namespace, Source<K, V>
     }
   }
 
-  /** Builds the engine; an error of the customizer or the engine's builder names the engine. */
+  /**
+   * Builds the engine. A failure of the customizer or the engine's builder names the engine: an
+   * {@link IllegalArgumentException}, {@link IllegalStateException} or {@link NullPointerException}
+   * keeps its type, any other exception is the cause of an {@link IllegalStateException}.
+   */
   BatchEngine<K, V> build(TieredCache cache, Hotpath.RateLimiters limiters) {
-    BatchEngine.Builder<K, V> b = BatchEngine.builder(cache.namespace(namespace), source);
     try {
+      BatchEngine.Builder<K, V> b = BatchEngine.builder(cache.namespace(namespace), source);
       customizer.customize(b, limiters);
       return b.build();
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("engine '" + name + "': " + e.getMessage(), e);
+      throw new IllegalArgumentException(named(e.getMessage()), e);
     } catch (IllegalStateException e) {
-      throw new IllegalStateException("engine '" + name + "': " + e.getMessage(), e);
+      throw new IllegalStateException(named(e.getMessage()), e);
+    } catch (NullPointerException e) {
+      NullPointerException named = new NullPointerException(named(e.getMessage()));
+      named.initCause(e);
+      throw named;
+    } catch (RuntimeException e) {
+      throw new IllegalStateException(named(e.toString()), e);
     }
+  }
+
+  private String named(String message) {
+    return "engine '" + name + "': " + message;
   }
 }
 

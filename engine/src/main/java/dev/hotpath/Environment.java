@@ -25,17 +25,20 @@ final class Environment {
    * @throws IllegalStateException when a PostgreSQL user or password is set without its URL
    */
   static Hotpath.Builder configure(Hotpath.Builder builder, Map<String, String> environment) {
-    String redisUrl = value(environment, REDIS_URL);
-    String postgresUrl = value(environment, POSTGRES_URL);
+    String redisUrl = trimmed(value(environment, REDIS_URL));
+    String postgresUrl = trimmed(value(environment, POSTGRES_URL));
     String user = value(environment, POSTGRES_USER);
     String password = value(environment, POSTGRES_PASSWORD);
-    String nodeId = value(environment, NODE_ID);
+    String nodeId = trimmed(value(environment, NODE_ID));
     if (postgresUrl == null && (user != null || password != null)) {
       throw new IllegalStateException((user != null ? POSTGRES_USER : POSTGRES_PASSWORD) + " is set but "
           + POSTGRES_URL + " is not");
     }
     set(REDIS_URL, redisUrl, builder::redis);
-    set(POSTGRES_URL, postgresUrl, url -> builder.postgres(url, user, password));
+    set(POSTGRES_URL, postgresUrl, url -> {
+      builder.postgres(url, user, password);
+      builder.postgresFromEnvironment = true;
+    });
     set(NODE_ID, nodeId, builder::nodeId);
     return builder;
   }
@@ -52,8 +55,14 @@ final class Environment {
     }
   }
 
+  /** The variable's value, or null when unset or blank; as it is, since a password may begin or end with a space. */
   private static String value(Map<String, String> environment, String name) {
     String value = environment.get(name);
-    return value == null || value.isBlank() ? null : value.trim();
+    return value == null || value.isBlank() ? null : value;
+  }
+
+  /** For URLs and names, where surrounding white space is a slip of the pen (a trailing newline, say). */
+  private static String trimmed(String value) {
+    return value == null ? null : value.trim();
   }
 }

@@ -13,8 +13,6 @@ import dev.hotpath.engine.Source;
 import dev.hotpath.ratelimit.RateLimit;
 import dev.hotpath.ratelimit.RateLimiter;
 import dev.hotpath.ratelimit.RedisDownPolicy;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.cluster.RedisClusterClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
@@ -25,6 +23,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything a host embeds, built, warmed, measured and closed as one: the tiered cache over the
@@ -51,18 +51,22 @@ import javax.sql.DataSource;
  *
  * <p><b>Who closes what.</b> {@link #close()} closes exactly what the builder created, in reverse
  * creation order (warmup, engines, limiters, cache, PostgreSQL tier, Redis tier, Redis client), and
- * never what the host passed in: a Lettuce client given to {@link Builder#redis(RedisClient)} and a
- * {@code DataSource} given to {@link Builder#postgres(DataSource)} stay open. The builder lends its
+ * never what the host passed in: a Lettuce client given to {@link Builder#redis(HostRedisClient)}
+ * and a {@code DataSource} given to {@link Builder#postgres(DataSource)} stay open. The builder lends its
  * tiers to the cache ({@code TieredCache.Builder#sharedTier}) and closes them itself, after the
  * cache. When {@link Builder#build()} fails, what it had created is closed before it throws.
  *
  * <p><b>Optional drivers.</b> Lettuce, pgjdbc and HikariCP (through {@code hotpath-cache-redis} and
  * {@code hotpath-cache-timescale}, optional dependencies of this module) are loaded only when Redis
  * or PostgreSQL is configured: a host of the in-process cache does not need them on its class path.
+ * No signature of this class or its nested types names one of their types (the host's Lettuce
+ * client comes wrapped by {@link HotpathRedis}), so reflecting over them needs none either.
  *
  * <p>Thread-safe.
  */
 public final class Hotpath implements MeterBinder, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Hotpath.class);
+
   private final String nodeId;
   private final TieredCache cache;
   private final List<TierPart> tiers;
@@ -70,6 +74,8 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
   private final Map<String, EnginePart> engines;
   private final CompletableFuture<WarmupReport> warmup;
   private final Closer closer;
+  /** Held by the close() that closes the parts, so that a concurrent close() returns only after it. */
+  private final Object closing = new Object();
   private volatile boolean closed;
 
   private Hotpath(Assembly a) {
@@ -93,8 +99,14 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
    * HOTPATH_POSTGRES_URL}, {@code HOTPATH_POSTGRES_USER} and {@code HOTPATH_POSTGRES_PASSWORD}
    * ({@link Builder#postgres(String, String, String)}), {@code HOTPATH_NODE_ID} ({@link
    * Builder#nodeId}). A variable that is unset or blank configures nothing; with none set, the
-   * Hotpath runs in process only. Namespaces, limiters and engines are added in code, and a
-   * setting the environment made cannot be set again ({@link IllegalStateException}).
+   * Hotpath runs in process only. URLs and the node id are trimmed; the user and the password are
+   * taken as they are. Namespaces, limiters and engines are added in code, and a setting the
+   * environment made cannot be set again ({@link IllegalStateException}).
+   *
+   * <p>The environment says which servers there are, the code what the application uses: with no
+   * namespace configured, a PostgreSQL URL from the environment is not used (logged at INFO at
+   * {@code build()}), as PostgreSQL stores namespaces; a {@code postgres(...)} set in code without
+   * a namespace fails the build.
    *
    * @throws IllegalArgumentException when a variable's value is refused; the message names the
    *     variable and never shows a password
@@ -179,10 +191,13 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
   /**
    * The health of every part, each with its reason, and the overall status (see {@link
    * HotpathHealth}). Cheap: it reads states and the cache's latest alert evaluation, and runs
-   * nothing; a health endpoint may call it as often as it likes. Once closed, every part is
-   * {@link Status#DOWN}.
+   * nothing; a health endpoint may call it as often as it likes. Once {@link #close()} began,
+   * every part is {@link Status#DOWN} ("closed"), answered at once without reading the parts.
    */
   public HotpathHealth health() {
+    if (closed) {
+      return closedHealth();
+    }
     List<HotpathHealth.Part> parts = new ArrayList<>();
     List<CacheAlert> alerts = cache != null ? cache.health().alerts() : List.of();
     if (cache != null) {
@@ -191,10 +206,24 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
     tiers.forEach(t -> parts.add(t.health(alerts)));
     limiters.values().forEach(l -> parts.add(l.health()));
     engines.values().forEach(e -> parts.add(e.health()));
-    if (closed) {
-      parts.replaceAll(p -> new HotpathHealth.Part(p.kind(), p.name(), Status.DOWN, "closed"));
+    // A close() that began meanwhile may have made some parts read as failing rather than closed.
+    return closed ? closedHealth() : new HotpathHealth(HotpathHealth.overall(parts), parts);
+  }
+
+  /** Every part down, "closed", by the names the parts were configured with. */
+  private HotpathHealth closedHealth() {
+    List<HotpathHealth.Part> parts = new ArrayList<>();
+    if (cache != null) {
+      parts.add(closedPart(HotpathHealth.Kind.CACHE, CachePart.NAME));
     }
-    return new HotpathHealth(HotpathHealth.overall(closed, parts), parts);
+    tiers.forEach(t -> parts.add(closedPart(t.kind, t.name)));
+    limiters.keySet().forEach(name -> parts.add(closedPart(HotpathHealth.Kind.RATE_LIMITER, name)));
+    engines.keySet().forEach(name -> parts.add(closedPart(HotpathHealth.Kind.ENGINE, name)));
+    return new HotpathHealth(Status.DOWN, parts);
+  }
+
+  private static HotpathHealth.Part closedPart(HotpathHealth.Kind kind, String name) {
+    return new HotpathHealth.Part(kind, name, Status.DOWN, "closed");
   }
 
   /**
@@ -217,18 +246,20 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
 
   /**
    * Closes what the builder created, newest first (see the class comment): a background warmup is
-   * interrupted, engines drain within their drain timeout, write-behind buffers flush. Never
-   * closes what the host passed in. Idempotent; never throws.
+   * interrupted (and waited for, up to its plan's deadline), engines drain within their drain
+   * timeout, write-behind buffers flush. Never closes what the host passed in. Returns when
+   * everything is closed, also when another thread is closing (a shutdown hook, say): it waits for
+   * that one. Idempotent; never throws. When interrupted while it waits for a part, it still
+   * closes the others and returns with the thread's interrupt status set.
    */
   @Override
   public void close() {
-    synchronized (this) {
-      if (closed) {
-        return;
+    synchronized (closing) {
+      if (!closed) {
+        closed = true;
+        closer.closeAll();
       }
-      closed = true;
     }
-    closer.closeAll();
   }
 
   /** The names of the parts {@link #close()} closed, in the order it closed them. */
@@ -244,7 +275,10 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
 
   /** When the start warmup runs. */
   public enum WarmupMode {
-    /** {@link Builder#build()} runs the plan and returns when it ended (by its deadline at the latest). */
+    /**
+     * {@link Builder#build()} runs the plan and returns when it ended: by its deadline at the
+     * latest, and the moment its cut-off strategies take to stop (see {@code WarmupStrategy}).
+     */
     BLOCK,
     /**
      * {@link Builder#build()} starts the plan on a thread of its own ({@code hotpath-warmup-start})
@@ -265,8 +299,11 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
   public interface EngineCustomizer<K, V> {
     /**
      * Sets what the engine needs on {@code engine}; {@code build()} is called by the Hotpath
-     * builder. An exception thrown here fails {@link Builder#build()}, its message prefixed with
-     * the engine's name.
+     * builder. An exception thrown here (or by the engine's {@code build()}) fails {@link
+     * Builder#build()} and names the engine: an {@link IllegalArgumentException}, {@link
+     * IllegalStateException} or {@link NullPointerException} keeps its type, its message prefixed
+     * with {@code "engine '<name>': "}; any other is the cause of an {@link IllegalStateException}
+     * with that prefix.
      */
     void customize(BatchEngine.Builder<K, V> engine, RateLimiters limiters);
   }
@@ -290,12 +327,19 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
    * password). Not thread-safe; {@code build()} may be called again, building new parts.
    */
   public static final class Builder {
-    private static final Pattern REDIS_SCHEME = Pattern.compile("(?i)^rediss?(-sentinel|-socket)?://.*");
+    /** The schemes Lettuce reads, without its aliases ({@code redis+ssl}, ...): the message lists them all. */
+    private static final List<String> REDIS_SCHEMES =
+        List.of("redis", "rediss", "redis-sentinel", "rediss-sentinel", "redis-socket");
+    private static final Pattern REDIS_URL =
+        Pattern.compile("(?i)^(" + String.join("|", REDIS_SCHEMES) + ")://.*", Pattern.DOTALL);
+    /** "redis://, rediss://, ... or redis-socket://". */
+    private static final String REDIS_URL_KINDS =
+        String.join("://, ", REDIS_SCHEMES.subList(0, REDIS_SCHEMES.size() - 1)) + ":// or "
+            + REDIS_SCHEMES.get(REDIS_SCHEMES.size() - 1) + "://";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
     String redisUrl;
-    /** The host's RedisClient or RedisClusterClient, held as Object so that this class never loads Lettuce. */
-    Object redisClient;
+    HostRedisClient redisClient;
     String redisKeyPrefix;
     Duration redisTimeout;
     RedisDownPolicy downPolicy;
@@ -304,6 +348,8 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
     String postgresPassword;
     DataSource postgresDataSource;
     String postgresSchema;
+    /** PostgreSQL came from {@code HOTPATH_POSTGRES_URL}: not used when no namespace is configured. */
+    boolean postgresFromEnvironment;
     String nodeId;
     final Map<String, NamespaceSpec<?, ?>> namespaces = new LinkedHashMap<>();
     final Map<String, RateLimit> rateLimits = new LinkedHashMap<>();
@@ -314,11 +360,12 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
     private Builder() {}
 
     /**
-     * Redis at {@code url}: {@code redis://[user:password@]host[:port][/db]}, {@code rediss://}
-     * for TLS, {@code redis-sentinel://host1,host2/db?sentinelMasterId=m}. The builder creates a
-     * Lettuce client for it and closes it with the Hotpath. For Redis Cluster, pass your {@link
-     * RedisClusterClient} to {@link #redis(RedisClusterClient)}. Needs {@code hotpath-cache-redis}
-     * on the class path.
+     * Redis at {@code url}: {@code redis://[[user:]password@]host[:port][/db]}, {@code rediss://}
+     * for TLS, {@code redis-sentinel://host1,host2/db?sentinelMasterId=m} (or {@code
+     * rediss-sentinel://}), {@code redis-socket:///path/to/socket}. The builder creates a Lettuce
+     * client for it and closes it with the Hotpath. For Redis Cluster, pass your cluster client
+     * ({@link #redis(HostRedisClient)} with {@link HotpathRedis#cluster}). Needs {@code
+     * hotpath-cache-redis} on the class path.
      *
      * @throws IllegalArgumentException when {@code url} is not a Redis URL (the message masks its
      *     password)
@@ -327,30 +374,22 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
     public Builder redis(String url) {
       requireNonNull(url, "redis");
       requireUnset("redis", redisUrl != null || redisClient != null);
-      if (!REDIS_SCHEME.matcher(url).matches()) {
-        throw new IllegalArgumentException("redis must be a redis://, rediss:// or redis-sentinel:// URL but was '"
-            + Urls.masked(url) + "'");
+      if (!REDIS_URL.matcher(url).matches()) {
+        throw new IllegalArgumentException("redis must be a " + REDIS_URL_KINDS + " URL but was '" + Urls.masked(url) + "'");
       }
       this.redisUrl = url;
       return this;
     }
 
     /**
-     * Redis through the host's client (standalone or Sentinel), from which the tier and the
-     * limiters open their own connections. The Hotpath never closes it.
+     * Redis through the host's Lettuce client ({@code redis(HotpathRedis.client(lettuceClient))},
+     * or {@link HotpathRedis#cluster} for Redis Cluster), from which the tier and the limiters open
+     * their own connections. The Hotpath never closes it.
      *
      * @throws IllegalStateException when Redis was already set
      */
-    public Builder redis(RedisClient client) {
-      return redisClient(requireNonNull(client, "redis"));
-    }
-
-    /** {@link #redis(RedisClient)} for Redis Cluster. The Hotpath never closes the client. */
-    public Builder redis(RedisClusterClient client) {
-      return redisClient(requireNonNull(client, "redis"));
-    }
-
-    private Builder redisClient(Object client) {
+    public Builder redis(HostRedisClient client) {
+      requireNonNull(client, "redis");
       requireUnset("redis", redisUrl != null || redisClient != null);
       this.redisClient = client;
       return this;
@@ -408,7 +447,7 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
     /**
      * PostgreSQL at {@code jdbcUrl} ({@code jdbc:postgresql://host:5432/db}): the builder creates a
      * small pool for the PostgreSQL tier and closes it with the Hotpath. Needs {@code
-     * hotpath-cache-timescale} on the class path.
+     * hotpath-cache-timescale} on the class path. PostgreSQL stores namespaces: configure one.
      *
      * @param user the user, or null to take it from the URL
      * @param password the password, or null; never printed
@@ -531,7 +570,8 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
      * The warmup the cache runs (see {@code TieredCache#warmUp()}), started by {@link #build()} as
      * {@code mode} says. Its repetition, if the plan has one, starts after the first run.
      *
-     * @throws IllegalStateException at build when the plan names a namespace not configured
+     * @throws IllegalStateException at build, before anything is created, when the plan names a
+     *     namespace not configured
      */
     public Builder warmup(WarmupPlan plan, WarmupMode mode) {
       requireNonNull(plan, "warmup");
@@ -543,13 +583,18 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
     }
 
     /**
-     * Creates and starts every part, in this order: the Redis client, the Redis tier, the
-     * PostgreSQL tier, the cache, the rate limiters, the engines, the warmup.
+     * Checks the configuration, then creates and starts every part, in this order: the Redis
+     * client, the Redis tier, the PostgreSQL tier, the cache, the rate limiters, the engines, the
+     * warmup. A combination that cannot work fails before anything is created.
      *
-     * @throws IllegalStateException for a combination that cannot work: nothing configured, an
-     *     engine over a namespace not configured, a Redis or PostgreSQL setting without its server,
-     *     PostgreSQL without a namespace, a warmup without a namespace; and what the parts' own
-     *     builders throw (a Redis that does not answer, a namespace TTL for a tier not configured)
+     * @throws IllegalStateException before anything is created, for a combination that cannot
+     *     work: nothing configured, an engine over a namespace not configured, a Redis or PostgreSQL
+     *     setting without its server, PostgreSQL set in code without a namespace, a warmup without a
+     *     namespace or of a namespace not configured, a namespace's TTL for a tier that is not
+     *     configured ({@code "redis"}, {@code "postgres"}) or a namespace stored in a shared tier
+     *     without a codec; and, once the parts are being created, a Redis that does not accept a
+     *     connection ("redis did not accept a connection at build() ..."; PostgreSQL is connected
+     *     to when first used) or an engine's customizer that throws (see {@link EngineCustomizer})
      * @throws IllegalArgumentException for a value a part's builder refuses (a Redis URL Lettuce
      *     cannot parse, a key prefix, a schema name)
      */
@@ -558,9 +603,24 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
       return new Hotpath(Assembly.assemble(this));
     }
 
+    /** Whether the PostgreSQL tier is created: configured, and not from the environment alone for no namespace. */
+    boolean usesPostgres() {
+      return (postgresUrl != null || postgresDataSource != null) && !(postgresFromEnvironment && namespaces.isEmpty());
+    }
+
+    /** A cache builder with the namespaces and the warmup plan; the tiers and the node id are added by who builds. */
+    TieredCache.Builder cacheBuilder() {
+      TieredCache.Builder cache = TieredCache.builder();
+      namespaces.values().forEach(cache::namespace);
+      if (warmupPlan != null) {
+        cache.warmup(warmupPlan);
+      }
+      return cache;
+    }
+
     private void validate() {
       boolean redis = redisUrl != null || redisClient != null;
-      boolean postgres = postgresUrl != null || postgresDataSource != null;
+      boolean postgres = usesPostgres();
       if (namespaces.isEmpty() && rateLimits.isEmpty()) {
         throw new IllegalStateException("nothing to build: add a namespace or a rateLimiter");
       }
@@ -570,7 +630,7 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
       if (redisTimeout != null && !redis) {
         throw new IllegalStateException("redisTimeout is set to " + redisTimeout + " but redis is not configured");
       }
-      if (postgresSchema != null && !postgres) {
+      if (postgresSchema != null && postgresUrl == null && postgresDataSource == null) {
         throw new IllegalStateException("postgresSchema is set to '" + postgresSchema + "' but postgres is not configured");
       }
       if (postgres && namespaces.isEmpty()) {
@@ -578,6 +638,18 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
       }
       if (warmupPlan != null && namespaces.isEmpty()) {
         throw new IllegalStateException("warmup is set but no namespace is configured");
+      }
+      if (!namespaces.isEmpty()) {
+        // The cache's own checks, run now by the names the builder will give its tiers: after
+        // the tiers connected would be too late to be a configuration error.
+        List<String> sharedTiers = new ArrayList<>();
+        if (redis) {
+          sharedTiers.add(TierPart.REDIS);
+        }
+        if (postgres) {
+          sharedTiers.add(TierPart.POSTGRES);
+        }
+        cacheBuilder().validateFor(sharedTiers);
       }
       Map<String, String> engineBySource = new LinkedHashMap<>();
       for (EngineSpec<?, ?> engine : engines.values()) {
@@ -587,6 +659,10 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
           throw new IllegalStateException("engines '" + other + "' and '" + engine.name() + "' both have a source named '"
               + engine.source().name() + "'; engine meters are tagged by source name, so give each source its own");
         }
+      }
+      if (postgresFromEnvironment && !postgres) {
+        LOG.info("{} is set but no namespace is configured: PostgreSQL stores namespaces, so it is not used",
+            Environment.POSTGRES_URL);
       }
     }
 

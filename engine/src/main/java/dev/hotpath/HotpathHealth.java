@@ -77,11 +77,8 @@ public record HotpathHealth(Status status, List<Part> parts) {
     }
   }
 
-  /** The overall status of {@code parts}, by the rule in the class comment. */
-  static Status overall(boolean closed, List<Part> parts) {
-    if (closed) {
-      return Status.DOWN;
-    }
+  /** The overall status of an open Hotpath's {@code parts}, by the rule in the class comment. */
+  static Status overall(List<Part> parts) {
     Status worst = Status.UP;
     for (Part part : parts) {
       Status counted = part.status() == Status.DOWN && worksAround(part.kind()) ? Status.DEGRADED : part.status();

@@ -19,7 +19,7 @@ final class PostgresParts {
    */
   static TierPart open(String jdbcUrl, String user, String password, DataSource dataSource, String schema,
       Closer closer) {
-    PostgresTier.Builder b = PostgresTier.builder();
+    PostgresTier.Builder b = PostgresTier.builder().name(TierPart.POSTGRES);
     if (dataSource != null) {
       b.dataSource(dataSource);
     } else {

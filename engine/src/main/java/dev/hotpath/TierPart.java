@@ -13,8 +13,17 @@ import java.util.function.LongSupplier;
  * driver type: {@link RedisParts} and {@link PostgresParts} make it.
  */
 final class TierPart {
+  /**
+   * The names the builder gives its tiers (the tiers' defaults), known before they exist: TTL
+   * profiles name them, and the builder checks those names before it connects.
+   */
+  static final String REDIS = "redis";
+  static final String POSTGRES = "postgres";
+
   final HotpathHealth.Kind kind;
   final Tier tier;
+  /** The tier's name, read once: health names a closed tier without asking it. */
+  final String name;
   private final BooleanSupplier circuitOpen;
   private final LongSupplier unsentChanges;
 
@@ -25,13 +34,13 @@ final class TierPart {
   TierPart(HotpathHealth.Kind kind, Tier tier, BooleanSupplier circuitOpen, LongSupplier unsentChanges) {
     this.kind = kind;
     this.tier = tier;
+    this.name = tier.name();
     this.circuitOpen = circuitOpen;
     this.unsentChanges = unsentChanges;
   }
 
   /** Down while its circuit is open; degraded while changes wait or its failures raised alerts. */
   HotpathHealth.Part health(List<CacheAlert> alerts) {
-    String name = tier.name();
     if (circuitOpen.getAsBoolean()) {
       return new HotpathHealth.Part(kind, name, Status.DOWN,
           "circuit open: the server did not answer; reads go to the next tier and the loader until a probe gets through");

@@ -15,9 +15,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Misconfiguration fails when it is set or at {@code build()}, before anything is started (none of
@@ -25,6 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class HotpathConfigurationTest {
   private static final String SECRET = "s3cret";
+  /** Nothing listens on port 1: a connection is refused at once. */
+  private static final String NO_REDIS = "redis://127.0.0.1:1";
   private static final NamespaceSpec<String, String> SYMBOLS = spec("symbols");
   private static final NamespaceSpec<String, String> PRICES = spec("prices");
   private static final RateLimit LIMIT = RateLimit.of(Bandwidth.perPeriod(10, Duration.ofSeconds(1)));
@@ -47,8 +51,10 @@ class HotpathConfigurationTest {
         refused("a rate limiter name that is no name", () -> Hotpath.builder().rateLimiter("the api", LIMIT),
             IllegalArgumentException.class, "rateLimiter name must match [A-Za-z0-9][A-Za-z0-9_.-]{0,63} but was 'the api'"),
         refused("a URL that is not Redis's", () -> Hotpath.builder().redis("http://admin:" + SECRET + "@cache:6379"),
-            IllegalArgumentException.class,
-            "redis must be a redis://, rediss:// or redis-sentinel:// URL but was 'http://admin:***@cache:6379'"),
+            IllegalArgumentException.class, "redis must be a redis://, rediss://, redis-sentinel://, rediss-sentinel:// or"
+                + " redis-socket:// URL but was 'http://admin:***@cache:6379'"),
+        refused("a scheme Lettuce does not have", () -> Hotpath.builder().redis("rediss-socket:///tmp/redis.sock"),
+            IllegalArgumentException.class, "redis must be a redis://", "but was 'rediss-socket:///tmp/redis.sock'"),
         refused("a Redis URL Lettuce cannot read", () -> Hotpath.builder().redis("redis://admin:" + SECRET + "@")
                 .rateLimiter("api", LIMIT).build(),
             IllegalArgumentException.class, "redis is not a valid Redis URL: 'redis://admin:***@'"),
@@ -110,7 +116,39 @@ class HotpathConfigurationTest {
                 .namespace(NamespaceSpec.builder("prices", String.class, String.class)
                     .ttl(TtlProfile.builder().l1(Duration.ofSeconds(1)).tier("redis", Duration.ofMinutes(1)).build()).build())
                 .build(),
-            IllegalStateException.class, "namespace 'prices' has a TTL for tier 'redis', which the cache does not have"));
+            IllegalStateException.class, "namespace 'prices' has a TTL for tier 'redis', which the cache does not have"),
+        // Port 1 refuses connections: these must fail before the builder tries one.
+        refused("a TTL for a tier not configured, with a Redis that is not there", () -> Hotpath.builder()
+                .redis(NO_REDIS)
+                .namespace(NamespaceSpec.builder("prices", String.class, String.class)
+                    .ttl(TtlProfile.builder().l1(Duration.ofSeconds(1)).tier("postgres", Duration.ofMinutes(1)).build()).build())
+                .build(),
+            IllegalStateException.class, "namespace 'prices' has a TTL for tier 'postgres', which the cache does not have;"
+                + " tiers: [redis]"),
+        refused("a warmup of a namespace not configured, with a Redis that is not there", () -> Hotpath.builder()
+                .redis(NO_REDIS)
+                .namespace(PRICES)
+                .warmup(WarmupPlan.builder().strategy(WarmupStrategy.keys("s", SYMBOLS, List::of)).build(), Hotpath.WarmupMode.BLOCK)
+                .build(),
+            IllegalStateException.class, "warmup names namespace 'symbols', which is not registered"),
+        refused("a Redis that does not answer, for the limiters alone", () -> Hotpath.builder()
+                .redis("redis://admin:" + SECRET + "@127.0.0.1:1")
+                .rateLimiter("api", LIMIT).build(),
+            IllegalStateException.class, "redis did not accept a connection at build() ('redis://admin:***@127.0.0.1:1'): "),
+        refused("a Redis that does not answer, for the cache", () -> Hotpath.builder()
+                .redis("redis://admin:" + SECRET + "@127.0.0.1:1")
+                .namespace(PRICES).build(),
+            IllegalStateException.class, "redis did not accept a connection at build() ('redis://admin:***@127.0.0.1:1'): "),
+        refused("an engine customizer that throws a NullPointerException", () -> Hotpath.builder().namespace(PRICES)
+                .engine("prices", PRICES, new CountingSource("exchange"), (engine, limiters) -> engine.quota(null, "ip-1"))
+                .build(),
+            NullPointerException.class, "engine 'prices': limiter"),
+        refused("an engine customizer that throws another exception", () -> Hotpath.builder().namespace(PRICES)
+                .engine("prices", PRICES, new CountingSource("exchange"), (engine, limiters) -> {
+                  throw new UnsupportedOperationException("no quota yet");
+                })
+                .build(),
+            IllegalStateException.class, "engine 'prices': java.lang.UnsupportedOperationException: no quota yet"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -122,5 +160,47 @@ class HotpathConfigurationTest {
         .hasMessageStartingWith(message)
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain(SECRET))
         .satisfies(e -> List.of(alsoContains).forEach(part -> assertThat(e.getMessage()).contains(part)));
+  }
+
+  /** The tier's own error (the cause) names the server the builder connected to, not "the host's client". */
+  @Test
+  void aRedisTheBuilderConnectsToIsNamedByItsAddress() {
+    assertThatThrownBy(() -> Hotpath.builder().redis(NO_REDIS).namespace(PRICES).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("redis did not accept a connection at build() ('redis://127.0.0.1:1'): ")
+        .cause()
+        .hasMessageContaining("redis://127.0.0.1:1")
+        .hasMessageNotContaining("host's client");
+  }
+
+  /** Characters a password may hold unencoded in a URL that is refused; none of it reaches the message. */
+  @ParameterizedTest(name = "password {0}")
+  @ValueSource(strings = {"se/cret", "se@cret", "se#cret", "se:cret", "se%40cret", "se/c@r#e:t%40cret", "se?cret"})
+  void aPasswordIsMaskedWhateverItHolds(String password) {
+    assertThatThrownBy(() -> Hotpath.builder().redis("http://admin:" + password + "@cache:6379"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .satisfies(e -> assertThat(e.getMessage()).endsWith(" URL but was 'http://admin:***@cache:6379'").doesNotContain("cret"));
+    assertThatThrownBy(() -> Hotpath.builder().redis("http://" + password + "@cache:6379")) // Lettuce's password-only form
+        .isInstanceOf(IllegalArgumentException.class)
+        .satisfies(e -> assertThat(e.getMessage()).endsWith("***@cache:6379'").doesNotContain("cret"));
+    assertThatThrownBy(() -> Hotpath.builder().postgres("postgresql://admin:" + password + "@db/app"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .satisfies(e -> assertThat(e.getMessage()).endsWith(" URL but was 'postgresql://admin:***@db/app'").doesNotContain("cret"));
+  }
+
+  /** A '/' in a password makes a URL Lettuce cannot read: the message says so without the password. */
+  @ParameterizedTest(name = "password {0}")
+  @ValueSource(strings = {"se/cret", "se/c@ret"})
+  void aRedisUrlLettuceCannotReadIsShownMasked(String password) {
+    assertThatThrownBy(() -> Hotpath.builder().redis("redis://admin:" + password + "@cache:6379").rateLimiter("api", LIMIT).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("redis is not a valid Redis URL: 'redis://admin:***@cache:6379'");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"redis://cache:6379", "rediss://cache:6379/2", "redis-sentinel://s1:26379,s2:26379/0#master",
+      "rediss-sentinel://s1:26379/0#master", "redis-socket:///var/run/redis.sock", "REDIS://cache"})
+  void everySchemeTheMessageListsIsAccepted(String url) {
+    assertThat(Hotpath.builder().redis(url)).isNotNull();
   }
 }

@@ -65,8 +65,40 @@ class HotpathEnvironmentTest {
 
     assertThatThrownBy(() -> Hotpath.fromEnvironment(environment))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("HOTPATH_REDIS_URL: redis must be a redis://, rediss:// or redis-sentinel:// URL but was"
-            + " 'http://app:***@cache:6379'");
+        .hasMessage("HOTPATH_REDIS_URL: redis must be a redis://, rediss://, redis-sentinel://, rediss-sentinel:// or"
+            + " redis-socket:// URL but was 'http://app:***@cache:6379'");
+  }
+
+  @Test
+  void urlsAndTheNodeIdAreTrimmedButAPasswordIsTakenAsItIs() {
+    Map<String, String> environment = Map.of(
+        "HOTPATH_REDIS_URL", " redis://cache:6379\n",
+        "HOTPATH_POSTGRES_URL", "  jdbc:postgresql://db/app ",
+        "HOTPATH_POSTGRES_USER", "app",
+        "HOTPATH_POSTGRES_PASSWORD", " pass word\t",
+        "HOTPATH_NODE_ID", " pod-7 ");
+
+    Hotpath.Builder builder = Hotpath.fromEnvironment(environment);
+
+    assertThat(builder.redisUrl).isEqualTo("redis://cache:6379");
+    assertThat(builder.postgresUrl).isEqualTo("jdbc:postgresql://db/app");
+    assertThat(builder.postgresPassword).isEqualTo(" pass word\t");
+    assertThat(builder.nodeId).isEqualTo("pod-7");
+  }
+
+  /**
+   * The environment says which servers exist, the code what the application uses: PostgreSQL
+   * stores namespaces, so an application of limiters alone runs where HOTPATH_POSTGRES_URL is set,
+   * without it (the URL is never connected to: nothing listens on port 1).
+   */
+  @Test
+  void aPostgresUrlFromTheEnvironmentIsNotUsedWithoutANamespace() {
+    Map<String, String> environment = Map.of("HOTPATH_POSTGRES_URL", "jdbc:postgresql://127.0.0.1:1/app");
+
+    try (Hotpath hotpath = Hotpath.fromEnvironment(environment).rateLimiter("api", limit).build()) {
+      assertThat(hotpath.rateLimiter("api").tryConsume("acme", 1)).isTrue();
+      assertThat(hotpath.health().parts()).extracting(HotpathHealth.Part::kind).containsExactly(HotpathHealth.Kind.RATE_LIMITER);
+    }
   }
 
   @Test

@@ -16,6 +16,7 @@ import dev.hotpath.engine.Source;
 import dev.hotpath.engine.SourceReply;
 import dev.hotpath.ratelimit.Bandwidth;
 import dev.hotpath.ratelimit.RateLimit;
+import dev.hotpath.ratelimit.RateLimiter;
 import dev.hotpath.ratelimit.RateLimiterUnavailableException;
 import dev.hotpath.testing.postgres.TestPostgres;
 import dev.hotpath.testing.redis.TestRedis;
@@ -145,6 +146,49 @@ class HotpathHealthTest {
       // 10 s) whose whole window follows the outage.
       await("every part is up again", TestSupport.PATIENCE.plus(Duration.ofSeconds(20)),
           () -> hotpath.health().status() == Status.UP);
+      await("the limiter decides in Redis again", () -> admitted(hotpath.rateLimiter("exchange")));
+    }
+  }
+
+  /**
+   * A Hotpath of limiters alone has no Redis tier to report an outage, and nothing calls the
+   * limiter: its part still goes down with Redis (its connection dropped), and up again only
+   * with it, when a call is decided in Redis.
+   */
+  @Test
+  void aLimiterWithoutTrafficReportsARedisOutage() {
+    TestRedis redis = TestRedis.get();
+    assumeTrue(redis.isRestartable(), "only a Redis this JVM started may be stopped");
+    try (Hotpath hotpath = Hotpath.builder()
+        .redis(redis.url())
+        .redisKeyPrefix(redis.newKeyPrefix("health-limiter"))
+        .redisTimeout(TestSupport.REDIS_TIMEOUT)
+        .rateLimiter("exchange", RateLimit.of(Bandwidth.perPeriod(1_000, Duration.ofSeconds(1))))
+        .build()) {
+      assertThat(hotpath.rateLimiter("exchange").tryConsume("ip-1", 1)).isTrue();
+      assertThat(hotpath.health().status()).isEqualTo(Status.UP);
+
+      redis.stop();
+      try {
+        await("the limiter reports the outage without being called",
+            () -> part(hotpath.health(), Kind.RATE_LIMITER, "exchange").status() == Status.DOWN);
+        assertThat(hotpath.health().status()).isEqualTo(Status.DOWN);
+      } finally {
+        redis.start();
+      }
+
+      await("the limiter is up again", TestSupport.PATIENCE.plus(Duration.ofSeconds(20)),
+          () -> part(hotpath.health(), Kind.RATE_LIMITER, "exchange").status() == Status.UP);
+      assertThat(hotpath.rateLimiter("exchange").tryConsume("ip-1", 1)).as("decided in Redis").isTrue();
+    }
+  }
+
+  /** Whether {@code limiter} admitted one permit; false when Redis did not answer in time. */
+  private static boolean admitted(RateLimiter limiter) {
+    try {
+      return limiter.tryConsume("ip-1", 1);
+    } catch (RateLimiterUnavailableException slowRedis) {
+      return false;
     }
   }
 }

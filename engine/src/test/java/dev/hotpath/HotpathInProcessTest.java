@@ -13,6 +13,9 @@ import dev.hotpath.cache.NamespaceSpec;
 import dev.hotpath.engine.BatchEngine;
 import dev.hotpath.engine.BatchRequest;
 import dev.hotpath.engine.BatchResult;
+import dev.hotpath.engine.Retry;
+import dev.hotpath.engine.Source;
+import dev.hotpath.engine.SourceReply;
 import dev.hotpath.ratelimit.Bandwidth;
 import dev.hotpath.ratelimit.LocalRateLimiter;
 import dev.hotpath.ratelimit.RateLimit;
@@ -20,11 +23,14 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** A Hotpath with nothing configured but what runs in process: no Redis, no PostgreSQL. */
@@ -124,23 +130,84 @@ class HotpathInProcessTest {
     CountDownLatch start = new CountDownLatch(1);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
-      List<Future<?>> closes = new ArrayList<>();
+      List<Future<List<String>>> closes = new ArrayList<>();
       for (int i = 0; i < threads; i++) {
         closes.add(pool.submit(() -> {
           start.await();
           hotpath.close();
-          return null;
+          return hotpath.closedParts();
         }));
       }
       start.countDown();
-      for (Future<?> close : closes) {
-        close.get(TestSupport.PATIENCE.toSeconds(), TimeUnit.SECONDS);
+      for (Future<List<String>> close : closes) {
+        // Whichever thread closed, each returned only once everything was closed.
+        assertThat(close.get(TestSupport.PATIENCE.toSeconds(), TimeUnit.SECONDS)).containsExactly("engine prices", "cache");
       }
     } finally {
       pool.shutdownNow();
     }
 
     assertThat(hotpath.closedParts()).containsExactly("engine prices", "cache");
+  }
+
+  /**
+   * A second close() (a shutdown hook, say) while another thread is closing returns only when that
+   * close is done: here the first is held by an engine draining a batch whose source call the test
+   * answers. health() meanwhile answers at once: everything closed.
+   */
+  @Test
+  void aSecondCloseWaitsForTheFirstToFinish() throws Exception {
+    CompletableFuture<SourceReply<String, String>> reply = new CompletableFuture<>();
+    CountDownLatch called = new CountDownLatch(1);
+    Source<String, String> held = new Source<>() {
+      @Override
+      public String name() {
+        return "held";
+      }
+
+      @Override
+      public CompletableFuture<SourceReply<String, String>> fetch(List<String> keys) {
+        called.countDown();
+        return reply;
+      }
+    };
+    Duration never = Duration.ofHours(1);
+    Hotpath hotpath = Hotpath.builder()
+        .namespace(prices)
+        .engine("prices", prices, held, (engine, limiters) -> engine
+            .retry(Retry.none()).callTimeout(never).defaultDeadline(never).drainTimeout(never))
+        .build();
+    CompletableFuture<BatchResult<String, String>> batch =
+        hotpath.engine("prices", prices).submit(BatchRequest.of(List.of("BTCUSDT")));
+    assertThat(called.await(TestSupport.PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("the source was called").isTrue();
+    AtomicBoolean answered = new AtomicBoolean();
+    AtomicBoolean secondReturnedAfterTheAnswer = new AtomicBoolean();
+    Thread first = new Thread(hotpath::close, "first-close");
+    Thread second = new Thread(() -> {
+      hotpath.close();
+      secondReturnedAfterTheAnswer.set(answered.get());
+    }, "second-close");
+
+    first.start();
+    TestSupport.await("the first close drains the engine", () -> hotpath.engine("prices").isClosed());
+    second.start();
+    TestSupport.await("the second close waits (or returned)", () -> second.getState() == Thread.State.BLOCKED
+        || second.getState() == Thread.State.WAITING || second.getState() == Thread.State.TIMED_WAITING
+        || second.getState() == Thread.State.TERMINATED);
+    HotpathHealth whileClosing = hotpath.health();
+    answered.set(true);
+    reply.complete(SourceReply.of(Map.of("BTCUSDT", "64000")));
+    first.join(TestSupport.PATIENCE.toMillis());
+    second.join(TestSupport.PATIENCE.toMillis());
+
+    assertThat(first.isAlive() || second.isAlive()).as("a close still running").isFalse();
+    assertThat(secondReturnedAfterTheAnswer).as("the second close returned after the first finished").isTrue();
+    assertThat(TestSupport.get(batch).value("BTCUSDT")).isEqualTo("64000");
+    assertThat(hotpath.closedParts()).containsExactly("engine prices", "cache");
+    assertThat(whileClosing.status()).isEqualTo(Status.DOWN);
+    assertThat(whileClosing.parts()).extracting(Part::kind, Part::name, Part::status, Part::reason).containsExactly(
+        tuple(Kind.CACHE, "cache", Status.DOWN, "closed"),
+        tuple(Kind.ENGINE, "prices", Status.DOWN, "closed"));
   }
 
   @Test

@@ -15,6 +15,8 @@ import dev.hotpath.cache.WarmupStrategy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The start warmup in each {@link Hotpath.WarmupMode}. */
@@ -109,6 +111,75 @@ class HotpathWarmupTest {
     WarmupReport report = TestSupport.get(hotpath.warmup());
     assertThat(report.results()).extracting(WarmupReport.Result::status).containsExactly(WarmupReport.Status.TIMED_OUT);
     assertThat(hotpath.closedParts()).containsExactly("warmup", "cache");
+  }
+
+  /**
+   * A strategy that takes a while to stop once interrupted (it finishes a write) still runs while
+   * close() interrupts the warmup: close() waits for it before it closes the cache the strategy
+   * writes to. The test lets the strategy finish only once close() is seen waiting.
+   */
+  @Test
+  void closeWaitsForACancelledStrategyToStopBeforeClosingTheCache() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch interrupted = new CountDownLatch(1);
+    CountDownLatch finish = new CountDownLatch(1);
+    AtomicReference<Throwable> lastWrite = new AtomicReference<>();
+    WarmupStrategy slowToStop = new WarmupStrategy() {
+      @Override
+      public String name() {
+        return "slow-to-stop";
+      }
+
+      @Override
+      public String namespace() {
+        return "prices";
+      }
+
+      @Override
+      public void warm(TieredCache cache, WarmupProgress progress) {
+        running.countDown();
+        try {
+          new CountDownLatch(1).await();
+        } catch (InterruptedException e) {
+          interrupted.countDown();
+        }
+        awaitUninterruptibly(finish);
+        try {
+          cache.namespace(prices).put("BTCUSDT", "last");
+          lastWrite.set(new AssertionError("none: the write went through"));
+        } catch (RuntimeException e) {
+          lastWrite.set(e);
+        }
+      }
+    };
+    Hotpath hotpath = build(WarmupPlan.builder().strategy(slowToStop).deadline(Duration.ofHours(1)).build(),
+        Hotpath.WarmupMode.BACKGROUND);
+    Thread closing = new Thread(hotpath::close, "close");
+
+    // Closed once the strategy runs: an interrupt before it started would cancel it unstarted.
+    assertThat(running.await(TestSupport.PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("the strategy runs").isTrue();
+    closing.start();
+    assertThat(interrupted.await(TestSupport.PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("close interrupted the warmup").isTrue();
+    TestSupport.await("close waits (or returned)", () -> closing.getState() == Thread.State.WAITING
+        || closing.getState() == Thread.State.TIMED_WAITING || closing.getState() == Thread.State.TERMINATED);
+    finish.countDown();
+    closing.join(TestSupport.PATIENCE.toMillis());
+
+    assertThat(closing.isAlive()).isFalse();
+    assertThat(lastWrite.get()).as("what the strategy's last write met").hasMessage("none: the write went through");
+    assertThat(hotpath.closedParts()).containsExactly("warmup", "cache");
+  }
+
+  /** Waits for {@code latch}, ignoring interrupts: a strategy slow to stop. */
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    while (true) {
+      try {
+        latch.await();
+        return;
+      } catch (InterruptedException ignored) {
+        // Stopping takes this strategy until the test says so.
+      }
+    }
   }
 
   @Test

@@ -10,10 +10,12 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 
 /** What the builder's tests share: namespaces, a source, and patient waiting. */
 final class TestSupport {
@@ -53,6 +55,35 @@ final class TestSupport {
         Thread.currentThread().interrupt();
         fail("interrupted while waiting for: " + what);
       }
+    }
+  }
+
+  /**
+   * The live threads of Hotpath's parts and of Lettuce clients, by their names ({@code hotpath-*},
+   * {@code lettuce-*}), except the rate limiters' scheduler, which serves the whole JVM and never
+   * stops.
+   */
+  static Set<Thread> partThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("hotpath-") || t.getName().startsWith("lettuce-"))
+        .filter(t -> !t.getName().equals("hotpath-ratelimit-scheduler"))
+        .collect(Collectors.toSet());
+  }
+
+  /** The {@link #partThreads()} alive now that were not in {@code before}. */
+  static Set<Thread> partThreadsStartedSince(Set<Thread> before) {
+    Set<Thread> started = partThreads();
+    started.removeAll(before);
+    return started;
+  }
+
+  /** Waits until every one of {@code threads} has ended, failing after {@link #PATIENCE} with those alive. */
+  static void awaitEnded(Set<Thread> threads) {
+    try {
+      await("every thread has ended", () -> threads.stream().noneMatch(Thread::isAlive));
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; still alive: "
+          + threads.stream().filter(Thread::isAlive).map(Thread::getName).sorted().toList(), e);
     }
   }
 

@@ -25,6 +25,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * cache-redis and cache-timescale are optional dependencies of the engine module: the builder,
@@ -146,6 +148,26 @@ class WithoutDriversTest {
         "limiter LocalRateLimiter true true false",
         "engine fetched:ETHUSDT",
         "health UP 3 parts");
+    assertThat(loader.refused).as("hidden classes asked for").isEmpty();
+  }
+
+  /**
+   * Frameworks read a type's whole surface by reflection (Spring's bean introspection, Kotlin's
+   * reflection, Guava's NullPointerTester), which resolves every parameter, return and field type:
+   * no signature of the builder's types may name a class of the optional modules or their drivers.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"dev.hotpath.Hotpath", "dev.hotpath.Hotpath$Builder", "dev.hotpath.Hotpath$EngineCustomizer",
+      "dev.hotpath.Hotpath$RateLimiters", "dev.hotpath.Hotpath$WarmupMode", "dev.hotpath.HotpathHealth",
+      "dev.hotpath.HotpathHealth$Part", "dev.hotpath.HostRedisClient"})
+  void reflectionOverTheBuildersTypesNeedsNoDriver(String type) throws Exception {
+    NoDriversLoader loader = new NoDriversLoader(getClass().getClassLoader());
+    Class<?> isolated = loader.loadClass(type);
+
+    assertThat(isolated.getMethods()).isNotEmpty();
+    assertThat(isolated.getDeclaredMethods()).isNotNull();
+    assertThat(isolated.getDeclaredConstructors()).isNotNull();
+    assertThat(isolated.getDeclaredFields()).isNotNull();
     assertThat(loader.refused).as("hidden classes asked for").isEmpty();
   }
 

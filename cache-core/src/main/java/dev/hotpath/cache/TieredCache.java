@@ -176,8 +176,9 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
 
   /**
    * Runs the warmup plan given to the builder now, blocking until every strategy finished or the
-   * plan's deadline passed. The first call also schedules the plan's repetition when it has an
-   * interval. With no plan, returns an empty report.
+   * plan's deadline passed and the strategies it cut off stopped (see {@link WarmupStrategy}). The
+   * first call also schedules the plan's repetition when it has an interval. With no plan, returns
+   * an empty report.
    *
    * @throws IllegalStateException when the cache is closed
    */
@@ -587,16 +588,7 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
                 + " the host's executor instead");
       }
       chosenBus();
-      for (NamespaceSpec<?, ?> spec : namespaces.values()) {
-        validate(spec);
-      }
-      if (warmup != null) {
-        for (String ns : warmup.namespaces()) {
-          if (!namespaces.containsKey(ns)) {
-            throw new IllegalStateException("warmup names namespace '" + ns + "', which is not registered");
-          }
-        }
-      }
+      validateFor(tiers.stream().map(Tier::name).toList());
       LoadExecutor ownedExecutor = executor == null
           ? new LoadExecutor(
               loadThreads != null ? loadThreads : DEFAULT_LOAD_THREADS,
@@ -651,26 +643,54 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
       return bringer != null ? bringer.invalidationBus() : InvalidationBus.inProcess();
     }
 
-    private void validate(NamespaceSpec<?, ?> spec) {
-      for (String tierName : spec.ttl().tierOverrides()) {
-        if (tiers.stream().noneMatch(t -> t.name().equals(tierName))) {
-          throw new IllegalStateException(
-              "namespace '" + spec.name() + "' has a TTL for tier '" + tierName
-                  + "', which the cache does not have; tiers: " + tiers.stream().map(Tier::name).toList());
+    /**
+     * Checks the namespaces and the warmup plan as {@link #build()} does, for a cache whose shared
+     * tiers (those after the in-process one) will have these names, and creates nothing: for a
+     * host that creates its tiers only once the rest of its configuration is known to be right
+     * (the {@code Hotpath} builder checks this before it connects to Redis or PostgreSQL).
+     *
+     * @param sharedTierNames the names of the shared tiers the cache will have, in order
+     * @throws IllegalStateException when no namespace is registered, a profile names a tier not
+     *     in {@code sharedTierNames}, a namespace stored in a shared tier has no codec for its key
+     *     or value type, or the warmup plan names an unregistered namespace
+     */
+    public void validateFor(List<String> sharedTierNames) {
+      Objects.requireNonNull(sharedTierNames, "sharedTierNames");
+      if (namespaces.isEmpty()) {
+        throw new IllegalStateException("no namespace registered");
+      }
+      for (NamespaceSpec<?, ?> spec : namespaces.values()) {
+        validate(spec, sharedTierNames);
+      }
+      if (warmup != null) {
+        for (String ns : warmup.namespaces()) {
+          if (!namespaces.containsKey(ns)) {
+            throw new IllegalStateException("warmup names namespace '" + ns + "', which is not registered");
+          }
         }
       }
-      for (Tier tier : tiers) {
-        if (spec.ttl().ttlFor(tier.name()) == null) {
+    }
+
+    private static void validate(NamespaceSpec<?, ?> spec, List<String> tierNames) {
+      for (String tierName : spec.ttl().tierOverrides()) {
+        if (!tierNames.contains(tierName)) {
+          throw new IllegalStateException(
+              "namespace '" + spec.name() + "' has a TTL for tier '" + tierName
+                  + "', which the cache does not have; tiers: " + tierNames);
+        }
+      }
+      for (String tierName : tierNames) {
+        if (spec.ttl().ttlFor(tierName) == null) {
           continue;
         }
         if (spec.keyCodec() == null) {
           throw new IllegalStateException(
-              "namespace '" + spec.name() + "' is stored in tier '" + tier.name()
+              "namespace '" + spec.name() + "' is stored in tier '" + tierName
                   + "' but has no keyCodec for " + spec.keyType());
         }
         if (spec.valueCodec() == null) {
           throw new IllegalStateException(
-              "namespace '" + spec.name() + "' is stored in tier '" + tier.name()
+              "namespace '" + spec.name() + "' is stored in tier '" + tierName
                   + "' but has no valueCodec for " + spec.valueType());
         }
       }
