@@ -205,15 +205,15 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
   }
 
   /**
-   * Whether Redis is down for this limiter now: for {@code retryInterval} after a call to Redis
-   * failed or timed out (the down policy answers calls without asking Redis), and while the
-   * connection the limiter opened from the host's client is not connected (Lettuce's own state,
-   * read without I/O: an outage shows without a call, and lasts until Lettuce reconnected), so
-   * also once closed. On a connection the host handed over, only the former. For health checks.
-   * Thread-safe.
+   * Whether Redis is down for this limiter now: while its circuit is open (calls got no answer
+   * {@code failureThreshold} times in a row, or the connection was lost; the down policy answers
+   * calls without asking Redis until a probe gets an answer), and while the connection the limiter
+   * opened from the host's client is not connected (Lettuce's own state, read without I/O: an
+   * outage shows without a call, and lasts until Lettuce reconnected), so also once closed. On a
+   * connection the host handed over, only the former. For health checks. Thread-safe.
    */
   public boolean isRedisDown() {
-    return clock.nanos() < retryAt || (owned != null && !owned.isOpen());
+    return circuitOpen() || (owned != null && !owned.isOpen());
   }
 
   /** One volatile read before each call to Redis. */
