@@ -29,6 +29,7 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * JSR-107's store-by-value: the cache keeps its own copies of keys and values and hands out copies,
@@ -73,11 +74,12 @@ abstract class Copier {
   /**
    * Store-by-value.
    *
-   * @param loader resolves the classes of serialized copies (the cache manager's class loader)
+   * @param loader resolves the classes of serialized copies (the cache manager's class loader; the
+   *     default one when that is gone)
    * @param keyCodec copies keys, or null
    * @param valueCodec copies values, or null
    */
-  static Copier byValue(ClassLoader loader, KeyCodec<?> keyCodec, Codec<?> valueCodec) {
+  static Copier byValue(Supplier<ClassLoader> loader, KeyCodec<?> keyCodec, Codec<?> valueCodec) {
     return new ByValue(loader, keyCodec, valueCodec);
   }
 
@@ -86,12 +88,12 @@ abstract class Copier {
   }
 
   private static final class ByValue extends Copier {
-    private final ClassLoader loader;
+    private final Supplier<ClassLoader> loader;
     private final KeyCodec<Object> keyCodec;
     private final Codec<Object> valueCodec;
 
     @SuppressWarnings("unchecked")
-    ByValue(ClassLoader loader, KeyCodec<?> keyCodec, Codec<?> valueCodec) {
+    ByValue(Supplier<ClassLoader> loader, KeyCodec<?> keyCodec, Codec<?> valueCodec) {
       this.loader = loader;
       this.keyCodec = (KeyCodec<Object>) keyCodec;
       this.valueCodec = (Codec<Object>) valueCodec;
@@ -140,7 +142,7 @@ abstract class Copier {
       } catch (IOException e) {
         throw new IllegalArgumentException("store-by-value cannot copy a " + object.getClass().getName(), e);
       }
-      try (ObjectInputStream in = new LoaderObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()), loader)) {
+      try (ObjectInputStream in = new LoaderObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()), loader.get())) {
         return (T) in.readObject();
       } catch (IOException | ClassNotFoundException e) {
         throw new IllegalArgumentException("store-by-value cannot copy a " + object.getClass().getName(), e);
@@ -159,11 +161,14 @@ abstract class Copier {
 
     @Override
     protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
-      try {
-        return Class.forName(desc.getName(), false, loader);
-      } catch (ClassNotFoundException e) {
-        return super.resolveClass(desc);
+      if (loader != null) {
+        try {
+          return Class.forName(desc.getName(), false, loader);
+        } catch (ClassNotFoundException e) {
+          // a class the manager's loader does not see: the default resolution may
+        }
       }
+      return super.resolveClass(desc);
     }
   }
 }

@@ -166,9 +166,18 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     return live(key) != null;
   }
 
+  /**
+   * The key's entry as the namespace holds it, or null. A cache kept in process only reads its
+   * in-process tier directly: the namespace has no loader and no tier behind it, and a miss there
+   * would otherwise be handed to the load pool only to find nothing.
+   */
+  private StoredEntry<V> read(K key) {
+    return storedOutsideProcess ? namespace.get(key) : namespace.getIfPresent(key);
+  }
+
   /** The key's entry, or null; one found expired is expired now (removed, with its event). */
   private StoredEntry<V> live(K key) {
-    StoredEntry<V> entry = namespace.get(key);
+    StoredEntry<V> entry = read(key);
     if (entry != null && expired(entry)) {
       expire(key);
       return null;
@@ -197,7 +206,7 @@ final class HotpathCache<K, V> implements Cache<K, V> {
    * removed from every tier and reported to the expiry listeners (and counted as an eviction).
    */
   private StoredEntry<V> current(K key, Failures failures) {
-    StoredEntry<V> entry = namespace.get(key);
+    StoredEntry<V> entry = read(key);
     if (entry == null || !expired(entry)) {
       return entry;
     }

@@ -15,6 +15,7 @@ import dev.hotpath.cache.spi.NamespaceStore;
 import dev.hotpath.cache.spi.Tier;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.lang.ref.WeakReference;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -53,7 +54,8 @@ public final class HotpathCacheManager implements CacheManager, MeterBinder {
 
   private final HotpathCachingProvider provider;
   private final URI uri;
-  private final ClassLoader classLoader;
+  /** Held weakly, as the provider holds its managers: a manager must not keep an undeployed application's classes. */
+  private final WeakReference<ClassLoader> classLoader;
   private final Properties properties;
   private final JCacheSettings settings;
   private final String nodeId;
@@ -69,7 +71,7 @@ public final class HotpathCacheManager implements CacheManager, MeterBinder {
       HotpathCachingProvider provider, URI uri, ClassLoader classLoader, Properties properties, JCacheSettings settings) {
     this.provider = provider;
     this.uri = uri;
-    this.classLoader = classLoader;
+    this.classLoader = new WeakReference<>(classLoader);
     this.properties = properties;
     this.settings = settings;
     this.nodeId = settings.nodeId() != null ? settings.nodeId() : UUID.randomUUID().toString();
@@ -120,7 +122,7 @@ public final class HotpathCacheManager implements CacheManager, MeterBinder {
 
   @Override
   public ClassLoader getClassLoader() {
-    return classLoader;
+    return classLoader.get();
   }
 
   @Override
@@ -205,7 +207,7 @@ public final class HotpathCacheManager implements CacheManager, MeterBinder {
     registries.forEach(cache::bindTo);
     Namespace<K, StoredEntry<V>> ns = cache.namespace(built);
     Copier copier = configuration.isStoreByValue()
-        ? Copier.byValue(classLoader, codecs.keyCodec(), codecs.valueCodec())
+        ? Copier.byValue(this::getClassLoader, codecs.keyCodec(), codecs.valueCodec())
         : Copier.BY_REFERENCE;
     try {
       return new HotpathCache<>(cacheName, this, configuration, cache, ns, storedOutsideProcess, copier, settings);
