@@ -5,8 +5,10 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Striped locks that make a JCache operation atomic per key on this node: every operation that
  * reads and then changes an entry holds its key's stripe meanwhile. Reentrant, so a synchronous
- * listener or an entry processor may use the cache for the key it was called for. One key at a
- * time per thread: no operation takes two stripes, so stripes cannot deadlock one another.
+ * listener or an entry processor may use the cache for the key it was called for. The cache's own
+ * operations hold one stripe at a time (bulk operations take their keys one by one), so they
+ * cannot deadlock one another; a processor or listener that changes another key takes a second
+ * stripe and may (see the package documentation).
  */
 final class KeyLocks {
   private static final int STRIPES = 256;
