@@ -134,7 +134,7 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     checkOpen();
     requireKeys(keys);
     long start = statistics.start();
-    Map<K, StoredEntry<V>> found = namespace.getAll(keys);
+    Map<K, StoredEntry<V>> found = readAll(keys);
     Map<K, V> result = new LinkedHashMap<>(keys.size() * 2);
     Set<K> missing = new LinkedHashSet<>();
     for (K key : keys) {
@@ -173,6 +173,21 @@ final class HotpathCache<K, V> implements Cache<K, V> {
    */
   private StoredEntry<V> read(K key) {
     return storedOutsideProcess ? namespace.get(key) : namespace.getIfPresent(key);
+  }
+
+  /** {@link #read} of several keys: in bulk from the tiers, or from the in-process tier. */
+  private Map<K, StoredEntry<V>> readAll(Set<? extends K> keys) {
+    if (storedOutsideProcess) {
+      return namespace.getAll(keys);
+    }
+    Map<K, StoredEntry<V>> found = new HashMap<>(keys.size() * 2);
+    for (K key : keys) {
+      StoredEntry<V> entry = namespace.getIfPresent(key);
+      if (entry != null) {
+        found.put(key, entry);
+      }
+    }
+    return found;
   }
 
   /** The key's entry, or null; one found expired is expired now (removed, with its event). */

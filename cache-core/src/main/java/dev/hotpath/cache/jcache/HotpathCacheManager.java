@@ -158,11 +158,12 @@ public final class HotpathCacheManager implements CacheManager, MeterBinder {
         .setStoreByValue(configuration.isStoreByValue());
   }
 
+  /** Options' codecs are untyped (they come by cache name); the host vouches for their types. */
+  @SuppressWarnings("unchecked")
   private <K, V> HotpathCache<K, V> build(String cacheName, CompleteConfiguration<K, V> configuration) {
     CacheOptions options = settings.optionsFor(cacheName);
     String namespace = namespaceName(cacheName);
     // The codecs the namespace would pick for the cache's types, unless the options give some.
-    @SuppressWarnings("unchecked")
     NamespaceSpec.Builder<K, V> typed = NamespaceSpec.builder(namespace, configuration.getKeyType(), configuration.getValueType())
         .ttl(options.ttl());
     if (options.keyCodec() != null) {
@@ -173,7 +174,6 @@ public final class HotpathCacheManager implements CacheManager, MeterBinder {
     }
     NamespaceSpec<K, V> codecs = typed.build();
 
-    @SuppressWarnings("unchecked")
     TypeToken<StoredEntry<V>> stored = TypeToken.of((Class<StoredEntry<V>>) (Class<?>) StoredEntry.class);
     NamespaceSpec.Builder<K, StoredEntry<V>> spec = NamespaceSpec.builder(namespace, TypeToken.of(configuration.getKeyType()), stored)
         .ttl(options.ttl())

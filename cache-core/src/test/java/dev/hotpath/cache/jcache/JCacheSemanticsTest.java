@@ -38,9 +38,11 @@ class JCacheSemanticsTest {
 
   private final CachingProvider provider = Caching.getCachingProvider(HotpathCachingProvider.class.getName());
   private final MutableClock clock = new MutableClock();
+  private final ExecutorService pool = Executors.newFixedThreadPool(8);
 
   @AfterEach
   void closeManagers() {
+    pool.shutdownNow();
     provider.close();
   }
 
@@ -210,19 +212,15 @@ class JCacheSemanticsTest {
     assertThat(registry.get("cache.puts").tag("cache", "after").functionCounter().count()).isEqualTo(2.0);
   }
 
-  private static void runAll(List<Callable<Void>> tasks, CountDownLatch start) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
-    try {
-      List<Future<Void>> futures = new ArrayList<>();
-      for (Callable<Void> task : tasks) {
-        futures.add(pool.submit(task));
-      }
-      start.countDown();
-      for (Future<Void> f : futures) {
-        f.get(60, TimeUnit.SECONDS);
-      }
-    } finally {
-      pool.shutdownNow();
+  /** Runs the tasks on the test's pool (as many threads as tasks), released together by {@code start}. */
+  private void runAll(List<Callable<Void>> tasks, CountDownLatch start) throws Exception {
+    List<Future<Void>> futures = new ArrayList<>();
+    for (Callable<Void> task : tasks) {
+      futures.add(pool.submit(task));
+    }
+    start.countDown();
+    for (Future<Void> f : futures) {
+      f.get(60, TimeUnit.SECONDS);
     }
   }
 }
