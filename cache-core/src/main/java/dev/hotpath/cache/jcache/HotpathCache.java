@@ -37,12 +37,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A JSR-107 cache over one Hotpath namespace, which stores {@link StoredEntry StoredEntries}.
- * Reads go to the namespace without a lock; every operation that reads and then changes an entry
- * holds the key's lock (see {@link KeyLocks}) from the read to the last event, so it is atomic
- * for this node. The writer is called before the namespace is changed and a failure leaves the
- * entry as it was; listeners are called after, and their failures are thrown once the change is
- * complete. See the package documentation for what this means with shared tiers.
+ * A JSR-107 cache over one Hotpath namespace, which stores {@link StoredEntry StoredEntries}: the
+ * JSR-107 operations and their statistics, composed from {@link Entries}. Reads go to the
+ * namespace without a lock; every operation that reads and then changes an entry holds the key's
+ * lock (see {@link KeyLocks}) from the read to the last event, so it is atomic for this node. The
+ * writer is called before the namespace is changed and a failure leaves the entry as it was;
+ * listeners are called after, and their failures are thrown once the change is complete. See the
+ * package documentation for what this means with shared tiers.
  */
 final class HotpathCache<K, V> implements Cache<K, V> {
   private static final Logger LOG = LoggerFactory.getLogger(HotpathCache.class);
@@ -60,7 +61,7 @@ final class HotpathCache<K, V> implements Cache<K, V> {
   private final Listeners<K, V> listeners;
   private final JCacheStatistics statistics;
   private final ManagementBeans.Configuration configurationBean = new ManagementBeans.Configuration(this);
-  private final KeyLocks locks = new KeyLocks();
+  private final Entries<K, V> entries;
   private final Executor executor;
   private volatile boolean closed;
 
@@ -91,6 +92,7 @@ final class HotpathCache<K, V> implements Cache<K, V> {
         : null;
     this.statistics = new JCacheStatistics(() -> namespace.stats().evictions());
     this.listeners = new Listeners<>(this, executor);
+    this.entries = new Entries<>(namespace, storedOutsideProcess, expiry, copier, listeners, statistics, writer);
     for (CacheEntryListenerConfiguration<K, V> listener : configuration.getCacheEntryListenerConfigurations()) {
       listeners.register(listener);
     }
@@ -115,7 +117,7 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     checkOpen();
     Objects.requireNonNull(key, "key");
     long start = statistics.start();
-    StoredEntry<V> entry = live(key);
+    StoredEntry<V> entry = entries.live(key);
     V value;
     if (entry != null) {
       expiry.touch(entry);
@@ -134,13 +136,13 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     checkOpen();
     requireKeys(keys);
     long start = statistics.start();
-    Map<K, StoredEntry<V>> found = readAll(keys);
+    Map<K, StoredEntry<V>> found = entries.readAll(keys);
     Map<K, V> result = new LinkedHashMap<>(keys.size() * 2);
     Set<K> missing = new LinkedHashSet<>();
     for (K key : keys) {
       StoredEntry<V> entry = found.get(key);
-      if (entry != null && expired(entry)) {
-        expire(key);
+      if (entry != null && entries.expired(entry)) {
+        entries.expire(key);
         entry = null;
       }
       if (entry != null) {
@@ -163,73 +165,9 @@ final class HotpathCache<K, V> implements Cache<K, V> {
   public boolean containsKey(K key) {
     checkOpen();
     Objects.requireNonNull(key, "key");
-    return live(key) != null;
+    return entries.live(key) != null;
   }
 
-  /**
-   * The key's entry as the namespace holds it, or null. A cache kept in process only reads its
-   * in-process tier directly: the namespace has no loader and no tier behind it, and a miss there
-   * would otherwise be handed to the load pool only to find nothing.
-   */
-  private StoredEntry<V> read(K key) {
-    return storedOutsideProcess ? namespace.get(key) : namespace.getIfPresent(key);
-  }
-
-  /** {@link #read} of several keys: in bulk from the tiers, or from the in-process tier. */
-  private Map<K, StoredEntry<V>> readAll(Set<? extends K> keys) {
-    if (storedOutsideProcess) {
-      return namespace.getAll(keys);
-    }
-    Map<K, StoredEntry<V>> found = new HashMap<>(keys.size() * 2);
-    for (K key : keys) {
-      StoredEntry<V> entry = namespace.getIfPresent(key);
-      if (entry != null) {
-        found.put(key, entry);
-      }
-    }
-    return found;
-  }
-
-  /** The key's entry, or null; one found expired is expired now (removed, with its event). */
-  private StoredEntry<V> live(K key) {
-    StoredEntry<V> entry = read(key);
-    if (entry != null && expired(entry)) {
-      expire(key);
-      return null;
-    }
-    return entry;
-  }
-
-  private boolean expired(StoredEntry<V> entry) {
-    return !entry.isEternal() && entry.expiredAt(expiry.now());
-  }
-
-  /** Removes the key's entry if it is still expired, under its lock, telling the listeners. */
-  private void expire(K key) {
-    Failures failures = new Failures();
-    ReentrantLock lock = locks.lock(key);
-    try {
-      current(key, failures);
-    } finally {
-      lock.unlock();
-    }
-    failures.throwIfAny();
-  }
-
-  /**
-   * The key's entry for an operation that holds the key's lock, or null. An expired entry is
-   * removed from every tier and reported to the expiry listeners (and counted as an eviction).
-   */
-  private StoredEntry<V> current(K key, Failures failures) {
-    StoredEntry<V> entry = read(key);
-    if (entry == null || !expired(entry)) {
-      return entry;
-    }
-    namespace.invalidate(key);
-    statistics.recordExpiration();
-    listeners.expired(key, entry.value(), failures);
-    return null;
-  }
 
   // ---- read-through
 
@@ -252,15 +190,15 @@ final class HotpathCache<K, V> implements Cache<K, V> {
   private V loadAndStore(K key) {
     Failures failures = new Failures();
     V value;
-    ReentrantLock lock = locks.lock(key);
+    ReentrantLock lock = entries.lock(key);
     try {
-      StoredEntry<V> entry = current(key, failures);
+      StoredEntry<V> entry = entries.current(key, failures);
       if (entry != null) {
         value = copier.copyValue(entry.value());
       } else {
         value = load(loader, key);
         if (value != null) {
-          storeNew(key, value, failures);
+          entries.storeNew(key, value, failures);
         }
       }
     } finally {
@@ -291,13 +229,13 @@ final class HotpathCache<K, V> implements Cache<K, V> {
           return;
         }
         result.put(key, value);
-        ReentrantLock lock = locks.lock(key);
+        ReentrantLock lock = entries.lock(key);
         try {
-          StoredEntry<V> entry = current(key, failures);
+          StoredEntry<V> entry = entries.current(key, failures);
           if (entry == null) {
-            storeNew(key, value, failures);
+            entries.storeNew(key, value, failures);
           } else if (replace) {
-            storeUpdate(key, value, entry, failures);
+            entries.storeUpdate(key, value, entry, failures);
           }
         } finally {
           lock.unlock();
@@ -322,7 +260,7 @@ final class HotpathCache<K, V> implements Cache<K, V> {
       try {
         Set<K> absent = new LinkedHashSet<>();
         for (K key : toLoad) {
-          if (replaceExistingValues || live(key) == null) {
+          if (replaceExistingValues || entries.live(key) == null) {
             absent.add(key);
           }
         }
@@ -353,73 +291,6 @@ final class HotpathCache<K, V> implements Cache<K, V> {
 
   // ---- writes
 
-  /**
-   * Stores a value for a key the cache does not hold, with the policy's creation expiry. A new
-   * entry that expires at once is not stored (its listeners hear it expired). Returns whether it
-   * was stored.
-   */
-  private boolean storeNew(K key, V value, Failures failures) {
-    long expiresAt = expiry.forCreation();
-    V copy = copier.copyValue(value);
-    if (expiresAt == ExpiryTimes.NOW) {
-      listeners.expired(key, copy, failures);
-      return false;
-    }
-    namespace.put(copier.copyKey(key), new StoredEntry<>(copy, expiresAt));
-    listeners.created(key, copy, failures);
-    return true;
-  }
-
-  /** Replaces the value of a held entry, with the policy's update expiry. */
-  private void storeUpdate(K key, V value, StoredEntry<V> old, Failures failures) {
-    long expiresAt = expiry.forUpdate();
-    V copy = copier.copyValue(value);
-    namespace.put(copier.copyKey(key), new StoredEntry<>(copy, expiresAt == ExpiryTimes.UNCHANGED ? old.expiresAt() : expiresAt));
-    listeners.updated(key, copy, old.value(), failures);
-  }
-
-  /** Stores {@code value} whether or not the key is held; returns the entry it replaced, or null. */
-  private StoredEntry<V> store(K key, V value, Failures failures, boolean[] stored) {
-    StoredEntry<V> old = current(key, failures);
-    if (old == null) {
-      stored[0] = storeNew(key, value, failures);
-    } else {
-      storeUpdate(key, value, old, failures);
-      stored[0] = true;
-    }
-    return old;
-  }
-
-  private void removeHeld(K key, StoredEntry<V> held, Failures failures) {
-    namespace.invalidate(key);
-    listeners.removed(key, held.value(), failures);
-  }
-
-  private void write(K key, V value) {
-    if (writer == null) {
-      return;
-    }
-    try {
-      writer.write(new HotpathEntry<>(key, value));
-    } catch (CacheWriterException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new CacheWriterException("the cache writer failed for " + key, e);
-    }
-  }
-
-  private void delete(K key) {
-    if (writer == null) {
-      return;
-    }
-    try {
-      writer.delete(key);
-    } catch (CacheWriterException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new CacheWriterException("the cache writer failed to delete " + key, e);
-    }
-  }
 
   @Override
   public void put(K key, V value) {
@@ -428,10 +299,10 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     long start = statistics.start();
     Failures failures = new Failures();
     boolean[] stored = {false};
-    ReentrantLock lock = locks.lock(key);
+    ReentrantLock lock = entries.lock(key);
     try {
-      write(key, value);
-      store(key, value, failures, stored);
+      entries.write(key, value);
+      entries.store(key, value, failures, stored);
     } finally {
       lock.unlock();
     }
@@ -450,10 +321,10 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     Failures failures = new Failures();
     boolean[] stored = {false};
     StoredEntry<V> old;
-    ReentrantLock lock = locks.lock(key);
+    ReentrantLock lock = entries.lock(key);
     try {
-      write(key, value);
-      old = store(key, value, failures, stored);
+      entries.write(key, value);
+      old = entries.store(key, value, failures, stored);
     } finally {
       lock.unlock();
     }
@@ -480,15 +351,15 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     RuntimeException writeFailure = null;
     Set<Object> unwritten = Set.of();
     if (writer != null && !map.isEmpty()) {
-      List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>(map.size());
-      map.forEach((k, v) -> entries.add(new HotpathEntry<>(k, v)));
+      List<Cache.Entry<? extends K, ? extends V>> batch = new ArrayList<>(map.size());
+      map.forEach((k, v) -> batch.add(new HotpathEntry<>(k, v)));
       try {
-        writer.writeAll(entries);
+        writer.writeAll(batch);
       } catch (RuntimeException e) {
         // The writer leaves in the list the entries it did not write: those are not cached.
         writeFailure = e instanceof CacheWriterException ? e : new CacheWriterException("the cache writer failed", e);
         unwritten = new HashSet<>();
-        for (Cache.Entry<? extends K, ? extends V> e2 : entries) {
+        for (Cache.Entry<? extends K, ? extends V> e2 : batch) {
           unwritten.add(e2.getKey());
         }
       }
@@ -503,9 +374,9 @@ final class HotpathCache<K, V> implements Cache<K, V> {
         continue;
       }
       boolean[] stored = {false};
-      ReentrantLock lock = locks.lock(e.getKey());
+      ReentrantLock lock = entries.lock(e.getKey());
       try {
-        store(e.getKey(), e.getValue(), failures, stored);
+        entries.store(e.getKey(), e.getValue(), failures, stored);
       } finally {
         lock.unlock();
       }
@@ -526,12 +397,12 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     Failures failures = new Failures();
     boolean stored = false;
     StoredEntry<V> old;
-    ReentrantLock lock = locks.lock(key);
+    ReentrantLock lock = entries.lock(key);
     try {
-      old = current(key, failures);
+      old = entries.current(key, failures);
       if (old == null) {
-        write(key, value);
-        stored = storeNew(key, value, failures);
+        entries.write(key, value);
+        stored = entries.storeNew(key, value, failures);
       }
     } finally {
       lock.unlock();
@@ -556,12 +427,12 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     long start = statistics.start();
     Failures failures = new Failures();
     StoredEntry<V> old;
-    ReentrantLock lock = locks.lock(key);
+    ReentrantLock lock = entries.lock(key);
     try {
-      delete(key);
-      old = current(key, failures);
+      entries.delete(key);
+      old = entries.current(key, failures);
       if (old != null) {
-        removeHeld(key, old, failures);
+        entries.removeHeld(key, old, failures);
       }
     } finally {
       lock.unlock();
@@ -582,12 +453,12 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     Failures failures = new Failures();
     StoredEntry<V> held;
     boolean removed = false;
-    ReentrantLock lock = locks.lock(key);
+    ReentrantLock lock = entries.lock(key);
     try {
-      held = current(key, failures);
+      held = entries.current(key, failures);
       if (held != null && oldValue.equals(held.value())) {
-        delete(key);
-        removeHeld(key, held, failures);
+        entries.delete(key);
+        entries.removeHeld(key, held, failures);
         removed = true;
       } else if (held != null) {
         expiry.touch(held);
@@ -615,12 +486,12 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     long start = statistics.start();
     Failures failures = new Failures();
     StoredEntry<V> old;
-    ReentrantLock lock = locks.lock(key);
+    ReentrantLock lock = entries.lock(key);
     try {
-      delete(key);
-      old = current(key, failures);
+      entries.delete(key);
+      old = entries.current(key, failures);
       if (old != null) {
-        removeHeld(key, old, failures);
+        entries.removeHeld(key, old, failures);
       }
     } finally {
       lock.unlock();
@@ -646,12 +517,12 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     Failures failures = new Failures();
     StoredEntry<V> held;
     boolean replaced = false;
-    ReentrantLock lock = locks.lock(key);
+    ReentrantLock lock = entries.lock(key);
     try {
-      held = current(key, failures);
+      held = entries.current(key, failures);
       if (held != null && oldValue.equals(held.value())) {
-        write(key, newValue);
-        storeUpdate(key, newValue, held, failures);
+        entries.write(key, newValue);
+        entries.storeUpdate(key, newValue, held, failures);
         replaced = true;
       } else if (held != null) {
         expiry.touch(held);
@@ -691,12 +562,12 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     long start = statistics.start();
     Failures failures = new Failures();
     StoredEntry<V> old;
-    ReentrantLock lock = locks.lock(key);
+    ReentrantLock lock = entries.lock(key);
     try {
-      old = current(key, failures);
+      old = entries.current(key, failures);
       if (old != null) {
-        write(key, value);
-        storeUpdate(key, value, old, failures);
+        entries.write(key, value);
+        entries.storeUpdate(key, value, old, failures);
       }
     } finally {
       lock.unlock();
@@ -740,11 +611,11 @@ final class HotpathCache<K, V> implements Cache<K, V> {
       if (undeleted.contains(key)) {
         continue;
       }
-      ReentrantLock lock = locks.lock(key);
+      ReentrantLock lock = entries.lock(key);
       try {
-        StoredEntry<V> held = current(key, failures);
+        StoredEntry<V> held = entries.current(key, failures);
         if (held != null) {
-          removeHeld(key, held, failures);
+          entries.removeHeld(key, held, failures);
           removals++;
         }
       } finally {
@@ -792,9 +663,9 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     long start = statistics.start();
     Failures failures = new Failures();
     T result;
-    ReentrantLock lock = locks.lock(key);
+    ReentrantLock lock = entries.lock(key);
     try {
-      StoredEntry<V> held = current(key, failures);
+      StoredEntry<V> held = entries.current(key, failures);
       if (held == null) {
         statistics.recordMisses(1);
       } else {
@@ -824,22 +695,22 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     switch (entry.action()) {
       case NONE -> {}
       case READ -> expiry.touch(held);
-      case LOADED -> storeNew(key, entry.value(), failures);
+      case LOADED -> entries.storeNew(key, entry.value(), failures);
       case CREATED -> {
-        write(key, entry.value());
-        if (storeNew(key, entry.value(), failures)) {
+        entries.write(key, entry.value());
+        if (entries.storeNew(key, entry.value(), failures)) {
           statistics.recordPuts(1);
         }
       }
       case UPDATED -> {
-        write(key, entry.value());
-        storeUpdate(key, entry.value(), held, failures);
+        entries.write(key, entry.value());
+        entries.storeUpdate(key, entry.value(), held, failures);
         statistics.recordPuts(1);
       }
       case DELETED -> {
-        delete(key);
+        entries.delete(key);
         if (held != null) {
-          removeHeld(key, held, failures);
+          entries.removeHeld(key, held, failures);
           statistics.recordRemovals(1);
         }
       }
@@ -894,7 +765,7 @@ final class HotpathCache<K, V> implements Cache<K, V> {
         while (next == null && keys.hasNext()) {
           K key = keys.next();
           StoredEntry<V> entry = namespace.getIfPresent(key);
-          if (entry != null && !expired(entry)) {
+          if (entry != null && !entries.expired(entry)) {
             expiry.touch(entry);
             next = new HotpathEntry<>(copier.copyKey(key), copier.copyValue(entry.value()));
           }
