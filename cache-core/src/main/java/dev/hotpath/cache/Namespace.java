@@ -3,6 +3,7 @@ package dev.hotpath.cache;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A named, typed cache inside a {@link TieredCache}. Reads walk the tiers (in process first, then
@@ -96,6 +97,16 @@ public interface Namespace<K, V> {
 
   /** Approximate number of entries held in process. */
   long estimatedSize();
+
+  /**
+   * The keys whose values this node holds in process now: a snapshot, for tools that walk a
+   * namespace (the JCache provider's iterator). Keys only a shared tier holds are not in it, since
+   * tiers are not scanned; nor are keys being loaded or remembered as absent. Costs one pass over
+   * the in-process entries.
+   *
+   * @return an unmodifiable set, empty when nothing is held
+   */
+  Set<K> inProcessKeys();
 
   /** A snapshot of the namespace's counters. */
   NamespaceStats stats();

@@ -7,6 +7,7 @@ import dev.hotpath.cache.spi.TierValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -942,6 +943,18 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   @Override
   public long estimatedSize() {
     return l1.estimatedSize();
+  }
+
+  @Override
+  public Set<K> inProcessKeys() {
+    checkOpen();
+    Set<K> keys = new HashSet<>();
+    l1.cache().asMap().forEach((key, future) -> {
+      if (future.isDone() && !future.isCompletedExceptionally() && value(future.getNow(null)) != null) {
+        keys.add(key);
+      }
+    });
+    return Collections.unmodifiableSet(keys);
   }
 
   @Override
