@@ -27,12 +27,12 @@ import org.junit.jupiter.api.Test;
  * regions instead of failing (the imports of each block are kept).
  */
 class ReadmeSyncTest {
-  private static final Path README = Path.of("..", "README.md");
+  private static final Path README = Path.of("..", "..", "README.md");
   /** The tests that run README snippets: this module's, and the engine's (it needs engine test code). */
   private static final List<Path> SNIPPETS = List.of(
       Path.of("src", "test", "java", "dev", "hotpath", "examples", "ReadmeSnippetTest.java"),
-      Path.of("..", "engine", "src", "test", "java", "dev", "hotpath", "engine", "ReadmeEngineSnippetTest.java"),
-      Path.of("..", "engine", "src", "test", "java", "dev", "hotpath", "engine", "TimeframesReadmeSnippetTest.java"));
+      Path.of("..", "..", "engine", "src", "test", "java", "dev", "hotpath", "engine", "ReadmeEngineSnippetTest.java"),
+      Path.of("..", "..", "engine", "src", "test", "java", "dev", "hotpath", "engine", "TimeframesReadmeSnippetTest.java"));
   private static final Pattern README_BLOCK =
       Pattern.compile("<!-- snippet: ([a-z0-9-]+) -->\n```java\n(.*?)```\n", Pattern.DOTALL);
   private static final Pattern REGION = Pattern.compile(
