@@ -14,6 +14,7 @@ import java.util.Map;
 /** Reading requests and writing JSON replies on the JDK's {@code HttpServer}. Stateless. */
 final class HttpIo {
   static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final long DRAIN_LIMIT_BYTES = 4L << 20;
 
   private HttpIo() {}
 
@@ -49,27 +50,24 @@ final class HttpIo {
     }
   }
 
-  /**
-   * The request body, refused with 413 past {@code maxBytes} (by its Content-Length before reading
-   * anything, or while reading one that did not say).
-   */
+  /** The request body, refused with 413 past {@code maxBytes}. */
   static byte[] body(HttpExchange exchange, int maxBytes) throws IOException {
-    String length = exchange.getRequestHeaders().getFirst("Content-Length");
-    if (length != null) {
-      try {
-        if (Long.parseLong(length.trim()) > maxBytes) {
-          throw tooLarge(maxBytes);
-        }
-      } catch (NumberFormatException e) {
-        throw ApiException.badRequest("Content-Length", "is not a number");
-      }
-    }
     try (InputStream in = exchange.getRequestBody()) {
       byte[] body = in.readNBytes(maxBytes + 1);
-      if (body.length > maxBytes) {
-        throw tooLarge(maxBytes);
+      if (body.length <= maxBytes) {
+        return body;
       }
-      return body;
+      // Read what a client sends past the limit (up to a bound) before answering, so that it sees
+      // the 413 instead of a connection reset; past the bound the connection is closed.
+      byte[] sink = new byte[8192];
+      long drained = 0;
+      for (int n; drained < DRAIN_LIMIT_BYTES && (n = in.read(sink)) >= 0; ) {
+        drained += n;
+      }
+      if (drained >= DRAIN_LIMIT_BYTES) {
+        exchange.getResponseHeaders().set("Connection", "close");
+      }
+      throw tooLarge(maxBytes);
     }
   }
 
