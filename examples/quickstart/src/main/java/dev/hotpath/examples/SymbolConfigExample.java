@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * with a loader that stands in for an exchange's slow {@code exchangeInfo} call, showing misses,
  * hits, single flight, bulk reads, invalidation and the stats.
  *
- * <p>Run it with {@code ./mvnw -q -pl examples -am package -DskipTests exec:java}. Copy it as a template:
+ * <p>Run it with {@code ./mvnw -q -pl examples/quickstart -am package -DskipTests exec:java}. Copy it as a template:
  * replace {@link ExchangeInfo} with your source, and add a Redis or PostgreSQL tier with {@code
  * TieredCache.builder().tier(...)} when several nodes should share what they load.
  */

@@ -27,17 +27,17 @@ import org.junit.jupiter.api.Test;
  * regions instead of failing (the imports of each block are kept).
  */
 class ReadmeSyncTest {
-  private static final Path README = Path.of("..", "README.md");
+  private static final Path README = Path.of("..", "..", "README.md");
   /**
    * The tests that run README snippets: this module's, the engine's (they need engine test code),
    * and cache-redis's JCache one (the provider over a real Redis tier).
    */
   private static final List<Path> SNIPPETS = List.of(
       Path.of("src", "test", "java", "dev", "hotpath", "examples", "ReadmeSnippetTest.java"),
-      Path.of("..", "engine", "src", "test", "java", "dev", "hotpath", "HotpathReadmeSnippetTest.java"),
-      Path.of("..", "cache-redis", "src", "test", "java", "dev", "hotpath", "cache", "redis", "JCacheReadmeSnippetTest.java"),
-      Path.of("..", "engine", "src", "test", "java", "dev", "hotpath", "engine", "ReadmeEngineSnippetTest.java"),
-      Path.of("..", "engine", "src", "test", "java", "dev", "hotpath", "engine", "TimeframesReadmeSnippetTest.java"));
+      Path.of("..", "..", "engine", "src", "test", "java", "dev", "hotpath", "HotpathReadmeSnippetTest.java"),
+      Path.of("..", "..", "cache-redis", "src", "test", "java", "dev", "hotpath", "cache", "redis", "JCacheReadmeSnippetTest.java"),
+      Path.of("..", "..", "engine", "src", "test", "java", "dev", "hotpath", "engine", "ReadmeEngineSnippetTest.java"),
+      Path.of("..", "..", "engine", "src", "test", "java", "dev", "hotpath", "engine", "TimeframesReadmeSnippetTest.java"));
   private static final Pattern README_BLOCK =
       Pattern.compile("<!-- snippet: ([a-z0-9-]+) -->\n```java\n(.*?)```\n", Pattern.DOTALL);
   private static final Pattern REGION = Pattern.compile(
