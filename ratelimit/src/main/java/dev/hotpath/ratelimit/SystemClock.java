@@ -64,16 +64,22 @@ final class SystemClock implements NanoClock {
 
   @Override
   public long nanos() {
-    Anchor a = anchor;
-    long now = monotonic.getAsLong();
-    long bound = a.handOverBy;
-    if (now >= bound) {
-      return a.at(bound);
+    for (;;) {
+      Anchor a = anchor;
+      long now = monotonic.getAsLong();
+      if (now >= a.handOverBy) {
+        // The next anchor is being made. A reading held at the bound could lie below one that
+        // another reader took past the bound before it was set (the re-anchoring thread can be
+        // preempted between reading the clock and setting the bound): wait for the next anchor,
+        // which starts after every such reading, or for the bound to be lifted if making it failed.
+        Thread.onSpinWait();
+        continue;
+      }
+      if (now >= a.nextCheck) {
+        reanchor(a); // sets a bound later than now: this reading stays on a's line
+      }
+      return a.at(now);
     }
-    if (now >= a.nextCheck) {
-      reanchor(a); // sets a bound later than now: this reading stays on a's line
-    }
-    return a.at(now);
   }
 
   /** Replaces {@code current} by a line slewing toward the wall clock; one thread at a time. */
@@ -97,6 +103,13 @@ final class SystemClock implements NanoClock {
       error = Math.max(-MAX_CORRECTION_NANOS, Math.min(MAX_CORRECTION_NANOS, error));
       Line line = new Line(start, from, Math.abs(error) * SLEW_DIVISOR, Long.signum(error));
       anchor = new Anchor(current.line, start, line, start + checkEveryNanos);
+    } catch (Throwable t) {
+      // No reader returned a value held at the bound (they wait), so lifting it keeps the old
+      // line, unbroken; left set, every reader would wait forever.
+      if (anchor == current) {
+        current.handOverBy = Long.MAX_VALUE;
+      }
+      throw t;
     } finally {
       anchoring.set(false);
     }
@@ -120,7 +133,7 @@ final class SystemClock implements NanoClock {
     final long start;
     final Line line;
     final long nextCheck;
-    /** Readings at or past this monotonic instant are held at it; set while the next anchor is made. */
+    /** Readings at or past this monotonic instant wait for the next anchor; set while it is made. */
     volatile long handOverBy = Long.MAX_VALUE;
 
     Anchor(Line before, long start, Line line, long nextCheck) {

@@ -7,9 +7,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -136,5 +138,76 @@ class SystemClockTest {
     }
     assertThat(violations).isEmpty();
     assertThat(readings.get()).isPositive();
+  }
+
+  /**
+   * The re-anchoring reader is preempted between reading the monotonic clock and setting the
+   * hand-over bound, while another reader reads past that bound: no later reading may lie below
+   * that one (before, readings past the bound were held at it and went back by up to the pause).
+   */
+  @Test
+  void aReAnchoringReaderPausedBeforeSettingTheBoundDoesNotTakeTheClockBack() throws Exception {
+    CountDownLatch[] paused = {new CountDownLatch(1), new CountDownLatch(1)};
+    CountDownLatch[] resume = {new CountDownLatch(1), new CountDownLatch(1)};
+    Thread[] reanchoring = new Thread[1];
+    AtomicInteger reads = new AtomicInteger();
+    // The re-anchoring thread's second read of the monotonic clock makes the bound, its third the
+    // next anchor's start: it pauses after each, as a preempted thread would.
+    clock = new SystemClock(() -> {
+      long now = monotonic.get();
+      int read = Thread.currentThread() == reanchoring[0] ? reads.incrementAndGet() : 0;
+      if (read == 2 || read == 3) {
+        paused[read - 2].countDown();
+        try {
+          resume[read - 2].await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return now;
+    }, wall::get, SystemClock.CHECK_EVERY_NANOS);
+    reanchoring[0] = new Thread(clock::nanos);
+    pass(SystemClock.CHECK_EVERY_NANOS); // the next reading re-anchors
+    reanchoring[0].start();
+    assertThat(paused[0].await(30, TimeUnit.SECONDS)).isTrue();
+
+    pass(2 * SystemClock.HANDOVER_NANOS); // the pause outlasts the hand-over margin
+    long pastTheBound = clock.nanos(); // no bound is set yet: a reading on the old line
+    resume[0].countDown();
+    assertThat(paused[1].await(30, TimeUnit.SECONDS)).isTrue(); // the bound is set, the next anchor not yet
+    AtomicLong later = new AtomicLong();
+    Thread reader = new Thread(() -> later.set(clock.nanos()));
+    reader.start();
+    reader.join(200); // long enough for a reading held at the bound to be taken (the old behaviour)
+    resume[1].countDown();
+    reanchoring[0].join(30_000);
+    reader.join(30_000);
+
+    assertThat(later.get()).as("a reading after one taken past the bound").isGreaterThanOrEqualTo(pastTheBound);
+    assertThat(clock.nanos()).isGreaterThanOrEqualTo(pastTheBound);
+  }
+
+  /** Making the next anchor fails (the wall clock throws): the clock goes on on its old line. */
+  @Test
+  void aReAnchoringThatFailsLeavesTheClockRunning() {
+    AtomicBoolean wallFails = new AtomicBoolean();
+    clock = new SystemClock(monotonic::get, () -> {
+      if (wallFails.get()) {
+        throw new IllegalStateException("the wall clock failed");
+      }
+      return wall.get();
+    }, SystemClock.CHECK_EVERY_NANOS);
+    long before = clock.nanos();
+    pass(SystemClock.CHECK_EVERY_NANOS);
+    wallFails.set(true);
+    try {
+      clock.nanos();
+    } catch (IllegalStateException expected) {
+      // the reading that re-anchored saw the failure
+    }
+    wallFails.set(false);
+    pass(10 * SECOND);
+
+    assertThat(clock.nanos() - before).as("the clock moved on").isGreaterThanOrEqualTo(10 * SECOND);
   }
 }
