@@ -316,8 +316,8 @@ public final class RedisTier implements Tier, MeterBinder {
      * A standalone or Sentinel server; TLS, user and password as set on {@code uri}. Copied, and
      * checked as {@link #uri(String)} checks a URL.
      *
-     * @throws IllegalArgumentException when it names no usable server (no host, a port outside
-     *     1..65535, sentinels without a master id)
+     * @throws IllegalArgumentException when it names no usable server (no host, a host that is no
+     *     host name or IP address, a port outside 1..65535)
      * @throws IllegalStateException when a URI was set already
      */
     public Builder uri(RedisURI uri) {
