@@ -12,7 +12,9 @@ import java.util.function.Function;
  * tiers or the loader. Writes and invalidations are on the {@linkplain #synchronous() synchronous
  * view}.
  *
- * <p>Keys are never null ({@link NullPointerException} naming the argument, thrown by the call).
+ * <p>Keys are never null ({@link NullPointerException} naming the argument, thrown by the call);
+ * a key over the namespace's {@link NamespaceSpec#maxKeySize()} is refused the same way, with
+ * {@link KeyTooLargeException} thrown by the call.
  * After the cache is closed the calls throw {@link IllegalStateException} themselves, as the
  * synchronous ones do. A future fails with {@link CacheLoadException} when the loader threw (and
  * with its subclass {@link LoadRejectedException} when no load thread was free). Thread-safe.

@@ -14,6 +14,12 @@ import java.util.Set;
  * it. Failures of tiers outside the process are never thrown to callers: a failed tier read is a
  * miss, a failed tier write is skipped; both are counted in {@link #stats()}.
  *
+ * <p>Keys are bounded where they leave the process: in a namespace stored in a tier outside the
+ * process (or built with {@code crossNodeInvalidation()}), a key whose encoded form is longer than
+ * {@link NamespaceSpec#maxKeySize()} is refused with {@link KeyTooLargeException} by every read
+ * that misses in process, every write and every invalidation, before anything is sent
+ * ({@link #getIfPresent} touches no other tier and simply finds nothing).
+ *
  * <p>Thread-safe. After {@link TieredCache#close()} reads, writes and invalidations throw {@link
  * IllegalStateException}; {@link #stats()}, {@link #estimatedSize()} and {@link #flush} still
  * answer. Writers and loaders must not call back into the cache for the key they are writing or

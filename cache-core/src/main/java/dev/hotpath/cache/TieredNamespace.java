@@ -68,6 +68,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final AtomicInteger clearing = new AtomicInteger();
   /** Whether another node can hold this namespace's keys, so its changes are published to them. */
   private final boolean crossNode;
+  /** Checked before a key leaves the process: by every change, and by reads that miss in process. */
+  private final KeySizeLimit<K> keySizeLimit;
 
   /**
    * How long a write-back waits for a key's write lock before giving up on writing back (costing a
@@ -90,7 +92,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     this.ticker = runtime.ticker();
     this.executor = runtime.executor();
     this.runtime = runtime;
-    this.l1 = memory.open(new DefaultNamespaceContext<>(spec, spec.ttl().l1(), origin), pipeline);
+    this.l1 = memory.open(new DefaultNamespaceContext<>(spec, spec.ttl().l1(), origin), new KeySizeChecking());
     List<TierGuard<K, V>> slots = new ArrayList<>();
     for (Tier tier : sharedTiers) {
       Duration ttl = spec.ttl().ttlFor(tier.name());
@@ -101,6 +103,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
     this.shared = List.copyOf(slots);
     this.crossNode = !shared.isEmpty() || spec.crossNodeInvalidation();
+    this.keySizeLimit = new KeySizeLimit<>(spec, crossNode);
     this.writeBehind =
         spec.writeMode() == WriteMode.WRITE_BEHIND
             ? new WriteBehindQueue<>(name, spec.writer(), spec.deadLetters(), spec.writeBehind(), runtime.scheduler())
@@ -261,6 +264,9 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     if (inProcess != null) {
       return CompletableFuture.completedFuture(inProcess);
     }
+    // Not before: the in-process tier never holds a key over the limit, so a bulk read it answers
+    // whole needs no check, and the warm path stays free of encoding.
+    keySizeLimit.checkAll(keys);
     long start = ticker.read();
     CompletableFuture<Map<K, Object>> future = lookup.apply(keys);
     // Only reads that went past the in-process tier are timed (see NamespaceStats.meanLatency).
@@ -350,6 +356,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     checkOpen();
+    keySizeLimit.check(key);
     List<K> keys = List.of(key);
     try (WriteLocks.Held held = writeLocks.lock(key)) {
       writeToRecord(key, value);
@@ -376,6 +383,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     entries.forEach(
         (k, v) -> stored.put(Objects.requireNonNull(k, "key"), TierValue.of(Objects.requireNonNull(v, "value"))));
     checkOpen();
+    keySizeLimit.checkAll(stored.keySet());
     Map<K, TierValue<V>> accepted = new LinkedHashMap<>(stored.size() * 2);
     CacheWriteException refused = null;
     try (WriteLocks.Held held = writeLocks.lock(stored.keySet())) {
@@ -423,6 +431,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     Map<K, TierValue<V>> values = new LinkedHashMap<>(entries.size() * 2);
     entries.forEach(
         (k, v) -> values.put(Objects.requireNonNull(k, "key"), TierValue.of(Objects.requireNonNull(v, "value"))));
+    keySizeLimit.checkAll(values.keySet());
     try (WriteLocks.Held held = writeLocks.lock(values.keySet())) {
       change(values.keySet(), () -> {
         values.forEach((k, v) -> l1.putRaw(k, v.value()));
@@ -490,6 +499,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    */
   private void invalidateKeys(List<K> keys) {
     checkOpen();
+    keySizeLimit.checkAll(keys);
     try (WriteLocks.Held held = writeLocks.lock(keys)) {
       change(keys, () -> {
         for (TierGuard<K, V> slot : shared) {
@@ -644,6 +654,31 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       } catch (RejectedExecutionException e) {
         return CompletableFuture.failedFuture(new LoadRejectedException(name, keys, e));
       }
+    }
+  }
+
+  /**
+   * The in-process tier's loader: {@link #pipeline} behind the key size check, which runs in the
+   * caller's thread when the key misses in process, before any tier is asked. A key over the limit
+   * is never cached in process (no change or load of it gets that far), so the in-process hit path
+   * needs no check.
+   */
+  private final class KeySizeChecking implements AsyncCacheLoader<K, Object> {
+    @Override
+    public CompletableFuture<Object> asyncLoad(K key, Executor executor) throws Exception {
+      keySizeLimit.check(key);
+      return pipeline.asyncLoad(key, executor);
+    }
+
+    @Override
+    public CompletableFuture<Map<K, Object>> asyncLoadAll(Set<? extends K> keys, Executor executor) throws Exception {
+      keySizeLimit.checkAll(keys);
+      return pipeline.asyncLoadAll(keys, executor);
+    }
+
+    @Override
+    public CompletableFuture<Object> asyncReload(K key, Object oldValue, Executor executor) throws Exception {
+      return pipeline.asyncReload(key, oldValue, executor);
     }
   }
 
@@ -808,6 +843,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     if (entries.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
+    keySizeLimit.checkAll(entries.keySet());
     return pipeline.submit(entries.keySet(), () -> {
       writeBackAll(shared.size(), entries, stampsByKey);
       entries.forEach((k, v) -> fillInProcess(k, v, stampsByKey.get(k)));
