@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -29,7 +30,8 @@ final class Machine {
     Map<String, String> facts = new LinkedHashMap<>();
     facts.put("CPU", firstValue(Path.of("/proc/cpuinfo"), "model name").orElse("unknown (no /proc/cpuinfo)"));
     facts.put("cores", Runtime.getRuntime().availableProcessors() + " available to the JVM");
-    facts.put("memory", firstValue(Path.of("/proc/meminfo"), "MemTotal").orElse("unknown (no /proc/meminfo)"));
+    facts.put("memory", firstValue(Path.of("/proc/meminfo"), "MemTotal").map(Machine::gibibytes)
+        .orElse("unknown (no /proc/meminfo)"));
     facts.put("OS", System.getProperty("os.name") + " " + System.getProperty("os.version") + " ("
         + System.getProperty("os.arch") + ")");
     facts.put("JDK", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version") + " ("
@@ -51,6 +53,15 @@ final class Machine {
     } catch (IOException e) {
       return Optional.empty();
     }
+  }
+
+  /** {@code 24683656 kB} as {@code 23.5 GiB}; anything else as it is. */
+  static String gibibytes(String meminfo) {
+    String[] parts = meminfo.trim().split("\\s+");
+    if (parts.length == 2 && parts[1].equals("kB") && parts[0].matches("\\d+")) {
+      return String.format(Locale.ROOT, "%.1f GiB", Long.parseLong(parts[0]) / (1024.0 * 1024.0));
+    }
+    return meminfo;
   }
 
   private static String redisVersion() {

@@ -56,12 +56,13 @@ final class ReportFiles {
         .collect(Collectors.groupingBy(Score::suite, LinkedHashMap::new, Collectors.toList()));
     for (Map.Entry<String, List<Score>> suite : bySuite.entrySet()) {
       md.append("## ").append(suite.getKey()).append("\n\n");
-      Map<String, List<Score>> byUnit = suite.getValue().stream()
-          .collect(Collectors.groupingBy(s -> s.mode() + " " + s.unit(), LinkedHashMap::new, Collectors.toList()));
-      for (List<Score> group : byUnit.values()) {
-        String chart = suite.getKey() + (byUnit.size() == 1 ? "" : "-" + group.get(0).mode()) + ".svg";
+      // One chart per mode: a suite may mix throughput and single-shot times (EngineBenchmark).
+      Map<String, List<Score>> byMode = suite.getValue().stream()
+          .collect(Collectors.groupingBy(Score::mode, LinkedHashMap::new, Collectors.toList()));
+      for (List<Score> group : byMode.values()) {
+        String chart = suite.getKey() + (byMode.size() == 1 ? "" : "-" + group.get(0).mode()) + ".svg";
         writeString(dir.resolve(chart), chart(suite.getKey(), group, comparisons));
-        md.append("![").append(suite.getKey()).append(" ").append(group.get(0).unit()).append("](").append(chart)
+        md.append("![").append(suite.getKey()).append(" ").append(group.get(0).mode()).append("](").append(chart)
             .append(")\n\n");
       }
       md.append(scoreTable(suite.getValue())).append('\n');
@@ -105,19 +106,24 @@ final class ReportFiles {
     return md.toString();
   }
 
-  /** Bars in the results' order; Hotpath's methods (any comparison's Hotpath side) highlighted. */
+  /**
+   * Bars in the results' order, in the first score's unit (one method may set its own output time
+   * unit); Hotpath's methods (any comparison's Hotpath side) highlighted.
+   */
   static String chart(String suite, List<Score> scores, List<Comparison> comparisons) {
     Set<String> hotpathMethods = new LinkedHashSet<>();
     comparisons.stream().filter(c -> c.suite().equals(suite)).forEach(c -> hotpathMethods.add(c.hotpath()));
     boolean severalThreadCounts = scores.stream().map(Score::threads).distinct().count() > 1;
+    Score first = scores.get(0);
     List<SvgBarChart.Bar> bars = new ArrayList<>();
     for (Score s : scores) {
       String label = s.method()
           + (s.params().isEmpty() ? "" : " " + s.paramsLabel())
           + (severalThreadCounts ? ", " + s.threads() + (s.threads() == 1 ? " thread" : " threads") : "");
-      bars.add(new SvgBarChart.Bar(label, s.score(), s.error(), hotpathMethods.contains(s.method())));
+      double toChartUnit = Units.toPerSecondOrSeconds(s.unit()) / Units.toPerSecondOrSeconds(first.unit());
+      bars.add(new SvgBarChart.Bar(label, s.score() * toChartUnit, s.error() * toChartUnit,
+          hotpathMethods.contains(s.method())));
     }
-    Score first = scores.get(0);
     String direction = first.higherIsBetter() ? "higher is better" : "lower is better";
     return SvgBarChart.render(suite + " (" + first.mode() + ")", first.unit() + ", " + direction, bars);
   }

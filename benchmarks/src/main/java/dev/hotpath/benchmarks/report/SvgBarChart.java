@@ -94,13 +94,13 @@ final class SvgBarChart {
     return svg.append("</svg>\n").toString();
   }
 
-  /** The smallest 1, 2 or 5 × 10^n at or above {@code value}, so ticks fall on round numbers. */
+  /** The smallest round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^n) at or above {@code value}. */
   static double niceCeiling(double value) {
     if (!(value > 0) || Double.isInfinite(value)) {
       return 1;
     }
     double power = Math.pow(10, Math.floor(Math.log10(value)));
-    for (double step : new double[] {1, 2, 5, 10}) {
+    for (double step : new double[] {1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}) {
       if (step * power >= value) {
         return step * power;
       }
