@@ -22,6 +22,7 @@ import java.util.regex.PatternSyntaxException;
  *   --quick           one fork and short iterations: to see it work, not to quote
  *   --include REGEX   only the benchmarks whose full name (class.method) REGEX finds
  *   --out DIR         write into DIR instead
+ *   --list            print the planned runs and the estimated time, run nothing
  *   --from DIR        run nothing: regenerate DIR's report.md and charts from its JSON
  *   --readme FILE     with --from: rewrite FILE's table between the bench-table markers
  * </pre>
@@ -33,7 +34,7 @@ import java.util.regex.PatternSyntaxException;
  * i of N, and the time left. Not thread-safe; meant to be the only thing loading the machine.
  */
 public final class BenchmarkReport {
-  static final String USAGE = "usage: BenchmarkReport [--quick] [--include REGEX] [--out DIR]"
+  static final String USAGE = "usage: BenchmarkReport [--quick] [--include REGEX] [--out DIR] [--list]"
       + " | --from DIR [--readme FILE]";
 
   private BenchmarkReport() {}
@@ -56,7 +57,12 @@ public final class BenchmarkReport {
       regenerate(arguments, System.out);
       return;
     }
-    List<String> failures = new SuiteRunner(arguments, System.out).runAll(String.join(" ", args));
+    SuiteRunner runner = new SuiteRunner(arguments, System.out);
+    if (arguments.list()) {
+      runner.list();
+      return;
+    }
+    List<String> failures = runner.runAll(String.join(" ", args));
     List<RatioRow> rows = ReportFiles.write(arguments.out(), Comparisons.ALL);
     System.out.println("Wrote " + arguments.out().resolve(ReportFiles.REPORT) + summary(rows));
     if (!failures.isEmpty()) {
@@ -91,8 +97,9 @@ public final class BenchmarkReport {
    * @param include a regex over benchmarks' full names; null for every one
    * @param from the results directory to regenerate from; null to run
    * @param readme the README whose table to rewrite; only with {@code from}
+   * @param list print the plan instead of running it
    */
-  record Arguments(boolean quick, Pattern include, Path out, Path from, Path readme) {
+  record Arguments(boolean quick, Pattern include, Path out, Path from, Path readme, boolean list) {
 
     static Arguments parse(String... args) {
       boolean quick = false;
@@ -100,6 +107,7 @@ public final class BenchmarkReport {
       Path out = null;
       Path from = null;
       Path readme = null;
+      boolean list = false;
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         switch (arg) {
@@ -108,10 +116,11 @@ public final class BenchmarkReport {
           case "--out" -> out = Path.of(value(args, ++i, arg));
           case "--from" -> from = Path.of(value(args, ++i, arg));
           case "--readme" -> readme = Path.of(value(args, ++i, arg));
+          case "--list" -> list = true;
           default -> throw new IllegalArgumentException("unknown argument: " + arg);
         }
       }
-      if (from != null && (quick || include != null || out != null)) {
+      if (from != null && (quick || include != null || out != null || list)) {
         throw new IllegalArgumentException("--from regenerates a report and runs nothing: it takes only --readme");
       }
       if (readme != null && from == null) {
@@ -126,7 +135,7 @@ public final class BenchmarkReport {
       if (from == null && out == null) {
         out = Path.of("benchmarks", "results", LocalDate.now(ZoneOffset.UTC).toString());
       }
-      return new Arguments(quick, include, out, from, readme);
+      return new Arguments(quick, include, out, from, readme, list);
     }
 
     private static String value(String[] args, int index, String option) {

@@ -18,7 +18,7 @@ import org.openjdk.jmh.runner.format.OutputFormat;
 /**
  * JMH's output replaced by one line per benchmark (which one, i of N, the time left), a dot per
  * measured iteration and the score at the end. What the benchmarks themselves print is passed
- * through; JMH's own {@code # ...} status lines are dropped. The time left is the estimate of what remains, scaled by how far the estimate of what
+ * through; JMH's own {@code # ...} status lines and SLF4J's notices are dropped. The time left is the estimate of what remains, scaled by how far the estimate of what
  * is done was off, so it corrects itself as the run goes.
  */
 final class Progress implements OutputFormat {
@@ -111,7 +111,8 @@ final class Progress implements OutputFormat {
 
   @Override
   public void println(String s) {
-    if (!s.startsWith("# ") && !s.isBlank()) {
+    // SLF4J's "no providers" notice: the forks have no logging backend, on purpose.
+    if (!s.startsWith("# ") && !s.startsWith("SLF4J(W)") && !s.isBlank()) {
       out.println(s);
     }
   }

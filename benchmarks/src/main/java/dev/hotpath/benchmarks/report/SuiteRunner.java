@@ -60,16 +60,9 @@ final class SuiteRunner {
     } catch (IOException e) {
       throw new UncheckedIOException("could not create " + arguments.out(), e);
     }
-    List<PlannedRun> runs = plan(BenchmarkList.defaultList().find(
-        OutputFormatFactory.createFormatInstance(out, VerboseMode.SILENT), List.of(".*"), List.of()));
-    int total = 0;
-    double totalEstimate = 0;
-    for (PlannedRun run : runs) {
-      for (BenchmarkListEntry benchmark : run.benchmarks()) {
-        total += combinations(benchmark);
-        totalEstimate += combinations(benchmark) * estimateSeconds(benchmark);
-      }
-    }
+    List<PlannedRun> runs = plan();
+    int total = total(runs);
+    double totalEstimate = totalEstimate(runs);
     out.println("Asking the benchmark servers for their versions...");
     Map<String, String> machine = Machine.describe();
     Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
@@ -101,7 +94,32 @@ final class SuiteRunner {
     return failures;
   }
 
-  private List<PlannedRun> plan(Iterable<BenchmarkListEntry> all) {
+  /** Prints each planned run, its benchmarks and the estimated time; runs nothing. */
+  void list() {
+    List<PlannedRun> runs = plan();
+    for (PlannedRun run : runs) {
+      double seconds = run.benchmarks().stream().mapToDouble(b -> combinations(b) * estimateSeconds(b)).sum();
+      int benchmarks = total(List.of(run));
+      out.printf("%s at %d %s: %d %s, about %s%n", run.suite().name(), run.threads(),
+          run.threads() == 1 ? "thread" : "threads", benchmarks, benchmarks == 1 ? "benchmark" : "benchmarks",
+          Progress.human(Duration.ofSeconds(Math.round(seconds))));
+    }
+    out.printf("%d benchmarks in %d JMH runs, %d %s each; estimated %s%n", total(runs), runs.size(), forks,
+        forks == 1 ? "fork" : "forks", Progress.human(Duration.ofSeconds(Math.round(totalEstimate(runs)))));
+  }
+
+  private static int total(List<PlannedRun> runs) {
+    return runs.stream().flatMap(run -> run.benchmarks().stream()).mapToInt(SuiteRunner::combinations).sum();
+  }
+
+  private double totalEstimate(List<PlannedRun> runs) {
+    return runs.stream().flatMap(run -> run.benchmarks().stream())
+        .mapToDouble(b -> combinations(b) * estimateSeconds(b)).sum();
+  }
+
+  private List<PlannedRun> plan() {
+    Iterable<BenchmarkListEntry> all = BenchmarkList.defaultList().find(
+        OutputFormatFactory.createFormatInstance(out, VerboseMode.SILENT), List.of(".*"), List.of());
     List<PlannedRun> runs = new ArrayList<>();
     for (Suite suite : RunPlan.SUITES) {
       List<BenchmarkListEntry> benchmarks = new ArrayList<>();

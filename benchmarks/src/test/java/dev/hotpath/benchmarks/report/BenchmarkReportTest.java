@@ -62,6 +62,8 @@ class BenchmarkReportTest {
     assertThat(arguments.quick()).isTrue();
     assertThat(arguments.include().pattern()).isEqualTo("Local.*");
     assertThat(arguments.out().getParent()).isEqualTo(Path.of("benchmarks", "results"));
+    assertThat(arguments.list()).isFalse();
+    assertThat(BenchmarkReport.Arguments.parse("--list").list()).isTrue();
   }
 
   @Test
