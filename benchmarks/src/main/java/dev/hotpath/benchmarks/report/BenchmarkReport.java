@@ -62,7 +62,7 @@ public final class BenchmarkReport {
       runner.list();
       return;
     }
-    List<String> failures = runner.runAll(String.join(" ", args));
+    List<String> failures = runner.runAll(shellWords(args));
     List<RatioRow> rows = ReportFiles.write(arguments.out(), Comparisons.ALL);
     System.out.println("Wrote " + arguments.out().resolve(ReportFiles.REPORT) + summary(rows));
     if (!failures.isEmpty()) {
@@ -80,6 +80,15 @@ public final class BenchmarkReport {
       ReportFiles.writeString(arguments.readme(), ReadmeTable.rewrite(readme, rows, link));
       out.println("Rewrote the table in " + arguments.readme());
     }
+  }
+
+  /** The arguments as a shell would need them typed, so the recorded command can be pasted. */
+  static String shellWords(String... args) {
+    List<String> words = new ArrayList<>();
+    for (String arg : args) {
+      words.add(arg.matches("[A-Za-z0-9._/=:-]+") ? arg : "'" + arg.replace("'", "'\\''") + "'");
+    }
+    return String.join(" ", words);
   }
 
   private static String summary(List<RatioRow> rows) {

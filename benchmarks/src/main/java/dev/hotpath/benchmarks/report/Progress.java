@@ -2,7 +2,9 @@ package dev.hotpath.benchmarks.report;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
@@ -31,6 +33,8 @@ final class Progress implements OutputFormat {
   private int started;
   private double doneEstimate;
   private double currentEstimate;
+  private String current;
+  private final List<String> failed = new ArrayList<>();
 
   /**
    * @param total benchmarks in the whole report (methods × params × thread counts)
@@ -70,9 +74,9 @@ final class Progress implements OutputFormat {
     Map<String, String> values = new TreeMap<>();
     params.getParamsKeys().forEach(key -> values.put(key, params.getParam(key)));
     String name = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.', params.getBenchmark().lastIndexOf('.') - 1) + 1);
-    out.printf("[%d/%d] %s%s, %d %s, about %s left ", started, total, name,
-        values.isEmpty() ? "" : " (" + Score.label(values) + ")", params.getThreads(),
-        params.getThreads() == 1 ? "thread" : "threads", human(timeLeft()));
+    current = name + (values.isEmpty() ? "" : " (" + Score.label(values) + ")") + ", " + params.getThreads()
+        + (params.getThreads() == 1 ? " thread" : " threads");
+    out.printf("[%d/%d] %s, about %s left ", started, total, current, human(timeLeft()));
     out.flush();
   }
 
@@ -91,8 +95,14 @@ final class Progress implements OutputFormat {
       Result<?> primary = result.getPrimaryResult();
       out.println(" " + Format.score(primary.getScore(), primary.getScoreError(), primary.getScoreUnit()));
     } else {
+      failed.add(current);
       out.println(" failed");
     }
+  }
+
+  /** The benchmarks JMH ended without a result, as the progress lines named them. */
+  List<String> failed() {
+    return List.copyOf(failed);
   }
 
   @Override

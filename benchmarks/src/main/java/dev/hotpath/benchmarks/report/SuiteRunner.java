@@ -90,6 +90,7 @@ final class SuiteRunner {
         out.println(name + " failed: " + e);
       }
     }
+    progress.failed().forEach(benchmark -> failures.add(benchmark + ": failed"));
     writeMachine(machine, command, started, Instant.now().truncatedTo(ChronoUnit.SECONDS));
     return failures;
   }

@@ -67,6 +67,12 @@ class BenchmarkReportTest {
   }
 
   @Test
+  void theRecordedCommandQuotesWhatTheShellWouldSplitOrExpand() {
+    assertThat(BenchmarkReport.shellWords("--quick", "--include", "A|B.(c)$", "--out", "it's"))
+        .isEqualTo("--quick --include 'A|B.(c)$' --out 'it'\\''s'");
+  }
+
+  @Test
   void badArgumentsAreRefusedWithTheArgumentNamed() throws IOException {
     assertThatThrownBy(() -> BenchmarkReport.Arguments.parse("--fast"))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("unknown argument: --fast");
