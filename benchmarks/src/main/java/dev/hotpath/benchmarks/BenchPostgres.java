@@ -50,6 +50,11 @@ public final class BenchPostgres implements AutoCloseable {
     return url;
   }
 
+  /** True when this object started the server. */
+  public boolean isEmbedded() {
+    return embedded != null;
+  }
+
   /** This benchmark's schema (a lower-case identifier); not created here. */
   public String schema() {
     return schema;

@@ -1,0 +1,56 @@
+package dev.hotpath.benchmarks.report;
+
+import static dev.hotpath.benchmarks.report.Comparison.of;
+
+import dev.hotpath.benchmarks.report.Comparison.Statistic;
+import java.util.List;
+
+/**
+ * Every comparison the report and the README table show, in the order they show them: the one
+ * place to add a peer or change a goal. Goals are the ones set in issue 15 and in the benchmark
+ * classes' Javadoc; a pair without one is shown for information. A ratio above 1 always means
+ * Hotpath is faster, whatever the benchmark mode.
+ */
+final class Comparisons {
+  static final List<Comparison> ALL = List.of(
+      // The L1 hit, at 1 and 2 threads and at each key count.
+      of("MemoryTierReadBenchmark", "hotpath", "caffeine").goal(0.8).atThreads(1, 2),
+      of("MemoryTierReadBenchmark", "hotpath", "caffeineStats").goal(0.95).atThreads(1, 2),
+      of("MemoryTierReadBenchmark", "hotpathShared", "caffeine").goal(0.8).atThreads(1, 2),
+      of("MemoryTierReadBenchmark", "hotpathShared", "caffeineStats").goal(0.95).atThreads(1, 2),
+      of("MemoryTierReadBenchmark", "hotpath", "caffeineAsyncLoading"),
+      of("MemoryTierReadBenchmark", "jcache", "caffeineJCache").goal(1.0),
+      // A read Redis answers, then the two-level peers' L1 hits, L2 hits and bulk reads.
+      of("RedisTierReadBenchmark", "hotpath", "lettuce").goal(0.9),
+      of("RedisTierReadBenchmark", "hotpath", "redisson"),
+      of("RedisTierReadBenchmark", "hotpathGetAll", "lettuceMget").goal(0.9),
+      of("RedisTierReadBenchmark", "hotpathGetAll", "lettuceSingles").goal(10),
+      of("RedisTierReadBenchmark", "hotpathL1", "jetcacheL1"),
+      of("RedisTierReadBenchmark", "hotpathL1", "redissonLocalL1"),
+      of("RedisTierReadBenchmark", "hotpath", "jetcacheL2"),
+      of("RedisTierReadBenchmark", "hotpath", "redissonLocalL2"),
+      of("RedisTierReadBenchmark", "hotpathGetAll", "jetcacheGetAll"),
+      of("RedisTierReadBenchmark", "hotpathGetAll", "redissonLocalGetAll"),
+      // Invalidation reaching the other node's L1.
+      of("InvalidationLatencyBenchmark", "writeOnAUntilEvictedOnB", "jetcache").on(Statistic.P50),
+      of("InvalidationLatencyBenchmark", "writeOnAUntilEvictedOnB", "jetcache").on(Statistic.P99),
+      of("InvalidationLatencyBenchmark", "writeOnAUntilEvictedOnB", "redisson").on(Statistic.P50),
+      of("InvalidationLatencyBenchmark", "writeOnAUntilEvictedOnB", "redisson").on(Statistic.P99),
+      // PostgreSQL reads and time-series writes.
+      of("PostgresTierReadBenchmark", "hotpath", "jdbc"),
+      of("PostgresTierReadBenchmark", "hotpath", "jdbcHeldStatement"),
+      of("TimeSeriesWriteBenchmark", "hotpath", "batchInsert"),
+      of("TimeSeriesWriteBenchmark", "hotpathTwoFlushThreads", "batchInsert"),
+      // Rate limiters: the exact floor at 1, 2 and 4 threads; the fastest peer at 1 and 2.
+      of("LocalLimiterBenchmark", "hotpath", "atomicGcra").goal(0.85).atThreads(1, 2, 4),
+      of("LocalLimiterBenchmark", "hotpath", "bucket4j").goal(1.0).atThreads(1, 2),
+      of("LocalLimiterBenchmark", "hotpath", "resilience4j").goal(1.0).atThreads(1, 2),
+      of("LocalLimiterBenchmark", "hotpath", "guava").goal(1.0).atThreads(1, 2),
+      of("RedisLimiterBenchmark", "hotpath", "bucket4j"),
+      // The engine against the hand-wired loader (cold's goal is against the quota, not a peer).
+      of("EngineBenchmark", "warmHotpath", "warmBaseline").goal(0.8),
+      of("EngineBenchmark", "mixedHotpath", "mixedBaseline").goal(2.0),
+      of("EngineBenchmark", "coldHotpath", "coldBaseline"));
+
+  private Comparisons() {}
+}

@@ -1,0 +1,89 @@
+package dev.hotpath.benchmarks.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchmarkReportTest {
+  @TempDir Path dir;
+
+  @Test
+  void fromWritesTheReportAChartPerSuiteAndModeAndTheReadmeTable() throws Exception {
+    Path results = dir.resolve("benchmarks/results/2026-11-30");
+    Fixtures.copy("jmh-results.json", results.resolve("results.json"));
+    Path readme = Fixtures.copy("README-fixture.md", dir.resolve("README.md"));
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+    BenchmarkReport.regenerate(BenchmarkReport.Arguments.parse("--from", results.toString(), "--readme", readme.toString()),
+        new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+    String report = ReportFiles.read(results.resolve("report.md"));
+    assertThat(report)
+        .contains("| MemoryTierReadBenchmark `hotpath` / `caffeine` | 1 | keys=1024 | 19.1 ± 0.5 ops/us | 38.2 ± 1 ops/us | **0.50×**")
+        .contains("| RedisTierReadBenchmark `hotpathGetAll` / `lettuceMget` |  |  |  |  | not run | ≥ 0.90× | not run |")
+        .contains("![LocalLimiterBenchmark avgt](LocalLimiterBenchmark.svg)");
+    try (Stream<Path> files = Files.list(results)) {
+      List<String> charts = files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".svg")).sorted().toList();
+      assertThat(charts).containsExactly("EngineBenchmark.svg", "InvalidationLatencyBenchmark.svg",
+          "LocalLimiterBenchmark.svg", "MemoryTierReadBenchmark.svg");
+      for (String chart : charts) {
+        assertThat(SvgBarChartTest.parse(ReportFiles.read(results.resolve(chart))).getDocumentElement().getLocalName())
+            .isEqualTo("svg");
+      }
+    }
+    assertThat(ReportFiles.read(readme)).contains("(benchmarks/results/2026-11-30/report.md)")
+        .contains("Text after the table, kept as it is.");
+  }
+
+  @Test
+  void aChartShowsEveryBarInTheFirstScoresUnit() throws Exception {
+    List<Score> limiter = Fixtures.scores(dir).stream().filter(s -> s.suite().equals("LocalLimiterBenchmark")).toList();
+
+    String svg = ReportFiles.chart("LocalLimiterBenchmark", limiter, Comparisons.ALL);
+
+    // atomicGcra's 0.039 ± 0.001 us/op drawn as nanoseconds, like the others.
+    assertThat(SvgBarChartTest.texts(SvgBarChartTest.parse(svg))).contains("ns/op, lower is better", "39 ± 1");
+  }
+
+  @Test
+  void argumentsDefaultToTodaysResultsDirectory() {
+    BenchmarkReport.Arguments arguments = BenchmarkReport.Arguments.parse("--quick", "--include", "Local.*");
+
+    assertThat(arguments.quick()).isTrue();
+    assertThat(arguments.include().pattern()).isEqualTo("Local.*");
+    assertThat(arguments.out().getParent()).isEqualTo(Path.of("benchmarks", "results"));
+    assertThat(arguments.list()).isFalse();
+    assertThat(BenchmarkReport.Arguments.parse("--list").list()).isTrue();
+  }
+
+  @Test
+  void theRecordedCommandQuotesWhatTheShellWouldSplitOrExpand() {
+    assertThat(BenchmarkReport.shellWords("--quick", "--include", "A|B.(c)$", "--out", "it's"))
+        .isEqualTo("--quick --include 'A|B.(c)$' --out 'it'\\''s'");
+  }
+
+  @Test
+  void badArgumentsAreRefusedWithTheArgumentNamed() throws IOException {
+    assertThatThrownBy(() -> BenchmarkReport.Arguments.parse("--fast"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("unknown argument: --fast");
+    assertThatThrownBy(() -> BenchmarkReport.Arguments.parse("--include"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("--include needs a value");
+    assertThatThrownBy(() -> BenchmarkReport.Arguments.parse("--include", "("))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--include is not a regex");
+    assertThatThrownBy(() -> BenchmarkReport.Arguments.parse("--readme", "README.md"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--readme needs --from");
+    Path results = Files.createDirectories(dir.resolve("results"));
+    assertThatThrownBy(() -> BenchmarkReport.Arguments.parse("--from", results.toString(), "--quick"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--from regenerates");
+  }
+}

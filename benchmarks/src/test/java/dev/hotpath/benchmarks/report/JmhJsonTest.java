@@ -1,0 +1,38 @@
+package dev.hotpath.benchmarks.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JmhJsonTest {
+  @TempDir Path dir;
+
+  @Test
+  void readsEveryResultWithItsSuiteMethodThreadsParamsAndUnit() {
+    List<Score> scores = Fixtures.scores(dir);
+
+    assertThat(scores).hasSize(12);
+    Score hotpath = scores.get(0);
+    assertThat(hotpath).isEqualTo(new Score("MemoryTierReadBenchmark", "hotpath", "thrpt", 1,
+        Map.of("keys", "1024"), 19.1, 0.5, "ops/us", Map.of()));
+  }
+
+  @Test
+  void anErrorJmhCouldNotComputeIsNaN() {
+    Score cold = Fixtures.score(Fixtures.scores(dir), "EngineBenchmark", "coldHotpath");
+
+    assertThat(cold.error()).isNaN();
+    assertThat(cold.score()).isEqualTo(9.0);
+  }
+
+  @Test
+  void sampleModeKeepsItsPercentiles() {
+    Score sampled = Fixtures.score(Fixtures.scores(dir), "InvalidationLatencyBenchmark", "redisson");
+
+    assertThat(sampled.percentiles()).containsEntry("50.0", 338.0).containsEntry("99.0", 2300.0);
+  }
+}
