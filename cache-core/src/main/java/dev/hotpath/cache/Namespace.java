@@ -13,6 +13,13 @@ import java.util.Map;
  * it. Failures of tiers outside the process are never thrown to callers: a failed tier read is a
  * miss, a failed tier write is skipped; both are counted in {@link #stats()}.
  *
+ * <p>A read waits for its lookups in the tiers and for the loader, not for the writes that copy
+ * what it found or loaded into the shared tiers: those are made on the load thread once the value
+ * is handed over (with an executor that runs tasks in the calling thread, by the caller), and are
+ * skipped for a key put or invalidated meanwhile, or once the cache is closed. A failed load is
+ * logged once, as a WARN line on the SLF4J logger {@code dev.hotpath.cache.load} (with its stack
+ * trace when that logger is at DEBUG): set that logger's level to keep or silence them.
+ *
  * <p>Thread-safe. After {@link TieredCache#close()} reads, writes and invalidations throw {@link
  * IllegalStateException}; {@link #stats()}, {@link #estimatedSize()} and {@link #flush} still
  * answer. Writers and loaders must not call back into the cache for the key they are writing or

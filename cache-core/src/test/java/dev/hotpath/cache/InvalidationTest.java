@@ -49,6 +49,9 @@ class InvalidationTest {
     source.put("acct", "v1");
     a.namespace(spec).get("acct");
     b.namespace(spec).get("acct");
+    Loads.awaitSettled(a);
+    Loads.awaitSettled(b);
+    assertThat(shared.raw("accounts", "acct")).isNotNull();
     source.put("acct", "v2");
     a.namespace(spec).invalidate("acct");
     Buses.awaitDelivered(bus);
@@ -63,6 +66,7 @@ class InvalidationTest {
     source.put("x", "1");
     source.put("y", "2");
     b.namespace(spec).getAll(List.of("x", "y"));
+    Loads.awaitSettled(b); // b's write-backs land before the invalidation, not after it
     a.namespace(spec).invalidateAll();
     Buses.awaitDelivered(bus);
     assertThat(b.namespace(spec).estimatedSize()).isZero();
@@ -88,6 +92,7 @@ class InvalidationTest {
   void possiblyLostEventsClearTheInProcessTier() {
     source.put("acct", "v1");
     b.namespace(spec).get("acct");
+    Loads.awaitSettled(b); // its write-back landed before the change below
     // Another node changed the shared tier but its event never arrived.
     shared.data.clear();
     source.put("acct", "v2");
