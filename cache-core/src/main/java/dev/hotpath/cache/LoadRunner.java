@@ -24,8 +24,13 @@ import org.slf4j.LoggerFactory;
  * thread only after the load's future is completed: a reader waits for the lookups and the loader,
  * never for a write to a tier that may be as slow as the lookup was. They keep their order against
  * changes of the key the way they always did: each one checks the key's stamp under its write lock
- * when it runs (see {@link InvalidationStamps}), so a put or invalidation made meanwhile makes it
- * skip. With an executor that runs tasks in the calling thread, the caller runs them too.
+ * when it runs (see {@link InvalidationStamps}), so a put or invalidation made meanwhile on this
+ * node makes it skip, and one made on another node is undone by the check after writing once its
+ * event has arrived. What is new is only that another node's change made after the reader got its
+ * value can now land before the write-back: tiers whose fills cannot replace a value (Redis) refuse
+ * it; on others (PostgreSQL) the check after writing is what removes it (see {@link
+ * dev.hotpath.cache.spi.NamespaceStore#fill}). With an executor that runs tasks in the calling
+ * thread, the caller runs them too.
  *
  * <p><b>Failures logged once.</b> Caffeine logs every load whose future fails at WARNING, with the
  * stack trace, on {@code System.Logger} (JUL unless the host routes it), and leaves cancellations
@@ -80,8 +85,8 @@ final class LoadRunner {
         }
       });
     } catch (RejectedExecutionException e) {
-      running.decrementAndGet();
       fail(outcome, new LoadRejectedException(namespace, keys, e));
+      running.decrementAndGet();
     }
     return outcome;
   }
@@ -98,14 +103,14 @@ final class LoadRunner {
     try {
       last = stages.apply(later);
     } catch (Throwable failure) {
-      running.decrementAndGet();
       fail(outcome, failure);
+      running.decrementAndGet();
       return outcome;
     }
     last.whenComplete((value, failure) -> {
       if (failure != null) {
-        running.decrementAndGet();
         fail(outcome, failure);
+        running.decrementAndGet();
         return;
       }
       outcome.complete(value);
