@@ -12,7 +12,9 @@ import java.util.function.Function;
  * tiers or the loader. Writes and invalidations are on the {@linkplain #synchronous() synchronous
  * view}.
  *
- * <p>Keys are never null ({@link NullPointerException} naming the argument, thrown by the call).
+ * <p>Keys are never null ({@link NullPointerException} naming the argument, thrown by the call);
+ * a key over the namespace's {@link NamespaceSpec#maxKeySize()} is refused the same way, with
+ * {@link KeyTooLargeException} thrown by the call.
  * After the cache is closed the calls throw {@link IllegalStateException} themselves, as the
  * synchronous ones do. A future fails with {@link CacheLoadException} when the loader threw (and
  * with its subclass {@link LoadRejectedException} when no load thread was free). Thread-safe.
@@ -30,6 +32,24 @@ public interface AsyncNamespace<K, V> {
 
   /** {@link Namespace#getAll} without blocking: completes with the values of the keys present. */
   CompletableFuture<Map<K, V>> getAll(Collection<? extends K> keys);
+
+  /**
+   * The values of {@code keys} when the in-process tier holds a value for every one of them, else
+   * {@code null}: never reads another tier, never loads, never blocks. A batch reader's fast path:
+   * when it answers, every key counts as an in-process hit; when it returns null nothing is
+   * counted, so a caller that goes on with {@link #getAll} has each key counted once. The map is in
+   * the order of {@code keys} (a duplicate key appears once), new and owned by the caller. Always
+   * null for a namespace with refresh-ahead ({@link TtlProfile#refreshAfter()}), whose reads must
+   * go through {@code getAll} to trigger refreshes, and when a key is held as absent (a negative
+   * entry) or still loading. Implementations that cannot look without loading may always return
+   * null (the default).
+   *
+   * @throws NullPointerException if {@code keys} or a key is null
+   * @throws IllegalStateException if the cache is closed
+   */
+  default Map<K, V> getAllIfInProcess(Collection<? extends K> keys) {
+    return null;
+  }
 
   /**
    * The values for {@code keys}, with {@code bulkLoader} standing in for the namespace's loader:

@@ -25,6 +25,11 @@ final class AsyncNamespaceView<K, V> implements AsyncNamespace<K, V> {
   }
 
   @Override
+  public Map<K, V> getAllIfInProcess(Collection<? extends K> keys) {
+    return namespace.getAllIfInProcess(keys);
+  }
+
+  @Override
   public CompletableFuture<Map<K, V>> getAll(
       Collection<? extends K> keys, Function<? super Set<K>, ? extends CompletableFuture<? extends Map<K, V>>> bulkLoader) {
     return namespace.getAllAsync(keys, bulkLoader);

@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * when it runs (see {@link InvalidationStamps}), so a put or invalidation made meanwhile on this
  * node makes it skip, and one made on another node is undone by the check after writing once its
  * event has arrived. What is new is only that another node's change made after the reader got its
- * value can now land before the write-back: tiers whose fills cannot replace a value (Redis) refuse
- * it; on others (PostgreSQL) the check after writing is what removes it (see {@link
- * dev.hotpath.cache.spi.NamespaceStore#fill}). With an executor that runs tasks in the calling
+ * value can now land before the write-back: the Redis and PostgreSQL tiers' fills never replace a
+ * live value, so they refuse it; on a tier whose fill is a plain put, the check after writing is
+ * what removes it (see {@link dev.hotpath.cache.spi.NamespaceStore#fill}). With an executor that runs tasks in the calling
  * thread, the caller runs them too.
  *
  * <p><b>Failures logged once.</b> Caffeine logs every load whose future fails at WARNING, with the

@@ -3,6 +3,7 @@ package dev.hotpath.cache;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A named, typed cache inside a {@link TieredCache}. Reads walk the tiers (in process first, then
@@ -19,6 +20,12 @@ import java.util.Map;
  * skipped for a key put or invalidated meanwhile, or once the cache is closed. A failed load is
  * logged once, as a WARN line on the SLF4J logger {@code dev.hotpath.cache.load} (with its stack
  * trace when that logger is at DEBUG): set that logger's level to keep or silence them.
+ *
+ * <p>Keys are bounded where they leave the process: in a namespace stored in a tier outside the
+ * process (or built with {@code crossNodeInvalidation()}), a key whose encoded form is longer than
+ * {@link NamespaceSpec#maxKeySize()} is refused with {@link KeyTooLargeException} by every read
+ * that misses in process, every write and every invalidation, before anything is sent
+ * ({@link #getIfPresent} touches no other tier and simply finds nothing).
  *
  * <p>Thread-safe. After {@link TieredCache#close()} reads, writes and invalidations throw {@link
  * IllegalStateException}; {@link #stats()}, {@link #estimatedSize()} and {@link #flush} still
@@ -103,6 +110,16 @@ public interface Namespace<K, V> {
 
   /** Approximate number of entries held in process. */
   long estimatedSize();
+
+  /**
+   * The keys whose values this node holds in process now: a snapshot, for tools that walk a
+   * namespace (the JCache provider's iterator). Keys only a shared tier holds are not in it, since
+   * tiers are not scanned; nor are keys being loaded or remembered as absent. Costs one pass over
+   * the in-process entries.
+   *
+   * @return an unmodifiable set, empty when nothing is held
+   */
+  Set<K> inProcessKeys();
 
   /** A snapshot of the namespace's counters. */
   NamespaceStats stats();

@@ -16,6 +16,13 @@ import java.util.regex.Pattern;
  */
 public final class NamespaceSpec<K, V> {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+  /**
+   * The default {@link #maxKeySize()}: 2 KiB of encoded key. Below what a PostgreSQL B-tree index
+   * row may hold (2,704 bytes on 8 KiB pages, namespace included), so a key the cache accepts is
+   * never refused later by a tier; and above any key a trading backend uses (symbols, ids,
+   * {@code "BTCUSDT:1m:1700000000000"}) or an HTTP request line a client sends (about 2 KB).
+   */
+  public static final int DEFAULT_MAX_KEY_SIZE = 2048;
 
   private final String name;
   private final TypeToken<K> keyType;
@@ -32,6 +39,7 @@ public final class NamespaceSpec<K, V> {
   private final WriteBehind writeBehind;
   private final DeadLetterHandler<? super K, ? super V> deadLetters;
   private final boolean crossNodeInvalidation;
+  private final int maxKeySize;
 
   private NamespaceSpec(Builder<K, V> b) {
     this.name = b.name;
@@ -49,6 +57,7 @@ public final class NamespaceSpec<K, V> {
     this.writeBehind = b.writeBehind != null ? b.writeBehind : WriteBehind.defaults();
     this.deadLetters = b.deadLetters != null ? b.deadLetters : DeadLetterHandler.logging();
     this.crossNodeInvalidation = b.crossNodeInvalidation != null;
+    this.maxKeySize = b.maxKeySize != null ? b.maxKeySize : DEFAULT_MAX_KEY_SIZE;
   }
 
   /**
@@ -141,6 +150,18 @@ public final class NamespaceSpec<K, V> {
     return crossNodeInvalidation;
   }
 
+  /**
+   * The largest key, in bytes of the UTF-8 form its {@link #keyCodec()} gives, that the namespace
+   * sends out of the process (default {@value #DEFAULT_MAX_KEY_SIZE}). Applies to namespaces
+   * stored in a tier outside the process or built with {@link Builder#crossNodeInvalidation()}:
+   * every call that would send a longer key to a tier or to other nodes throws {@link
+   * KeyTooLargeException} before anything is sent. Keys of namespaces kept in process only are
+   * not limited.
+   */
+  public int maxKeySize() {
+    return maxKeySize;
+  }
+
   WriteMode writeMode() {
     return writeMode;
   }
@@ -164,7 +185,8 @@ public final class NamespaceSpec<K, V> {
   public String toString() {
     return "NamespaceSpec[" + name + ", " + keyType + " -> " + valueType + ", " + ttl
         + ", maximumSize=" + maximumSize + ", maximumWeight=" + maximumWeight + ", loader=" + (loader != null)
-        + ", writeMode=" + writeMode + (crossNodeInvalidation ? ", crossNodeInvalidation" : "") + "]";
+        + ", writeMode=" + writeMode + (crossNodeInvalidation ? ", crossNodeInvalidation" : "")
+        + ", maxKeySize=" + maxKeySize + "]";
   }
 
   /**
@@ -189,6 +211,7 @@ public final class NamespaceSpec<K, V> {
     private WriteBehind writeBehind;
     private DeadLetterHandler<? super K, ? super V> deadLetters;
     private Boolean crossNodeInvalidation;
+    private Integer maxKeySize;
 
     private Builder(String name, TypeToken<K> keyType, TypeToken<V> valueType) {
       Objects.requireNonNull(name, "name");
@@ -298,6 +321,21 @@ public final class NamespaceSpec<K, V> {
     public Builder<K, V> crossNodeInvalidation() {
       Arguments.unset(crossNodeInvalidation, "crossNodeInvalidation");
       this.crossNodeInvalidation = Boolean.TRUE;
+      return this;
+    }
+
+    /**
+     * The largest key, in bytes of its encoded (UTF-8) form, the namespace sends to tiers outside
+     * the process and to other nodes; default {@value NamespaceSpec#DEFAULT_MAX_KEY_SIZE}. A
+     * longer key is refused with {@link KeyTooLargeException} before anything is sent: an
+     * unbounded key would cost every tier and every node that is told of its change. A tier may
+     * refuse a namespace whose limit it cannot store (PostgreSQL indexes keys up to about 2.6 KB).
+     *
+     * @throws IllegalArgumentException if {@code bytes} is not positive
+     */
+    public Builder<K, V> maxKeySize(int bytes) {
+      Arguments.unset(maxKeySize, "maxKeySize");
+      this.maxKeySize = Arguments.positive(bytes, "maxKeySize");
       return this;
     }
 

@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +38,17 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p><b>Who closes what.</b> The code that creates a tier or a bus closes it. Giving one to {@link
+ * Builder#tier} or {@link Builder#invalidationBus} hands that duty to the cache: {@link #close()}
+ * closes it (the usual case, a tier built for one cache). A tier or bus several caches share, or
+ * that its creator closes itself, is lent instead with {@link Builder#sharedTier} or {@link
+ * Builder#sharedInvalidationBus}: the cache uses it and leaves it open, and its creator closes it
+ * after the last cache using it. A bus a tier brings (see {@link Tier#invalidationBus()}) is the
+ * tier's: the tier closes it, never a cache. What the cache creates itself (its default in-process
+ * bus, its threads) it closes.
+ *
  * <p>Thread-safe. {@link #close()} flushes write-behind buffers, stops the cache's threads and
- * closes its tiers and bus.
+ * closes the tiers and bus it was handed.
  */
 public final class TieredCache implements AutoCloseable, MeterBinder {
   private static final Logger LOG = LoggerFactory.getLogger(TieredCache.class);
@@ -46,12 +57,15 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
 
   private final Runtime runtime;
   private final List<Tier> sharedTiers;
+  /** The tiers given with {@link Builder#tier}: this cache closes them. */
+  private final List<Tier> ownedTiers;
   private final Map<String, TieredNamespace<?, ?>> namespaces;
   private final Subscription subscription;
   private final WarmupPlan warmupPlan;
   private final AlertMonitor alerts;
   private final LoadExecutor ownedExecutor;
-  private final boolean busFromTier;
+  /** Whether {@link #close()} closes the bus: not one a tier brought, nor one lent to the cache. */
+  private final boolean ownsBus;
   private final java.util.concurrent.atomic.AtomicBoolean warmupScheduled =
       new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -60,10 +74,11 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
     Executor executor = b.executor != null ? b.executor : ownedExecutor;
     String nodeId = b.nodeId != null ? b.nodeId : UUID.randomUUID().toString();
     InvalidationBus bus = b.chosenBus();
-    this.busFromTier = b.tiers.stream().anyMatch(t -> t.invalidationBus() == bus);
+    this.ownsBus = !b.busLent && b.tiers.stream().noneMatch(t -> t.invalidationBus() == bus);
     Ticker ticker = b.ticker != null ? b.ticker : Ticker.system();
     this.runtime = new Runtime(nodeId, bus, ticker, executor, scheduler);
     this.sharedTiers = List.copyOf(b.tiers);
+    this.ownedTiers = b.tiers.stream().filter(t -> !b.lentTiers.contains(t)).toList();
     // Caffeine's own upkeep (eviction, expiry) must not queue behind blocked loads in the bounded
     // pool, nor take the places of loads in its queue: with the cache's pool it gets Caffeine's
     // default, the common pool. A host's executor serves both, as the host asked.
@@ -161,8 +176,9 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
 
   /**
    * Runs the warmup plan given to the builder now, blocking until every strategy finished or the
-   * plan's deadline passed. The first call also schedules the plan's repetition when it has an
-   * interval. With no plan, returns an empty report.
+   * plan's deadline passed and the strategies it cut off stopped (see {@link WarmupStrategy}). The
+   * first call also schedules the plan's repetition when it has an interval. With no plan, returns
+   * an empty report.
    *
    * @throws IllegalStateException when the cache is closed
    */
@@ -234,7 +250,9 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
 
   /**
    * Flushes write-behind buffers (within each one's close timeout), then stops the cache's threads
-   * and closes the bus and the tiers. Idempotent.
+   * and closes the bus and the tiers the cache was handed (never those lent with {@link
+   * Builder#sharedTier} or {@link Builder#sharedInvalidationBus}, nor a tier's own bus; see the
+   * class comment). Idempotent.
    */
   @Override
   public void close() {
@@ -256,11 +274,10 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
     if (ownedExecutor != null) {
       ownedExecutor.shutdown();
     }
-    // A tier's own bus is the tier's to close (it closes it with itself).
-    if (!busFromTier) {
+    if (ownsBus) {
       closeQuietly(runtime.bus);
     }
-    sharedTiers.forEach(TieredCache::closeQuietly);
+    ownedTiers.forEach(TieredCache::closeQuietly);
   }
 
   private static void closeQuietly(AutoCloseable closeable) {
@@ -379,8 +396,11 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
    */
   public static final class Builder {
     private final List<Tier> tiers = new ArrayList<>();
+    /** The tiers of {@link #tiers} given with {@link #sharedTier}, by identity. */
+    private final Set<Tier> lentTiers = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<String, NamespaceSpec<?, ?>> namespaces = new LinkedHashMap<>();
     private InvalidationBus bus;
+    private boolean busLent;
     private Executor executor;
     private Integer loadThreads;
     private Integer loadQueueCapacity;
@@ -393,19 +413,37 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
     private Builder() {}
 
     /**
-     * Adds a shared tier after the in-process one and the tiers added before it. The cache closes
-     * it on {@link TieredCache#close()}.
+     * Adds a tier outside the process after the in-process one and the tiers added before it, and
+     * hands it over: the cache closes it on {@link TieredCache#close()}. For a tier other caches
+     * share, use {@link #sharedTier}.
      *
      * @throws IllegalArgumentException when a tier of that name was added already
      */
     public Builder tier(Tier tier) {
-      Objects.requireNonNull(tier, "tier");
-      String name = Objects.requireNonNull(tier.name(), "tier.name()");
+      add(tier, "tier");
+      return this;
+    }
+
+    /**
+     * Adds a tier like {@link #tier} but lends it: the cache uses it and never closes it. For a
+     * tier several caches share, or one whose creator closes it itself; close it after the last
+     * cache using it. A bus the tier brings is used as with {@link #tier}, and stays the tier's.
+     *
+     * @throws IllegalArgumentException when a tier of that name was added already
+     */
+    public Builder sharedTier(Tier tier) {
+      lentTiers.add(add(tier, "sharedTier"));
+      return this;
+    }
+
+    private Tier add(Tier tier, String field) {
+      Objects.requireNonNull(tier, field);
+      String name = Objects.requireNonNull(tier.name(), field + ".name()");
       if (name.equals(MemoryTier.NAME) || tiers.stream().anyMatch(t -> t.name().equals(name))) {
         throw new IllegalArgumentException("tier '" + name + "' is already part of the cache");
       }
       tiers.add(tier);
-      return this;
+      return tier;
     }
 
     /**
@@ -433,6 +471,21 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
     public Builder invalidationBus(InvalidationBus bus) {
       Arguments.unset(this.bus, "invalidationBus");
       this.bus = Objects.requireNonNull(bus, "invalidationBus");
+      return this;
+    }
+
+    /**
+     * Like {@link #invalidationBus}, but lends the bus: the cache subscribes to it and publishes on
+     * it, and never closes it. For an {@link InvalidationBus#inProcess()} bus that several caches
+     * of this JVM share: closing one of them leaves the bus working for the others. Its creator
+     * closes it after the last cache using it. Either this or {@code invalidationBus}.
+     *
+     * @throws IllegalStateException at {@link #build()} when a tier brings a different bus
+     */
+    public Builder sharedInvalidationBus(InvalidationBus bus) {
+      Arguments.unset(this.bus, "invalidationBus");
+      this.bus = Objects.requireNonNull(bus, "sharedInvalidationBus");
+      this.busLent = true;
       return this;
     }
 
@@ -535,16 +588,7 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
                 + " the host's executor instead");
       }
       chosenBus();
-      for (NamespaceSpec<?, ?> spec : namespaces.values()) {
-        validate(spec);
-      }
-      if (warmup != null) {
-        for (String ns : warmup.namespaces()) {
-          if (!namespaces.containsKey(ns)) {
-            throw new IllegalStateException("warmup names namespace '" + ns + "', which is not registered");
-          }
-        }
-      }
+      validateFor(tiers.stream().map(Tier::name).toList());
       LoadExecutor ownedExecutor = executor == null
           ? new LoadExecutor(
               loadThreads != null ? loadThreads : DEFAULT_LOAD_THREADS,
@@ -599,26 +643,54 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
       return bringer != null ? bringer.invalidationBus() : InvalidationBus.inProcess();
     }
 
-    private void validate(NamespaceSpec<?, ?> spec) {
-      for (String tierName : spec.ttl().tierOverrides()) {
-        if (tiers.stream().noneMatch(t -> t.name().equals(tierName))) {
-          throw new IllegalStateException(
-              "namespace '" + spec.name() + "' has a TTL for tier '" + tierName
-                  + "', which the cache does not have; tiers: " + tiers.stream().map(Tier::name).toList());
+    /**
+     * Checks the namespaces and the warmup plan as {@link #build()} does, for a cache whose shared
+     * tiers (those after the in-process one) will have these names, and creates nothing: for a
+     * host that creates its tiers only once the rest of its configuration is known to be right
+     * (the {@code Hotpath} builder checks this before it connects to Redis or PostgreSQL).
+     *
+     * @param sharedTierNames the names of the shared tiers the cache will have, in order
+     * @throws IllegalStateException when no namespace is registered, a profile names a tier not
+     *     in {@code sharedTierNames}, a namespace stored in a shared tier has no codec for its key
+     *     or value type, or the warmup plan names an unregistered namespace
+     */
+    public void validateFor(List<String> sharedTierNames) {
+      Objects.requireNonNull(sharedTierNames, "sharedTierNames");
+      if (namespaces.isEmpty()) {
+        throw new IllegalStateException("no namespace registered");
+      }
+      for (NamespaceSpec<?, ?> spec : namespaces.values()) {
+        validate(spec, sharedTierNames);
+      }
+      if (warmup != null) {
+        for (String ns : warmup.namespaces()) {
+          if (!namespaces.containsKey(ns)) {
+            throw new IllegalStateException("warmup names namespace '" + ns + "', which is not registered");
+          }
         }
       }
-      for (Tier tier : tiers) {
-        if (spec.ttl().ttlFor(tier.name()) == null) {
+    }
+
+    private static void validate(NamespaceSpec<?, ?> spec, List<String> tierNames) {
+      for (String tierName : spec.ttl().tierOverrides()) {
+        if (!tierNames.contains(tierName)) {
+          throw new IllegalStateException(
+              "namespace '" + spec.name() + "' has a TTL for tier '" + tierName
+                  + "', which the cache does not have; tiers: " + tierNames);
+        }
+      }
+      for (String tierName : tierNames) {
+        if (spec.ttl().ttlFor(tierName) == null) {
           continue;
         }
         if (spec.keyCodec() == null) {
           throw new IllegalStateException(
-              "namespace '" + spec.name() + "' is stored in tier '" + tier.name()
+              "namespace '" + spec.name() + "' is stored in tier '" + tierName
                   + "' but has no keyCodec for " + spec.keyType());
         }
         if (spec.valueCodec() == null) {
           throw new IllegalStateException(
-              "namespace '" + spec.name() + "' is stored in tier '" + tier.name()
+              "namespace '" + spec.name() + "' is stored in tier '" + tierName
                   + "' but has no valueCodec for " + spec.valueType());
         }
       }

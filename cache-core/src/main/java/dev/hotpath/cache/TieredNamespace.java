@@ -7,7 +7,9 @@ import dev.hotpath.cache.spi.TierValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -64,6 +66,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final AtomicInteger clearing = new AtomicInteger();
   /** Whether another node can hold this namespace's keys, so its changes are published to them. */
   private final boolean crossNode;
+  /** Checked before a key leaves the process: by every change, and by reads that miss in process. */
+  private final KeySizeLimit<K> keySizeLimit;
 
   /**
    * How long a write-back waits for a key's write lock before giving up on writing back (costing a
@@ -86,7 +90,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     this.ticker = runtime.ticker();
     this.runtime = runtime;
     this.loadRunner = new LoadRunner(name, runtime.executor(), runtime::isClosed);
-    this.l1 = memory.open(new DefaultNamespaceContext<>(spec, spec.ttl().l1(), origin), pipeline);
+    this.l1 = memory.open(new DefaultNamespaceContext<>(spec, spec.ttl().l1(), origin), new KeySizeChecking());
     List<TierGuard<K, V>> slots = new ArrayList<>();
     for (Tier tier : sharedTiers) {
       Duration ttl = spec.ttl().ttlFor(tier.name());
@@ -97,6 +101,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
     this.shared = List.copyOf(slots);
     this.crossNode = !shared.isEmpty() || spec.crossNodeInvalidation();
+    this.keySizeLimit = new KeySizeLimit<>(spec, crossNode);
     this.writeBehind =
         spec.writeMode() == WriteMode.WRITE_BEHIND
             ? new WriteBehindQueue<>(name, spec.writer(), spec.deadLetters(), spec.writeBehind(), runtime.scheduler())
@@ -200,11 +205,15 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   /**
    * The values of {@code keys} when the in-process tier holds every one of them, else null. Bulk
    * reads of hot keys (the batch engine's warm path) skip Caffeine's bulk machinery, which builds
-   * a future per key. Counted here as in-process hits, since the map view records no stats.
+   * a future per key. Counted here as in-process hits, since the map view records no stats; nothing
+   * is counted when it returns null (the read that follows counts the keys). Like Caffeine's bulk
+   * reads, a key given twice counts once. A key held as absent is left out of the map, or makes it
+   * return null when {@code valuesOnly}.
    */
-  private Map<K, V> allInProcess(Collection<? extends K> keys) {
+  private Map<K, V> allInProcess(Collection<? extends K> keys, boolean valuesOnly) {
     Map<K, CompletableFuture<Object>> held = l1.cache().asMap();
     Map<K, V> result = new LinkedHashMap<>(Math.max(16, keys.size() * 2));
+    Set<K> absent = null; // the keys held as absent, to count each once
     for (K key : keys) {
       CompletableFuture<Object> future = held.get(key);
       if (future == null || !future.isDone() || future.isCompletedExceptionally()) {
@@ -217,24 +226,45 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       V value = value(raw);
       if (value != null) {
         result.put(key, value);
+      } else if (valuesOnly) {
+        return null;
+      } else {
+        if (absent == null) {
+          absent = new HashSet<>();
+        }
+        absent.add(key);
       }
     }
-    bulkInProcessHits.add(keys.size());
+    bulkInProcessHits.add(result.size() + (absent == null ? 0 : absent.size()));
     return result;
+  }
+
+  /** {@link AsyncNamespace#getAllIfInProcess}. */
+  Map<K, V> getAllIfInProcess(Collection<? extends K> keys) {
+    requireKeys(keys);
+    checkOpen();
+    return spec.ttl().refreshAfter() == null ? allInProcess(keys, true) : null;
+  }
+
+  private static void requireKeys(Collection<?> keys) {
+    Objects.requireNonNull(keys, "keys");
+    for (Object key : keys) {
+      Objects.requireNonNull(key, "key in keys");
+    }
   }
 
   private CompletableFuture<Map<K, V>> readAll(
       Collection<? extends K> keys, Function<Collection<? extends K>, CompletableFuture<Map<K, Object>>> lookup) {
-    Objects.requireNonNull(keys, "keys");
-    for (K key : keys) {
-      Objects.requireNonNull(key, "key in keys");
-    }
+    requireKeys(keys);
     checkOpen();
     // Refresh-ahead is Caffeine's to trigger on its own reads.
-    Map<K, V> inProcess = spec.ttl().refreshAfter() == null ? allInProcess(keys) : null;
+    Map<K, V> inProcess = spec.ttl().refreshAfter() == null ? allInProcess(keys, false) : null;
     if (inProcess != null) {
       return CompletableFuture.completedFuture(inProcess);
     }
+    // Not before: the in-process tier never holds a key over the limit, so a bulk read it answers
+    // whole needs no check, and the warm path stays free of encoding.
+    keySizeLimit.checkAll(keys);
     long start = ticker.read();
     CompletableFuture<Map<K, Object>> future = lookup.apply(keys);
     // Only reads that went past the in-process tier are timed (see NamespaceStats.meanLatency).
@@ -323,6 +353,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
     checkOpen();
+    keySizeLimit.check(key);
     List<K> keys = List.of(key);
     try (WriteLocks.Held held = writeLocks.lock(key)) {
       writeToRecord(key, value);
@@ -349,6 +380,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     entries.forEach(
         (k, v) -> stored.put(Objects.requireNonNull(k, "key"), TierValue.of(Objects.requireNonNull(v, "value"))));
     checkOpen();
+    keySizeLimit.checkAll(stored.keySet());
     Map<K, TierValue<V>> accepted = new LinkedHashMap<>(stored.size() * 2);
     CacheWriteException refused = null;
     try (WriteLocks.Held held = writeLocks.lock(stored.keySet())) {
@@ -396,6 +428,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     Map<K, TierValue<V>> values = new LinkedHashMap<>(entries.size() * 2);
     entries.forEach(
         (k, v) -> values.put(Objects.requireNonNull(k, "key"), TierValue.of(Objects.requireNonNull(v, "value"))));
+    keySizeLimit.checkAll(values.keySet());
     try (WriteLocks.Held held = writeLocks.lock(values.keySet())) {
       change(values.keySet(), () -> {
         values.forEach((k, v) -> l1.putRaw(k, v.value()));
@@ -463,6 +496,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    */
   private void invalidateKeys(List<K> keys) {
     checkOpen();
+    keySizeLimit.checkAll(keys);
     try (WriteLocks.Held held = writeLocks.lock(keys)) {
       change(keys, () -> {
         for (TierGuard<K, V> slot : shared) {
@@ -612,6 +646,31 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
         deferWriteBack(later, shared.size(), key, loaded, stamp);
         return MemoryTierStore.raw(loaded);
       });
+    }
+  }
+
+  /**
+   * The in-process tier's loader: {@link #pipeline} behind the key size check, which runs in the
+   * caller's thread when the key misses in process, before any tier is asked. A key over the limit
+   * is never cached in process (no change or load of it gets that far), so the in-process hit path
+   * needs no check.
+   */
+  private final class KeySizeChecking implements AsyncCacheLoader<K, Object> {
+    @Override
+    public CompletableFuture<Object> asyncLoad(K key, Executor executor) throws Exception {
+      keySizeLimit.check(key);
+      return pipeline.asyncLoad(key, executor);
+    }
+
+    @Override
+    public CompletableFuture<Map<K, Object>> asyncLoadAll(Set<? extends K> keys, Executor executor) throws Exception {
+      keySizeLimit.checkAll(keys);
+      return pipeline.asyncLoadAll(keys, executor);
+    }
+
+    @Override
+    public CompletableFuture<Object> asyncReload(K key, Object oldValue, Executor executor) throws Exception {
+      return pipeline.asyncReload(key, oldValue, executor);
     }
   }
 
@@ -782,6 +841,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     if (entries.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
+    keySizeLimit.checkAll(entries.keySet());
     return loadRunner.submit(entries.keySet(), () -> {
       writeBackAll(shared.size(), entries, stampsByKey);
       entries.forEach((k, v) -> fillInProcess(k, v, stampsByKey.get(k)));
@@ -927,6 +987,18 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   @Override
   public long estimatedSize() {
     return l1.estimatedSize();
+  }
+
+  @Override
+  public Set<K> inProcessKeys() {
+    checkOpen();
+    Set<K> keys = new HashSet<>();
+    l1.cache().asMap().forEach((key, future) -> {
+      if (future.isDone() && !future.isCompletedExceptionally() && value(future.getNow(null)) != null) {
+        keys.add(key);
+      }
+    });
+    return Collections.unmodifiableSet(keys);
   }
 
   @Override

@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
 /** Runs a {@link WarmupPlan}: strategies in parallel on threads of their own, cut off at the deadline. */
 final class WarmupRun {
   private static final Logger LOG = LoggerFactory.getLogger(WarmupRun.class);
+  /** How long a run waits for interrupted strategies to stop (they must stop soon: {@link WarmupStrategy}). */
+  static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
   private final WarmupPlan plan;
   private final TieredCache cache;
@@ -74,7 +76,36 @@ final class WarmupRun {
       }
       return report;
     } finally {
-      pool.shutdownNow();
+      stop(pool);
+    }
+  }
+
+  /**
+   * Interrupts the strategies still running (past the deadline, or the run was interrupted) and
+   * waits, up to {@link #STOP_GRACE}, for them to stop: a cache closed once the run returned is
+   * then no longer written to by it. Waits even when this thread is interrupted (close() interrupts
+   * it to cut the run short), and keeps the interrupt.
+   */
+  private static void stop(ExecutorService pool) {
+    pool.shutdownNow();
+    boolean interrupted = Thread.interrupted();
+    long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+    try {
+      while (true) {
+        try {
+          if (!pool.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+            LOG.warn("warmup strategies still run {} after they were interrupted; the run returns without them",
+                STOP_GRACE);
+          }
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

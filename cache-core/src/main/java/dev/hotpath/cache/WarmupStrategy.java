@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * Strategies of a {@link WarmupPlan} run in parallel.
  *
  * <p>Implementations must stop soon after their thread is interrupted (the plan's deadline
- * passed); the built-in ones check between chunks.
+ * passed, or the run was cut short); the built-in ones check between chunks. A run waits up to 10
+ * seconds for them to stop, so that nothing writes to a cache closed after the run returned.
  */
 public interface WarmupStrategy {
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ConfigurationValidationTest {
@@ -112,6 +113,33 @@ class ConfigurationValidationTest {
     assertThatThrownBy(() -> TieredCache.builder().namespace(unknownTier).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("TTL for tier 'postgres', which the cache does not have");
+  }
+
+  /** For a host that creates its tiers after the rest checked out: the same checks, by tier names, creating nothing. */
+  @Test
+  void validateForChecksWhatBuildChecksByTheNamesOfTiersToCome() {
+    record Quote(String symbol) {}
+    NamespaceSpec<String, String> inPostgres =
+        NamespaceSpec.builder("s", String.class, String.class)
+            .ttl(TtlProfile.builder().l1(Duration.ofSeconds(1)).tier("postgres", Duration.ofHours(1)).build())
+            .build();
+    NamespaceSpec<String, Quote> noCodec =
+        NamespaceSpec.builder("quotes", String.class, Quote.class).ttl(TtlProfile.ACCOUNT).build();
+    WarmupPlan ofOtherNamespace =
+        WarmupPlan.builder().strategy(WarmupStrategy.keys("top", symbols(), List::of)).build();
+
+    TieredCache.builder().namespace(inPostgres).validateFor(List.of("redis", "postgres"));
+    assertThatThrownBy(() -> TieredCache.builder().namespace(inPostgres).validateFor(List.of("redis")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("namespace 's' has a TTL for tier 'postgres', which the cache does not have; tiers: [redis]");
+    TieredCache.builder().namespace(noCodec).validateFor(List.of());
+    assertThatThrownBy(() -> TieredCache.builder().namespace(noCodec).validateFor(List.of("redis")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("namespace 'quotes' is stored in tier 'redis' but has no valueCodec");
+    assertThatThrownBy(() -> TieredCache.builder().namespace(inPostgres).warmup(ofOtherNamespace)
+            .validateFor(List.of("postgres")))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("warmup names namespace 'symbols', which is not registered");
   }
 
   @Test

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -98,6 +100,75 @@ class WarmupTest {
       assertThat(report.results().get(0).entries()).isEqualTo(3);
       assertThat(report.results().get(0).total()).isEqualTo(10);
       assertThat(report.results().get(1).failure()).hasMessage("no db");
+    }
+  }
+
+  /**
+   * A strategy cut off may take a moment to stop (here until the test lets it): the run returns
+   * only after it stopped, so that a cache closed after warmUp() returned is never written to by
+   * the run. The run is cut off by an interrupt (as Hotpath.close() does; a deadline could pass
+   * before the strategy even started on a loaded machine), once the strategy runs; the test lets
+   * the strategy finish only once the run is seen waiting for it.
+   */
+  @Test
+  void aRunReturnsOnlyOnceItsCancelledStrategiesStopped() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch cancelled = new CountDownLatch(1);
+    CountDownLatch finish = new CountDownLatch(1);
+    AtomicBoolean stopped = new AtomicBoolean();
+    WarmupStrategy slowToStop =
+        new WarmupStrategy() {
+          @Override
+          public String name() {
+            return "slow-to-stop";
+          }
+
+          @Override
+          public String namespace() {
+            return "symbols";
+          }
+
+          @Override
+          public void warm(TieredCache cache, WarmupProgress progress) {
+            running.countDown();
+            try {
+              new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+              cancelled.countDown();
+            }
+            while (true) {
+              try {
+                finish.await();
+                break;
+              } catch (InterruptedException ignored) {
+                // This strategy stops when the test says so.
+              }
+            }
+            stopped.set(true);
+          }
+        };
+    WarmupPlan plan = WarmupPlan.builder().strategy(slowToStop).deadline(Duration.ofHours(1)).build();
+    try (TieredCache cache = TieredCache.builder().namespace(symbols).warmup(plan).build()) {
+      AtomicBoolean stoppedWhenRunReturned = new AtomicBoolean();
+      Thread run = new Thread(() -> {
+        cache.warmUp();
+        stoppedWhenRunReturned.set(stopped.get());
+      });
+
+      run.start();
+      assertThat(running.await(30, TimeUnit.SECONDS)).as("the strategy runs").isTrue();
+      run.interrupt();
+      assertThat(cancelled.await(30, TimeUnit.SECONDS)).as("the interrupt cancelled the strategy").isTrue();
+      long patience = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (run.getState() != Thread.State.TIMED_WAITING && run.getState() != Thread.State.WAITING
+          && run.getState() != Thread.State.TERMINATED && System.nanoTime() < patience) {
+        Thread.sleep(5);
+      }
+      finish.countDown();
+      run.join(30_000);
+
+      assertThat(run.isAlive()).isFalse();
+      assertThat(stoppedWhenRunReturned).as("the strategy had stopped when the run returned").isTrue();
     }
   }
 

@@ -19,14 +19,22 @@ final class Admission {
 
   /** @throws BatchRejectedException if the items do not fit */
   void admit(Priority priority, int items) {
+    long current = tryAdmit(priority, items);
+    if (current >= 0) {
+      throw new BatchRejectedException(sourceName, priority, capacity[priority.ordinal()], current, items);
+    }
+  }
+
+  /** Admits the items if they fit and returns -1; otherwise returns the items queued, admitting nothing. */
+  long tryAdmit(Priority priority, int items) {
     int p = priority.ordinal();
     for (;;) {
       long current = queued.get(p);
       if (current + items > capacity[p]) {
-        throw new BatchRejectedException(sourceName, priority, capacity[p], current, items);
+        return current;
       }
       if (queued.compareAndSet(p, current, current + items)) {
-        return;
+        return -1;
       }
     }
   }

@@ -65,8 +65,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Resilience.</b> {@link Retry}, {@link CircuitBreaker}, {@link Concurrency}.
  * </ul>
  *
- * <p>The future completes on an engine thread (never exceptionally: failures are per item); use
- * the {@code *Async} stages for work that should run elsewhere. Thread-safe.
+ * <p>The future never completes exceptionally (failures are per item). A batch whose every key is
+ * in process is answered in the thread that submits it: its future is complete when {@code submit}
+ * returns, and its listener was called in that thread. Any other batch's future completes on an
+ * engine thread; use the {@code *Async} stages for work that should run elsewhere. Thread-safe.
  *
  * @param <K> the key type
  * @param <V> the value type

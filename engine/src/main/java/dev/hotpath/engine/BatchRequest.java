@@ -20,13 +20,21 @@ import java.util.Optional;
  * @param <K> the key type
  */
 public final class BatchRequest<K> {
-  private final List<K> keys;
+  /** The keys as given, duplicates included. */
+  private final List<K> given;
+  /**
+   * The distinct keys, made on first use: a batch the in-process tier answers whole never needs
+   * them (its answer's map drops duplicates), and for 30,000 keys a set costs as much as the reads.
+   * A racy cache of an immutable value: two threads may both make it, either copy is right.
+   */
+  private volatile List<K> distinct;
   private final Priority priority;
   private final Duration deadline;
   private final BatchListener listener;
 
-  private BatchRequest(List<K> keys, Priority priority, Duration deadline, BatchListener listener) {
-    this.keys = keys;
+  private BatchRequest(List<K> given, List<K> distinct, Priority priority, Duration deadline, BatchListener listener) {
+    this.given = given;
+    this.distinct = distinct;
     this.priority = priority;
     this.deadline = deadline;
     this.listener = listener;
@@ -40,16 +48,16 @@ public final class BatchRequest<K> {
    */
   public static <K> BatchRequest<K> of(Collection<? extends K> keys) {
     requireNonNull(keys, "keys");
-    LinkedHashSet<K> distinct = new LinkedHashSet<>(Math.max(16, keys.size() * 2));
     for (K key : keys) {
-      distinct.add(requireNonNull(key, "key in keys"));
+      requireNonNull(key, "key in keys");
     }
-    return new BatchRequest<>(List.copyOf(distinct), Priority.NORMAL, null, null);
+    List<K> given = List.copyOf(keys);
+    return new BatchRequest<>(given, null, Priority.NORMAL, null, null);
   }
 
   /** This request with {@code priority}. @throws NullPointerException if priority is null */
   public BatchRequest<K> priority(Priority priority) {
-    return new BatchRequest<>(keys, requireNonNull(priority, "priority"), deadline, listener);
+    return new BatchRequest<>(given, distinct, requireNonNull(priority, "priority"), deadline, listener);
   }
 
   /**
@@ -62,17 +70,27 @@ public final class BatchRequest<K> {
    */
   public BatchRequest<K> deadline(Duration deadline) {
     Checks.positiveNanos("deadline", deadline);
-    return new BatchRequest<>(keys, priority, deadline, listener);
+    return new BatchRequest<>(given, distinct, priority, deadline, listener);
   }
 
   /** This request with a progress listener. @throws NullPointerException if listener is null */
   public BatchRequest<K> listener(BatchListener listener) {
-    return new BatchRequest<>(keys, priority, deadline, requireNonNull(listener, "listener"));
+    return new BatchRequest<>(given, distinct, priority, deadline, requireNonNull(listener, "listener"));
   }
 
   /** The distinct keys, in the order first given; unmodifiable. */
   public List<K> keys() {
+    List<K> keys = distinct;
+    if (keys == null) {
+      keys = List.copyOf(new LinkedHashSet<>(given));
+      distinct = keys;
+    }
     return keys;
+  }
+
+  /** The keys as given, duplicates included; unmodifiable. */
+  List<K> givenKeys() {
+    return given;
   }
 
   /** The priority; NORMAL unless set. */
@@ -91,6 +109,6 @@ public final class BatchRequest<K> {
 
   @Override
   public String toString() {
-    return "BatchRequest[" + keys.size() + " keys, " + priority + (deadline == null ? "" : ", deadline " + deadline) + "]";
+    return "BatchRequest[" + keys().size() + " keys, " + priority + (deadline == null ? "" : ", deadline " + deadline) + "]";
   }
 }

@@ -31,8 +31,28 @@ public final class BatchResult<K, V> {
   private final long weightUsed;
   private final Duration elapsed;
 
-  BatchResult(List<K> keys, Map<K, V> values, Map<K, ItemFailure> failures, Priority priority, int fromCache,
+  /** A batch the in-process tier answered whole: {@code values} (new, in request order) is taken over. */
+  static <K, V> BatchResult<K, V> allFromMemory(Map<K, V> values, Priority priority, Duration elapsed) {
+    return new BatchResult<>(Collections.unmodifiableMap(values), Map.of(), priority, values.size(), values.size(), 0,
+        0, 0, elapsed);
+  }
+
+  private BatchResult(Map<K, V> values, Map<K, ItemFailure> failures, Priority priority, int size, int fromCache,
       int fromSource, int sourceCalls, long weightUsed, Duration elapsed) {
+    this.values = values;
+    this.failures = failures;
+    this.priority = priority;
+    this.size = size;
+    this.fromCache = fromCache;
+    this.fromSource = fromSource;
+    this.sourceCalls = sourceCalls;
+    this.weightUsed = weightUsed;
+    this.elapsed = elapsed;
+  }
+
+  /** A batch's outcomes, put in request order. */
+  static <K, V> BatchResult<K, V> inOrder(List<K> keys, Map<K, V> values, Map<K, ItemFailure> failures,
+      Priority priority, int fromCache, int fromSource, int sourceCalls, long weightUsed, Duration elapsed) {
     Map<K, V> orderedValues = new LinkedHashMap<>(Math.max(16, values.size() * 2));
     Map<K, ItemFailure> orderedFailures = new LinkedHashMap<>(Math.max(16, failures.size() * 2));
     for (K key : keys) {
@@ -46,15 +66,8 @@ public final class BatchResult<K, V> {
         }
       }
     }
-    this.values = Collections.unmodifiableMap(orderedValues);
-    this.failures = Collections.unmodifiableMap(orderedFailures);
-    this.priority = priority;
-    this.size = keys.size();
-    this.fromCache = fromCache;
-    this.fromSource = fromSource;
-    this.sourceCalls = sourceCalls;
-    this.weightUsed = weightUsed;
-    this.elapsed = elapsed;
+    return new BatchResult<>(Collections.unmodifiableMap(orderedValues), Collections.unmodifiableMap(orderedFailures),
+        priority, keys.size(), fromCache, fromSource, sourceCalls, weightUsed, elapsed);
   }
 
   /** The values found, by key, in request order; unmodifiable. */

@@ -97,7 +97,7 @@ final class BatchRun<K, V> {
   }
 
   BatchResult<K, V> result(long nowNanos) {
-    return new BatchResult<>(keys, values, failures, priority, fromCache, fromSource, sourceCalls, weightUsed,
+    return BatchResult.inOrder(keys, values, failures, priority, fromCache, fromSource, sourceCalls, weightUsed,
         Duration.ofNanos(Math.max(0, nowNanos - startNanos)));
   }
 
@@ -115,11 +115,16 @@ final class BatchRun<K, V> {
         return;
       }
       reported = done;
-      try {
-        listener.onProgress(done, keys.size());
-      } catch (RuntimeException e) {
-        LOG.warn("BatchListener of batch {} threw; ignored", id, e);
-      }
+      tell(listener, id, done, keys.size());
+    }
+  }
+
+  /** Calls {@code listener}; what it throws is logged, not passed on. */
+  static void tell(BatchListener listener, long batchId, int done, int total) {
+    try {
+      listener.onProgress(done, total);
+    } catch (RuntimeException e) {
+      LOG.warn("BatchListener of batch {} threw; ignored", batchId, e);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.hotpath.engine;
 
 import dev.hotpath.cache.AsyncNamespace;
 import dev.hotpath.ratelimit.NanoClock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,8 +25,10 @@ import org.slf4j.LoggerFactory;
  * The batch side of the engine: batches, their cache reads, their ends, and the engine's
  * lifecycle. Single flight is the {@link KeyTable}'s; source calls are the {@link CallRunner}'s.
  *
- * <p>How a batch runs: it registers as a waiter on each of its keys in the {@link KeyTable}, then
- * reads them through the namespace's {@code getAll(keys, bulkLoader)}. Keys no tier holds reach
+ * <p>How a batch runs: a batch whose every key the in-process tier holds is answered at once, in
+ * the caller, and never registers (see {@link #answerFromMemory}). Any other batch registers as a
+ * waiter on each of its keys in the {@link KeyTable}, then reads them through the namespace's
+ * {@code getAll(keys, bulkLoader)}. Keys no tier holds reach
  * {@link #load}, which puts those nobody is fetching yet into calls and hands the cache a {@link
  * Sink} to be completed with the values. When a call settles a key, every waiting batch gets the
  * outcome directly (value or typed failure), whether its own read asked for the key or joined
@@ -129,15 +132,14 @@ final class EngineCore<K, V> {
     if (closed) {
       throw new IllegalStateException("BatchEngine '" + name + "' is closed");
     }
+    long now = clock.nanos();
+    BatchResult<K, V> fromMemory = answerFromMemory(request, now);
+    if (fromMemory != null) {
+      return CompletableFuture.completedFuture(fromMemory);
+    }
     List<K> batchKeys = request.keys();
     Priority priority = request.priority();
-    try {
-      admission.admit(priority, batchKeys.size());
-    } catch (BatchRejectedException e) {
-      stats.batchesRejected.increment();
-      throw e;
-    }
-    long now = clock.nanos();
+    admit(priority, batchKeys.size());
     long deadline = Checks.plus(now, request.deadline().map(d -> Checks.positiveNanos("deadline", d)).orElse(defaultDeadlineNanos));
     List<BatchRun<K, V>> created = new ArrayList<>(1);
     boolean[] finished = new boolean[1];
@@ -190,6 +192,53 @@ final class EngineCore<K, V> {
     }
     read.whenComplete((found, failure) -> onCacheRead(run, found, failure));
     return run.future;
+  }
+
+  /**
+   * The answer to a batch whose every key the in-process tier holds, or null when it does not hold
+   * them all. Such a batch is answered in the caller without registering in the key table: a call
+   * in flight for one of its keys (a host's put raced it) changes nothing, since the usual way would
+   * also take the cached value. It is admitted like any batch, first with its keys as given (the
+   * in-process read is counted only when admitted, so a refused batch leaves the cache's stats
+   * alone); when the queue has no room for duplicates included, or the read does not answer, the
+   * usual way admits it by its distinct keys.
+   */
+  private BatchResult<K, V> answerFromMemory(BatchRequest<K> request, long start) {
+    Priority priority = request.priority();
+    List<K> given = request.givenKeys();
+    if (admission.tryAdmit(priority, given.size()) >= 0) {
+      return null;
+    }
+    Map<K, V> values;
+    try {
+      values = cache.getAllIfInProcess(given);
+    } catch (RuntimeException e) {
+      values = null; // the cache is closed: the usual way reports it per item
+    } finally {
+      admission.release(priority, given.size());
+    }
+    if (values == null) {
+      return null;
+    }
+    int items = values.size();
+    long[] id = new long[1];
+    long now = clock.nanos();
+    locked(after -> {
+      id[0] = ++batchIds;
+      stats.itemsFromMemory(items, now);
+      stats.batchDone(now - start);
+    });
+    request.listener().ifPresent(listener -> BatchRun.tell(listener, id[0], items, items));
+    return BatchResult.allFromMemory(values, priority, Duration.ofNanos(Math.max(0, now - start)));
+  }
+
+  private void admit(Priority priority, int items) {
+    try {
+      admission.admit(priority, items);
+    } catch (BatchRejectedException e) {
+      stats.batchesRejected.increment();
+      throw e;
+    }
   }
 
   /** The bulk loader given to the cache: the keys no tier holds, for {@code run}'s read. */

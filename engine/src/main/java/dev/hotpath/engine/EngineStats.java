@@ -44,6 +44,14 @@ final class EngineStats {
     }
   }
 
+  /** {@code items} got their values from the in-process tier at once. Under the lock. */
+  void itemsFromMemory(int items, long nowNanos) {
+    itemsFromCache.add(items);
+    int b = bucket(nowNanos);
+    done[b] += items;
+    hits[b] += items;
+  }
+
   /** An item failed. Under the lock. */
   void itemFailed(FailureKind kind, long nowNanos) {
     itemsFailed[kind.ordinal()].increment();

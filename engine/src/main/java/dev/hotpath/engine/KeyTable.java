@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The engine's single flight: one {@link KeyState} per key that a batch waits for, a call
  * fetches, or a cache load may still hand out. Batches register on their keys before they read the
- * cache; the cache's bulk loader ({@link #load}) puts the keys nobody fetches yet into calls; a
+ * cache (except a batch the in-process tier answers whole, which never registers); the cache's bulk loader ({@link #load}) puts the keys nobody fetches yet into calls; a
  * call's reply {@linkplain #settle settles} each key for every waiting batch at once and hands the
  * value to the cache loads (sinks) that wait for it.
  *

@@ -37,9 +37,15 @@ class QueueAndPriorityTest {
       CompletableFuture<BatchResult<String, String>> high =
           engine.submit(BatchRequest.of(keys("H", 5)).priority(Priority.HIGH)); // its own queue has room
 
-      source.answer(Fixtures.ScriptedSource::found);
+      // Calls reach the source from the cache's load threads: wait for one to be held before
+      // answering the rest at once, and release again any call that took the holding answer just
+      // before the switch (releasing a released call does nothing).
       await("the held calls", () -> !source.held.isEmpty());
-      source.releaseAll();
+      source.answer(Fixtures.ScriptedSource::found);
+      await("both batches", () -> {
+        source.releaseAll();
+        return first.isDone() && high.isDone();
+      });
       assertThat(get(first).isComplete()).isTrue();
       assertThat(get(high).isComplete()).isTrue();
       assertThat(engine.snapshot().queueLength()).isZero();
@@ -55,7 +61,7 @@ class QueueAndPriorityTest {
         BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
             .concurrency(Concurrency.fixed(1)).build()) {
       CompletableFuture<BatchResult<String, String>> blocker = engine.submit(BatchRequest.of(List.of("BLOCKER")));
-      await("the blocking call", () -> source.callCount() == 1);
+      await("the blocking call", () -> source.held.size() == 1);
       List<CompletableFuture<BatchResult<String, String>>> batches = new ArrayList<>();
       batches.add(engine.submit(BatchRequest.of(keys("H", 20)).priority(Priority.HIGH)));
       batches.add(engine.submit(BatchRequest.of(keys("N", 3)).priority(Priority.NORMAL)));

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Set;
@@ -125,12 +126,31 @@ abstract class BaseRateLimiter implements RateLimiter {
   }
 
   final RateLimit limitFor(String key, long permits) {
-    requireNonNull(key, "key");
+    checkKey(key);
     RateLimit limit = limits.limitFor(key);
     if (permits <= 0 || permits > limit.capacity()) {
       throw badPermits(permits, limit);
     }
     return limit;
+  }
+
+  /**
+   * Refuses a null key and one over {@link RateLimiter#MAX_KEY_BYTES} before it reaches a bucket
+   * or Redis. A key of at most a third as many chars cannot be longer in UTF-8: no encoding then.
+   */
+  private void checkKey(String key) {
+    requireNonNull(key, "key");
+    if (key.length() > MAX_KEY_BYTES / 3) {
+      int bytes = key.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > MAX_KEY_BYTES) {
+        throw keyTooLong(key, bytes);
+      }
+    }
+  }
+
+  private IllegalArgumentException keyTooLong(String key, int bytes) {
+    return new IllegalArgumentException("RateLimiter '" + name + "': key '" + key.substring(0, 32) + "…' is " + bytes
+        + " bytes (UTF-8), over the " + MAX_KEY_BYTES + " a key may have; refused before reaching any bucket");
   }
 
   /** Out of line so the message building stays out of the hot path's compiled code. */
@@ -209,7 +229,7 @@ abstract class BaseRateLimiter implements RateLimiter {
 
   @Override
   public void syncUsage(String key, String bandwidthId, long used) {
-    requireNonNull(key, "key");
+    checkKey(key);
     requireNonNull(bandwidthId, "bandwidthId");
     if (used < 0) {
       throw new IllegalArgumentException("used must not be negative: " + used);

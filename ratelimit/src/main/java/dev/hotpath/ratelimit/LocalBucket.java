@@ -23,6 +23,16 @@ abstract class LocalBucket {
     return limit.rules().length == 1 ? new Single(limit, Rule.EMPTY) : new Multi(limit, null);
   }
 
+  /** A bucket whose bandwidths are all empty at {@code now}: it grants only what refills after. */
+  static LocalBucket createEmpty(RateLimit limit, long now) {
+    Rule[] rules = limit.rules();
+    long[] states = new long[rules.length];
+    for (int i = 0; i < rules.length; i++) {
+      states[i] = rules[i].withUsed(Rule.EMPTY, now, rules[i].capacity);
+    }
+    return rules.length == 1 ? new Single(limit, states[0]) : new Multi(limit, states);
+  }
+
   /** As {@link BaseRateLimiter#reserve}, or {@link #GONE}. */
   abstract long reserve(long permits, long maxWaitNanos, NanoClock clock);
 

@@ -30,9 +30,12 @@ public final class LocalRateLimiter extends BaseRateLimiter {
   private final AtomicLong insertsSinceCleanUp = new AtomicLong();
   private final AtomicBoolean cleaning = new AtomicBoolean();
   private volatile long cleanUpEvery = MIN_INSERTS_PER_CLEAN_UP;
+  /** New buckets start empty rather than full (a fail-open fallback; see {@link FallbackShare}). */
+  private final boolean startEmpty;
 
   private LocalRateLimiter(Builder builder) {
     super(builder);
+    this.startEmpty = builder.startEmpty;
   }
 
   /** Adds {@code hotpath.ratelimiter.buckets{name}}: the keys that have a bucket. */
@@ -90,7 +93,7 @@ public final class LocalRateLimiter extends BaseRateLimiter {
     LocalBucket bucket = buckets.compute(key, (k, current) -> {
       if (current == null) {
         created[0] = true;
-        return LocalBucket.create(limit);
+        return startEmpty ? LocalBucket.createEmpty(limit, clock.nanos()) : LocalBucket.create(limit);
       }
       return current.limit == limit ? current : current.moveTo(limit, clock.nanos());
     });
@@ -134,6 +137,7 @@ public final class LocalRateLimiter extends BaseRateLimiter {
 
   /** Builds a {@link LocalRateLimiter}. Not thread-safe. */
   public static final class Builder extends RateLimiterBuilder<Builder> {
+    boolean startEmpty;
 
     private Builder() {
     }

@@ -1,6 +1,5 @@
 package dev.hotpath.ratelimit;
 
-import java.time.Instant;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -30,28 +29,14 @@ public interface NanoClock {
   }
 
   /**
-   * The system clock: {@link System#nanoTime()} anchored once to the wall clock, so it is monotonic
-   * and epoch-aligned to within the wall clock's accuracy at start.
+   * The system clock: {@link System#nanoTime()} anchored to the wall clock, and re-anchored every
+   * second by a bounded slew: when the wall clock moves away from it (NTP settling after the JVM
+   * started, a suspended or migrated host), it runs at most 5 % fast or slow until it agrees again,
+   * so it never goes backwards and intervals stay within 5 % of real ones. Clock-aligned windows
+   * follow the wall clock once the slew has converged, after 20 times the difference. Shared by
+   * every limiter that uses the default; thread-safe.
    */
   static NanoClock system() {
     return SystemClock.INSTANCE;
-  }
-}
-
-/** The default {@link NanoClock}. */
-enum SystemClock implements NanoClock {
-  INSTANCE;
-
-  private final long epochOffset;
-
-  SystemClock() {
-    Instant now = Instant.now();
-    long nano = System.nanoTime();
-    epochOffset = Math.addExact(Math.multiplyExact(now.getEpochSecond(), 1_000_000_000L), now.getNano()) - nano;
-  }
-
-  @Override
-  public long nanos() {
-    return epochOffset + System.nanoTime();
   }
 }

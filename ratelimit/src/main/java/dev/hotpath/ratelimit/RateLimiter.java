@@ -10,9 +10,11 @@ import java.util.concurrent.CompletableFuture;
  * {@link RateLimit} (or, with {@link TenantPlans}, the limit of the plan of the tenant named by the
  * key). Implementations are thread-safe.
  *
- * <p>Common rules: keys are not null; {@code permits} is positive and at most the limit's
- * {@link RateLimit#capacity()} (else {@link IllegalArgumentException}, since such a request could
- * never succeed); {@code maxWait} is not negative. Times are nanoseconds.
+ * <p>Common rules: keys are not null and at most {@link #MAX_KEY_BYTES} bytes in UTF-8 (else
+ * {@link IllegalArgumentException}, before any bucket or Redis sees the key); {@code permits} is
+ * positive and at most the limit's {@link RateLimit#capacity()} (else {@link
+ * IllegalArgumentException}, since such a request could never succeed); {@code maxWait} is not
+ * negative. Times are nanoseconds.
  *
  * <p>A request that is not granted is told apart from one that cannot be decided: over the limit
  * is a refusal ({@code false}, a refused {@link RateLimitDecision}, or
@@ -21,6 +23,13 @@ import java.util.concurrent.CompletableFuture;
  * store. Both extend {@link RateLimitException}, neither the other.
  */
 public interface RateLimiter extends MeterBinder {
+
+  /**
+   * The longest key, in UTF-8 bytes, any limiter takes: 1 KiB. A key names a tenant, an account, an
+   * IP or an endpoint; a longer one is a caller's bug, and every key costs a bucket in memory or
+   * in Redis, so an unbounded one would let a caller fill either.
+   */
+  int MAX_KEY_BYTES = 1024;
 
   /** The limiter's name, found in every exception and metric tag. */
   String name();
@@ -60,7 +69,8 @@ public interface RateLimiter extends MeterBinder {
    *
    * @return the decision, never null; a refusal is a decision, not an exception
    * @throws NullPointerException if key is null
-   * @throws IllegalArgumentException if permits is not positive or exceeds the capacity
+   * @throws IllegalArgumentException if the key is over {@link #MAX_KEY_BYTES}, or permits is not
+   *     positive or exceeds the capacity
    * @throws RateLimiterUnavailableException if a distributed limiter cannot decide and fails closed
    */
   RateLimitDecision tryAcquire(String key, long permits);
@@ -76,7 +86,8 @@ public interface RateLimiter extends MeterBinder {
    *
    * @return true when the permits were taken, false when the limit is used up
    * @throws NullPointerException if key is null
-   * @throws IllegalArgumentException if permits is not positive or exceeds the capacity
+   * @throws IllegalArgumentException if the key is over {@link #MAX_KEY_BYTES}, or permits is not
+   *     positive or exceeds the capacity
    * @throws RateLimiterUnavailableException if a distributed limiter cannot decide and fails closed
    */
   boolean tryConsume(String key, long permits);
@@ -88,8 +99,8 @@ public interface RateLimiter extends MeterBinder {
    * taking anything. An interrupted waiter keeps its reservation used.
    *
    * @throws NullPointerException if key or maxWait is null
-   * @throws IllegalArgumentException if permits is not positive or exceeds the capacity, or maxWait
-   *     is negative
+   * @throws IllegalArgumentException if the key is over {@link #MAX_KEY_BYTES}, permits is not
+   *     positive or exceeds the capacity, or maxWait is negative
    * @throws RateLimitExceededException if the wait would exceed maxWait
    * @throws RateLimiterUnavailableException if a distributed limiter cannot decide and fails closed
    * @throws InterruptedException if interrupted while waiting
@@ -104,8 +115,8 @@ public interface RateLimiter extends MeterBinder {
    * closed. Argument errors are thrown, not put in the future.
    *
    * @throws NullPointerException if key or maxWait is null
-   * @throws IllegalArgumentException if permits is not positive or exceeds the capacity, or maxWait
-   *     is negative
+   * @throws IllegalArgumentException if the key is over {@link #MAX_KEY_BYTES}, permits is not
+   *     positive or exceeds the capacity, or maxWait is negative
    */
   CompletableFuture<Void> acquireAsync(String key, long permits, Duration maxWait);
 
@@ -115,7 +126,8 @@ public interface RateLimiter extends MeterBinder {
    * {@code used} permits (at most the capacity) count as used. Never makes more permits available.
    *
    * @throws NullPointerException if key or bandwidthId is null
-   * @throws IllegalArgumentException if used is negative or the key's limit has no such bandwidth
+   * @throws IllegalArgumentException if the key is over {@link #MAX_KEY_BYTES}, used is negative or
+   *     the key's limit has no such bandwidth
    * @throws RateLimiterUnavailableException if a distributed limiter cannot reach its store and
    *     fails closed
    */

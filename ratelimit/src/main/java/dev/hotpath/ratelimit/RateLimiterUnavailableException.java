@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * The limiter cannot decide: a {@link RedisRateLimiter} whose {@link RedisDownPolicy} fails closed
- * did not get an answer from Redis (an error, a timeout, no connection, or an interrupt while
+ * did not get Redis's decision (an error reply, a timeout, no connection, or an interrupt while
  * waiting). The {@linkplain #getCause() cause} is that failure. Also thrown by
  * {@link RedisRateLimiter.Builder#build()} when the limiter cannot open its connection. Not a
  * {@link RateLimitExceededException}: nothing is known about the limit, so a host that answers
@@ -17,7 +17,7 @@ public final class RateLimiterUnavailableException extends RateLimitException {
   private final long retryAfterNanos;
 
   RateLimiterUnavailableException(String limiterName, long retryAfterNanos, Throwable cause) {
-    this(limiterName, retryAfterNanos, "RateLimiter '" + limiterName + "' is unavailable: Redis did not answer and the"
+    this(limiterName, retryAfterNanos, "RateLimiter '" + limiterName + "' is unavailable: Redis did not decide and the"
         + " down policy fails closed; Redis is asked again in " + Duration.ofNanos(retryAfterNanos) + " (" + cause + ")",
         cause);
   }

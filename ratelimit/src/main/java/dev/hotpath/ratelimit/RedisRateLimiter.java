@@ -17,15 +17,12 @@ import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@link RateLimiter} whose buckets live in Redis, shared by every process using the same Redis,
@@ -36,10 +33,18 @@ import org.slf4j.LoggerFactory;
  *       clocks do not matter) and checks and updates all bandwidths of the key atomically. After a
  *       {@code SCRIPT FLUSH} or failover (NOSCRIPT) the call is sent once more as EVAL, which also
  *       caches the script: the first attempt did not run, so this is not a replay.
- *   <li>A call that times out is never retried: it may have run. It is answered by the
- *       {@link RedisDownPolicy}, as are errors and a lost connection; for the following
- *       {@code retryInterval} the policy answers without asking Redis, so nothing waits on a dead
- *       server.
+ *   <li>A call that fails is never retried (a call that timed out may have run); the
+ *       {@link RedisDownPolicy} answers it, and that call alone. Failures are told apart as the Redis
+ *       tier of cache-redis does: an error reply (a script or command error) comes from a server
+ *       that is up and only fails its call; no answer (a timeout, a lost connection, or a reply
+ *       such as {@code LOADING} or {@code BUSY} from a server that cannot serve now) counts toward
+ *       the {@linkplain Builder#failureThreshold threshold}. At the threshold of such failures in a
+ *       row, or at once when the connection is lost, the circuit opens: for {@code retryInterval}
+ *       the policy answers every call without asking Redis, then one call (the probe) asks while
+ *       the others keep the policy's answer, and its answer closes the circuit or opens it for
+ *       another interval. So while Redis is away at most one call per interval waits for it.
+ *   <li>Failing open, the permits the local share granted are taken from the Redis bucket when
+ *       Redis answers again; see {@link RedisDownPolicy#failOpen} for the bound this keeps.
  *   <li>Keys are {@code {prefix + key}}: the braces are a hash tag, so Redis Cluster routes each
  *       key's state to one slot. State keys expire when the bucket would be full again.
  * </ul>
@@ -57,45 +62,66 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedisRateLimiter extends BaseRateLimiter implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
   private static final String ACQUIRE = "a";
   private static final String SYNC = "s";
+  private static final String DEBIT = "d";
   private static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(250);
   private static final Duration DEFAULT_RETRY_INTERVAL = Duration.ofSeconds(1);
+  private static final int DEFAULT_FAILURE_THRESHOLD = 3;
 
   private final RedisScriptingAsyncCommands<String, String> commands;
   /** The connection this limiter opened from the host's client; null on a host's connection. */
   final StatefulConnection<String, String> owned;
+  /** The connection the commands go over, the limiter's or the host's: whether it is up. */
+  private final StatefulConnection<String, String> connection;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final String keyPrefix;
   private final long timeoutNanos;
-  private final long retryIntervalNanos;
   private final RedisDownPolicy downPolicy;
-  private final LocalRateLimiter fallback;
+  private final OutageHandler outages;
   private final ConcurrentHashMap<RateLimit, String[]> specs = new ConcurrentHashMap<>();
-  /** Until when the down policy answers alone; far in the past until the first failure. */
-  private volatile long retryAt = Long.MIN_VALUE;
-  private volatile Throwable lastFailure;
 
   private RedisRateLimiter(Builder b, RedisScriptingAsyncCommands<String, String> commands,
-      StatefulConnection<String, String> owned) {
+      StatefulConnection<String, String> connection, StatefulConnection<String, String> owned) {
     super(b);
     this.commands = commands;
+    this.connection = connection;
     this.owned = owned;
     this.keyPrefix = b.keyPrefix != null ? b.keyPrefix : "hotpath:ratelimit:" + b.name + ":";
     this.timeoutNanos = Checks.nanos("timeout", b.timeout != null ? b.timeout : DEFAULT_TIMEOUT);
-    this.retryIntervalNanos = Checks.nanos("retryInterval", b.retryInterval != null ? b.retryInterval : DEFAULT_RETRY_INTERVAL);
     this.downPolicy = b.downPolicy;
-    this.fallback = downPolicy.failsOpen()
-        ? fallback(b, limits.scaled(downPolicy.localShare()))
+    FallbackShare share = downPolicy.failsOpen()
+        ? new FallbackShare(limits.scaled(downPolicy.localShare()), this::localShare)
         : null;
+    this.outages = new OutageHandler(this, downPolicy,
+        b.failureThreshold != null ? b.failureThreshold : DEFAULT_FAILURE_THRESHOLD,
+        Checks.nanos("retryInterval", b.retryInterval != null ? b.retryInterval : DEFAULT_RETRY_INTERVAL),
+        share, connection::isOpen, this::debit);
   }
 
-  private static LocalRateLimiter fallback(Builder b, Limits scaled) {
-    LocalRateLimiter.Builder local = LocalRateLimiter.builder().name(b.name).clock(b.clockOrDefault())
-        .scheduler(b.schedulerOrDefault());
+  /** A local limiter under {@code scaled} whose buckets start empty, for the fail-open share. */
+  private LocalRateLimiter localShare(Limits scaled) {
+    LocalRateLimiter.Builder local = LocalRateLimiter.builder().name(name).clock(clock).scheduler(scheduler);
     local.limits = scaled;
+    local.startEmpty = true;
     return local.build();
+  }
+
+  /** Sends a debt of the local share to Redis without waiting; one that fails stays owed. */
+  private void debit(String key, long permits, RateLimit share, FallbackShare owner) {
+    StringBuilder caps = new StringBuilder();
+    for (Bandwidth b : share.bandwidths()) {
+      caps.append(caps.length() == 0 ? "" : ",").append(b.capacity());
+    }
+    try {
+      call(key, limits.limitFor(key), DEBIT, permits, caps.toString(), 0).whenComplete((r, e) -> {
+        if (e != null) {
+          owner.owe(key, permits);
+        }
+      });
+    } catch (RuntimeException e) {
+      owner.owe(key, permits);
+    }
   }
 
   /** A new builder; name, limit or plans, a client (or connection) and downPolicy are required. */
@@ -114,9 +140,7 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
   @Override
   void replace(Limits replacement) {
     super.replace(replacement);
-    if (fallback != null) {
-      fallback.replace(replacement.scaled(downPolicy.localShare()));
-    }
+    outages.replace(replacement);
   }
 
   /** The Redis key holding {@code key}'s state. */
@@ -137,17 +161,24 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
     });
   }
 
+  /** Acquires ({@link #ACQUIRE}) or syncs ({@link #SYNC}) with the script. */
   private CompletableFuture<List<Object>> call(String key, RateLimit limit, String mode, long amount, long maxWaitNanos,
+      int index) {
+    return call(key, limit, mode, amount, Long.toString(maxWaitNanos / 1_000), index);
+  }
+
+  /** Runs the script; {@code third} is its third argument, which depends on the mode. */
+  private CompletableFuture<List<Object>> call(String key, RateLimit limit, String mode, long amount, String third,
       int index) {
     String[] keys = {redisKey(key)};
     String[] args = arguments(limit).clone();
     args[0] = mode;
     args[1] = Long.toString(amount);
-    args[2] = Long.toString(maxWaitNanos / 1_000);
+    args[2] = third;
     args[3] = Integer.toString(index + 1);
     CompletableFuture<List<Object>> first = commands.<List<Object>>evalsha(RedisScript.SHA1, ScriptOutputType.MULTI, keys, args)
         .toCompletableFuture();
-    CompletableFuture<List<Object>> result = first.exceptionallyCompose(e -> unwrap(e) instanceof RedisNoScriptException
+    CompletableFuture<List<Object>> result = first.exceptionallyCompose(e -> OutageHandler.unwrap(e) instanceof RedisNoScriptException
         ? commands.<List<Object>>eval(RedisScript.SOURCE, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
         : CompletableFuture.failedFuture(e));
     // A call given up on (timeout) is cancelled in Lettuce too, so a command queued while
@@ -173,6 +204,18 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
     }
   }
 
+  /**
+   * Whether Redis is down for this limiter now: while its circuit is open (calls got no answer
+   * {@code failureThreshold} times in a row, or the connection was lost; the down policy answers
+   * calls without asking Redis until a probe gets an answer), and while the connection the limiter
+   * opened from the host's client is not connected (Lettuce's own state, read without I/O: an
+   * outage shows without a call, and lasts until Lettuce reconnected), so also once closed. On a
+   * connection the host handed over, only the former. For health checks. Thread-safe.
+   */
+  public boolean isRedisDown() {
+    return circuitOpen() || (owned != null && !owned.isOpen());
+  }
+
   /** One volatile read before each call to Redis. */
   private void requireOpen() {
     if (closed.get()) {
@@ -180,19 +223,20 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
     }
   }
 
-  private boolean down() {
+  /** Whether a call starting now asks Redis (and as what). */
+  private RedisBreaker.Pass pass() {
     requireOpen();
-    return clock.nanos() < retryAt;
+    return outages.pass();
   }
 
-  /**
-   * Nanoseconds until Redis is asked again; 0 if it would be now. Compared before subtracting:
-   * before any failure {@code retryAt - now} wraps around to centuries.
-   */
-  private long nanosToRetry() {
-    long at = retryAt;
-    long now = clock.nanos();
-    return now < at ? at - now : 0;
+  /** Whether the circuit is open now (tests). */
+  boolean circuitOpen() {
+    return outages.circuitOpen();
+  }
+
+  /** Permits the local share granted that Redis has not been sent yet (tests). */
+  long owedPermits() {
+    return outages.owedPermits();
   }
 
   /** Waits for a call within the timeout; a timed-out call is cancelled, never sent again. */
@@ -207,38 +251,6 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
     }
   }
 
-  /**
-   * Records a failed call to Redis and answers by the down policy.
-   *
-   * @param request true for a request for permits (counted as a call), false for a sync
-   */
-  private <T> T failed(Throwable cause, Supplier<T> openAnswer, boolean request) {
-    cause = unwrap(cause);
-    long now = clock.nanos();
-    if (now >= retryAt) {
-      LOG.warn("RateLimiter '{}': Redis failed ({}); {} for {}", name, cause.toString(), downPolicy,
-          Duration.ofNanos(retryIntervalNanos));
-    }
-    lastFailure = cause;
-    retryAt = now + retryIntervalNanos;
-    recorder.backendFailure();
-    return policy(openAnswer, cause, request);
-  }
-
-  /**
-   * The down policy's answer: the fallback's when failing open, else
-   * {@link RateLimiterUnavailableException} (counted as an unavailable call for a request).
-   */
-  private <T> T policy(Supplier<T> openAnswer, Throwable cause, boolean request) {
-    if (fallback != null) {
-      return openAnswer.get();
-    }
-    if (request) {
-      recorder.unavailable();
-    }
-    throw new RateLimiterUnavailableException(name, nanosToRetry(), cause != null ? cause : lastFailure);
-  }
-
   /** Adds {@code hotpath.ratelimiter.backend.failures{name}}. */
   @Override
   void bindMore(MeterRegistry registry, Tags tags, Recorder.Counting counting) {
@@ -246,34 +258,22 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
         "Redis calls that failed or timed out, answered by the down policy");
   }
 
-  private static Throwable unwrap(Throwable e) {
-    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-      e = e.getCause();
-    }
-    return e;
-  }
-
   private static long encode(List<Object> result) {
     long wait = ((Long) result.get(1)) * 1_000;
     return ((Long) result.get(0)) == 1 ? wait : -Math.max(1, wait);
   }
 
-  private long fallbackReserve(String key, long permits, long maxWaitNanos, NanoClock clock) {
-    RateLimit local = fallback.limits.limitFor(key);
-    if (permits > local.capacity()) {
-      return -Math.max(1, nanosToRetry()); // more than the local share can ever hold
-    }
-    return fallback.reserve(key, local, permits, maxWaitNanos, clock);
-  }
-
   @Override
   long reserve(String key, RateLimit limit, long permits, long maxWaitNanos, NanoClock clock) {
-    Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos, clock);
-    if (down()) {
-      return policy(open, null, true);
+    Supplier<Long> open = () -> outages.reserveLocally(key, permits, maxWaitNanos, clock);
+    RedisBreaker.Pass pass = pass();
+    if (pass == RedisBreaker.Pass.SKIP) {
+      return outages.answer(open, null, true);
     }
     try {
-      long result = encode(await(call(key, limit, ACQUIRE, permits, maxWaitNanos, 0)));
+      List<Object> reply = await(call(key, limit, ACQUIRE, permits, maxWaitNanos, 0));
+      outages.answered(pass);
+      long result = encode(reply);
       if (result > 0) {
         // Redis counts the wait from its TIME when the script ran: after the request left, before
         // this reply arrived, on a clock ours need not agree with. A reading taken before sending
@@ -285,68 +285,77 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
       return result;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return policy(open, e, true);
+      outages.abandoned(pass);
+      return outages.answer(open, e, true);
     } catch (Exception e) {
-      return failed(e, open, true);
+      return outages.failed(e, pass, open, true);
     }
   }
 
   @Override
   CompletableFuture<Long> reserveAsync(String key, RateLimit limit, long permits, long maxWaitNanos) {
-    Supplier<Long> open = () -> fallbackReserve(key, permits, maxWaitNanos, clock);
-    if (down()) {
-      return CompletableFuture.supplyAsync(() -> policy(open, null, true), Runnable::run);
+    Supplier<Long> open = () -> outages.reserveLocally(key, permits, maxWaitNanos, clock);
+    RedisBreaker.Pass pass = pass();
+    if (pass == RedisBreaker.Pass.SKIP) {
+      return CompletableFuture.supplyAsync(() -> outages.answer(open, null, true), Runnable::run);
     }
-    CompletableFuture<List<Object>> call = call(key, limit, ACQUIRE, permits, maxWaitNanos, 0);
+    CompletableFuture<List<Object>> call;
+    try {
+      call = call(key, limit, ACQUIRE, permits, maxWaitNanos, 0);
+    } catch (RuntimeException e) {
+      return CompletableFuture.supplyAsync(() -> outages.failed(e, pass, open, true), Runnable::run);
+    }
     return call.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS).handle((result, error) -> {
       if (error == null) {
+        outages.answered(pass);
         return encode(result);
       }
       call.cancel(false);
-      return failed(error, open, true);
+      return outages.failed(error, pass, open, true);
     });
   }
 
   @Override
   RateLimitDecision decide(String key, RateLimit limit, long permits) {
-    Supplier<RateLimitDecision> open = () -> {
-      RateLimit local = fallback.limits.limitFor(key);
-      return permits > local.capacity()
-          ? new RateLimitDecision(false, 0, Math.max(1, nanosToRetry()), local.capacity(), 0)
-          : fallback.decide(key, local, permits);
-    };
-    if (down()) {
-      return policy(open, null, true);
+    Supplier<RateLimitDecision> open = () -> outages.decideLocally(key, permits);
+    RedisBreaker.Pass pass = pass();
+    if (pass == RedisBreaker.Pass.SKIP) {
+      return outages.answer(open, null, true);
     }
     try {
       List<Object> r = await(call(key, limit, ACQUIRE, permits, 0, 0));
+      outages.answered(pass);
       return new RateLimitDecision((Long) r.get(0) == 1, (Long) r.get(2), (Long) r.get(1) * 1_000,
           (Long) r.get(3), (Long) r.get(4) * 1_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return policy(open, e, true);
+      outages.abandoned(pass);
+      return outages.answer(open, e, true);
     } catch (Exception e) {
-      return failed(e, open, true);
+      return outages.failed(e, pass, open, true);
     }
   }
 
   @Override
   void sync(String key, RateLimit limit, int index, long used) {
     Supplier<Boolean> open = () -> {
-      fallback.syncUsage(key, limit.bandwidths().get(index).id(), used);
+      outages.syncLocally(key, limit.bandwidths().get(index).id(), used);
       return true;
     };
-    if (down()) {
-      policy(open, null, false);
+    RedisBreaker.Pass pass = pass();
+    if (pass == RedisBreaker.Pass.SKIP) {
+      outages.answer(open, null, false);
       return;
     }
     try {
       await(call(key, limit, SYNC, used, 0, index));
+      outages.answered(pass);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      policy(open, e, false);
+      outages.abandoned(pass);
+      outages.answer(open, e, false);
     } catch (Exception e) {
-      failed(e, open, false);
+      outages.failed(e, pass, open, false);
     }
   }
 
@@ -361,11 +370,13 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
    */
   public static final class Builder extends RateLimiterBuilder<Builder> {
     private RedisScriptingAsyncCommands<String, String> commands;
+    private StatefulConnection<String, String> connection;
     private RedisClient client;
     private RedisClusterClient clusterClient;
     private String keyPrefix;
     private Duration timeout;
     private Duration retryInterval;
+    private Integer failureThreshold;
     private RedisDownPolicy downPolicy;
 
     private Builder() {
@@ -407,6 +418,7 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
       requireNonNull(connection, "connection");
       requireSourceUnset();
       this.commands = connection.async();
+      this.connection = connection;
       return this;
     }
 
@@ -415,6 +427,7 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
       requireNonNull(connection, "connection");
       requireSourceUnset();
       this.commands = connection.async();
+      this.connection = connection;
       return this;
     }
 
@@ -443,12 +456,29 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
       return this;
     }
 
-    /** How long the down policy answers alone after a failure; default 1 s. */
+    /**
+     * How long the down policy answers alone once the circuit has opened, and after each probe
+     * that got no answer; default 1 s.
+     */
     public Builder retryInterval(Duration interval) {
       requireNonNull(interval, "retryInterval");
       Checks.requireUnset("retryInterval", this.retryInterval);
       Checks.positiveNanos("retryInterval", interval);
       this.retryInterval = interval;
+      return this;
+    }
+
+    /**
+     * How many calls in a row must get no answer (timeout, lost connection, a server that cannot
+     * serve) before the circuit opens; default 3. Error replies never count: the server that sent
+     * them is up. A lost connection opens the circuit at once.
+     *
+     * @throws IllegalArgumentException if failures is not positive
+     */
+    public Builder failureThreshold(int failures) {
+      Checks.requireUnset("failureThreshold", this.failureThreshold);
+      Checks.positive("failureThreshold", failures);
+      this.failureThreshold = failures;
       return this;
     }
 
@@ -482,7 +512,7 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
         RedisScript.spec(limit); // refuse a bad limit before a connection is opened
       }
       if (commands != null) {
-        return new RedisRateLimiter(this, commands, null);
+        return new RedisRateLimiter(this, commands, connection, null);
       }
       StatefulConnection<String, String> opened;
       RedisScriptingAsyncCommands<String, String> async;
@@ -500,7 +530,7 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
         throw RateLimiterUnavailableException.cannotConnect(name, e);
       }
       try {
-        return new RedisRateLimiter(this, async, opened);
+        return new RedisRateLimiter(this, async, opened, opened);
       } catch (RuntimeException e) {
         opened.close();
         throw e;

@@ -1,8 +1,10 @@
 -- Hotpath distributed token buckets: one call takes permits from every bandwidth of one key.
 -- KEYS[1]  state hash {v=format version, f=limit spec, 1..n=token index per bandwidth}
--- ARGV[1]  'a' acquire (reserve when the wait is at most ARGV[3]) | 's' sync usage
--- ARGV[2]  permits (acquire) or used permits (sync)
--- ARGV[3]  max wait, microseconds (acquire)
+-- ARGV[1]  'a' acquire (reserve when the wait is at most ARGV[3]) | 's' sync usage | 'd' debit: take
+--          permits a fail-open fallback granted from every bandwidth, into debt if need be, at most
+--          that bandwidth's cap from ARGV[3]
+-- ARGV[2]  permits (acquire, debit) or used permits (sync)
+-- ARGV[3]  max wait, microseconds (acquire); per bandwidth the most to debit, joined by ',' (debit)
 -- ARGV[4]  bandwidth number, 1-based (sync)
 -- ARGV[5]  limit spec: per bandwidth kind:capacity:tokens:period:offset (kind 0 greedy, 1 window;
 --          microseconds; greedy tokens/period reduced by their gcd), joined by ','; stored as the
@@ -132,6 +134,14 @@ if mode == 'a' then
       end
     end
   end
+elseif mode == 'd' then
+  local caps = {}
+  for cap in string.gmatch(ARGV[3], '[^,]+') do
+    caps[#caps + 1] = tonumber(cap)
+  end
+  for i = 1, n do
+    nexts[i] = states[i] + math.min(amount, caps[i] or 0)
+  end
 else
   for i = 1, n do
     nexts[i] = states[i]
@@ -139,7 +149,7 @@ else
   nexts[target] = math.max(states[target], floors[target] + math.min(amount, bands[target][2]))
 end
 
-local granted = wait <= maxwait
+local granted = mode == 'd' or wait <= maxwait
 local final = states
 if granted then
   final = nexts

@@ -123,6 +123,8 @@ class BuilderSetOnceTest {
         () -> RedisRateLimiter.builder().timeout(SECOND).timeout(SECOND)));
     cases.add(new Case("RedisRateLimiter.Builder.retryInterval(Duration)", "retryInterval",
         () -> RedisRateLimiter.builder().retryInterval(SECOND).retryInterval(SECOND)));
+    cases.add(new Case("RedisRateLimiter.Builder.failureThreshold(int)", "failureThreshold",
+        () -> RedisRateLimiter.builder().failureThreshold(3).failureThreshold(3)));
     cases.add(new Case("RedisRateLimiter.Builder.downPolicy(RedisDownPolicy)", "downPolicy",
         () -> RedisRateLimiter.builder().downPolicy(RedisDownPolicy.failClosed()).downPolicy(RedisDownPolicy.failOpen(1))));
     return cases.stream();

@@ -103,6 +103,12 @@ class ConfigurationTest {
   }
 
   @Test
+  void redisFailureThresholdMustBePositive() {
+    assertThatThrownBy(() -> RedisRateLimiter.builder().failureThreshold(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("failureThreshold must be positive: 0");
+  }
+
+  @Test
   void redisSpecRefusesSubMicrosecondPeriods() {
     assertThatThrownBy(() -> RedisScript.spec(RateLimit.of(Bandwidth.perPeriod(1, Duration.ofNanos(1_500)))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("whole number of microseconds");

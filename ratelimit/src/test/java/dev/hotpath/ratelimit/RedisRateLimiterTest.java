@@ -13,24 +13,17 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.event.command.CommandListener;
 import io.lettuce.core.event.command.CommandStartedEvent;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RunnableScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -196,175 +189,6 @@ class RedisRateLimiterTest {
       Thread.sleep(5); // waiting for Redis's answer to arrive, not for time to pass
     }
     throw new AssertionError("no task scheduled");
-  }
-
-  @Test
-  void fourClientsOnTheirOwnConnectionsShareOneLimitAndSurviveScriptFlush() throws Exception {
-    RateLimit limit = RateLimit.of(Bandwidth.perPeriod(400, Duration.ofHours(1))); // one refill per 9 s
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    List<RedisRateLimiter> limiters = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      // one registry, so distinct names: Micrometer would keep only the first limiter's meters of a name
-      RedisRateLimiter limiter = RedisRateLimiter.builder().name("shared-" + i).limit(limit).connection(connect(false))
-          .keyPrefix(prefix).downPolicy(RedisDownPolicy.failClosed()).timeout(Duration.ofSeconds(5)).build();
-      limiter.bindTo(registry);
-      limiters.add(limiter);
-    }
-    StatefulRedisConnection<String, String> admin = connect(false);
-    LongAdder granted = new LongAdder();
-    AtomicBoolean running = new AtomicBoolean(true);
-    List<Throwable> errors = new CopyOnWriteArrayList<>();
-    CountDownLatch go = new CountDownLatch(1);
-    List<Thread> threads = new ArrayList<>();
-    long start = System.nanoTime();
-    for (RedisRateLimiter limiter : limiters) {
-      for (int t = 0; t < 2; t++) {
-        Thread thread = new Thread(() -> {
-          try {
-            go.await();
-            for (int i = 0; i < 250; i++) {
-              if (limiter.tryConsume("shared-key", 1)) {
-                granted.increment();
-              }
-            }
-          } catch (Throwable e) {
-            errors.add(e);
-          }
-        });
-        threads.add(thread);
-        thread.start();
-      }
-    }
-    Thread flusher = new Thread(() -> {
-      while (running.get()) {
-        admin.sync().scriptFlush();
-        Thread.onSpinWait();
-      }
-    });
-    go.countDown();
-    flusher.start();
-    for (Thread thread : threads) {
-      thread.join();
-    }
-    running.set(false);
-    flusher.join();
-    long elapsedSeconds = (System.nanoTime() - start) / 1_000_000_000L + 1;
-    assertThat(errors).isEmpty();
-    assertThat(granted.sum()).isBetween(400L, 400L + elapsedSeconds / 9 + 1);
-    assertThat(registry.get("hotpath.ratelimiter.backend.failures").functionCounters()).hasSize(4)
-        .allSatisfy(failures -> assertThat(failures.count()).isZero());
-    Collection<FunctionCounter> permitted = registry.get("hotpath.ratelimiter.calls").tag("result", "permitted").functionCounters();
-    assertThat(permitted).hasSize(4);
-    assertThat(permitted.stream().mapToDouble(FunctionCounter::count).sum()).isEqualTo(granted.sum());
-  }
-
-  @Test
-  void redisStoppedFailClosedRefusesAtOnceAndRecovers() throws Exception {
-    assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
-    ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L);
-    RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, SECOND)), Duration.ofMillis(200))
-        .clock(clock).retryInterval(Duration.ofSeconds(5)).build();
-    assertThat(eventuallyAllowed(limiter, clock)).as("allowed before the outage").isTrue();
-    redis.stop();
-    try {
-      assertThatThrownBy(() -> limiter.tryAcquire("k"))
-          .isInstanceOf(RateLimiterUnavailableException.class).hasMessageContaining("RateLimiter 'redis-test'");
-      long sent = commandsSent.get();
-      // within the retry interval nobody waits on the dead server
-      assertThatThrownBy(() -> limiter.acquire("k", 1, SECOND)).isInstanceOf(RateLimiterUnavailableException.class)
-          .satisfies(e -> assertThat(((RateLimiterUnavailableException) e).retryAfter()).isEqualTo(Duration.ofSeconds(5)));
-      assertThatThrownBy(() -> limiter.acquireAsync("k", 1, SECOND).get())
-          .hasCauseInstanceOf(RateLimiterUnavailableException.class);
-      assertThat(commandsSent.get()).isEqualTo(sent);
-    } finally {
-      redis.start();
-    }
-    clock.advance(Duration.ofSeconds(5));
-    assertThat(eventuallyAllowed(limiter, clock)).isTrue();
-  }
-
-  @Test
-  void anOutageFailingClosedIsNotARefusal() throws Exception {
-    assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
-    RateLimit limit = RateLimit.of(Bandwidth.builder().id("1s").capacity(10).refillGreedy(10, SECOND).build());
-    ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L); // the retry interval never ends
-    RedisRateLimiter limiter = limiter(connection, limit, Duration.ofMillis(200)).clock(clock).build();
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    limiter.bindTo(registry);
-    redis.stop();
-    try {
-      RateLimiterUnavailableException outage = null;
-      try {
-        limiter.tryConsume("k", 1);
-        throw new AssertionError("no answer from a stopped Redis");
-      } catch (RateLimitExceededException e) {
-        throw new AssertionError("an outage read as over the limit", e);
-      } catch (RateLimiterUnavailableException e) {
-        outage = e;
-      }
-      assertThat(outage.limiterName()).isEqualTo("redis-test");
-      assertThat(outage).isInstanceOf(RateLimitException.class).isNotInstanceOf(RateLimitExceededException.class)
-          .hasMessageStartingWith("RateLimiter 'redis-test' is unavailable").hasCauseInstanceOf(Exception.class);
-      assertThat(outage.getCause()).isNotInstanceOf(RateLimitException.class);
-      // within the retry interval too (answered without asking Redis), for every kind of call
-      assertThatThrownBy(() -> limiter.acquire("k", 1, SECOND)).isExactlyInstanceOf(RateLimiterUnavailableException.class);
-      assertThatThrownBy(() -> limiter.tryAcquire("k")).isExactlyInstanceOf(RateLimiterUnavailableException.class);
-      assertThatThrownBy(() -> limiter.syncUsage("k", "1s", 1)).isExactlyInstanceOf(RateLimiterUnavailableException.class);
-      assertThatThrownBy(() -> limiter.acquireAsync("k", 1, SECOND).get())
-          .isInstanceOf(ExecutionException.class).cause().isExactlyInstanceOf(RateLimiterUnavailableException.class);
-      // four requests for permits could not be decided (the sync is no request); one call reached Redis
-      assertThat(registry.get("hotpath.ratelimiter.calls").tag("result", "unavailable").functionCounter().count()).isEqualTo(4);
-      assertThat(registry.get("hotpath.ratelimiter.calls").tag("result", "rejected").functionCounter().count()).isZero();
-      assertThat(registry.get("hotpath.ratelimiter.calls").tag("result", "permitted").functionCounter().count()).isZero();
-      assertThat(registry.get("hotpath.ratelimiter.backend.failures").functionCounter().count()).isEqualTo(1);
-    } finally {
-      redis.start();
-    }
-  }
-
-  /** Lettuce reconnects on its own schedule; ask again (a bounded number of times) until it has. */
-  private static boolean eventuallyAllowed(RateLimiter limiter, ManualClock clock) throws InterruptedException {
-    for (int attempt = 0; attempt < 200; attempt++) {
-      try {
-        if (limiter.tryConsume("k", 1)) {
-          return true;
-        }
-      } catch (RateLimiterUnavailableException e) {
-        clock.advance(Duration.ofSeconds(5));
-        Thread.sleep(50); // real time for the reconnect, not for the assertion
-      }
-    }
-    return false;
-  }
-
-  @Test
-  void redisStoppedFailOpenServesALocalShare() {
-    assumeTrue(redis.isRestartable(), "needs an embedded Redis: an external server is not ours to stop");
-    ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L);
-    SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    RateLimit limit = RateLimit.of(Bandwidth.perPeriod(10, Duration.ofHours(1)));
-    // The whole limit used through Redis first, with a timeout no loaded machine reaches.
-    RedisRateLimiter patient = RedisRateLimiter.builder().name("open").limit(limit).connection(connection)
-        .keyPrefix(prefix).clock(clock).downPolicy(RedisDownPolicy.failClosed()).timeout(Duration.ofSeconds(10)).build();
-    assertThat(patient.tryConsume("k", 10)).isTrue();
-    RedisRateLimiter limiter = RedisRateLimiter.builder().name("open").limit(limit)
-        .connection(connection).keyPrefix(prefix).clock(clock)
-        .timeout(Duration.ofMillis(200)).retryInterval(Duration.ofMinutes(1))
-        .downPolicy(RedisDownPolicy.failOpen(0.5)).build();
-    limiter.bindTo(registry);
-    redis.stop();
-    try {
-      int granted = 0;
-      for (int i = 0; i < 20; i++) {
-        if (limiter.tryAcquire("k").allowed()) {
-          granted++;
-        }
-      }
-      assertThat(granted).isEqualTo(5); // half of the limit, held locally
-      assertThat(registry.get("hotpath.ratelimiter.backend.failures").functionCounter().count()).isEqualTo(1);
-    } finally {
-      redis.start();
-    }
   }
 
   @Test

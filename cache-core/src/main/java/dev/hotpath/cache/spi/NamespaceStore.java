@@ -51,7 +51,8 @@ public interface NamespaceStore<K, V> {
    * put or invalidation another node made meanwhile. The cache checks again after the fill and
    * removes it when that node's invalidation event has arrived by then; a tier that can also
    * refuse such a fill itself should (the Redis tier stores a fill only in an empty key and only
-   * when no invalidation of the key is pending for the filling node).
+   * when no invalidation of the key is pending for the filling node; the PostgreSQL tier only in an
+   * absent or expired row).
    */
   default void fill(K key, TierValue<V> value, Duration ttl) {
     put(key, value, ttl);

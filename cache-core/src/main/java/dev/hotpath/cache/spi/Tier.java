@@ -21,6 +21,12 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  *
  * <p>A tier's meters are bound by the cache that holds it: {@link TieredCache#bindTo} calls {@link
  * #bindTo} of each of its tiers. The default binds nothing.
+ *
+ * <p><b>Who closes a tier.</b> Its creator, unless the creator hands it to one cache with {@link
+ * TieredCache.Builder#tier}, which then closes it with itself. A tier several caches share is
+ * given to each with {@link TieredCache.Builder#sharedTier}: no cache closes it, and its creator
+ * closes it after the last of them. A tier closes what it created (connections, threads, the bus
+ * it brings) and never what it was given (a host's client or {@code DataSource}).
  */
 public interface Tier extends AutoCloseable, MeterBinder {
 

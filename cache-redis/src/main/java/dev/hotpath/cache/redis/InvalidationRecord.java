@@ -19,6 +19,19 @@ import java.util.List;
 final class InvalidationRecord {
   private static final byte[] MAGIC = {'H', '1'};
 
+  /** Most keys one record names, and so one script changes: bounds how long a script holds the server. */
+  static final int MAX_KEYS = 256;
+
+  /**
+   * Most bytes of keys (UTF-8) one record names. With the log's length it bounds what the log can
+   * take in Redis, whatever the keys: about {@code invalidationLogLength × 18 KiB} per log shard at
+   * worst (the keys, their length prefixes, origin and namespace). Keys are split over as many
+   * records (and scripts) as they need; a change of a single key longer than this, which a
+   * namespace's {@code maxKeySize} rules out unless raised above it, is recorded as a change of
+   * its whole namespace instead of copying the key into the log.
+   */
+  static final int MAX_KEY_BYTES = 16 * 1024;
+
   /**
    * KEYS: seq counter, log stream, then the entries (all in one hash slot). ARGV: operation
    * ({@code S}et, {@code D}elete, {@code N}othing but the record), log length, channel, shard,
@@ -124,6 +137,73 @@ final class InvalidationRecord {
           "return filled");
 
   private InvalidationRecord() {}
+
+  /** Keys {@code [from, to)} of a list, recorded together. */
+  record Batch(int from, int to) {}
+
+  /**
+   * Splits {@code keys}, in order, into consecutive batches that each fit one record: at most
+   * {@link #MAX_KEYS} keys and {@link #MAX_KEY_BYTES} bytes of them, except that a key longer than
+   * that makes a batch of its own (recorded by {@link #encodeChange} as its whole namespace).
+   */
+  static List<Batch> batches(List<String> keys) {
+    List<Batch> batches = new ArrayList<>();
+    int from = 0;
+    long bytes = 0;
+    for (int i = 0; i < keys.size(); i++) {
+      int size = utf8Length(keys.get(i));
+      if (i > from && (i - from == MAX_KEYS || bytes + size > MAX_KEY_BYTES)) {
+        batches.add(new Batch(from, i));
+        from = i;
+        bytes = 0;
+      }
+      bytes += size;
+    }
+    if (from < keys.size()) {
+      batches.add(new Batch(from, keys.size()));
+    }
+    return batches;
+  }
+
+  /**
+   * The record of a change of {@code keys}: the keys when they fit one record (see {@link
+   * #batches}), else the whole namespace, so that no change copies more than {@link
+   * #MAX_KEY_BYTES} of keys into the log. A whole-namespace record makes other nodes drop more
+   * than changed, never less.
+   */
+  static byte[] encodeChange(String namespace, List<String> keys, String origin) {
+    long bytes = 0;
+    for (String key : keys) {
+      bytes += utf8Length(key);
+    }
+    InvalidationEvent event = keys.size() <= MAX_KEYS && bytes <= MAX_KEY_BYTES
+        ? InvalidationEvent.ofKeys(namespace, keys, origin)
+        : InvalidationEvent.ofNamespace(namespace, origin);
+    return encode(event);
+  }
+
+  /** Records of a published event: one per batch of its keys, or one for a whole namespace. */
+  static List<byte[]> encodeAll(InvalidationEvent event) {
+    if (event.isWholeNamespace()) {
+      return List.of(encode(event));
+    }
+    List<String> keys = event.keys();
+    List<byte[]> records = new ArrayList<>();
+    for (Batch b : batches(keys)) {
+      records.add(encodeChange(event.namespace(), keys.subList(b.from(), b.to()), event.origin()));
+    }
+    return records;
+  }
+
+  private static int utf8Length(String s) {
+    // Exact for ASCII without encoding; other keys are encoded once to count.
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+      }
+    }
+    return s.length();
+  }
 
   static byte[] encode(InvalidationEvent event) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(64);

@@ -45,14 +45,16 @@ final class PublishRecorder {
       publishFailures.increment();
       return;
     }
-    CompletableFuture<Object> sent;
+    List<CompletableFuture<Object>> sent = new ArrayList<>();
     try {
-      sent = RedisTierStore.recordOnly(link, InvalidationRecord.encode(event), logLength);
+      for (byte[] record : InvalidationRecord.encodeAll(event)) {
+        sent.add(RedisTierStore.recordOnly(link, record, logLength));
+      }
     } catch (RuntimeException e) {
       publishFailed(target, event);
       return;
     }
-    link.async(sent).whenComplete((seq, e) -> {
+    link.async(CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0]))).whenComplete((done, e) -> {
       if (e != null) {
         publishFailed(target, event);
       }
@@ -69,9 +71,6 @@ final class PublishRecorder {
    * namespace and origin, so the changes of one pend together.
    */
   private final class RecordOnly implements UnsentChanges.Target {
-    /** Keys per record: bounds the size of one record and one script. */
-    private static final int BATCH = 256;
-
     private final String namespace;
     private final String origin;
 
@@ -87,20 +86,14 @@ final class PublishRecorder {
 
     @Override
     public void resend(Collection<String> keys, boolean wholeNamespace) {
+      InvalidationEvent event = wholeNamespace
+          ? InvalidationEvent.ofNamespace(namespace, origin)
+          : InvalidationEvent.ofKeys(namespace, List.copyOf(keys), origin);
       List<CompletableFuture<Object>> sent = new ArrayList<>();
-      if (wholeNamespace) {
-        sent.add(send(InvalidationEvent.ofNamespace(namespace, origin)));
-      } else {
-        List<String> list = List.copyOf(keys);
-        for (int from = 0; from < list.size(); from += BATCH) {
-          sent.add(send(InvalidationEvent.ofKeys(namespace, list.subList(from, Math.min(list.size(), from + BATCH)), origin)));
-        }
+      for (byte[] record : InvalidationRecord.encodeAll(event)) {
+        sent.add(RedisTierStore.recordOnly(link, record, logLength));
       }
       link.awaitAll(sent);
-    }
-
-    private CompletableFuture<Object> send(InvalidationEvent event) {
-      return RedisTierStore.recordOnly(link, InvalidationRecord.encode(event), logLength);
     }
 
     @Override

@@ -263,22 +263,55 @@ final class RedisLink implements AutoCloseable {
    * failure.
    */
   static boolean refusedByServer(Throwable failure) {
-    return refusedByServer(failure, Collections.newSetFromMap(new IdentityHashMap<>()));
+    return serverRefusal(failure) != null;
   }
 
-  private static boolean refusedByServer(Throwable t, Set<Throwable> seen) {
+  /**
+   * The server's error reply that refused a connection attempt ({@code "WRONGPASS invalid
+   * username-password pair or user is disabled."}, {@code "NOAUTH Authentication required."}), or
+   * null when the attempt failed otherwise (see {@link #refusedByServer}). Redis never echoes a
+   * password in these replies.
+   */
+  static String serverRefusal(Throwable failure) {
+    return serverRefusal(failure, Collections.newSetFromMap(new IdentityHashMap<>()));
+  }
+
+  private static String serverRefusal(Throwable t, Set<Throwable> seen) {
     if (t == null || !seen.add(t)) {
-      return false;
+      return null;
     }
     if (t instanceof RedisCommandExecutionException && !isOutage(t)) {
-      return true;
+      return String.valueOf(t.getMessage());
     }
     for (Throwable suppressed : t.getSuppressed()) {
-      if (refusedByServer(suppressed, seen)) {
-        return true;
+      String reply = serverRefusal(suppressed, seen);
+      if (reply != null) {
+        return reply;
       }
     }
-    return refusedByServer(t.getCause(), seen);
+    return serverRefusal(t.getCause(), seen);
+  }
+
+  /**
+   * A refusal said plainly, for the build's error and the log: a wrong password, a missing one, a
+   * missing permission, or any other error reply.
+   *
+   * @param reply the server's reply, from {@link #serverRefusal}
+   * @param user the user logged in as, or null when unknown
+   */
+  static String describeRefusal(String reply, String user) {
+    String who = user == null ? "" : " of user '" + user + "'";
+    if (reply.startsWith("WRONGPASS")) {
+      return "the server refused the login" + who + ": wrong password or user (" + reply + ")";
+    }
+    if (reply.startsWith("NOAUTH")) {
+      return "the server requires a password and none was given (" + reply + ")";
+    }
+    if (reply.startsWith("NOPERM")) {
+      return "the server refused a command the tier needs to user" + (user == null ? "" : " '" + user + "'")
+          + ": missing ACL permission (" + reply + ")";
+    }
+    return "the server refused the connection (" + reply + ")";
   }
 
   private void logRateLimited(Throwable cause) {
@@ -496,8 +529,9 @@ final class RedisLink implements AutoCloseable {
   private void probeFailed(Exception e) {
     if (commands == null) {
       // Still not connected: say why now and then, loudly if the server refuses us.
-      if (refusedByServer(e)) {
-        LOG.error("{} refuses the connection: {}", description, e.toString());
+      String refusal = serverRefusal(e);
+      if (refusal != null) {
+        LOG.error("{} refuses the connection: {}", description, describeRefusal(refusal, null));
       } else {
         logRateLimited(e);
       }

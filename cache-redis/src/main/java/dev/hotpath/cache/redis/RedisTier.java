@@ -118,8 +118,14 @@ import java.util.stream.Collectors;
  * when no invalidation of the key is in the log that this node has not yet been handed; see
  * {@code RedisTierStore} for the race this closes and what remains.
  *
- * <p>Thread-safe. {@link #close()} closes what the tier opened (its connections, and its client
- * when it created one) but never a client the host passed in.
+ * <p><b>Sharing the tier.</b> Several caches of one JVM may share one tier (and so its connections
+ * and its bus; their records carry each cache's own node id). Give it to each with {@code
+ * TieredCache.Builder#sharedTier}, which leaves it open when a cache closes, and close the tier
+ * after the last of them; a tier given with {@code TieredCache.Builder#tier} is closed by that
+ * cache and belongs to it alone.
+ *
+ * <p>Thread-safe. {@link #close()} closes what the tier opened (its connections, its bus, and its
+ * client when it created one) but never a client the host passed in.
  */
 public final class RedisTier implements Tier, MeterBinder {
   /** The tier's default name, used in TTL profiles ({@code TtlProfile.Builder#tier}) and stats. */
@@ -162,8 +168,8 @@ public final class RedisTier implements Tier, MeterBinder {
 
   /**
    * The invalidation bus of this tier's nodes; the same instance on every call. A cache built with
-   * this tier uses it without being told (see {@link Tier#invalidationBus()}). The cache closes
-   * it; the tier's connection stays open until the tier is closed.
+   * this tier uses it without being told (see {@link Tier#invalidationBus()}). The bus is the
+   * tier's: {@link #close()} closes it, a cache never does.
    */
   @Override
   public RedisInvalidationBus invalidationBus() {
@@ -296,32 +302,44 @@ public final class RedisTier implements Tier, MeterBinder {
     }
 
     /**
-     * A standalone or Sentinel server, as a URL: {@code redis://[user:password@]host[:port][/db]},
-     * {@code rediss://} for TLS, {@code redis-sentinel://host1,host2/db?sentinelMasterId=m}.
+     * A standalone or Sentinel server, as a URL: {@code redis://[[user]:password@]host[:port][/db]},
+     * {@code rediss://} for TLS, {@code redis-sentinel://[:password@]host1[:port],host2/db?sentinelMasterId=m},
+     * {@code redis-socket:///path}. Parsed and checked now: a host and, when given, a port in
+     * 1..65535 (Lettuce alone would take {@code host:notaport} for a host name and fail only at
+     * {@link #build()}).
      *
-     * @throws IllegalArgumentException when the URL does not parse (the message omits the URL, which
-     *     may hold a password)
+     * @throws IllegalArgumentException when the URL does not parse or names no usable server; the
+     *     message shows the URL with its password masked
+     * @throws IllegalStateException when a URI was set already
      */
     public Builder uri(String url) {
       requireNonNull(url, "uri");
-      RedisURI parsed;
-      try {
-        parsed = RedisURI.create(url);
-      } catch (RuntimeException e) {
-        throw new IllegalArgumentException("uri is not a Redis URL (not shown: it may hold a password)");
-      }
-      return uri(parsed);
+      Checks.unset(this.uri, "uri");
+      return uri(RedisUris.parse(url, "uri"));
     }
 
-    /** A standalone or Sentinel server; TLS, user and password as set on {@code uri}. Copied. */
+    /**
+     * A standalone or Sentinel server; TLS, user and password as set on {@code uri}. Copied, and
+     * checked as {@link #uri(String)} checks a URL.
+     *
+     * @throws IllegalArgumentException when it names no usable server (no host, a host that is no
+     *     host name or IP address, a port outside 1..65535)
+     * @throws IllegalStateException when a URI was set already
+     */
     public Builder uri(RedisURI uri) {
       requireNonNull(uri, "uri");
       Checks.unset(this.uri, "uri");
-      this.uri = RedisURI.builder(uri).build();
+      this.uri = RedisUris.check(RedisUris.copy(uri), "uri");
       return this;
     }
 
-    /** The seed nodes of a Redis Cluster. */
+    /**
+     * The seed nodes of a Redis Cluster, each checked as {@link #uri(RedisURI)} checks its URI.
+     *
+     * @throws IllegalArgumentException when none is given or one names no usable server (the
+     *     message names its index)
+     * @throws IllegalStateException when seeds were set already
+     */
     public Builder clusterUris(RedisURI... seeds) {
       requireNonNull(seeds, "clusterUris");
       Checks.unset(this.clusterUris, "clusterUris");
@@ -329,8 +347,9 @@ public final class RedisTier implements Tier, MeterBinder {
         throw new IllegalArgumentException("clusterUris must name at least one node but was empty");
       }
       List<RedisURI> copies = new ArrayList<>();
-      for (RedisURI seed : seeds) {
-        copies.add(RedisURI.builder(requireNonNull(seed, "clusterUris element")).build());
+      for (int i = 0; i < seeds.length; i++) {
+        RedisURI seed = requireNonNull(seeds[i], "clusterUris element");
+        copies.add(RedisUris.check(RedisUris.copy(seed), "clusterUris[" + i + "]"));
       }
       this.clusterUris = List.copyOf(copies);
       return this;
@@ -436,7 +455,11 @@ public final class RedisTier implements Tier, MeterBinder {
     /**
      * Records each log shard keeps (approximately: trimmed with {@code MAXLEN ~}); default 10 000.
      * A node disconnected for longer than that many changes clears the in-process entries of its
-     * namespaces that cross nodes instead of replaying them.
+     * namespaces that cross nodes instead of replaying them. A record names at most 256 keys and 16
+     * KiB of them (a change of more is split over several records, and a single key longer than
+     * that is recorded as a change of its whole namespace), so a shard takes at most about {@code
+     * records × 18 KiB} of Redis memory whatever the keys; with keys of a typical few dozen bytes,
+     * a few hundred bytes per record.
      */
     public Builder invalidationLogLength(int records) {
       Checks.unset(this.logLength, "invalidationLogLength");
@@ -575,15 +598,22 @@ public final class RedisTier implements Tier, MeterBinder {
           }
         }
         if (e instanceof io.lettuce.core.RedisException) {
-          String hint =
-              Boolean.TRUE.equals(startWithoutRedis) || RedisLink.refusedByServer(e)
-                  ? ""
-                  : " (Redis must answer at build() unless startWithoutRedis(true); once built, the"
-                      + " tier rides out outages)";
-          throw new RedisTierException("could not start the Redis tier on " + describe() + ": " + e.getMessage() + hint, e);
+          throw new RedisTierException("could not start the Redis tier on " + describe() + ": " + whyNotStarted(e), e);
         }
         throw e;
       }
+    }
+
+    /** Why connecting failed, saying plainly when the server refused the login (never the password). */
+    private String whyNotStarted(RuntimeException e) {
+      String refusal = RedisLink.serverRefusal(e);
+      if (refusal != null) {
+        return RedisLink.describeRefusal(refusal, RedisUris.user(clusterUris != null ? clusterUris.get(0) : uri));
+      }
+      return e.getMessage()
+          + (Boolean.TRUE.equals(startWithoutRedis)
+              ? ""
+              : " (Redis must answer at build() unless startWithoutRedis(true); once built, the tier rides out outages)");
     }
 
     private RedisLink link(RedisConnector connector, List<AutoCloseable> owned, KeyLayout layout, Duration timeout) {

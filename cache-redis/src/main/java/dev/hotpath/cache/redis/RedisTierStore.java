@@ -57,8 +57,6 @@ import java.util.function.Supplier;
  * {@link #getAll} treat the key as a miss without asking Redis.
  */
 final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.Target {
-  /** Entries per script: bounds how long one script holds the server. */
-  private static final int BATCH = 256;
   private static final byte[] EMPTY = new byte[0];
   private static final long MAX_TTL_MILLIS = Duration.ofDays(36_500).toMillis();
   private static final byte[] OP_SET = {'S'};
@@ -251,8 +249,8 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
   }
 
   /**
-   * {@link #fill} of several entries: one fill script per log shard and {@value #BATCH} entries,
-   * pipelined. A fill that fails is not remembered for resending (see {@link UnsentChanges}): a
+   * {@link #fill} of several entries: one fill script per log shard and batch of keys (see {@link
+   * InvalidationRecord#batches}), pipelined. A fill that fails is not remembered for resending (see {@link UnsentChanges}): a
    * fill that did not happen leaves nothing old in Redis and nothing for another node to drop.
    */
   @Override
@@ -314,16 +312,18 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
       return all;
     }
 
-    /** Sends one script per shard and {@value #BATCH} entries, without waiting in between. */
+    /**
+     * Sends one script per shard and batch of keys that fits one record (see {@link
+     * InvalidationRecord#batches}), without waiting in between.
+     */
     List<CompletableFuture<Object>> send(
         java.util.function.BiFunction<List<String>, List<byte[]>, CompletableFuture<Object>> script) {
       List<CompletableFuture<Object>> sent = new ArrayList<>();
       keysByShard.forEach(
           (shard, keys) -> {
             List<byte[]> values = valuesByShard.get(shard);
-            for (int from = 0; from < keys.size(); from += BATCH) {
-              int to = Math.min(keys.size(), from + BATCH);
-              sent.add(script.apply(keys.subList(from, to), values.subList(from, to)));
+            for (InvalidationRecord.Batch b : InvalidationRecord.batches(keys)) {
+              sent.add(script.apply(keys.subList(b.from(), b.to()), values.subList(b.from(), b.to())));
             }
           });
       return sent;
@@ -359,7 +359,7 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
     write(encoded, () -> sendDeletes(encoded));
   }
 
-  /** Delete scripts for encoded keys: one per log shard and {@value #BATCH} keys, pipelined. */
+  /** Delete scripts for encoded keys: one per log shard and batch of keys that fits a record, pipelined. */
   private List<CompletableFuture<Object>> sendDeletes(Collection<String> encodedKeys) {
     Map<Integer, List<String>> keysByShard = new LinkedHashMap<>();
     for (String encoded : encodedKeys) {
@@ -368,8 +368,8 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
     List<CompletableFuture<Object>> sent = new ArrayList<>();
     keysByShard.forEach(
         (shard, list) -> {
-          for (int from = 0; from < list.size(); from += BATCH) {
-            sent.add(sendDelete(list.subList(from, Math.min(list.size(), from + BATCH))));
+          for (InvalidationRecord.Batch b : InvalidationRecord.batches(list)) {
+            sent.add(sendDelete(list.subList(b.from(), b.to())));
           }
         });
     return sent;
@@ -508,7 +508,7 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
 
   private CompletableFuture<Object> sendSet(List<String> keys, List<byte[]> values, Duration ttl) {
     int shard = link.layout.shard(namespace, keys.get(0));
-    byte[] record = InvalidationRecord.encode(InvalidationEvent.ofKeys(namespace, keys, binding.nodeId()));
+    byte[] record = InvalidationRecord.encodeChange(namespace, keys, binding.nodeId());
     byte[][] redisKeys = scriptKeys(shard, keys);
     byte[][] args = new byte[6 + values.size()][];
     fillArgs(args, OP_SET, shard, record);
@@ -521,7 +521,7 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
 
   private CompletableFuture<Object> sendDelete(List<String> keys) {
     int shard = link.layout.shard(namespace, keys.get(0));
-    byte[] record = InvalidationRecord.encode(InvalidationEvent.ofKeys(namespace, keys, binding.nodeId()));
+    byte[] record = InvalidationRecord.encodeChange(namespace, keys, binding.nodeId());
     byte[][] args = new byte[6][];
     fillArgs(args, OP_DELETE, shard, record);
     args[5] = EMPTY;

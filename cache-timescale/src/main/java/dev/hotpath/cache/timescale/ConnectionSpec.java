@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.hotpath.cache.spi.UrlMasking;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
@@ -15,8 +17,8 @@ import javax.sql.DataSource;
  * by {@link #open}. Not thread-safe (builders are not).
  */
 final class ConnectionSpec {
-  private static final Pattern SECRET_PARAMETER =
-      Pattern.compile("(?i)((?:ssl)?password=)[^&;]*");
+  /** A user-info part before the host, {@code //user:password@host}, which pgjdbc does not read. */
+  private static final Pattern USER_INFO = Pattern.compile("^jdbc:postgresql://[^/?#]*@");
   /** HikariCP refuses a connection timeout under 250 ms. */
   static final Duration MIN_CONNECT_TIMEOUT = Duration.ofMillis(250);
 
@@ -34,12 +36,28 @@ final class ConnectionSpec {
     this.dataSource = dataSource;
   }
 
+  /**
+   * Checks the URL now, so that one that cannot work fails when given rather than at the first
+   * connection: pgjdbc must parse it (host list, ports in 1..65535), and it must not carry a user
+   * and password before the host, which pgjdbc would take for part of the host name (and then
+   * print, password included, in its connection errors).
+   */
   void jdbcUrl(String jdbcUrl, String user, String password) {
     requireNonNull(jdbcUrl, "jdbcUrl");
     Checks.unset(this.dataSource != null ? this.dataSource : this.jdbcUrl, "dataSource/jdbcUrl");
     if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
       throw new IllegalArgumentException(
           "jdbcUrl must start with jdbc:postgresql: but was '" + mask(jdbcUrl) + "'");
+    }
+    if (USER_INFO.matcher(jdbcUrl).find()) {
+      throw new IllegalArgumentException(
+          "jdbcUrl must not carry user:password@ before the host (pgjdbc does not read it) but was '"
+              + mask(jdbcUrl) + "': give them to jdbcUrl(url, user, password) or as user= and password= parameters");
+    }
+    if (org.postgresql.Driver.parseURL(jdbcUrl, null) == null) {
+      throw new IllegalArgumentException(
+          "jdbcUrl is not a URL pgjdbc can parse (jdbc:postgresql://host[:port][,host[:port]…]/database[?parameters],"
+              + " ports in 1..65535) but was '" + mask(jdbcUrl) + "'");
     }
     this.jdbcUrl = jdbcUrl;
     this.user = user;
@@ -102,9 +120,39 @@ final class ConnectionSpec {
     return new Pool(pool, pool, mask(jdbcUrl) + (user == null ? "" : " as " + user));
   }
 
-  /** {@code url} with the values of password parameters replaced by {@code ***}. */
+  /** {@code url} with its passwords replaced by {@code ***}: user-info and password parameters. */
   static String mask(String url) {
-    return SECRET_PARAMETER.matcher(url).replaceAll("$1***");
+    return UrlMasking.mask(url);
+  }
+
+  /**
+   * Where connections go, for messages: {@code host:port/database} of the URL, or null with a
+   * host's data source (its own settings are not ours to read).
+   */
+  String server() {
+    if (jdbcUrl == null) {
+      return null;
+    }
+    Properties parsed = org.postgresql.Driver.parseURL(jdbcUrl, null);
+    if (parsed == null) {
+      return mask(jdbcUrl);
+    }
+    String[] hosts = parsed.getProperty("PGHOST", "localhost").split(",");
+    String[] ports = parsed.getProperty("PGPORT", "5432").split(",");
+    StringBuilder server = new StringBuilder();
+    for (int i = 0; i < hosts.length; i++) {
+      server.append(i == 0 ? "" : ",").append(hosts[i]).append(':').append(i < ports.length ? ports[i] : ports[0]);
+    }
+    return server.append('/').append(parsed.getProperty("PGDBNAME", "")).toString();
+  }
+
+  /** The user connections log in as, for messages: given, or the URL's {@code user=}; null when unknown. */
+  String user() {
+    if (user != null || jdbcUrl == null) {
+      return user;
+    }
+    Properties parsed = org.postgresql.Driver.parseURL(jdbcUrl, null);
+    return parsed == null ? null : parsed.getProperty("user");
   }
 
   /**

@@ -60,6 +60,14 @@ public final class PostgresTier implements Tier, MeterBinder {
   private static final Pattern TIER_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
   /** Expiry is kept to the millisecond (the clock's resolution); shorter TTLs cannot be honoured. */
   static final Duration MIN_TTL = Duration.ofMillis(1);
+  /**
+   * The longest key (UTF-8 bytes) the table's primary key index takes whatever the key holds: a
+   * B-tree row is at most 2,704 bytes on 8 KiB pages, and holds the namespace (up to 64 bytes)
+   * and the key beside headers; measured on PostgreSQL 14, a key of 2,624 random bytes beside a
+   * 64-byte namespace fits and one of 2,632 does not. Larger keys that compress well would fit,
+   * random ones would not, so a namespace may not promise them ({@code NamespaceSpec#maxKeySize}).
+   */
+  public static final int MAX_KEY_SIZE = 2560;
 
   private final String name;
   private final String schema;
@@ -108,7 +116,8 @@ public final class PostgresTier implements Tier, MeterBinder {
   /**
    * Opens this tier for one namespace.
    *
-   * @throws IllegalArgumentException when the namespace's TTL for this tier is under 1 ms
+   * @throws IllegalArgumentException when the namespace's TTL for this tier is under 1 ms, or its
+   *     {@code maxKeySize} is over {@link #MAX_KEY_SIZE}
    */
   @Override
   public <K, V> NamespaceStore<K, V> open(NamespaceContext<K, V> binding) {
@@ -117,6 +126,12 @@ public final class PostgresTier implements Tier, MeterBinder {
       throw new IllegalArgumentException(
           "namespace '" + binding.namespace() + "': ttl for tier '" + name + "' must be at least "
               + MIN_TTL + " but was " + binding.ttl());
+    }
+    if (binding.spec().maxKeySize() > MAX_KEY_SIZE) {
+      throw new IllegalArgumentException(
+          "namespace '" + binding.namespace() + "': maxKeySize must be at most " + MAX_KEY_SIZE
+              + " bytes for tier '" + name + "' (what a PostgreSQL index row holds) but was "
+              + binding.spec().maxKeySize());
     }
     return new PostgresTierStore<>(this, binding);
   }
@@ -172,6 +187,14 @@ public final class PostgresTier implements Tier, MeterBinder {
     Gauge.builder("hotpath.postgres.tier.available", guard, g -> g.isOpen() ? 0 : 1)
         .tags(tags)
         .register(registry);
+  }
+
+  /**
+   * Whether calls fail at once now because the server was unreachable (see "Outages" above); the
+   * next probe that gets through closes it. For health checks. Thread-safe.
+   */
+  public boolean isCircuitOpen() {
+    return guard.isOpen();
   }
 
   /** Stops the sweep and closes the pool if this tier built it. Idempotent; never throws. */
@@ -273,10 +296,15 @@ public final class PostgresTier implements Tier, MeterBinder {
     }
   }
 
-  private void migrateAtBuild() {
+  private void migrateAtBuild(ConnectionSpec connections) {
     try {
       migrate();
     } catch (SQLException e) {
+      SQLException refusal = PostgresException.refusal(e);
+      if (refusal != null) {
+        close();
+        throw refused(connections, refusal, e);
+      }
       if (!PostgresException.isConnectionFailure(e)) {
         close();
         throw new IllegalStateException(
@@ -288,6 +316,23 @@ public final class PostgresTier implements Tier, MeterBinder {
           "tier '{}': PostgreSQL unreachable at start ({}); the schema is migrated on first contact",
           name, e.getMessage());
     }
+  }
+
+  /**
+   * The build's error for a refused login or privilege: what was refused, as whom, where; never the
+   * password (the server's messages do not carry it).
+   */
+  private PostgresException refused(ConnectionSpec connections, SQLException refusal, SQLException failure) {
+    String user = connections.user();
+    String server = connections.server() != null ? connections.server() : pool.description();
+    return new PostgresException(
+        "tier '" + name + "': PostgreSQL at " + server + " refused "
+            + (user != null ? "user '" + user + "'" : "the connection") + ": "
+            + PostgresException.whatWasRefused(refusal.getSQLState()) + " (SQLSTATE " + refusal.getSQLState() + ", "
+            + refusal.getMessage() + "). This is a configuration error, not an outage: check the user, password,"
+            + " database and grants",
+        refusal,
+        failure);
   }
 
   /**
@@ -448,14 +493,21 @@ public final class PostgresTier implements Tier, MeterBinder {
     }
 
     /**
-     * A tier with these settings. Creates or migrates the table when the server is reachable.
+     * A tier with these settings. Creates or migrates the table when the server is reachable; an
+     * unreachable server is an outage the tier rides out, but a server that refuses the tier is a
+     * configuration error and fails the build.
      *
+     * @throws PostgresException when the server refused the login or a privilege: a wrong password
+     *     (SQLSTATE 28P01), no {@code pg_hba.conf} entry or no such role (28000), no such database
+     *     (3D000), a missing privilege such as {@code CONNECT} on the database or {@code CREATE} for
+     *     the schema (42501); the message names the user and server, never the password, and
+     *     {@link PostgresException#sqlState()} gives the SQLSTATE
      * @throws IllegalStateException when neither {@link #dataSource} nor {@link #jdbcUrl} was set,
-     *     or the server refused the schema (an incompatible table of that name, no privilege)
+     *     or the server refused the schema otherwise (an incompatible table of that name)
      */
     public PostgresTier build() {
       PostgresTier tier = new PostgresTier(this);
-      tier.migrateAtBuild();
+      tier.migrateAtBuild(connections);
       return tier;
     }
   }

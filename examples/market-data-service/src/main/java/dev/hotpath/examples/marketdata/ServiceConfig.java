@@ -1,0 +1,334 @@
+package dev.hotpath.examples.marketdata;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * What the service is configured with, read from environment variables ({@link #fromEnvironment})
+ * or set by a test through {@link #builder()}. Every value has a default, so the service starts
+ * with none set: simulated exchange, embedded Redis and PostgreSQL, port 8080 on loopback.
+ *
+ * <p>Immutable; {@link #toString()} never prints a password.
+ */
+final class ServiceConfig {
+  /** The plans a client can be on; their limits are {@code TenantPlans.standardApiPlans()}'s. */
+  static final List<String> PLANS = List.of("free", "pro", "enterprise");
+
+  final String bindAddress;
+  final int port;
+  final String source;
+  final URI binanceUrl;
+  final int simulatedSymbols;
+  final Duration simulatedLatency;
+  final String redisUrl;
+  final String postgresUrl;
+  final String postgresUser;
+  final String postgresPassword;
+  final String nodeId;
+  final boolean limitsFailOpen;
+  final Duration candleTtl;
+  final Map<String, String> clientPlans;
+  final int maxSymbols;
+  final int maxBodyBytes;
+  final String schema;
+  final String redisKeyPrefix;
+  final Duration marketDataRetention;
+  final Duration indicatorRetention;
+  final Duration signalRetention;
+  final Duration logRetention;
+
+  private ServiceConfig(Builder b) {
+    this.bindAddress = b.bindAddress;
+    this.port = b.port;
+    this.source = b.source;
+    this.binanceUrl = b.binanceUrl;
+    this.simulatedSymbols = b.simulatedSymbols;
+    this.simulatedLatency = b.simulatedLatency;
+    this.redisUrl = b.redisUrl;
+    this.postgresUrl = b.postgresUrl;
+    this.postgresUser = b.postgresUser;
+    this.postgresPassword = b.postgresPassword;
+    this.nodeId = b.nodeId;
+    this.limitsFailOpen = b.limitsFailOpen;
+    this.candleTtl = b.candleTtl;
+    this.clientPlans = Map.copyOf(b.clientPlans);
+    this.maxSymbols = b.maxSymbols;
+    this.maxBodyBytes = b.maxBodyBytes;
+    this.schema = b.schema;
+    this.redisKeyPrefix = b.redisKeyPrefix;
+    this.marketDataRetention = b.marketDataRetention;
+    this.indicatorRetention = b.indicatorRetention;
+    this.signalRetention = b.signalRetention;
+    this.logRetention = b.logRetention;
+  }
+
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The configuration the environment describes; unset or blank variables keep their defaults.
+   * The variables and their defaults are listed in the README's market-data-service section.
+   *
+   * @throws IllegalArgumentException naming the variable and its value (never a password) when a
+   *     value is refused
+   */
+  static Builder fromEnvironment(Map<String, String> env) {
+    Builder b = builder();
+    set(env, "MARKET_DATA_BIND", b::bindAddress, Function.identity());
+    set(env, "MARKET_DATA_PORT", b::port, Integer::parseInt);
+    set(env, "MARKET_DATA_SOURCE", b::source, Function.identity());
+    set(env, "MARKET_DATA_BINANCE_URL", b::binanceUrl, URI::create);
+    set(env, "MARKET_DATA_SIMULATED_SYMBOLS", b::simulatedSymbols, Integer::parseInt);
+    set(env, "HOTPATH_REDIS_URL", b::redisUrl, Function.identity());
+    set(env, "HOTPATH_POSTGRES_URL", b::postgresUrl, Function.identity());
+    set(env, "HOTPATH_POSTGRES_USER", b::postgresUser, Function.identity());
+    set(env, "HOTPATH_POSTGRES_PASSWORD", b::postgresPassword, Function.identity());
+    set(env, "HOTPATH_NODE_ID", b::nodeId, Function.identity());
+    set(env, "MARKET_DATA_LIMITS_WHEN_REDIS_DOWN", b::limitsWhenRedisDown, Function.identity());
+    set(env, "MARKET_DATA_CANDLE_TTL_SECONDS", b::candleTtl, v -> Duration.ofSeconds(Long.parseLong(v)));
+    set(env, "MARKET_DATA_CLIENTS", b::clientPlans, ServiceConfig::parsePlans);
+    set(env, "MARKET_DATA_MAX_SYMBOLS", b::maxSymbols, Integer::parseInt);
+    set(env, "MARKET_DATA_MAX_BODY_BYTES", b::maxBodyBytes, Integer::parseInt);
+    set(env, "MARKET_DATA_SCHEMA", b::schema, Function.identity());
+    set(env, "MARKET_DATA_RETENTION_MARKET_DAYS", b::marketDataRetention, ServiceConfig::days);
+    set(env, "MARKET_DATA_RETENTION_INDICATOR_DAYS", b::indicatorRetention, ServiceConfig::days);
+    set(env, "MARKET_DATA_RETENTION_SIGNAL_DAYS", b::signalRetention, ServiceConfig::days);
+    set(env, "MARKET_DATA_RETENTION_LOG_DAYS", b::logRetention, ServiceConfig::days);
+    return b;
+  }
+
+  private static <T> void set(Map<String, String> env, String variable, java.util.function.Consumer<T> setter,
+      Function<String, T> parse) {
+    String raw = env.get(variable);
+    if (raw == null || raw.isBlank()) {
+      return;
+    }
+    try {
+      setter.accept(parse.apply(raw.trim()));
+    } catch (RuntimeException e) {
+      String shown = variable.endsWith("PASSWORD") ? "****" : raw;
+      throw new IllegalArgumentException(variable + " cannot be '" + shown + "': " + e.getMessage(), e);
+    }
+  }
+
+  private static Duration days(String value) {
+    return Duration.ofDays(Long.parseLong(value));
+  }
+
+  /** {@code acme=pro,bigfund=enterprise}: client id to plan. */
+  static Map<String, String> parsePlans(String value) {
+    Map<String, String> plans = new LinkedHashMap<>();
+    for (String entry : value.split(",")) {
+      String[] parts = entry.trim().split("=", 2);
+      if (parts.length != 2 || parts[0].isBlank()) {
+        throw new IllegalArgumentException("expected client=plan pairs separated by commas, as in acme=pro");
+      }
+      plans.put(parts[0].trim(), parts[1].trim());
+    }
+    return plans;
+  }
+
+  /** The plan of {@code client}: its assignment, else {@code free}. */
+  String planOf(String client) {
+    return clientPlans.getOrDefault(client, "free");
+  }
+
+  boolean simulated() {
+    return "simulated".equals(source);
+  }
+
+  @Override
+  public String toString() {
+    return "ServiceConfig[" + bindAddress + ":" + port + ", source=" + source
+        + (simulated() ? "" : " " + binanceUrl) + ", redis=" + (redisUrl != null ? "configured" : "embedded")
+        + ", postgres=" + (postgresUrl != null ? "configured" : "embedded") + ", candleTtl=" + candleTtl
+        + ", clients=" + clientPlans + ", limitsWhenRedisDown=" + (limitsFailOpen ? "fail-open" : "fail-closed") + "]";
+  }
+
+  /** Builds a {@link ServiceConfig}; each value is checked when set, naming the field. Not thread-safe. */
+  static final class Builder {
+    private String bindAddress = "127.0.0.1";
+    private int port = 8080;
+    private String source = "simulated";
+    private URI binanceUrl = BinanceSource.BINANCE;
+    private int simulatedSymbols = 520;
+    private Duration simulatedLatency = Duration.ofMillis(5);
+    private String redisUrl;
+    private String postgresUrl;
+    private String postgresUser;
+    private String postgresPassword;
+    private String nodeId;
+    private boolean limitsFailOpen = true;
+    private Duration candleTtl = Duration.ofSeconds(60);
+    private Map<String, String> clientPlans = Map.of();
+    private int maxSymbols = 500;
+    private int maxBodyBytes = 64 * 1024;
+    private String schema = "market";
+    private String redisKeyPrefix = "marketdata";
+    private Duration marketDataRetention = Duration.ofDays(30);
+    private Duration indicatorRetention = Duration.ofDays(30);
+    private Duration signalRetention = Duration.ofDays(90);
+    private Duration logRetention = Duration.ofDays(7);
+
+    private Builder() {}
+
+    Builder bindAddress(String address) {
+      this.bindAddress = requireNonNull(address, "bindAddress");
+      return this;
+    }
+
+    /** 0 picks a free port (tests, the demo). */
+    Builder port(int port) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("port must be 0 to 65535 but was " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** {@code simulated} (the default, offline) or {@code binance}. */
+    Builder source(String source) {
+      if (!"simulated".equals(source) && !"binance".equals(source)) {
+        throw new IllegalArgumentException("source must be 'simulated' or 'binance' but was '" + source + "'");
+      }
+      this.source = source;
+      return this;
+    }
+
+    Builder binanceUrl(URI url) {
+      this.binanceUrl = requireNonNull(url, "binanceUrl");
+      return this;
+    }
+
+    Builder simulatedSymbols(int count) {
+      this.simulatedSymbols = positive("simulatedSymbols", count);
+      return this;
+    }
+
+    Builder simulatedLatency(Duration latency) {
+      if (latency.isNegative()) {
+        throw new IllegalArgumentException("simulatedLatency must not be negative but was " + latency);
+      }
+      this.simulatedLatency = latency;
+      return this;
+    }
+
+    /** Redis to use; null starts an embedded one. */
+    Builder redisUrl(String url) {
+      this.redisUrl = url;
+      return this;
+    }
+
+    /** PostgreSQL to use; null starts an embedded one. */
+    Builder postgresUrl(String url) {
+      this.postgresUrl = url;
+      return this;
+    }
+
+    Builder postgresUser(String user) {
+      this.postgresUser = user;
+      return this;
+    }
+
+    Builder postgresPassword(String password) {
+      this.postgresPassword = password;
+      return this;
+    }
+
+    Builder nodeId(String nodeId) {
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /** {@code fail-open} (default: a local share of each limit answers) or {@code fail-closed}. */
+    Builder limitsWhenRedisDown(String policy) {
+      if (!"fail-open".equals(policy) && !"fail-closed".equals(policy)) {
+        throw new IllegalArgumentException("must be 'fail-open' or 'fail-closed' but was '" + policy + "'");
+      }
+      this.limitsFailOpen = "fail-open".equals(policy);
+      return this;
+    }
+
+    Builder candleTtl(Duration ttl) {
+      if (ttl.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("candleTtl must be at least 1 s but was " + ttl);
+      }
+      this.candleTtl = ttl;
+      return this;
+    }
+
+    Builder clientPlans(Map<String, String> plans) {
+      plans.forEach((client, plan) -> {
+        if (!PLANS.contains(plan)) {
+          throw new IllegalArgumentException("client '" + client + "' is on plan '" + plan + "', not one of " + PLANS);
+        }
+      });
+      this.clientPlans = Map.copyOf(plans);
+      return this;
+    }
+
+    Builder maxSymbols(int max) {
+      this.maxSymbols = positive("maxSymbols", max);
+      return this;
+    }
+
+    Builder maxBodyBytes(int max) {
+      this.maxBodyBytes = positive("maxBodyBytes", max);
+      return this;
+    }
+
+    Builder schema(String schema) {
+      if (!schema.matches("[a-z_][a-z0-9_]{0,62}")) {
+        throw new IllegalArgumentException("schema must match [a-z_][a-z0-9_]* but was '" + schema + "'");
+      }
+      this.schema = schema;
+      return this;
+    }
+
+    Builder redisKeyPrefix(String prefix) {
+      this.redisKeyPrefix = requireNonNull(prefix, "redisKeyPrefix");
+      return this;
+    }
+
+    Builder marketDataRetention(Duration retention) {
+      this.marketDataRetention = retention;
+      return this;
+    }
+
+    Builder indicatorRetention(Duration retention) {
+      this.indicatorRetention = retention;
+      return this;
+    }
+
+    Builder signalRetention(Duration retention) {
+      this.signalRetention = retention;
+      return this;
+    }
+
+    Builder logRetention(Duration retention) {
+      this.logRetention = retention;
+      return this;
+    }
+
+    ServiceConfig build() {
+      if (postgresUrl == null && (postgresUser != null || postgresPassword != null)) {
+        throw new IllegalStateException("a PostgreSQL user or password is set but HOTPATH_POSTGRES_URL is not");
+      }
+      return new ServiceConfig(this);
+    }
+
+    private static int positive(String field, int value) {
+      if (value <= 0) {
+        throw new IllegalArgumentException(field + " must be positive but was " + value);
+      }
+      return value;
+    }
+  }
+}

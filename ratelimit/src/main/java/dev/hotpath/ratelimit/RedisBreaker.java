@@ -1,0 +1,126 @@
+package dev.hotpath.ratelimit;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * When a {@link RedisRateLimiter} asks Redis. Closed, every call asks, and calls that got no answer
+ * in a row are counted; at the threshold, or at once when the connection is known to be lost, it
+ * opens. Open, calls are answered by the down policy without asking, and once the retry interval
+ * has passed exactly one call, the probe, asks Redis while the others keep the policy's answer. An
+ * answer to the probe closes the circuit; none opens it for another interval. So while Redis is
+ * away at most one call per retry interval waits for it.
+ *
+ * <p>The same shape as the breaker of cache-redis's Redis tier (this module does not depend on
+ * that one), except that the probe is a caller's own call rather than a background PING: a PING
+ * can be answered by a server that runs no script, and the caller needs the script's answer anyway.
+ *
+ * <p>Thread-safe. Closed, a call costs one volatile read, and a write only after a failure.
+ */
+final class RedisBreaker {
+
+  /** What one call does. */
+  enum Pass {
+    /** The circuit is closed: ask Redis. */
+    ASK,
+    /** The circuit is open and this call is its probe: ask Redis, then report. */
+    PROBE,
+    /** The circuit is open: take the down policy's answer without asking. */
+    SKIP
+  }
+
+  private final int threshold;
+  private final long retryIntervalNanos;
+  private final AtomicInteger unansweredInARow = new AtomicInteger();
+  private final AtomicBoolean probing = new AtomicBoolean();
+  private volatile boolean open;
+  /** The instant from which the next probe may ask; meaningful while open. */
+  private volatile long retryAt;
+
+  RedisBreaker(int threshold, long retryIntervalNanos) {
+    this.threshold = threshold;
+    this.retryIntervalNanos = retryIntervalNanos;
+  }
+
+  /** The pass of a call starting now; a {@link Pass#PROBE} must be reported back exactly once. */
+  Pass pass(NanoClock clock) {
+    if (!open) {
+      return Pass.ASK;
+    }
+    long now = clock.nanos();
+    if (now < retryAt || !probing.compareAndSet(false, true)) {
+      return Pass.SKIP;
+    }
+    // A probe that failed just now set the next retry before letting go of the flag: read again,
+    // or this call would probe a second time within the interval.
+    if (now < retryAt) {
+      probing.set(false);
+      return Pass.SKIP;
+    }
+    return Pass.PROBE;
+  }
+
+  /**
+   * Redis answered a call (an error reply too: the server is up). Returns true if this closed the
+   * circuit (the call was the probe).
+   */
+  boolean answered(Pass pass) {
+    if (pass == Pass.PROBE) {
+      synchronized (this) {
+        unansweredInARow.set(0);
+        open = false;
+        probing.set(false);
+      }
+      return true;
+    }
+    if (unansweredInARow.get() != 0) {
+      unansweredInARow.set(0);
+    }
+    return false;
+  }
+
+  /**
+   * Redis did not answer a call (a timeout, a lost connection, a server that cannot serve now).
+   * Returns true if this opened the circuit.
+   *
+   * @param connectionLost whether the connection is known to be down: not a one-off, so no need to
+   *     wait for more failures
+   */
+  boolean unanswered(Pass pass, boolean connectionLost, long now) {
+    if (pass == Pass.PROBE) {
+      retryAt = now + retryIntervalNanos;
+      probing.set(false);
+      return false;
+    }
+    if (unansweredInARow.incrementAndGet() >= threshold || connectionLost) {
+      synchronized (this) {
+        if (!open) {
+          retryAt = now + retryIntervalNanos;
+          open = true;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** A call gave up before its answer (interrupted): a probe lets the next call probe. */
+  void abandoned(Pass pass) {
+    if (pass == Pass.PROBE) {
+      probing.set(false);
+    }
+  }
+
+  boolean isOpen() {
+    return open;
+  }
+
+  /** Nanoseconds until a call may probe; 0 when closed or when the next call would. */
+  long nanosToRetry(long now) {
+    if (!open) {
+      return 0;
+    }
+    long at = retryAt;
+    return now < at ? at - now : 0;
+  }
+}
