@@ -14,6 +14,13 @@ import java.util.Set;
  * it. Failures of tiers outside the process are never thrown to callers: a failed tier read is a
  * miss, a failed tier write is skipped; both are counted in {@link #stats()}.
  *
+ * <p>A read waits for its lookups in the tiers and for the loader, not for the writes that copy
+ * what it found or loaded into the shared tiers: those are made on the load thread once the value
+ * is handed over (with an executor that runs tasks in the calling thread, by the caller), and are
+ * skipped for a key put or invalidated meanwhile, or once the cache is closed. A failed load is
+ * logged once, as a WARN line on the SLF4J logger {@code dev.hotpath.cache.load} (with its stack
+ * trace when that logger is at DEBUG): set that logger's level to keep or silence them.
+ *
  * <p>Keys are bounded where they leave the process: in a namespace stored in a tier outside the
  * process (or built with {@code crossNodeInvalidation()}), a key whose encoded form is longer than
  * {@link NamespaceSpec#maxKeySize()} is refused with {@link KeyTooLargeException} by every read

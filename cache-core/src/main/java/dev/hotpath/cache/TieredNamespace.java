@@ -21,11 +21,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * The namespace: the in-process store in front, the shared tiers behind it, the loader last.
@@ -46,7 +44,6 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final InvalidationBus bus;
   private final String origin;
   private final Ticker ticker;
-  private final Executor executor;
   private final CacheRuntime runtime;
   private final LatencyRecorder latency = new LatencyRecorder();
   private final LongAdder loads = new LongAdder();
@@ -54,6 +51,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final LongAdder puts = new LongAdder();
   private final AsyncNamespace<K, V> async = new AsyncNamespaceView<>(this);
   private final Pipeline pipeline = new Pipeline();
+  private final LoadRunner loadRunner;
   private final LongAdder sharedHits = new LongAdder();
   /** In-process hits of bulk reads answered without Caffeine's bulk read (see allInProcess). */
   private final LongAdder bulkInProcessHits = new LongAdder();
@@ -90,8 +88,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     this.bus = runtime.bus();
     this.origin = runtime.nodeId();
     this.ticker = runtime.ticker();
-    this.executor = runtime.executor();
     this.runtime = runtime;
+    this.loadRunner = new LoadRunner(name, runtime.executor(), runtime::isClosed);
     this.l1 = memory.open(new DefaultNamespaceContext<>(spec, spec.ttl().l1(), origin), new KeySizeChecking());
     List<TierGuard<K, V>> slots = new ArrayList<>();
     for (Tier tier : sharedTiers) {
@@ -316,6 +314,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       throw rethrow(e.getCause());
     } catch (CompletionException e) {
       throw rethrow(e.getCause());
+    } catch (LoadRunner.QuietFailure e) {
+      throw rethrow(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CacheLoadException(name, "(interrupted)", e);
@@ -323,10 +323,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   }
 
   private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
+    return LoadRunner.unwrap(t);
   }
 
   private RuntimeException rethrow(Throwable failure) {
@@ -616,12 +613,16 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
 
   // ---- loading
 
-  /** The read-through behind the in-process store: shared tiers in order, then the loader. */
+  /**
+   * The read-through behind the in-process store: shared tiers in order, then the loader. Loads
+   * run through {@link LoadRunner}: what they write back to the shared tiers is written after
+   * their readers have the value, and a failure is logged once.
+   */
   private final class Pipeline implements AsyncCacheLoader<K, Object> {
     @Override
     public CompletableFuture<Object> asyncLoad(K key, Executor ignored) {
       long stamp = stamps.read(key);
-      return submit(key, () -> loadThroughTiers(key, stamp));
+      return loadRunner.load(key, later -> loadThroughTiers(key, stamp, later));
     }
 
     @Override
@@ -630,30 +631,21 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       for (K key : keys) {
         stampsByKey.put(key, stamps.read(key));
       }
-      return submit(keys, () -> loadAllThroughTiers(stampsByKey));
+      return loadRunner.load(keys, later -> loadAllThroughTiers(stampsByKey, later));
     }
 
     /** Refresh-ahead goes to the source: the shared tiers hold the same aging value. */
     @Override
     public CompletableFuture<Object> asyncReload(K key, Object oldValue, Executor ignored) {
       long stamp = stamps.read(key);
-      return submit(key, () -> {
+      return loadRunner.load(key, later -> {
         TierValue<V> loaded = loadFromSource(key);
         if (loaded == null) {
           return null;
         }
-        writeBack(shared.size(), key, loaded, stamp);
+        deferWriteBack(later, shared.size(), key, loaded, stamp);
         return MemoryTierStore.raw(loaded);
       });
-    }
-
-    /** Runs a load on the executor; a refusal fails the read at once, saying why. */
-    <T> CompletableFuture<T> submit(Object keys, Supplier<T> load) {
-      try {
-        return CompletableFuture.supplyAsync(load, executor);
-      } catch (RejectedExecutionException e) {
-        return CompletableFuture.failedFuture(new LoadRejectedException(name, keys, e));
-      }
     }
   }
 
@@ -682,12 +674,12 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
   }
 
-  private Object loadThroughTiers(K key, long stamp) {
+  private Object loadThroughTiers(K key, long stamp, LoadRunner.WriteBacks later) {
     for (int i = 0; i < shared.size(); i++) {
       TierValue<V> found = shared.get(i).get(key);
       if (found != null) {
         sharedHits.increment();
-        writeBack(i, key, found, stamp);
+        deferWriteBack(later, i, key, found, stamp);
         return MemoryTierStore.raw(found);
       }
     }
@@ -698,7 +690,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     if (loaded == null) {
       return null;
     }
-    writeBack(shared.size(), key, loaded, stamp);
+    deferWriteBack(later, shared.size(), key, loaded, stamp);
     return MemoryTierStore.raw(loaded);
   }
 
@@ -728,11 +720,15 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     return spec.ttl().negative() != null ? TierValue.absent() : null;
   }
 
+  /** {@link #writeBack} once the load's readers have the value. */
+  private void deferWriteBack(LoadRunner.WriteBacks later, int tierCount, K key, TierValue<V> value, long stamp) {
+    if (tierCount > 0) {
+      later.add(() -> writeBack(tierCount, key, value, stamp));
+    }
+  }
+
   /** Writes a found or loaded entry to the first {@code tierCount} shared tiers, unless it changed. */
   private void writeBack(int tierCount, K key, TierValue<V> value, long stamp) {
-    if (tierCount == 0) {
-      return;
-    }
     WriteLocks.Held held = writeLocks.tryLock(List.of(key), WRITE_BACK_LOCK_WAIT_NANOS);
     if (held == null) {
       writeBacksSkipped.increment();
@@ -756,9 +752,9 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
   }
 
-  private Map<K, Object> loadAllThroughTiers(Map<K, Long> stampsByKey) {
+  private Map<K, Object> loadAllThroughTiers(Map<K, Long> stampsByKey, LoadRunner.WriteBacks later) {
     Map<K, Object> result = new HashMap<>(stampsByKey.size() * 2);
-    Set<K> remaining = readSharedTiers(stampsByKey, result);
+    Set<K> remaining = readSharedTiers(stampsByKey, result, later);
     if (remaining.isEmpty() || loader == null) {
       return result;
     }
@@ -770,7 +766,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       loadFailures.add(remaining.size());
       throw new CacheLoadException(name, remaining, e);
     }
-    storeLoaded(remaining, loaded, stampsByKey, result, spec.ttl().negative() != null);
+    storeLoaded(remaining, loaded, stampsByKey, result, spec.ttl().negative() != null, later);
     return result;
   }
 
@@ -781,17 +777,19 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   CompletableFuture<Map<K, V>> getAllAsync(
       Collection<? extends K> keys, Function<? super Set<K>, ? extends CompletableFuture<? extends Map<K, V>>> bulkLoader) {
     Objects.requireNonNull(bulkLoader, "bulkLoader");
-    return readAll(keys, ks -> l1.cache().getAll(ks, (missing, ignored) -> loadMissing(missing, bulkLoader)));
+    return readAll(keys, ks -> l1.cache().getAll(
+        ks, (missing, ignored) -> loadRunner.loadInStages(later -> loadMissing(missing, bulkLoader, later))));
   }
 
   private CompletableFuture<Map<K, Object>> loadMissing(
-      Set<? extends K> missing, Function<? super Set<K>, ? extends CompletableFuture<? extends Map<K, V>>> bulkLoader) {
+      Set<? extends K> missing, Function<? super Set<K>, ? extends CompletableFuture<? extends Map<K, V>>> bulkLoader,
+      LoadRunner.WriteBacks later) {
     Map<K, Long> stampsByKey = new HashMap<>(missing.size() * 2);
     for (K key : missing) {
       stampsByKey.put(key, stamps.read(key));
     }
     Map<K, Object> result = new HashMap<>(stampsByKey.size() * 2);
-    return pipeline.submit(missing, () -> readSharedTiers(stampsByKey, result))
+    return loadRunner.submit(missing, () -> readSharedTiers(stampsByKey, result, later))
         .thenCompose(remaining -> {
           if (remaining.isEmpty()) {
             return CompletableFuture.completedFuture(result);
@@ -808,7 +806,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
               loadFailures.add(remaining.size());
               throw new CompletionException(new CacheLoadException(name, remaining, unwrap(failure)));
             }
-            storeLoaded(remaining, loaded, stampsByKey, result, false);
+            storeLoaded(remaining, loaded, stampsByKey, result, false, later);
             return result;
           });
         });
@@ -844,7 +842,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       return CompletableFuture.completedFuture(null);
     }
     keySizeLimit.checkAll(entries.keySet());
-    return pipeline.submit(entries.keySet(), () -> {
+    return loadRunner.submit(entries.keySet(), () -> {
       writeBackAll(shared.size(), entries, stampsByKey);
       entries.forEach((k, v) -> fillInProcess(k, v, stampsByKey.get(k)));
       return null;
@@ -873,19 +871,19 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * Looks {@code stampsByKey}'s keys up in the shared tiers, in order, copying what a tier holds to
    * the tiers above it and into {@code result}; returns the keys no tier holds.
    */
-  private Set<K> readSharedTiers(Map<K, Long> stampsByKey, Map<K, Object> result) {
+  private Set<K> readSharedTiers(Map<K, Long> stampsByKey, Map<K, Object> result, LoadRunner.WriteBacks later) {
     Set<K> remaining = new LinkedHashSet<>(stampsByKey.keySet());
     for (int i = 0; i < shared.size() && !remaining.isEmpty(); i++) {
       Map<K, TierValue<V>> found = shared.get(i).getAll(List.copyOf(remaining));
       sharedHits.add(found.size());
-      writeBackAll(i, found, stampsByKey);
+      deferWriteBackAll(later, i, found, stampsByKey);
       found.forEach(
           (k, v) -> {
             result.put(k, MemoryTierStore.raw(v));
             remaining.remove(k);
           });
     }
-    takePendingWrites(remaining, stampsByKey, result);
+    takePendingWrites(remaining, stampsByKey, result, later);
     misses.add(remaining.size());
     return remaining;
   }
@@ -895,7 +893,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * still waiting there (read-your-writes: the source would still give the older value), caching
    * them like loaded values; removes them from {@code remaining}.
    */
-  private void takePendingWrites(Set<K> remaining, Map<K, Long> stampsByKey, Map<K, Object> result) {
+  private void takePendingWrites(
+      Set<K> remaining, Map<K, Long> stampsByKey, Map<K, Object> result, LoadRunner.WriteBacks later) {
     Map<K, TierValue<V>> pending = new HashMap<>();
     for (Iterator<K> it = remaining.iterator(); it.hasNext(); ) {
       K key = it.next();
@@ -905,7 +904,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
         it.remove();
       }
     }
-    writeBackAll(shared.size(), pending, stampsByKey);
+    deferWriteBackAll(later, shared.size(), pending, stampsByKey);
     pending.forEach((k, v) -> result.put(k, MemoryTierStore.raw(v)));
   }
 
@@ -915,7 +914,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * cacheAbsences}.
    */
   private void storeLoaded(
-      Set<K> requested, Map<K, V> loaded, Map<K, Long> stampsByKey, Map<K, Object> result, boolean cacheAbsences) {
+      Set<K> requested, Map<K, V> loaded, Map<K, Long> stampsByKey, Map<K, Object> result, boolean cacheAbsences,
+      LoadRunner.WriteBacks later) {
     Map<K, TierValue<V>> toStore = new HashMap<>(requested.size() * 2);
     for (K key : requested) {
       V value = loaded == null ? null : loaded.get(key);
@@ -925,13 +925,21 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
         toStore.put(key, TierValue.absent());
       }
     }
-    writeBackAll(shared.size(), toStore, stampsByKey);
+    deferWriteBackAll(later, shared.size(), toStore, stampsByKey);
     toStore.forEach((k, v) -> result.put(k, MemoryTierStore.raw(v)));
   }
 
   /** The latest write of {@code key} waiting in the write-behind buffer, or null. */
   private V pendingWrite(K key) {
     return writeBehind == null ? null : writeBehind.pendingValue(key);
+  }
+
+  /** {@link #writeBackAll} once the load's readers have the values. */
+  private void deferWriteBackAll(
+      LoadRunner.WriteBacks later, int tierCount, Map<K, TierValue<V>> entries, Map<K, Long> stampsByKey) {
+    if (tierCount > 0 && !entries.isEmpty()) {
+      later.add(() -> writeBackAll(tierCount, entries, stampsByKey));
+    }
   }
 
   private void writeBackAll(int tierCount, Map<K, TierValue<V>> entries, Map<K, Long> stampsByKey) {
@@ -1022,6 +1030,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
 
   LatencyRecorder latency() {
     return latency;
+  }
+
+  /** Loads of this namespace started and not finished, their write-backs included; for tests. */
+  int loadsRunning() {
+    return loadRunner.running();
   }
 
   /** Flushes the write-behind buffer within its close timeout. */

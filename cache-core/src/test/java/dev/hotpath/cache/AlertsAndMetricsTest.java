@@ -78,6 +78,7 @@ class AlertsAndMetricsTest {
       for (int i = 0; i < 10; i++) {
         assertThat(cache.namespace(prices).get("k" + i)).isEqualTo("p-k" + i);
       }
+      Loads.awaitSettled(cache); // the write-backs that fail run after the reads return
       CacheHealth health = cache.evaluateAlerts();
       assertThat(health.status()).isEqualTo(CacheHealth.Status.DEGRADED);
       assertThat(health.alerts()).anyMatch(a -> a.type() == CacheAlert.Type.TIER_FAILURES);

@@ -58,6 +58,7 @@ class BulkLoaderTest {
       assertThat(read.get(PATIENCE_SECONDS, TimeUnit.SECONDS))
           .isEqualTo(Map.of("inProcess", "p", "inShared", "s", "a", "A", "b", "B"));
       assertThat(cache.namespace(spec).getIfPresent("a")).isEqualTo("A");
+      Loads.awaitSettled(cache);
       assertThat(other.namespace(spec).get("b")).isEqualTo("B"); // from the shared tier
       assertThat(cache.namespace(spec).stats().loads()).isEqualTo(2);
     }
@@ -90,6 +91,8 @@ class BulkLoaderTest {
       awaitCalls(loader, 1);
       loader.replies.get(0).complete(Map.of("ok", "OK"));
       assertThat(read.get(PATIENCE_SECONDS, TimeUnit.SECONDS)).isEqualTo(Map.of("ok", "OK"));
+      Loads.awaitSettled(cache);
+      assertThat(shared.raw("prices", "ok")).isNotNull();
       assertThat(shared.raw("prices", "failed")).isNull();
       // Asked again, the left-out key goes to the loader again.
       CompletableFuture<Map<String, String>> again = ns.getAll(List.of("ok", "failed"), loader::load);
@@ -113,6 +116,7 @@ class BulkLoaderTest {
           .isInstanceOf(CacheLoadException.class)
           .hasRootCauseMessage("exchange down");
       assertThat(ns.synchronous().getIfPresent("a")).isNull();
+      Loads.awaitSettled(cache);
       assertThat(shared.raw("prices", "a")).isNull();
       assertThat(cache.namespace(spec).stats().loadFailures()).isEqualTo(1);
       assertThatThrownBy(() -> ns.getAll(List.of("b"), keys -> { throw new IllegalStateException("bad"); }).join())

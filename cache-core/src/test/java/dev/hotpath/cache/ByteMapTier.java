@@ -32,6 +32,12 @@ public final class ByteMapTier implements Tier {
   final java.util.concurrent.Semaphore clearStarted = new java.util.concurrent.Semaphore(0);
   /** Widens race windows: a write yields its thread before it lands, as a network write would. */
   volatile boolean slowWrites;
+  /**
+   * When set, writes wait for it after announcing themselves on {@link #writeStarted}, as writes to
+   * a server that stopped taking them would.
+   */
+  volatile java.util.concurrent.CountDownLatch writeGate;
+  final java.util.concurrent.Semaphore writeStarted = new java.util.concurrent.Semaphore(0);
 
   record Stored(byte[] payload, long expiresAt) {}
 
@@ -101,6 +107,15 @@ public final class ByteMapTier implements Tier {
         }
         if (slowWrites) {
           Thread.yield();
+        }
+        java.util.concurrent.CountDownLatch gate = writeGate;
+        if (gate != null) {
+          writeStarted.release();
+          try {
+            gate.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
         }
         data.put(ns + binding.encodeKey(key), new Stored(binding.encodeValue(value), ticker.read() + ttl.toNanos()));
       }

@@ -117,8 +117,8 @@ class ConcurrencyStressTest {
       for (Future<?> w : workers) {
         w.get(30, TimeUnit.SECONDS);
       }
-      // Quiet: wait for loads still in flight to finish, then check every tier.
-      Thread.sleep(20);
+      // Quiet: wait for loads still in flight to finish, write-backs included, then check every tier.
+      Loads.awaitSettled(cache);
       for (String key : keys) {
         long latest = source.get(key).get();
         Long inProcess = ns.getIfPresent(key);

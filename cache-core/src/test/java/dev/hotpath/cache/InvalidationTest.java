@@ -38,6 +38,10 @@ class InvalidationTest {
   void putOnOneNodeDropsTheOtherNodesInProcessCopy() {
     source.put("acct", "balance=1");
     assertThat(b.namespace(spec).get("acct")).isEqualTo("balance=1");
+    // b's write-back lands before a's put. Landing after it, it would replace a's value in this
+    // tier, whose fills are puts, unless a's event reached b before b's check after the fill
+    // (the Redis tier refuses such fills itself; see NamespaceStore#fill).
+    Loads.awaitSettled(b);
     a.namespace(spec).put("acct", "balance=2");
     Buses.awaitDelivered(bus);
     assertThat(b.namespace(spec).getIfPresent("acct")).isNull();
@@ -49,6 +53,9 @@ class InvalidationTest {
     source.put("acct", "v1");
     a.namespace(spec).get("acct");
     b.namespace(spec).get("acct");
+    Loads.awaitSettled(a); // their write-backs land before the invalidation (as above)
+    Loads.awaitSettled(b);
+    assertThat(shared.raw("accounts", "acct")).isNotNull();
     source.put("acct", "v2");
     a.namespace(spec).invalidate("acct");
     Buses.awaitDelivered(bus);
@@ -63,6 +70,7 @@ class InvalidationTest {
     source.put("x", "1");
     source.put("y", "2");
     b.namespace(spec).getAll(List.of("x", "y"));
+    Loads.awaitSettled(b); // b's write-backs land before the invalidation, not after it
     a.namespace(spec).invalidateAll();
     Buses.awaitDelivered(bus);
     assertThat(b.namespace(spec).estimatedSize()).isZero();
@@ -88,6 +96,7 @@ class InvalidationTest {
   void possiblyLostEventsClearTheInProcessTier() {
     source.put("acct", "v1");
     b.namespace(spec).get("acct");
+    Loads.awaitSettled(b); // its write-back landed before the change below
     // Another node changed the shared tier but its event never arrived.
     shared.data.clear();
     source.put("acct", "v2");

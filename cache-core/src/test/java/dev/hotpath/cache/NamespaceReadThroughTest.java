@@ -90,6 +90,7 @@ class NamespaceReadThroughTest {
     source.put("ETHUSDT", "tick=0.1");
     Namespace<String, String> ns = namespace(TtlProfile.SYMBOL_CONFIG);
     ns.get("ETHUSDT");
+    Loads.awaitSettled(cache);
     assertThat(shared.raw("symbols", "ETHUSDT")).isNotNull();
 
     // Another node (a second cache on the same shared tier) finds it there without loading.
@@ -264,6 +265,7 @@ class NamespaceReadThroughTest {
     shared.putRaw("symbols", "k", new byte[] {1, 2, 3});
     assertThat(ns.get("k")).isEqualTo("fresh");
     assertThat(ns.stats().tier("shared").decodeFailures()).isEqualTo(1);
+    Loads.awaitSettled(cache);
     // The loaded value replaced the corrupt bytes.
     assertThat(shared.raw("symbols", "k")).isNotEqualTo(new byte[] {1, 2, 3});
   }

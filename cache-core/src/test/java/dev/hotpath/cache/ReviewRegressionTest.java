@@ -304,6 +304,7 @@ class ReviewRegressionTest {
     try (TieredCache cache =
         TieredCache.builder().nodeId("node-B").tier(racing).invalidationBus(bus).namespace(spec).build()) {
       cache.namespace(spec).get("k");
+      Loads.awaitSettled(cache);
       assertThat(backing.raw("accounts", "k")).as("the stale fill was removed").isNull();
     }
   }

@@ -2,6 +2,7 @@ package dev.hotpath.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hotpath.cache.Loads;
 import dev.hotpath.cache.NamespaceSpec;
 import dev.hotpath.cache.TieredCache;
 import dev.hotpath.cache.redis.RedisTier;
@@ -44,6 +45,7 @@ class SharedTiersTest {
         assertThat(first.isComplete()).isTrue();
         assertThat(first.fromSource()).isEqualTo(20);
         assertThat(first.sourceCalls()).isEqualTo(4);
+        Loads.awaitSettled(node); // what a batch loaded is written back after it returns
       }
       try (TieredCache node = TieredCache.builder().tier(redis()).tier(postgres()).namespace(spec).build();
           BatchEngine<String, String> engine = BatchEngine.builder(node.namespace(spec), exchange.source(5)).build()) {

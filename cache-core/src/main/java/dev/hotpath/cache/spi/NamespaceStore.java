@@ -46,6 +46,13 @@ public interface NamespaceStore<K, V> {
    * #put} of a changed value. Other nodes' in-process copies need not be invalidated for a fill:
    * it does not change the value, it only caches it. The default is {@link #put}; a tier that
    * records invalidations for other nodes overrides it to skip that record.
+   *
+   * <p>A fill is made after the read that found the value has returned it, so it can land after a
+   * put or invalidation another node made meanwhile. The cache checks again after the fill and
+   * removes it when that node's invalidation event has arrived by then; a tier that can also
+   * refuse such a fill itself should (the Redis tier stores a fill only in an empty key and only
+   * when no invalidation of the key is pending for the filling node; the PostgreSQL tier only in an
+   * absent or expired row).
    */
   default void fill(K key, TierValue<V> value, Duration ttl) {
     put(key, value, ttl);

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hotpath.cache.InvalidationEvent;
 import dev.hotpath.cache.InvalidationListener;
+import dev.hotpath.cache.Loads;
 import dev.hotpath.cache.Namespace;
 import dev.hotpath.cache.NamespaceSpec;
 import dev.hotpath.cache.TestContexts;
@@ -226,6 +227,7 @@ class RedisFillTest {
       // Loads still in flight finish, and cache-core may undo a fill its stamps caught; what stays
       // is permanent (TTL 10 minutes), so a stale value fails this however long it waits.
       assertThat(eventually(PATIENCE, () -> loading.get() == 0)).isTrue();
+      Loads.awaitSettled(a.cache); // and the fills their reads left to make
       List<String> stale = new ArrayList<>();
       boolean agreed = eventually(PATIENCE, () -> {
         stale.clear();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.hotpath.cache.Loads;
 import dev.hotpath.cache.Namespace;
 import dev.hotpath.cache.NamespaceSpec;
 import dev.hotpath.cache.TtlProfile;
@@ -173,6 +174,8 @@ class RedisOutageTest {
       assertThat(nsA.get("k2")).isEqualTo("k2-old");
       assertThat(nsB.get("k1")).isEqualTo("k1-old");
       assertThat(nsB.get("k2")).isEqualTo("k2-old");
+      Loads.awaitSettled(a.cache); // reads write back after they return
+      Loads.awaitSettled(b.cache);
       assertThat(storedValue(raw, prefix, "k2")).isEqualTo("k2-old");
 
       redis.stopKeepingData();
@@ -303,6 +306,7 @@ class RedisOutageTest {
       Namespace<String, String> nsA = a.cache.namespace(shortL1);
       Namespace<String, String> nsB = b.cache.namespace(shortL1);
       assertThat(nsA.get("k")).isEqualTo("old");
+      Loads.awaitSettled(a.cache);
       assertThat(storedValue(raw, prefix, "k")).isEqualTo("old");
 
       raw.sync().configSet("maxmemory", "1");

@@ -7,6 +7,7 @@ import static dev.hotpath.cache.redis.TestNode.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.hotpath.cache.Loads;
 import dev.hotpath.cache.Namespace;
 import dev.hotpath.cache.NamespaceSpec;
 import dev.hotpath.cache.TtlProfile;
@@ -80,6 +81,7 @@ class RedisTrackingTest {
       }
       ns.putAll(bulk);
       ns.put("probe", "v");
+      Loads.awaitSettled(node.cache); // the loads' fills are made after their reads return
 
       // Another program's change, after all of ours: once it is in, ours would have been too.
       raw.sync().del(key(prefix, "probe"));

@@ -9,11 +9,18 @@ final class CacheTableSql {
   private static final String UPSERT =
       " ON CONFLICT (namespace, key) DO UPDATE SET value = EXCLUDED.value,"
           + " expires_at = EXCLUDED.expires_at, written_at = EXCLUDED.written_at";
+  /**
+   * A fill caches what a read found, after the read: a row that is live by then was written by
+   * someone else meanwhile and is newer than the fill, so only an absent or expired row is replaced.
+   */
+  private static final String FILL = UPSERT + " WHERE stored.expires_at <= EXCLUDED.written_at";
 
   final String get;
   final String getAll;
   final String put;
   final String putAll;
+  final String fill;
+  final String fillAll;
   final String invalidate;
   final String invalidateAll;
   final String clear;
@@ -23,10 +30,14 @@ final class CacheTableSql {
     getAll =
         "SELECT key, value FROM " + table
             + " WHERE namespace = ? AND key = ANY(?) AND expires_at > ?";
-    put = "INSERT INTO " + table + COLUMNS + "VALUES (?, ?, ?, ?, ?)" + UPSERT;
-    putAll =
-        "INSERT INTO " + table + COLUMNS + "SELECT ?, u.k, u.v, ?, ?"
-            + " FROM unnest(?::text[], ?::bytea[]) AS u(k, v)" + UPSERT;
+    String insertRow = "INSERT INTO " + table + " AS stored" + COLUMNS + "VALUES (?, ?, ?, ?, ?)";
+    String insertRows =
+        "INSERT INTO " + table + " AS stored" + COLUMNS + "SELECT ?, u.k, u.v, ?, ?"
+            + " FROM unnest(?::text[], ?::bytea[]) AS u(k, v)";
+    put = insertRow + UPSERT;
+    putAll = insertRows + UPSERT;
+    fill = insertRow + FILL;
+    fillAll = insertRows + FILL;
     invalidate = "DELETE FROM " + table + " WHERE namespace = ? AND key = ?";
     invalidateAll = "DELETE FROM " + table + " WHERE namespace = ? AND key = ANY(?)";
     clear = "DELETE FROM " + table + " WHERE namespace = ?";

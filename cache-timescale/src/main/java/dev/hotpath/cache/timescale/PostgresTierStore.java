@@ -84,11 +84,32 @@ final class PostgresTierStore<K, V> implements NamespaceStore<K, V> {
 
   @Override
   public void put(K key, TierValue<V> value, Duration ttl) {
+    write(sql.put, "put", key, value, ttl);
+  }
+
+  /** Stores the entry only where the row is absent or expired (see {@link CacheTableSql#fill}). */
+  @Override
+  public void fill(K key, TierValue<V> value, Duration ttl) {
+    write(sql.fill, "fill", key, value, ttl);
+  }
+
+  @Override
+  public void putAll(Map<? extends K, TierValue<V>> entries, Duration ttl) {
+    writeAll(sql.putAll, "putAll", entries, ttl);
+  }
+
+  /** {@link #fill} of several entries, in as few statements as {@link #putAll}. */
+  @Override
+  public void fillAll(Map<? extends K, TierValue<V>> entries, Duration ttl) {
+    writeAll(sql.fillAll, "fillAll", entries, ttl);
+  }
+
+  private void write(String statement, String operation, K key, TierValue<V> value, Duration ttl) {
     String stored = storedKey(binding.encodeKey(key));
     byte[] payload = binding.encodeValue(value);
     OffsetDateTime now = tier.now();
     try (Connection c = connection();
-        PreparedStatement ps = c.prepareStatement(sql.put)) {
+        PreparedStatement ps = c.prepareStatement(statement)) {
       ps.setString(1, namespace);
       ps.setString(2, stored);
       ps.setBytes(3, payload);
@@ -97,12 +118,11 @@ final class PostgresTierStore<K, V> implements NamespaceStore<K, V> {
       ps.executeUpdate();
       tier.guard().succeeded();
     } catch (SQLException e) {
-      throw tier.guard().failed("put", e);
+      throw tier.guard().failed(operation, e);
     }
   }
 
-  @Override
-  public void putAll(Map<? extends K, TierValue<V>> entries, Duration ttl) {
+  private void writeAll(String statement, String operation, Map<? extends K, TierValue<V>> entries, Duration ttl) {
     // Keyed by the stored form: ON CONFLICT refuses to touch one row twice in a statement.
     Map<String, byte[]> rows = new LinkedHashMap<>();
     entries.forEach((k, v) -> rows.put(storedKey(binding.encodeKey(k)), binding.encodeValue(v)));
@@ -113,7 +133,7 @@ final class PostgresTierStore<K, V> implements NamespaceStore<K, V> {
     OffsetDateTime expires = expiry(now, ttl);
     List<String> keys = new ArrayList<>(rows.keySet());
     try (Connection c = connection();
-        PreparedStatement ps = c.prepareStatement(sql.putAll)) {
+        PreparedStatement ps = c.prepareStatement(statement)) {
       for (int from = 0; from < keys.size(); from += MAX_ROWS_PER_STATEMENT) {
         List<String> chunk = keys.subList(from, Math.min(keys.size(), from + MAX_ROWS_PER_STATEMENT));
         byte[][] values = new byte[chunk.size()][];
@@ -129,7 +149,7 @@ final class PostgresTierStore<K, V> implements NamespaceStore<K, V> {
       }
       tier.guard().succeeded();
     } catch (SQLException e) {
-      throw tier.guard().failed("putAll", e);
+      throw tier.guard().failed(operation, e);
     }
   }
 

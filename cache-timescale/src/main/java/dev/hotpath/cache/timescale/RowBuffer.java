@@ -16,7 +16,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * settled (the low watermark), so that {@code flush} waits for exactly the rows accepted before it
  * was called: counts alone would let rows accepted later, written by another flusher or pushing
  * older ones out with {@link TimeSeriesWriter.Overflow#DROP_OLDEST}, stand in for an older row
- * still unwritten. Thread-safe.
+ * still unwritten.
+ *
+ * <p>The capacity bounds every row accepted and not settled: those waiting and those in batches
+ * being sent. The outcome counters (written, refused, lost) change under the same lock, and in the
+ * same step, as the rows they count settle, so a {@code flush} that returns sees them in {@link
+ * #stats}. Thread-safe.
  */
 final class RowBuffer {
   /**
@@ -66,6 +71,10 @@ final class RowBuffer {
   private final int batchSize;
   private final TimeSeriesWriter.Overflow overflow;
   private long accepted;
+  /** Settled rows by how: written to the table, refused by the server, given up at close. */
+  private long written;
+  private long refused;
+  private long lost;
   /** The number of the next accepted row; rows are numbered from 0 in arrival order. */
   private long nextSeq;
   /**
@@ -85,7 +94,9 @@ final class RowBuffer {
   }
 
   /**
-   * Adds a row, applying the overflow policy when full.
+   * Adds a row, applying the overflow policy when full. {@link TimeSeriesWriter.Overflow#DROP_OLDEST}
+   * can only drop a waiting row: when every row held is in a batch being sent, the new row is
+   * rejected.
    *
    * @param blockNanos how long {@link TimeSeriesWriter.Overflow#BLOCK} waits for room
    * @return false when the row was rejected
@@ -95,13 +106,17 @@ final class RowBuffer {
     lock.lock();
     try {
       requireOpen();
-      if (rows.size() >= capacity) {
+      if (held() >= capacity) {
         switch (overflow) {
           case REJECT -> {
             rejected++;
             return false;
           }
           case DROP_OLDEST -> {
+            if (rows.isEmpty()) {
+              rejected++;
+              return false;
+            }
             rows.pollFirst();
             dropped++;
             settled++;
@@ -109,7 +124,7 @@ final class RowBuffer {
           }
           case BLOCK -> {
             long remaining = blockNanos;
-            while (rows.size() >= capacity && !closed) {
+            while (held() >= capacity && !closed) {
               if (remaining <= 0) {
                 rejected++;
                 return false;
@@ -153,15 +168,12 @@ final class RowBuffer {
       }
       Batch batch = n == 0 ? EMPTY : new Batch(seqs, values);
       if (n > 0) {
-        inFlight.add(batch);
+        inFlight.add(batch); // still held: room is made when its rows settle
       }
       if (rows.isEmpty()) {
         flushRequested = false;
       } else if (flushRequested || closed || rows.size() >= batchSize) {
         flushDue.signal(); // another batch is due: wake another flusher, if there is one
-      }
-      if (n > 0) {
-        notFull.signalAll();
       }
       return batch;
     } finally {
@@ -170,8 +182,8 @@ final class RowBuffer {
   }
 
   /**
-   * Settles every row left in the queue and the rest of {@code batch}; used when giving up at
-   * close.
+   * Settles every row left in the queue and the rest of {@code batch} as lost; used when giving up
+   * at close.
    *
    * @return how many rows that settled
    */
@@ -183,35 +195,56 @@ final class RowBuffer {
       settled += count;
       notFull.signalAll();
       progress.signalAll();
-      return count + settle(batch, batch.size() - batch.next);
+      count += settle(batch, batch.size() - batch.next);
+      lost += count;
+      return count;
     } finally {
       lock.unlock();
     }
   }
 
   /**
-   * Records the next {@code n} unsettled rows of {@code batch} as gone for good (written, refused
-   * or given up).
+   * Records the next {@code n} unsettled rows of {@code batch} as written to the table.
    *
    * @return how many of them this call settled: 0 when close had already given the batch up, so
    *     that they are not counted twice
    */
-  int settle(Batch batch, int n) {
+  int settleWritten(Batch batch, int n) {
     lock.lock();
     try {
-      if (batch.abandoned || n == 0) {
-        return 0;
-      }
-      batch.next += n;
-      settled += n;
-      if (batch.next >= batch.size()) {
-        inFlight.remove(batch);
-      }
-      progress.signalAll();
-      return n;
+      int count = settle(batch, n);
+      written += count;
+      return count;
     } finally {
       lock.unlock();
     }
+  }
+
+  /** {@link #settleWritten} for rows the server refused. */
+  int settleRefused(Batch batch, int n) {
+    lock.lock();
+    try {
+      int count = settle(batch, n);
+      refused += count;
+      return count;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Settles the next {@code n} rows of {@code batch}; the caller holds the lock and counts how. */
+  private int settle(Batch batch, int n) {
+    if (batch.abandoned || n == 0) {
+      return 0;
+    }
+    batch.next += n;
+    settled += n;
+    if (batch.next >= batch.size()) {
+      inFlight.remove(batch);
+    }
+    notFull.signalAll();
+    progress.signalAll();
+    return n;
   }
 
   /**
@@ -233,12 +266,18 @@ final class RowBuffer {
       }
       inFlight.clear();
       settled += count;
+      lost += count;
       notFull.signalAll();
       progress.signalAll();
       return (int) count;
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Rows accepted and not settled: waiting, or in batches being sent. The capacity bounds it. */
+  private long held() {
+    return accepted - settled;
   }
 
   /** The number of the oldest row not settled yet, or the next number when all are. */
@@ -306,11 +345,21 @@ final class RowBuffer {
     }
   }
 
-  TimeSeriesWriter.Stats stats(long written, long failedFlushes, long lost, long refused) {
+  TimeSeriesWriter.Stats stats(long failedFlushes) {
     lock.lock();
     try {
       return new TimeSeriesWriter.Stats(
           accepted, written, rejected, dropped, lost, rows.size(), failedFlushes, refused);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Rows given up at close so far. */
+  long lost() {
+    lock.lock();
+    try {
+      return lost;
     } finally {
       lock.unlock();
     }

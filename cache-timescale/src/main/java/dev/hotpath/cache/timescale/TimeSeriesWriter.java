@@ -93,7 +93,10 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
     BLOCK,
     /** Reject the new row at once ({@code write} returns false). */
     REJECT,
-    /** Drop the oldest buffered row to make room (for logs, where the newest matter most). */
+    /**
+     * Drop the oldest waiting row to make room (for logs, where the newest matter most); a row in a
+     * batch being sent cannot be dropped, so when every row held is in one, reject the new row.
+     */
     DROP_OLDEST
   }
 
@@ -106,7 +109,8 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
    * @param dropped buffered rows discarded by {@link Overflow#DROP_OLDEST}
    * @param lost rows given up at close because the server stayed away (or a COPY kept running)
    *     past the close timeout
-   * @param buffered rows waiting in the buffer now (not counting a batch being sent)
+   * @param buffered rows waiting in the buffer now, not counting batches being sent (which {@link
+   *     Builder#bufferCapacity} bounds too)
    * @param failedFlushes batches that failed and were retried (or sent again row by row)
    * @param refused rows given up because the server refused their data (a constraint or data
    *     error) or a value could not be encoded
@@ -134,10 +138,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
   private final Duration backoffMin;
   private final Duration backoffMax;
   private final Duration closeTimeout;
-  private final AtomicLong written = new AtomicLong();
   private final AtomicLong failedFlushes = new AtomicLong();
-  private final AtomicLong lost = new AtomicLong();
-  private final AtomicLong refused = new AtomicLong();
   /** Why the latest attempt failed, for close's report; null until one fails. */
   private volatile Exception lastFailure;
   private final List<Thread> flushers;
@@ -201,7 +202,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
   /**
    * Waits until every row accepted before this call is written (or dropped by the overflow
-   * policy), asking for a batch at once.
+   * policy), asking for a batch at once. When it returns true, {@link #stats()} counts those rows.
    *
    * @param timeout how long to wait; positive
    * @return false when the timeout passed first (for instance while the server is away)
@@ -218,7 +219,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
   /** The counters now. */
   public Stats stats() {
-    return buffer.stats(written.get(), failedFlushes.get(), lost.get(), refused.get());
+    return buffer.stats(failedFlushes.get());
   }
 
   /**
@@ -285,7 +286,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
       abandonStuckFlushers();
     }
     pool.close();
-    long gaveUp = lost.get();
+    long gaveUp = buffer.lost();
     if (gaveUp > 0) {
       String message =
           "writer " + name + ": " + gaveUp + " rows could not be written within closeTimeout "
@@ -335,7 +336,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
           sendRowByRow(batch, sink);
         } else {
           copy(batch.rows(), sink);
-          written.addAndGet(buffer.settle(batch, batch.size()));
+          buffer.settleWritten(batch, batch.size());
         }
         batch = null;
         backoff = backoffMin.toNanos();
@@ -394,12 +395,12 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
         }
         try {
           copy(Collections.singletonList(row), sink);
-          written.addAndGet(buffer.settle(batch, 1));
+          buffer.settleWritten(batch, 1);
         } catch (SQLException | RuntimeException e) {
           if (!isRefusal(e)) {
             throw e;
           }
-          refused.addAndGet(buffer.settle(batch, 1));
+          buffer.settleRefused(batch, 1);
           refusedHere++;
           if (firstReason == null) {
             firstReason = e;
@@ -431,7 +432,6 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
   private void giveUp(RowBuffer.Batch batch, Exception cause) {
     int count = buffer.giveUp(batch);
-    lost.addAndGet(count);
     LOG.error("writer {}: gave up {} rows at close: {}", name, count, cause.toString());
   }
 
@@ -443,7 +443,6 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
   private void abandonStuckFlushers() {
     abandoned = true;
     int count = buffer.abandon();
-    lost.addAndGet(count);
     for (Connection c : sending.values()) {
       try {
         c.unwrap(PGConnection.class).cancelQuery();
@@ -607,7 +606,11 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
       return this;
     }
 
-    /** Rows the buffer holds at most; positive, default 100,000. */
+    /**
+     * Rows accepted and not yet written (or refused, or dropped) at most, those waiting and those
+     * in batches being sent alike: a full buffer applies the {@link Overflow} policy until a batch
+     * is written. Positive, default 100,000.
+     */
     public Builder<R> bufferCapacity(int rows) {
       Checks.unassigned(assigned, "bufferCapacity");
       this.bufferCapacity = Checks.positive(rows, "bufferCapacity");

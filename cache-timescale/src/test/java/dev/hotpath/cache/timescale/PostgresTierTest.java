@@ -94,6 +94,41 @@ class PostgresTierTest extends TierContractTest {
     assertThat(found).isEqualTo(entries);
   }
 
+  /**
+   * A fill lands after the read that found nothing, so a live row it meets was written meanwhile by
+   * someone else and must stay; an expired row or none is replaced, one key or many.
+   */
+  @Test
+  void fillReplacesOnlyAbsentOrExpiredRows() {
+    NamespaceStore<String, String> store = open("fills");
+    store.put("live", TierValue.of("newer put"), TTL);
+    store.put("expired", TierValue.of("old"), Duration.ofSeconds(10));
+    store.putAll(Map.of("liveA", TierValue.of("newer A"), "expiredB", TierValue.of("old B")), Duration.ofSeconds(10));
+    store.put("liveA", TierValue.of("newer A"), TTL);
+    clock.advance(Duration.ofSeconds(11));
+
+    store.fill("live", TierValue.of("read before the put"), TTL);
+    store.fill("expired", TierValue.of("fresh"), TTL);
+    store.fill("absent", TierValue.of("loaded"), TTL);
+    store.fillAll(
+        Map.of("liveA", TierValue.of("stale A"), "expiredB", TierValue.of("fresh B"), "absentC", TierValue.of("C")),
+        TTL);
+
+    assertThat(store.getAll(List.of("live", "expired", "absent", "liveA", "expiredB", "absentC")))
+        .isEqualTo(Map.of(
+            "live", TierValue.of("newer put"),
+            "expired", TierValue.of("fresh"),
+            "absent", TierValue.of("loaded"),
+            "liveA", TierValue.of("newer A"),
+            "expiredB", TierValue.of("fresh B"),
+            "absentC", TierValue.of("C")));
+    // The refused fill left the live row's expiry alone too: it ends TTL after the put, not after
+    // the fill 11 s later.
+    clock.advance(TTL.minusSeconds(5));
+    assertThat(store.get("live")).isNull();
+    assertThat(store.get("expired")).isEqualTo(TierValue.of("fresh"));
+  }
+
   @Test
   void sweepRemovesOnlyExpiredRowsInBatches() throws SQLException {
     NamespaceStore<String, String> shortLived = open("short", Duration.ofSeconds(10));
