@@ -1,7 +1,7 @@
 package dev.hotpath.ratelimit;
 
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
@@ -24,7 +24,7 @@ final class FallbackShare {
 
   private final Function<Limits, LocalRateLimiter> factory;
   private final ConcurrentHashMap<String, Long> owed = new ConcurrentHashMap<>();
-  private final AtomicBoolean settling = new AtomicBoolean();
+  private final ReentrantLock settling = new ReentrantLock();
   private volatile Limits limits;
   private volatile LocalRateLimiter local;
   /** Used since the last settlement: a debt to send, or a bucket to start afresh. */
@@ -102,10 +102,15 @@ final class FallbackShare {
 
   /**
    * Starts the local buckets afresh and hands each key's owed permits to {@code debit}. Runs in one
-   * thread at a time; a call while another runs returns at once.
+   * thread at a time. A call while another runs returns at once, unless {@code waitForRunning}:
+   * then it waits for that one (which only hands debts over, it does not wait for Redis) and
+   * settles what is left, so that every debt recorded before the call has been handed over when it
+   * returns.
    */
-  void settle(Debit debit) {
-    if (!settling.compareAndSet(false, true)) {
+  void settle(Debit debit, boolean waitForRunning) {
+    if (waitForRunning) {
+      settling.lock();
+    } else if (!settling.tryLock()) {
       return;
     }
     try {
@@ -122,7 +127,7 @@ final class FallbackShare {
         }
       }
     } finally {
-      settling.set(false);
+      settling.unlock();
     }
   }
 

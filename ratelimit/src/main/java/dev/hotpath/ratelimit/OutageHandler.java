@@ -4,6 +4,7 @@ import io.lettuce.core.RedisCommandExecutionException;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -35,6 +36,8 @@ final class OutageHandler {
   private final BooleanSupplier connectionUp;
   private final FallbackShare.Debit debit;
   private volatile Throwable lastFailure;
+  /** Debts Redis refused (error replies), dropped; for tests. */
+  private final AtomicLong refusedDebits = new AtomicLong();
   /** When a failure that opened no circuit may be logged again (one line per retry interval). */
   private volatile long nextFailureLog = Long.MIN_VALUE;
 
@@ -73,6 +76,11 @@ final class OutageHandler {
     return share != null ? share.owedPermits() : 0;
   }
 
+  /** Debts Redis refused with an error reply, dropped rather than owed again. */
+  long refusedDebits() {
+    return refusedDebits.get();
+  }
+
   void replace(Limits limits) {
     if (share != null) {
       share.replace(limits.scaled(downPolicy.localShare()));
@@ -96,29 +104,50 @@ final class OutageHandler {
 
   /**
    * Redis answered a call with this pass. A probe's answer closes the circuit, after the share's
-   * debts were sent: on the same connection they reach Redis before the calls that closing lets
-   * through. Other answers send debts left by calls that failed alone.
+   * debts were sent, a settlement another thread is running included: on the same connection they
+   * reach Redis before the calls that closing lets through. Other answers send debts left by calls
+   * that failed alone.
    */
   void answered(RedisBreaker.Pass pass) {
     if (pass == RedisBreaker.Pass.PROBE) {
-      settle();
-      breaker.answered(pass);
+      try {
+        if (share != null) {
+          share.settle(debit, true);
+        }
+      } finally {
+        breaker.answered(pass); // whatever settling threw, the probe's answer is reported once
+      }
       LOG.info("RateLimiter '{}': Redis answers again; asking it again", limiter.name);
       return;
     }
     breaker.answered(pass);
     if (share != null && share.needsSettling()) {
-      settle();
+      share.settle(debit, false);
     }
   }
 
-  private void settle() {
-    if (share != null) {
-      share.settle(debit);
+  /**
+   * A debt sent by a settlement failed. Without an answer it may or may not have been taken; it is
+   * owed again, so it may be taken twice: stricter, by at most the share's capacity, never looser.
+   * Refused by a server that is up (an error reply), it is dropped and logged: sent again it would
+   * be refused again, after every answered call.
+   */
+  void debitFailed(String key, long permits, Throwable error, FallbackShare owner) {
+    Throwable cause = unwrap(error);
+    if (isOutage(cause)) {
+      owner.owe(key, permits);
+    } else {
+      refusedDebits.incrementAndGet();
+      limiter.recorder.backendFailure();
+      LOG.warn("RateLimiter '{}': Redis refused to take {} permits the local share granted while it was away ({});"
+          + " they are not sent again", limiter.name, permits, cause.toString());
     }
   }
 
-  /** A call with this pass gave up before its answer (interrupted). */
+  /**
+   * A call with this pass gave up before its answer (interrupted), or failed with an {@link Error}
+   * between taking its pass and reporting it: a probe lets the next call probe.
+   */
   void abandoned(RedisBreaker.Pass pass) {
     breaker.abandoned(pass);
   }

@@ -107,7 +107,7 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
     return local.build();
   }
 
-  /** Sends a debt of the local share to Redis without waiting; one that fails stays owed. */
+  /** Sends a debt of the local share to Redis without waiting; one Redis did not answer stays owed. */
   private void debit(String key, long permits, RateLimit share, FallbackShare owner) {
     StringBuilder caps = new StringBuilder();
     for (Bandwidth b : share.bandwidths()) {
@@ -116,7 +116,7 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
     try {
       call(key, limits.limitFor(key), DEBIT, permits, caps.toString(), 0).whenComplete((r, e) -> {
         if (e != null) {
-          owner.owe(key, permits);
+          outages.debitFailed(key, permits, e, owner);
         }
       });
     } catch (RuntimeException e) {
@@ -239,6 +239,11 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
     return outages.owedPermits();
   }
 
+  /** Debts of the local share Redis refused with an error reply, dropped (tests). */
+  long refusedDebits() {
+    return outages.refusedDebits();
+  }
+
   /** Waits for a call within the timeout; a timed-out call is cancelled, never sent again. */
   private List<Object> await(CompletableFuture<List<Object>> call) throws Exception {
     try {
@@ -289,6 +294,9 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
       return outages.answer(open, e, true);
     } catch (Exception e) {
       return outages.failed(e, pass, open, true);
+    } catch (Error e) {
+      outages.abandoned(pass);
+      throw e;
     }
   }
 
@@ -304,6 +312,9 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
       call = call(key, limit, ACQUIRE, permits, maxWaitNanos, 0);
     } catch (RuntimeException e) {
       return CompletableFuture.supplyAsync(() -> outages.failed(e, pass, open, true), Runnable::run);
+    } catch (Error e) {
+      outages.abandoned(pass);
+      throw e;
     }
     return call.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS).handle((result, error) -> {
       if (error == null) {
@@ -333,6 +344,9 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
       return outages.answer(open, e, true);
     } catch (Exception e) {
       return outages.failed(e, pass, open, true);
+    } catch (Error e) {
+      outages.abandoned(pass);
+      throw e;
     }
   }
 
@@ -356,6 +370,9 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
       outages.answer(open, e, false);
     } catch (Exception e) {
       outages.failed(e, pass, open, false);
+    } catch (Error e) {
+      outages.abandoned(pass);
+      throw e;
     }
   }
 

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
@@ -39,12 +41,62 @@ class FallbackShareTest {
     assertThat(share.needsSettling()).isTrue();
 
     List<String> debits = new ArrayList<>();
-    share.settle((key, permits, shareLimit, owner) -> debits.add(key + "=" + permits + " of " + shareLimit.capacity()));
+    share.settle((key, permits, shareLimit, owner) -> debits.add(key + "=" + permits + " of " + shareLimit.capacity()), false);
     assertThat(debits).containsExactly("k=10 of 10");
     assertThat(share.owedPermits()).isZero();
     assertThat(share.needsSettling()).isFalse();
     assertThat(share.reserve("k", 1, 0, clock, 1)).as("refilled before the settlement, not spent after it").isNegative();
     assertThat(share.reserve("k", 11, 0, clock, 7)).as("more than the share holds").isEqualTo(-7);
+  }
+
+  /**
+   * A probe's answer closes the circuit only after every debt recorded before it is handed over,
+   * including while another thread's settlement is still handing debts over: it waits for that one.
+   */
+  @Test
+  void aWaitingSettlementReturnsOnlyOnceEveryEarlierDebtIsHandedOver() throws Exception {
+    ManualClock clock = ManualClock.atMinuteBoundary(Duration.ZERO);
+    FallbackShare share = share(clock, RateLimit.of(Bandwidth.perPeriod(10, Duration.ofSeconds(1))));
+    assertThat(share.reserve("a", 1, 0, clock, 1)).as("a bucket starts empty").isNegative();
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(share.reserve("a", 1, 0, clock, 1)).isZero();
+    List<String> sent = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch inFirst = new CountDownLatch(1);
+    CountDownLatch releaseFirst = new CountDownLatch(1);
+    FallbackShare.Debit slow = (key, permits, limit, owner) -> {
+      inFirst.countDown();
+      try {
+        releaseFirst.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      sent.add(key);
+    };
+    Thread first = new Thread(() -> share.settle(slow, false));
+    first.start();
+    assertThat(inFirst.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(share.reserve("b", 1, 0, clock, 1)).isNegative();
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(share.reserve("b", 1, 0, clock, 1)).isZero(); // owed while the first one runs
+
+    AtomicBoolean probeReturned = new AtomicBoolean();
+    Thread probe = new Thread(() -> {
+      share.settle((key, permits, limit, owner) -> sent.add(key), true);
+      probeReturned.set(true);
+    });
+    probe.start();
+    // The probe must be parked on the running settlement, not have returned past it.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (probe.getState() != Thread.State.WAITING && probe.isAlive() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(probeReturned).as("returned while a settlement was handing debts over").isFalse();
+    releaseFirst.countDown();
+    probe.join(30_000);
+    first.join(30_000);
+    assertThat(probeReturned).isTrue();
+    assertThat(sent).containsExactlyInAnyOrder("a", "b");
+    assertThat(share.owedPermits()).isZero();
   }
 
   @Test
@@ -82,7 +134,7 @@ class FallbackShareTest {
     };
     Thread settler = new Thread(() -> {
       while (running.get()) {
-        share.settle(debit);
+        share.settle(debit, false);
       }
     });
     settler.start();
@@ -92,7 +144,7 @@ class FallbackShareTest {
     running.set(false);
     settler.join();
     FallbackShare.Debit all = (key, permits, limit, owner) -> debited.add(permits);
-    share.settle(all);
+    share.settle(all, false);
     assertThat(errors).isEmpty();
     assertThat(granted.sum()).isPositive();
     assertThat(debited.sum()).isEqualTo(granted.sum());

@@ -382,6 +382,39 @@ class RedisRateLimiterFaultTest {
     assertThat(failures(registry)).isEqualTo(5);
   }
 
+  /**
+   * A debt the local share left behind that Redis refuses once it answers again (an error reply:
+   * the key is not the limiter's hash) is dropped, not owed again and sent after every answered call.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Outage.class, names = {"FROZEN", "FROZEN_CLUSTER"})
+  void aDebtRedisRefusesIsDroppedNotSentAfterEveryCall(Outage outage) throws InterruptedException {
+    open(outage.topology, true);
+    ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L);
+    RedisRateLimiter limiter = outageLimiter(outage, "refused-debt", RateLimit.of(Bandwidth.perPeriod(10, SECOND)),
+        RedisDownPolicy.failOpen(0.5)).clock(clock).retryInterval(Duration.ofHours(1)).build();
+    redis.data().set(limiter.redisKey("poisoned"), "not the limiter's hash");
+    begin(outage);
+    try {
+      assertThat(limiter.tryAcquire("poisoned").allowed()).as("the share's bucket starts empty").isFalse();
+      assertThat(limiter.circuitOpen()).isTrue();
+      clock.advance(SECOND);
+      assertThat(limiter.tryAcquire("poisoned").allowed()).as("5 refilled in the share").isTrue();
+      assertThat(limiter.owedPermits()).isEqualTo(1);
+    } finally {
+      end(outage);
+    }
+    clock.advance(Duration.ofHours(1));
+    assertThat(limiter.tryAcquire("healthy").allowed()).as("the probe").isTrue();
+    assertThat(limiter.circuitOpen()).isFalse();
+    await("the debt sent and refused", () -> limiter.refusedDebits() == 1);
+    for (int i = 0; i < 5; i++) {
+      assertThat(limiter.tryAcquire("healthy-" + i).allowed()).isTrue();
+    }
+    assertThat(limiter.owedPermits()).isZero();
+    assertThat(limiter.refusedDebits()).as("sent once, not after every answered call").isEqualTo(1);
+  }
+
   @ParameterizedTest
   @EnumSource(Topology.class)
   void aTimeoutBelowTheThresholdFailsItsCallAlone(Topology topology) {
