@@ -151,7 +151,7 @@ public class MemoryTierReadBenchmark {
 
   /**
    * A namespace stored in Redis as well, with the same L1 settings; Redis's TTL is the same hour.
-   * Filled with one {@code putAll}, which keeps every entry in L1 too.
+   * Filled with {@code putAll}, which keeps every entry in L1 too.
    */
   @State(Scope.Benchmark)
   public static class HotpathSharedState {
@@ -171,9 +171,17 @@ public class MemoryTierReadBenchmark {
           .keyPrefix("hp-bench:memory:" + ProcessHandle.current().pid()).build();
       tiered = TieredCache.builder().tier(tier).namespace(spec).build();
       namespace = tiered.namespace(spec);
-      Map<String, String> entries = new HashMap<>();
-      keys.fill(entries::put);
-      namespace.putAll(entries);
+      // In bulks of 512: one bulk write of 65,536 entries can outlast the Redis command timeout on a
+      // loaded machine, and a timed-out write is not kept.
+      Map<String, String> bulk = new HashMap<>();
+      keys.fill((key, value) -> {
+        bulk.put(key, value);
+        if (bulk.size() == 512) {
+          namespace.putAll(bulk);
+          bulk.clear();
+        }
+      });
+      namespace.putAll(bulk);
       // Every key, not a sample: a read that misses L1 would measure Redis instead.
       for (String name : keys.names) {
         if (namespace.getIfPresent(name) == null) {

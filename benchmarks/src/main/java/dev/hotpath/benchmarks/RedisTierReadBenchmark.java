@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -84,9 +86,9 @@ import org.redisson.config.Config;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class RedisTierReadBenchmark {
-  private static final int KEYS = 8192;
   private static final int BULK = 100;
-  private static final int GROUPS = KEYS / BULK;
+  private static final int GROUPS = 80;
+  private static final int KEYS = GROUPS * BULK;
   private static final String PREFIX = "hp-bench:read:";
   private static final String NAMESPACE = "symbols";
   private static final Duration REDIS_TTL = Duration.ofHours(1);
@@ -99,37 +101,49 @@ public class RedisTierReadBenchmark {
 
   private static final String[] NAMES = new String[KEYS];
   private static final Map<String, String> VALUES = new HashMap<>();
-  /** Disjoint groups of {@value #BULK} keys, spread over the key space. */
-  private static final Set<String>[] GROUP_KEYS = groups();
+  /** {@value #GROUPS} disjoint groups of {@value #BULK} keys, each spread over the key space; together every key. */
+  @SuppressWarnings("unchecked")
+  private static final Set<String>[] GROUP_KEYS = new Set[GROUPS];
+  @SuppressWarnings("unchecked")
+  private static final Map<String, String>[] GROUP_VALUES = new Map[GROUPS];
 
   static {
     for (int i = 0; i < KEYS; i++) {
       NAMES[i] = "SYM" + i + "USDT";
       VALUES.put(NAMES[i], "{\"tick\":0.01,\"lot\":0.001,\"id\":" + i + "}");
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Set<String>[] groups() {
-    Set<String>[] groups = new Set[GROUPS];
     for (int g = 0; g < GROUPS; g++) {
       Set<String> group = new LinkedHashSet<>();
+      Map<String, String> values = new HashMap<>();
       for (int i = 0; i < BULK; i++) {
-        group.add("SYM" + (g + i * GROUPS) + "USDT");
+        String key = NAMES[g + i * GROUPS];
+        group.add(key);
+        values.put(key, VALUES.get(key));
       }
-      groups[g] = group;
+      GROUP_KEYS[g] = group;
+      GROUP_VALUES[g] = values;
     }
-    return groups;
   }
 
   private static String prefix() {
     return PREFIX + ProcessHandle.current().pid() + ":";
   }
 
-  private static Map<String, String> valuesOf(Set<String> keys) {
-    Map<String, String> values = new HashMap<>();
-    keys.forEach(k -> values.put(k, VALUES.get(k)));
-    return values;
+  /**
+   * Writes every entry, a group at a time: one bulk write of all of them can outlast a Redis command
+   * timeout on a loaded machine, and a timed-out write leaves the keys unreadable or unwritten.
+   */
+  private static void writeAll(Consumer<Map<String, String>> putAll) {
+    for (Map<String, String> values : GROUP_VALUES) {
+      putAll.accept(values);
+    }
+  }
+
+  /** Throws unless every group of keys reads back the values written. */
+  private static void checkAll(String contender, IntFunction<Map<String, String>> readGroup) {
+    for (int g = 0; g < GROUPS; g++) {
+      SetupChecks.expectAll(contender, GROUP_VALUES[g], readGroup.apply(g));
+    }
   }
 
   /**
@@ -189,7 +203,7 @@ public class RedisTierReadBenchmark {
       RedisTier tier = RedisTier.builder().uri(redis.uri()).keyPrefix(prefix()).build();
       cache = TieredCache.builder().tier(tier).executor(Runnable::run).namespace(spec).build();
       namespace = cache.namespace(spec);
-      namespace.putAll(VALUES);
+      writeAll(namespace::putAll);
     }
 
     @TearDown
@@ -207,7 +221,7 @@ public class RedisTierReadBenchmark {
     public void setUp() {
       open(HOTPATH_MISS_TTL);
       SetupChecks.expect("hotpath", NAMES[0], VALUES.get(NAMES[0]), namespace.get(NAMES[0]));
-      SetupChecks.expectAll("hotpathGetAll", valuesOf(GROUP_KEYS[0]), namespace.getAll(GROUP_KEYS[0]));
+      checkAll("hotpathGetAll", g -> namespace.getAll(GROUP_KEYS[g]));
     }
   }
 
@@ -252,7 +266,7 @@ public class RedisTierReadBenchmark {
       connection = client.connect(ByteArrayCodec.INSTANCE);
       lettuce = connection.sync();
       SetupChecks.expect("lettuce", NAMES[0], VALUES.get(NAMES[0]), decodeHotpathUtf8(lettuce.get(redisKeys[0])));
-      SetupChecks.expectAll("lettuceMget", valuesOf(GROUP_KEYS[0]), mget(0));
+      checkAll("lettuceMget", this::mget);
     }
 
     private static byte[] redisKey(String key) {
@@ -333,7 +347,7 @@ public class RedisTierReadBenchmark {
       redis = BenchRedis.open();
       node = new JetCacheNode(redis, prefix() + "jetcache:", prefix() + "jetcache-channel", NAMESPACE,
           localTtl, L1_BOUND, REDIS_TTL);
-      node.cache.putAll(VALUES);
+      writeAll(node.cache::putAll);
     }
 
     @TearDown
@@ -362,7 +376,7 @@ public class RedisTierReadBenchmark {
       open(PEER_MISS_TTL);
       SetupChecks.expect("jetcacheL2 (in Redis)", NAMES[0], VALUES.get(NAMES[0]), node.remote().get(NAMES[0]));
       SetupChecks.expect("jetcacheL2", NAMES[0], VALUES.get(NAMES[0]), node.cache.get(NAMES[0]));
-      SetupChecks.expectAll("jetcacheGetAll", valuesOf(GROUP_KEYS[0]), node.cache.getAll(GROUP_KEYS[0]));
+      checkAll("jetcacheGetAll", g -> node.cache.getAll(GROUP_KEYS[g]));
     }
   }
 
@@ -374,7 +388,7 @@ public class RedisTierReadBenchmark {
     void open(Duration localTtl) {
       redis = BenchRedis.open();
       node = new RedissonNode(redis, prefix() + "redisson-local", localTtl, L1_BOUND);
-      node.map.putAll(VALUES);
+      writeAll(node.map::putAll);
     }
 
     @TearDown
@@ -404,7 +418,7 @@ public class RedisTierReadBenchmark {
     public void setUp() {
       open(PEER_MISS_TTL);
       SetupChecks.expect("redissonLocalL2", NAMES[0], VALUES.get(NAMES[0]), node.map.get(NAMES[0]));
-      SetupChecks.expectAll("redissonLocalGetAll", valuesOf(GROUP_KEYS[0]), node.map.getAll(GROUP_KEYS[0]));
+      checkAll("redissonLocalGetAll", g -> node.map.getAll(GROUP_KEYS[g]));
     }
   }
 
@@ -416,7 +430,7 @@ public class RedisTierReadBenchmark {
             .build();
     RedisTier tier = RedisTier.builder().uri(redis.uri()).keyPrefix(prefix()).build();
     try (TieredCache writer = TieredCache.builder().tier(tier).namespace(spec).build()) {
-      writer.namespace(spec).putAll(VALUES);
+      writeAll(writer.namespace(spec)::putAll);
     }
   }
 

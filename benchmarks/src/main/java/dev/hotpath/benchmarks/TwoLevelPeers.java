@@ -122,9 +122,9 @@ final class TwoLevelPeers {
    * A Redisson {@code RLocalCachedMap}: a Caffeine local cache ({@code CacheProvider.CAFFEINE}) in
    * front of a Redis hash, {@code SyncStrategy.INVALIDATE} (a change drops other nodes' local copy)
    * and {@code ReconnectionStrategy.CLEAR} (a node that reconnects clears its local cache, as a
-   * Hotpath node clears the L1 of its shared namespaces). {@code useObjectAsCacheKey(true)}: keys are
-   * strings, so the local cache is keyed by the key itself rather than by a hash of its encoding,
-   * Redisson's faster choice for keys with a proper {@code equals}.
+   * Hotpath node clears the L1 of its shared namespaces). Its local cache is keyed by a hash of the
+   * key's encoding: Redisson refuses {@code useObjectAsCacheKey(true)}, keying by the key itself,
+   * with the Caffeine provider.
    */
   static final class RedissonNode implements AutoCloseable {
     private final RedissonClient client;
@@ -144,8 +144,7 @@ final class TwoLevelPeers {
           .cacheSize(Math.toIntExact(localLimit))
           .timeToLive(localTtl)
           .syncStrategy(SyncStrategy.INVALIDATE)
-          .reconnectionStrategy(ReconnectionStrategy.CLEAR)
-          .useObjectAsCacheKey(true));
+          .reconnectionStrategy(ReconnectionStrategy.CLEAR));
     }
 
     /** The value this node holds in process for {@code key}; null when none. */
