@@ -77,8 +77,8 @@ import org.redisson.config.Config;
  *
  * <p>{@code java -jar benchmarks/target/benchmarks.jar RedisTierReadBenchmark -f 2}. Goals:
  * {@code hotpath} ≥ 0.9 × {@code lettuce}; {@code hotpathGetAll} ≥ 10 × {@code lettuceSingles} and
- * (issue 15) ≥ 0.9 × {@code lettuceMget}; each Hotpath method ahead of its JetCache and Redisson
- * counterpart. Against {@code HOTPATH_BENCH_REDIS_URL} when set, else an embedded Redis.
+ * (issue 15) ≥ 0.9 × {@code lettuceMget}. Against {@code HOTPATH_BENCH_REDIS_URL} when set, else
+ * an embedded Redis.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
