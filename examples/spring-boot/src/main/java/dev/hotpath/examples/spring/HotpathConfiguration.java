@@ -132,7 +132,8 @@ public class HotpathConfiguration {
         .rateLimiter(CLIENT_LIMITER, hotpath.clientLimit().rateLimit())
         .rateLimiterDownPolicy(RedisDownPolicy.failOpen(hotpath.clientLimit().redisDownShare()));
     if (tiers.redisClient() != null) {
-      builder.redis(HotpathRedis.client(tiers.redisClient())).redisKeyPrefix(hotpath.redisKeyPrefix());
+      builder.redis(HotpathRedis.client(tiers.redisClient())).redisKeyPrefix(hotpath.redisKeyPrefix())
+          .redisTimeout(hotpath.redisTimeout());
     }
     return builder.build();
   }
@@ -152,19 +153,23 @@ public class HotpathConfiguration {
    * @param nodeId this instance's id on the invalidation bus; distinct per instance; blank: random
    * @param redisUrl {@code redis://[[user:]password@]host[:port][/db]}, or blank
    * @param redisKeyPrefix the prefix of every Redis key (default {@code hotpath}): one per application
+   * @param redisTimeout the longest a request waits for Redis (default 250 ms); past it, a cache
+   *     read goes on to the next tier and the limiter answers by its down policy
    * @param postgresUrl {@code jdbc:postgresql://host:5432/db}, or blank
    * @param postgresSchema the schema of the PostgreSQL tier's table (default {@code hotpath})
    * @param caches each cache's TTL profile, by cache name
    * @param clientLimit the requests each client may make
    */
   @ConfigurationProperties("hotpath")
-  public record HotpathProperties(String nodeId, String redisUrl, String redisKeyPrefix, String postgresUrl,
+  public record HotpathProperties(String nodeId, String redisUrl, String redisKeyPrefix, Duration redisTimeout,
+      String postgresUrl,
       String postgresUser, String postgresPassword, String postgresSchema, Map<String, CacheProfile> caches,
       ClientLimit clientLimit) {
     public HotpathProperties {
       nodeId = blankToNull(nodeId) != null ? nodeId.trim() : UUID.randomUUID().toString();
       redisUrl = blankToNull(redisUrl);
       redisKeyPrefix = blankToNull(redisKeyPrefix) != null ? redisKeyPrefix : "hotpath";
+      redisTimeout = redisTimeout != null ? redisTimeout : Duration.ofMillis(250);
       postgresUrl = blankToNull(postgresUrl);
       postgresUser = blankToNull(postgresUser);
       postgresSchema = blankToNull(postgresSchema) != null ? postgresSchema : "hotpath";
@@ -179,7 +184,7 @@ public class HotpathConfiguration {
     @Override
     public String toString() {
       return "HotpathProperties[nodeId=" + nodeId + ", redis=" + (redisUrl != null ? "set" : "none")
-          + ", redisKeyPrefix=" + redisKeyPrefix + ", postgres=" + (postgresUrl != null ? "set" : "none")
+          + ", redisKeyPrefix=" + redisKeyPrefix + ", redisTimeout=" + redisTimeout + ", postgres=" + (postgresUrl != null ? "set" : "none")
           + ", postgresSchema=" + postgresSchema + ", caches=" + caches + ", clientLimit=" + clientLimit + "]";
     }
   }
@@ -259,7 +264,7 @@ public class HotpathConfiguration {
       try {
         if (opened.redisClient != null) {
           opened.tiers.add(RedisTier.builder().client(opened.redisClient).keyPrefix(hotpath.redisKeyPrefix())
-              .nodeId(hotpath.nodeId()).build());
+              .commandTimeout(hotpath.redisTimeout()).nodeId(hotpath.nodeId()).build());
         }
         if (hotpath.postgresUrl() != null) {
           opened.tiers.add(PostgresTier.builder()

@@ -34,6 +34,9 @@ final class Instances {
     properties.put("hotpath.node-id", nodeId);
     properties.put("hotpath.redis-url", TestRedis.get().url());
     properties.put("hotpath.redis-key-prefix", storage.keyPrefix());
+    // Tests assert where a value came from: a Redis read slowed past 250 ms by a loaded machine
+    // must not turn into a miss.
+    properties.put("hotpath.redis-timeout", "5s");
     properties.put("hotpath.postgres-url", postgres.jdbcUrl());
     properties.put("hotpath.postgres-user", postgres.user() != null ? postgres.user() : "");
     properties.put("hotpath.postgres-password", postgres.password() != null ? postgres.password() : "");
