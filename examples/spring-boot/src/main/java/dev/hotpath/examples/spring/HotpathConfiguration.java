@@ -84,7 +84,8 @@ public class HotpathConfiguration {
    * so Actuator binds every cache's meters.
    */
   @Bean(destroyMethod = "close")
-  HotpathCacheManager hotpathCacheManager(HotpathProperties hotpath, SharedTiers tiers, List<CacheDefinition<?, ?>> caches) {
+  HotpathCacheManager hotpathCacheManager(
+      HotpathProperties hotpath, SharedTiers tiers, List<CacheDefinition<?, ?>> caches) {
     Set<String> defined = caches.stream().map(CacheDefinition::name).collect(Collectors.toCollection(TreeSet::new));
     if (!defined.equals(hotpath.caches().keySet())) {
       throw new IllegalStateException("hotpath.caches configures " + new TreeSet<>(hotpath.caches().keySet())
@@ -96,7 +97,7 @@ public class HotpathConfiguration {
     Properties properties = new Properties();
     properties.put(JCacheSettings.PROPERTY, settings.build());
     HotpathCacheManager manager = Caching.getCachingProvider(HotpathCachingProvider.class.getName())
-        .getCacheManager(URI.create("hotpath:spring:" + hotpath.nodeId()), HotpathConfiguration.class.getClassLoader(), properties)
+        .getCacheManager(URI.create("hotpath:spring:" + hotpath.nodeId()), getClass().getClassLoader(), properties)
         .unwrap(HotpathCacheManager.class);
     caches.forEach(c -> c.create(manager));
     return manager;
@@ -130,7 +131,7 @@ public class HotpathConfiguration {
   Hotpath hotpath(HotpathProperties hotpath, SharedTiers tiers) {
     Hotpath.Builder builder = Hotpath.builder().nodeId(hotpath.nodeId())
         .rateLimiter(CLIENT_LIMITER, hotpath.clientLimit().rateLimit())
-        .rateLimiterDownPolicy(RedisDownPolicy.failOpen(hotpath.clientLimit().redisDownShare()));
+        .rateLimiterDownPolicy(hotpath.clientLimit().downPolicy());
     if (tiers.redisClient() != null) {
       builder.redis(HotpathRedis.client(tiers.redisClient())).redisKeyPrefix(hotpath.redisKeyPrefix())
           .redisTimeout(hotpath.redisTimeout());
@@ -184,7 +185,8 @@ public class HotpathConfiguration {
     @Override
     public String toString() {
       return "HotpathProperties[nodeId=" + nodeId + ", redis=" + (redisUrl != null ? "set" : "none")
-          + ", redisKeyPrefix=" + redisKeyPrefix + ", redisTimeout=" + redisTimeout + ", postgres=" + (postgresUrl != null ? "set" : "none")
+          + ", redisKeyPrefix=" + redisKeyPrefix + ", redisTimeout=" + redisTimeout
+          + ", postgres=" + (postgresUrl != null ? "set" : "none")
           + ", postgresSchema=" + postgresSchema + ", caches=" + caches + ", clientLimit=" + clientLimit + "]";
     }
   }
@@ -228,6 +230,14 @@ public class HotpathConfiguration {
         return RateLimit.of(Bandwidth.perPeriod(requests, per));
       } catch (IllegalArgumentException | NullPointerException e) {
         throw new IllegalStateException("hotpath.client-limit: " + e.getMessage(), e);
+      }
+    }
+
+    RedisDownPolicy downPolicy() {
+      try {
+        return RedisDownPolicy.failOpen(redisDownShare);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException("hotpath.client-limit.redis-down-share: " + e.getMessage(), e);
       }
     }
   }

@@ -51,7 +51,8 @@ public class SimulatedExchange {
     if (!instruments.containsKey(symbol)) {
       throw new UnknownSymbolException(symbol);
     }
-    BigDecimal bid = BigDecimal.valueOf(ThreadLocalRandom.current().nextDouble(100, 200)).setScale(2, RoundingMode.DOWN);
+    BigDecimal bid =
+        BigDecimal.valueOf(ThreadLocalRandom.current().nextDouble(100, 200)).setScale(2, RoundingMode.DOWN);
     return new Quote(symbol, bid, bid.add(new BigDecimal("0.01")), Instant.now());
   }
 
