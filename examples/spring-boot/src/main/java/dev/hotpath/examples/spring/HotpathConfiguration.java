@@ -163,9 +163,8 @@ public class HotpathConfiguration {
    */
   @ConfigurationProperties("hotpath")
   public record HotpathProperties(String nodeId, String redisUrl, String redisKeyPrefix, Duration redisTimeout,
-      String postgresUrl,
-      String postgresUser, String postgresPassword, String postgresSchema, Map<String, CacheProfile> caches,
-      ClientLimit clientLimit) {
+      String postgresUrl, String postgresUser, String postgresPassword, String postgresSchema,
+      Map<String, CacheProfile> caches, ClientLimit clientLimit) {
     public HotpathProperties {
       nodeId = blankToNull(nodeId) != null ? nodeId.trim() : UUID.randomUUID().toString();
       redisUrl = blankToNull(redisUrl);
@@ -340,15 +339,16 @@ public class HotpathConfiguration {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
         throws ServletException, IOException {
       String id = request.getHeader(CLIENT_HEADER);
-      String client = id == null || id.isBlank() ? "ip:" + request.getRemoteAddr() : "id:" + id.trim();
-      if (client.length() > MAX_CLIENT_ID_LENGTH) {
+      if (id != null && id.trim().length() > MAX_CLIENT_ID_LENGTH) {
         refuse(response, 400, CLIENT_HEADER + " is longer than " + MAX_CLIENT_ID_LENGTH + " characters");
         return;
       }
+      // Prefixed, so that no client id can name another client's address.
+      String client = id == null || id.isBlank() ? "ip:" + request.getRemoteAddr() : "id:" + id.trim();
       RateLimitDecision decision;
       try {
         decision = limiter.tryAcquire(client);
-      } catch (RateLimiterUnavailableException e) {
+      } catch (RateLimiterUnavailableException e) { // only under RedisDownPolicy.failClosed()
         response.setHeader(RateLimitHeaders.RETRY_AFTER, "1");
         refuse(response, 503, "the rate limit cannot be checked now; retry");
         return;

@@ -88,6 +88,13 @@ class QuotesApplicationTest {
   }
 
   @Test
+  void aClientIdLongerThan128CharactersIsRefusedWith400() {
+    HttpResponse<String> response = new Api(port).get("/api/instruments/ETHUSDT", "x".repeat(129));
+
+    assertThat(response.statusCode()).isEqualTo(400);
+  }
+
+  @Test
   void theScrapeCountsEveryPermitTheClientLimiterGaveAndTheCacheReads() {
     Api api = new Api(port);
     double before = meter(api, "hotpath_ratelimiter_calls_total", "name=\"clients\"", "result=\"permitted\"").orElse(0);
