@@ -138,7 +138,7 @@ public final class MarketDataService implements AutoCloseable {
       exchange = config.binanceUrl;
       LOG.info("source: Binance at {}", exchange);
     }
-    source = new BinanceSource(exchange, clock, Duration.ofSeconds(10));
+    source = new BinanceSource(exchange, config.lookback, clock, Duration.ofSeconds(10));
     writer = CandleRecorder.writer(pool, config.schema);
     recorder = new CandleRecorder(source, writer);
     RollupSource rollup = RollupSource.builder(recorder).build();

@@ -181,7 +181,7 @@ class MarketDataServiceTest {
 
     long rows = TestPostgres.get().count("SELECT count(*) FROM " + service.config.schema
         + ".candles_1m WHERE symbol = 'ADAUSDT'");
-    assertThat(rows).isEqualTo(BinanceSource.LOOKBACK_MINUTES - 1);
+    assertThat(rows).isEqualTo(service.config.lookback.toMinutes() - 1);
   }
 
   @Test
