@@ -120,7 +120,7 @@ public final class Demo {
     System.out.printf("1m candles written to %s.candles_1m: %d (lookback %d min)%n", service.config.schema,
         end.at("/storage/candles1mWriter/written").asLong(), service.config.lookback.toMinutes());
     System.out.printf("cache alerts over the cold pass: %s%n", coldHealth.alerts().isEmpty() ? "none"
-        : coldHealth.alerts().stream().map(a -> String.format("%s %.3g (limit %.3g)", a.type(), a.observed(),
+        : coldHealth.alerts().stream().map(a -> String.format("%s %.2f (limit %.2f)", a.type(), a.observed(),
             a.threshold())).toList());
     System.out.printf("health after the warm pass and the burst: %s%n", end.at("/status").asText());
     service.health().parts().stream().filter(p -> p.status() != CacheHealth.Status.UP)
