@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.sql.Connection;
 import java.sql.SQLDataException;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashSet;
@@ -60,6 +61,12 @@ import org.slf4j.LoggerFactory;
  * Stats#refused()} and logged once per batch with the first reason. Other failures (the server
  * unreachable, shutting down, out of resources, a serialization failure, but also a missing table
  * or privilege, which an operator can fix and which concern every row alike) are retried.
+ *
+ * <p><b>Duplicates.</b> With {@link Builder#onConflictDoNothing}, a row whose key is already in the
+ * table (a redelivered batch, a restart that reads the same data again, another writer) leaves the
+ * table as it is instead of being refused: each batch is COPYed into a temporary table of the
+ * session and inserted from there with {@code INSERT … ON CONFLICT (key) DO NOTHING}, in one
+ * transaction. Without it, such a row is refused as described below.
  *
  * <p><b>Close.</b> {@link #close()} refuses new rows and writes every row it accepted, retrying for
  * up to {@link Builder#closeTimeout}; only if the server stays away that long, or a COPY is still
@@ -122,6 +129,8 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
   private final String name;
   private final String table;
   private final String copySql;
+  /** With {@link Builder#onConflictDoNothing}: how a batch goes through the staging table; else null. */
+  private final Staging staging;
   private final List<String> columnNames;
   private final RowCapture<R> capture;
   /**
@@ -153,10 +162,9 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
     this.table = Checks.qualified(b.schema, b.table);
     this.name = b.schema + "." + b.table;
     this.columnNames = List.copyOf(b.columns.keySet());
-    this.copySql =
-        "COPY " + table + " ("
-            + columnNames.stream().map(Checks::quote).collect(Collectors.joining(", "))
-            + ") FROM STDIN";
+    String columnList = columnNames.stream().map(Checks::quote).collect(Collectors.joining(", "));
+    this.copySql = "COPY " + table + " (" + columnList + ") FROM STDIN";
+    this.staging = b.conflictKey == null ? null : Staging.of(b.table, name, table, columnList, b.conflictKey);
     this.capture = new RowCapture<R>(columnNames, List.copyOf(b.columns.values()));
     this.buffer = new RowBuffer(b.bufferCapacity, b.batchSize, b.overflow);
     this.flushInterval = b.flushInterval;
@@ -474,17 +482,61 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
       used = BinaryRowEncoder.forTable(c, table, columnNames);
       format = used;
     }
-    if (!send(c, batch, used, sink)) {
-      if (!c.getAutoCommit()) {
-        c.rollback(); // the cancelled COPY aborted the transaction
-      }
-      used = CopyRowEncoder.INSTANCE;
-      send(c, batch, used, sink);
+    boolean autoCommit = c.getAutoCommit();
+    if (staging != null && autoCommit) {
+      c.setAutoCommit(false); // the staging table's rows and the insert from it are one transaction
     }
-    if (!c.getAutoCommit()) {
-      c.commit();
+    try {
+      if (!send(c, batch, used, sink)) {
+        if (!c.getAutoCommit()) {
+          c.rollback(); // the cancelled COPY aborted the transaction
+        }
+        used = CopyRowEncoder.INSTANCE;
+        send(c, batch, used, sink);
+      }
+      if (!c.getAutoCommit()) {
+        c.commit();
+      }
+    } catch (SQLException | RuntimeException e) {
+      if (staging != null) {
+        rollbackQuietly(c);
+      }
+      throw e;
+    } finally {
+      if (c.getAutoCommit() != autoCommit) {
+        c.setAutoCommit(autoCommit);
+      }
     }
     lastBatchBinary = used instanceof BinaryRowEncoder;
+  }
+
+  private void rollbackQuietly(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      LOG.debug("writer {}: rollback after a failed batch failed too: {}", name, e.toString());
+    }
+  }
+
+  /**
+   * Sends {@code batch} in {@code copyFormat}: one COPY into the table, or with a conflict key, into
+   * the staging table and from there into the table, skipping the rows whose key is there.
+   *
+   * @return false, with the COPY cancelled, when a value has no exact form in that format
+   */
+  private boolean send(Connection c, List<Object[]> batch, CopyFormat copyFormat, CopySink sink)
+      throws SQLException {
+    if (staging == null) {
+      return send(c, copySql, batch, copyFormat, sink);
+    }
+    try (Statement s = c.createStatement()) {
+      s.execute(staging.create());
+      if (!send(c, staging.copy(), batch, copyFormat, sink)) {
+        return false;
+      }
+      s.executeUpdate(staging.insert());
+      return true;
+    }
   }
 
   /**
@@ -492,7 +544,8 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
    *
    * @return false, with the COPY cancelled, when a value has no exact form in that format
    */
-  private boolean send(Connection c, List<Object[]> batch, CopyFormat copyFormat, CopySink sink)
+  private boolean send(
+      Connection c, String copySql, List<Object[]> batch, CopyFormat copyFormat, CopySink sink)
       throws SQLException {
     CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql + copyFormat.options());
     try {
@@ -523,6 +576,26 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
   }
 
   /**
+   * The statements of a batch written through a staging table: a temporary table of the session
+   * shaped like the table (created once per connection, emptied at each commit), the COPY into it,
+   * and the insert from it that skips rows whose key is in the table already.
+   */
+  private record Staging(String create, String copy, String insert) {
+    static Staging of(String tableName, String name, String table, String columns, List<String> key) {
+      // Per session, so one per pooled connection; named after the qualified table, within 63 chars.
+      String temp = "pg_temp." + Checks.quote(
+          "hp_" + tableName + "_" + String.format("%08x", name.hashCode()));
+      return new Staging(
+          "CREATE TEMP TABLE IF NOT EXISTS " + temp + " (LIKE " + table
+              + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+          "COPY " + temp + " (" + columns + ") FROM STDIN",
+          "INSERT INTO " + table + " (" + columns + ") SELECT " + columns + " FROM " + temp
+              + " ON CONFLICT (" + key.stream().map(Checks::quote).collect(Collectors.joining(", "))
+              + ") DO NOTHING");
+    }
+  }
+
+  /**
    * Builds a {@link TimeSeriesWriter}. Setters check their argument; {@link #build()} checks the
    * combination. Each setter may be called once ({@link IllegalStateException} otherwise); {@code
    * column} adds one column per call. Not thread-safe.
@@ -544,6 +617,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
     private Duration backoffMin = Duration.ofMillis(100);
     private Duration backoffMax = Duration.ofSeconds(5);
     private Duration closeTimeout = Duration.ofSeconds(30);
+    private List<String> conflictKey;
 
     private Builder() {}
 
@@ -689,10 +763,38 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
     }
 
     /**
+     * Makes a row whose key is already in the table leave the table unchanged rather than be
+     * refused, for tables with a unique key whose rows may be written more than once (the
+     * writer's delivery is at least once; a restart or a second writer may send the same rows).
+     * Each batch is COPYed into a temporary table of the session, then inserted with {@code
+     * INSERT … ON CONFLICT (key) DO NOTHING} in the same transaction: a second pass over the rows
+     * in the server. A duplicate within one batch is skipped the same way. {@link Stats#written()}
+     * counts the rows of committed batches, skipped ones included. Off by default (plain COPY).
+     *
+     * @param key the columns of a unique index or constraint of the table, each also added with
+     *     {@link #column} (checked by {@link #build()}); {@code [a-z_][a-z0-9_]*}
+     * @throws IllegalArgumentException when no column is given or one is not an identifier
+     * @throws IllegalStateException when called twice
+     */
+    public Builder<R> onConflictDoNothing(String... key) {
+      Checks.unassigned(assigned, "onConflictDoNothing");
+      requireNonNull(key, "key");
+      if (key.length == 0) {
+        throw new IllegalArgumentException("onConflictDoNothing needs the key's columns but was given none");
+      }
+      for (String column : key) {
+        Checks.identifier(column, "onConflictDoNothing column");
+      }
+      this.conflictKey = List.of(key);
+      assigned.add("onConflictDoNothing");
+      return this;
+    }
+
+    /**
      * A writer with these settings; starts its flusher thread.
      *
-     * @throws IllegalStateException when the table, columns or connections are missing, or the
-     *     batch size exceeds the buffer capacity
+     * @throws IllegalStateException when the table, columns or connections are missing, the batch
+     *     size exceeds the buffer capacity, or a conflict key column is not among the columns
      */
     public TimeSeriesWriter<R> build() {
       if (table == null) {
@@ -704,6 +806,11 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
       if (batchSize > bufferCapacity) {
         throw new IllegalStateException(
             "batchSize " + batchSize + " exceeds bufferCapacity " + bufferCapacity);
+      }
+      if (conflictKey != null && !columns.keySet().containsAll(conflictKey)) {
+        throw new IllegalStateException(
+            "onConflictDoNothing key " + conflictKey + " has columns that are not written: the"
+                + " columns are " + columns.keySet());
       }
       return new TimeSeriesWriter<>(this);
     }

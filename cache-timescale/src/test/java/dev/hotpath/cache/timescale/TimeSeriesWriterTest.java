@@ -397,6 +397,30 @@ class TimeSeriesWriterTest {
   }
 
   @Test
+  void withOnConflictDoNothingARowWrittenTwiceLeavesOneRowAsFirstWritten() throws SQLException {
+    execute("CREATE UNIQUE INDEX ON " + schema.qualify("candles") + " (symbol, ts)");
+    try (TimeSeriesWriter<Candle> writer =
+        writer().onConflictDoNothing("symbol", "ts").batchSize(100).build()) {
+      writer.write(candle(1));
+      assertThat(writer.flush(Duration.ofSeconds(30))).isTrue();
+      Candle again = new Candle("S1", T0.plusSeconds(1), new BigDecimal("99.99"), 1.0, true, null);
+
+      writer.write(candle(0));
+      writer.write(again); // already in the table
+      writer.write(again); // and twice in this batch
+      writer.write(candle(2));
+      assertThat(writer.flush(Duration.ofSeconds(30))).isTrue();
+
+      assertThat(count("SELECT count(*) FROM " + schema.qualify("candles"))).isEqualTo(3);
+      assertThat(count("SELECT count(*) FROM " + schema.qualify("candles")
+          + " WHERE symbol = 'S1' AND close = 0.01")).isEqualTo(1);
+      TimeSeriesWriter.Stats stats = writer.stats();
+      assertThat(stats.refused()).isZero();
+      assertThat(stats.failedFlushes()).isZero();
+    }
+  }
+
+  @Test
   void flushWaitsForOlderRowsAnotherFlusherIsStillSending() throws Exception {
     execute("CREATE UNIQUE INDEX ON " + schema.qualify("candles") + " (symbol)");
     try (Connection blocker = postgres.connect();
@@ -479,6 +503,13 @@ class TimeSeriesWriterTest {
     assertThatThrownBy(() -> writer().column("x\"; DROP TABLE candles; --", Candle::symbol))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("column");
+    assertThatThrownBy(() -> writer().onConflictDoNothing("symbol", "open_time").build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("onConflictDoNothing")
+        .hasMessageContaining("open_time");
+    assertThatThrownBy(() -> writer().onConflictDoNothing())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("onConflictDoNothing");
     assertThatThrownBy(() -> writer().flushThreads(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("flushThreads must be positive but was 0");

@@ -47,17 +47,23 @@ final class BinanceSource implements Source<String, List<Candle>> {
   /** Binance's weight of {@code exchangeInfo} for every symbol. */
   static final int EXCHANGE_INFO_WEIGHT = 20;
   /** The most klines one call returns: 1,000 minutes, enough for 16 hours of 1h candles. */
-  static final int LOOKBACK_MINUTES = 1_000;
+  static final int MAX_KLINES = 1_000;
 
   private final URI base;
   private final HttpClient client;
   private final Clock clock;
   private final Duration timeout;
+  private final int lookbackMinutes;
   private final LongAdder calls = new LongAdder();
   private final LongAdder refusals = new LongAdder();
 
-  BinanceSource(URI base, Clock clock, Duration timeout) {
+  /**
+   * @param lookback how far back each call reads: whole minutes, 1 to {@value #MAX_KLINES} (checked
+   *     by {@link ServiceConfig})
+   */
+  BinanceSource(URI base, Duration lookback, Clock clock, Duration timeout) {
     this.base = requireNonNull(base, "base");
+    this.lookbackMinutes = Math.toIntExact(lookback.toMinutes());
     this.clock = requireNonNull(clock, "clock");
     this.timeout = requireNonNull(timeout, "timeout");
     this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
@@ -81,7 +87,7 @@ final class BinanceSource implements Source<String, List<Candle>> {
     String symbol = symbols.get(0);
     calls.increment();
     URI uri = base.resolve("/api/v3/klines?symbol=" + URLEncoder.encode(symbol, StandardCharsets.UTF_8)
-        + "&interval=1m&limit=" + LOOKBACK_MINUTES);
+        + "&interval=1m&limit=" + lookbackMinutes);
     return client.sendAsync(get(uri), HttpResponse.BodyHandlers.ofString())
         .thenApply(response -> reply(symbol, response));
   }

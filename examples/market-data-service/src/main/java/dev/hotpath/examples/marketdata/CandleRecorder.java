@@ -14,8 +14,9 @@ import javax.sql.DataSource;
 
 /**
  * The 1m source, recording as it goes: every closed 1m candle a reply brings is written once
- * (per process) to {@code candles_1m} through a {@link TimeSeriesWriter}, which batches rows into
- * COPYs off the request path. The open candle is not written; it is written when a later reply
+ * (per process; a minute already in the table, from a restart or another instance, is skipped
+ * there) to {@code candles_1m} through a {@link TimeSeriesWriter}, which batches rows into COPYs
+ * off the request path. The open candle is not written; it is written when a later reply
  * has it closed. Delegates everything else. Thread-safe.
  */
 final class CandleRecorder implements Source<String, List<Candle>> {
@@ -43,6 +44,7 @@ final class CandleRecorder implements Source<String, List<Candle>> {
         .column("low", r -> r.candle().low())
         .column("close", r -> r.candle().close())
         .column("volume", r -> r.candle().volume())
+        .onConflictDoNothing(MarketTables.CANDLES_KEY)
         .build();
   }
 

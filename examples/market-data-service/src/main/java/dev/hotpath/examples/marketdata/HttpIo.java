@@ -14,6 +14,7 @@ import java.util.Map;
 /** Reading requests and writing JSON replies on the JDK's {@code HttpServer}. Stateless. */
 final class HttpIo {
   static final ObjectMapper MAPPER = new ObjectMapper();
+  static final String JSON = "application/json; charset=utf-8";
   private static final long DRAIN_LIMIT_BYTES = 4L << 20;
 
   private HttpIo() {}
@@ -77,7 +78,7 @@ final class HttpIo {
 
   /** Writes {@code body} as JSON with {@code status}. */
   static void json(HttpExchange exchange, int status, Object body) throws IOException {
-    send(exchange, status, "application/json; charset=utf-8", MAPPER.writeValueAsBytes(body));
+    send(exchange, status, JSON, MAPPER.writeValueAsBytes(body));
   }
 
   /** Writes the JSON error of {@code e}. */
@@ -94,12 +95,18 @@ final class HttpIo {
 
   /** Writes {@code body} with its content type; a HEAD request gets the headers only. */
   static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+    send(exchange, status, contentType, body, body.length);
+  }
+
+  /** Writes the first {@code length} bytes of {@code body}; a HEAD request gets the headers only. */
+  static void send(HttpExchange exchange, int status, String contentType, byte[] body, int length)
+      throws IOException {
     exchange.getResponseHeaders().set("Content-Type", contentType);
     boolean noBody = status == 304 || "HEAD".equals(exchange.getRequestMethod());
-    exchange.sendResponseHeaders(status, noBody ? -1 : body.length);
+    exchange.sendResponseHeaders(status, noBody ? -1 : length);
     if (!noBody) {
       try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
+        out.write(body, 0, length);
       }
     }
   }

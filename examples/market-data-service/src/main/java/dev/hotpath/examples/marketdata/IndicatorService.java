@@ -20,7 +20,9 @@ import java.util.List;
 /**
  * Indicators computed from the closed candles of a series and cached in their own namespace,
  * {@code indicators}, keyed {@code BTCUSDT:1h:rsi:14}, in every tier the candles use and for as
- * long: an indicator is as fresh as the candles it came from. Thread-safe.
+ * long: an indicator is as fresh as the candles it came from. Each one computed is also recorded
+ * ({@link AnalyticsRecorder}: its values, and the SMA crosses of the same candles as signals).
+ * Thread-safe.
  */
 final class IndicatorService {
   /** The most candles one indicator is computed from, and so the longest period. */
@@ -34,10 +36,13 @@ final class IndicatorService {
 
   private final Namespace<String, Series> cache;
   private final BatchEngine<SeriesKey, List<Candle>> candles;
+  private final AnalyticsRecorder recorder;
 
-  IndicatorService(Namespace<String, Series> cache, BatchEngine<SeriesKey, List<Candle>> candles) {
+  IndicatorService(Namespace<String, Series> cache, BatchEngine<SeriesKey, List<Candle>> candles,
+      AnalyticsRecorder recorder) {
     this.cache = cache;
     this.candles = candles;
+    this.recorder = recorder;
   }
 
   /** The namespace's spec: no loader (values are computed here), the candles' TTL. */
@@ -82,6 +87,8 @@ final class IndicatorService {
     }
     Series computedSeries = new Series(symbol, timeframe.toString(), kind.name().toLowerCase(), period, points);
     cache.put(key, computedSeries);
+    recorder.indicator(computedSeries);
+    recorder.signals(symbol, timeframe, closed);
     return computedSeries;
   }
 }

@@ -103,6 +103,33 @@ final class Indicators {
     return out;
   }
 
+  /**
+   * Where the SMA of {@code fast} closes crosses the SMA of {@code slow} closes ({@code fast <
+   * slow}): a cross up at {@code i} when the fast average is above the slow one at close {@code i}
+   * and was not at close {@code i − 1}; a cross down the other way round. Positions are indices
+   * into {@code closes}, from the first close after both averages have a value.
+   */
+  static List<Cross> smaCrosses(int fast, int slow, List<Double> closes) {
+    if (fast <= 0 || fast >= slow) {
+      throw new IllegalArgumentException("need 0 < fast < slow but fast was " + fast + " and slow " + slow);
+    }
+    List<Double> fastSma = sma(fast, closes);
+    List<Double> slowSma = sma(slow, closes);
+    // slowSma.get(j) belongs to close j + slow - 1, fastSma.get(j) to close j + fast - 1.
+    List<Cross> crosses = new ArrayList<>();
+    for (int i = slow; i < closes.size(); i++) {
+      boolean above = fastSma.get(i - fast + 1) > slowSma.get(i - slow + 1);
+      boolean wasAbove = fastSma.get(i - fast) > slowSma.get(i - slow);
+      if (above != wasAbove) {
+        crosses.add(new Cross(i, above));
+      }
+    }
+    return crosses;
+  }
+
+  /** A cross of two averages at position {@code index} of the closes: {@code up} when the fast one rose above. */
+  record Cross(int index, boolean up) {}
+
   private static double rsi(double gain, double loss) {
     return loss == 0 ? 100 : 100 - 100 / (1 + gain / loss);
   }

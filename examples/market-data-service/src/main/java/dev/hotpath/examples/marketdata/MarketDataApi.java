@@ -1,22 +1,19 @@
 package dev.hotpath.examples.marketdata;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.net.httpserver.HttpExchange;
 import dev.hotpath.cache.Namespace;
 import dev.hotpath.engine.BatchEngine;
 import dev.hotpath.engine.BatchRequest;
 import dev.hotpath.engine.BatchResult;
 import dev.hotpath.engine.Candle;
+import dev.hotpath.engine.ItemFailure;
 import dev.hotpath.engine.SeriesKey;
 import dev.hotpath.engine.Timeframe;
 import java.io.IOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,6 +28,8 @@ import java.util.Set;
  */
 final class MarketDataApi {
   private static final Duration REQUEST_DEADLINE = Duration.ofSeconds(10);
+  /** The encoded characters of candle arrays kept for warm replies: about 16 MB with their bytes. */
+  private static final long ENCODED_CANDLES_MAX_CHARS = 8L << 20;
 
   private final BatchEngine<SeriesKey, List<Candle>> engine;
   private final Namespace<SeriesKey, List<Candle>> candles;
@@ -40,6 +39,7 @@ final class MarketDataApi {
   private final ServiceStats stats;
   private final Clock clock;
   private final String cacheControl;
+  private final CandleJson candleJson = new CandleJson(ENCODED_CANDLES_MAX_CHARS);
 
   MarketDataApi(BatchEngine<SeriesKey, List<Candle>> engine, Namespace<SeriesKey, List<Candle>> candles,
       IndicatorService indicators, Set<String> listed, ServiceConfig config, ServiceStats stats, Clock clock) {
@@ -69,7 +69,8 @@ final class MarketDataApi {
     if (ifNoneMatch != null) {
       // Without a loader, the namespace reads its tiers only: no engine, no exchange.
       Map<SeriesKey, List<Candle>> held = candles.getAll(keys);
-      if (held.size() == keys.size() && etag(data(request, held)).equals(ifNoneMatch.trim())) {
+      if (held.size() == keys.size()
+          && JsonReply.ofData(json -> writeData(json, request, held)).etag().equals(ifNoneMatch.trim())) {
         notModified(exchange, ifNoneMatch.trim());
         return;
       }
@@ -79,34 +80,40 @@ final class MarketDataApi {
         BatchRequest.of(keys).priority(request.priority()).deadline(REQUEST_DEADLINE));
     double processingMs = (System.nanoTime() - started) / 1e6;
     count(request, result);
-    ObjectNode data = data(request, result.values());
-    String etag = etag(data);
-    if (etag.equals(ifNoneMatch == null ? null : ifNoneMatch.trim()) && result.isComplete()) {
-      notModified(exchange, etag);
-      return;
-    }
-    ObjectNode reply = HttpIo.MAPPER.createObjectNode().put("success", result.isComplete());
-    reply.set("data", data);
-    ArrayNode errors = reply.putArray("errors");
-    result.failures().forEach((key, failure) -> errors.addObject().put("symbol", key.symbol())
-        .put("timeframe", key.timeframe().toString()).put("kind", failure.kind().name())
-        .put("message", failure.message()));
-    ObjectNode metadata = reply.putObject("metadata");
-    metadata.put("processedAt", Instant.now(clock).toString());
-    metadata.put("symbolsProcessed", request.symbols().size());
-    metadata.put("timeframesProcessed", request.timeframes().size());
-    metadata.put("cacheHitRate", result.cacheHitRate());
-    metadata.put("processingTimeMs", Math.round(processingMs * 1000) / 1000.0);
-    metadata.put("fromCache", result.fromCache());
-    metadata.put("fromSource", result.fromSource());
-    metadata.put("sourceCalls", result.sourceCalls());
+    JsonReply reply = JsonReply.of(result.isComplete(), json -> writeData(json, request, result.values()), json -> {
+      json.writeArrayFieldStart("errors");
+      for (Map.Entry<SeriesKey, ItemFailure> failure : result.failures().entrySet()) {
+        json.writeStartObject();
+        json.writeStringField("symbol", failure.getKey().symbol());
+        json.writeStringField("timeframe", failure.getKey().timeframe().toString());
+        json.writeStringField("kind", failure.getValue().kind().name());
+        json.writeStringField("message", failure.getValue().message());
+        json.writeEndObject();
+      }
+      json.writeEndArray();
+      json.writeObjectFieldStart("metadata");
+      json.writeStringField("processedAt", Instant.now(clock).toString());
+      json.writeNumberField("symbolsProcessed", request.symbols().size());
+      json.writeNumberField("timeframesProcessed", request.timeframes().size());
+      json.writeNumberField("cacheHitRate", result.cacheHitRate());
+      json.writeNumberField("processingTimeMs", Math.round(processingMs * 1000) / 1000.0);
+      json.writeNumberField("fromCache", result.fromCache());
+      json.writeNumberField("fromSource", result.fromSource());
+      json.writeNumberField("sourceCalls", result.sourceCalls());
+      json.writeEndObject();
+    });
     if (result.isComplete()) {
+      String etag = reply.etag();
+      if (ifNoneMatch != null && etag.equals(ifNoneMatch.trim())) {
+        notModified(exchange, etag);
+        return;
+      }
       exchange.getResponseHeaders().set("ETag", etag);
       exchange.getResponseHeaders().set("Cache-Control", cacheControl);
     } else {
       exchange.getResponseHeaders().set("Cache-Control", "no-store");
     }
-    HttpIo.json(exchange, 200, reply);
+    reply.send(exchange, 200);
   }
 
   void indicators(HttpExchange exchange) throws IOException, InterruptedException {
@@ -136,8 +143,8 @@ final class MarketDataApi {
       throw ApiException.badRequest("period", "must be 1 to " + IndicatorService.MAX_PERIOD + " but was " + period);
     }
     IndicatorService.Series series = indicators.get(symbol, timeframe, kind, period);
-    ObjectNode data = HttpIo.MAPPER.valueToTree(series);
-    String etag = etag(data);
+    JsonReply reply = JsonReply.of(true, json -> HttpIo.MAPPER.writeValue(json, series), json -> {});
+    String etag = reply.etag();
     exchange.getResponseHeaders().set("ETag", etag);
     exchange.getResponseHeaders().set("Cache-Control", cacheControl);
     String ifNoneMatch = exchange.getRequestHeaders().getFirst("If-None-Match");
@@ -145,16 +152,14 @@ final class MarketDataApi {
       notModified(exchange, etag);
       return;
     }
-    ObjectNode reply = HttpIo.MAPPER.createObjectNode().put("success", true);
-    reply.set("data", data);
-    HttpIo.json(exchange, 200, reply);
+    reply.send(exchange, 200);
   }
 
   private void notModified(HttpExchange exchange, String etag) throws IOException {
     stats.notModified.increment();
     exchange.getResponseHeaders().set("ETag", etag);
     exchange.getResponseHeaders().set("Cache-Control", cacheControl);
-    HttpIo.send(exchange, 304, "application/json; charset=utf-8", new byte[0]);
+    HttpIo.send(exchange, 304, HttpIo.JSON, new byte[0]);
   }
 
   private void count(MarketDataRequest request, BatchResult<SeriesKey, List<Candle>> result) {
@@ -166,34 +171,26 @@ final class MarketDataApi {
     stats.series.add(result.size());
   }
 
-  /** {@code {"BTCUSDT":{"1m":[…],"5m":[…]},…}}: the newest {@code limit} candles of each series held. */
-  private static ObjectNode data(MarketDataRequest request, Map<SeriesKey, List<Candle>> values) {
-    ObjectNode data = HttpIo.MAPPER.createObjectNode();
+  /**
+   * {@code {"BTCUSDT":{"1m":[…],"5m":[…]},…}}: the newest {@code limit} candles of each series held,
+   * each series' array encoded once per cached value ({@link CandleJson}).
+   */
+  private void writeData(JsonGenerator json, MarketDataRequest request, Map<SeriesKey, List<Candle>> values)
+      throws IOException {
+    json.writeStartObject();
     for (String symbol : request.symbols()) {
-      ObjectNode bySymbol = data.putObject(symbol);
+      json.writeObjectFieldStart(symbol);
       for (Timeframe timeframe : request.timeframes()) {
         List<Candle> series = values.get(SeriesKey.of(symbol, timeframe));
         if (series == null) {
           continue;
         }
-        ArrayNode out = bySymbol.putArray(timeframe.toString());
-        for (Candle c : series.subList(Math.max(0, series.size() - request.limit()), series.size())) {
-          out.addObject().put("openTime", c.openTime()).put("open", c.open()).put("high", c.high())
-              .put("low", c.low()).put("close", c.close()).put("volume", c.volume()).put("closed", c.closed());
-        }
+        json.writeFieldName(timeframe.toString());
+        json.writeRawValue(candleJson.newest(series, request.limit()));
       }
+      json.writeEndObject();
     }
-    return data;
-  }
-
-  /** A strong ETag: the first 128 bits of the SHA-256 of the data's JSON. */
-  private static String etag(ObjectNode data) throws IOException {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(HttpIo.MAPPER.writeValueAsBytes(data));
-      return "\"" + HexFormat.of().formatHex(digest, 0, 16) + "\"";
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
+    json.writeEndObject();
   }
 
   private static String required(Map<String, String> query, String name) {

@@ -25,7 +25,7 @@ import java.util.Set;
  */
 record MarketDataRequest(List<String> symbols, List<Timeframe> timeframes, Priority priority, int limit) {
   static final List<Timeframe> DEFAULT_TIMEFRAMES = List.of(Timeframe.M1, Timeframe.M5, Timeframe.M15);
-  static final int MAX_LIMIT = BinanceSource.LOOKBACK_MINUTES;
+  static final int MAX_LIMIT = BinanceSource.MAX_KLINES;
 
   /** The series keys, symbol by symbol (all timeframes of one symbol together, for the roll-up). */
   List<SeriesKey> keys() {

@@ -85,6 +85,8 @@ public final class MarketDataService implements AutoCloseable {
   BinanceSource source;
   TimeSeriesWriter<CandleRecorder.Row> writer;
   CandleRecorder recorder;
+  AnalyticsRecorder analytics;
+  EventLog events;
   Hotpath hotpath;
   BatchEngine<SeriesKey, List<Candle>> engine;
   Namespace<SeriesKey, List<Candle>> candles;
@@ -138,8 +140,10 @@ public final class MarketDataService implements AutoCloseable {
       exchange = config.binanceUrl;
       LOG.info("source: Binance at {}", exchange);
     }
-    source = new BinanceSource(exchange, clock, Duration.ofSeconds(10));
+    source = new BinanceSource(exchange, config.lookback, clock, Duration.ofSeconds(10));
+    events = new EventLog(pool, config.schema, clock);
     writer = CandleRecorder.writer(pool, config.schema);
+    analytics = new AnalyticsRecorder(pool, config.schema);
     recorder = new CandleRecorder(source, writer);
     RollupSource rollup = RollupSource.builder(recorder).build();
 
@@ -183,13 +187,17 @@ public final class MarketDataService implements AutoCloseable {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     hotpath.bindTo(registry);
     writer.bindTo(registry);
+    analytics.indicatorWriter().bindTo(registry);
+    analytics.signalWriter().bindTo(registry);
+    events.writer().bindTo(registry);
     retention = MarketTables.retention(pool, config);
     retention.bindTo(registry);
     retention.start();
 
-    MarketDataApi api = new MarketDataApi(engine, candles, new IndicatorService(indicatorCache, engine), listed,
+    MarketDataApi api = new MarketDataApi(engine, candles, new IndicatorService(indicatorCache, engine, analytics), listed,
         config, stats, clock);
     startHttp(api);
+    events.info("started: " + config + ", listening on " + url());
   }
 
   /** The symbols the exchange trades, from exchangeInfo, whose weight the exchange limiter pays first. */
@@ -304,6 +312,8 @@ public final class MarketDataService implements AutoCloseable {
       } catch (ApiException e) {
         if (e.status == 400 || e.status == 413) {
           stats.badRequests.increment();
+        } else if (e.status == 503) {
+          events.warn("503 " + describe(exchange) + ": " + e.getMessage());
         }
         HttpIo.error(exchange, e);
       } catch (InterruptedException e) {
@@ -312,6 +322,7 @@ public final class MarketDataService implements AutoCloseable {
       } catch (RuntimeException e) {
         stats.serverErrors.increment();
         LOG.warn("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
+        events.error("500 " + describe(exchange) + ": " + e);
         HttpIo.error(exchange, new ApiException(500, null, "internal error; the service log has the details"));
       }
     } catch (IOException e) {
@@ -323,6 +334,11 @@ public final class MarketDataService implements AutoCloseable {
     }
   }
 
+  /** {@code GET /api/market-data} (no query: it may be long, and the log needs no client's input). */
+  private static String describe(HttpExchange exchange) {
+    return exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath();
+  }
+
   /** Blocks until {@link #close()} has finished. */
   public void awaitStop() throws InterruptedException {
     stopped.await();
@@ -330,7 +346,8 @@ public final class MarketDataService implements AutoCloseable {
 
   /**
    * Stops gracefully: refuses new API requests (503) and stops the listener, letting requests in
-   * progress finish for up to a second; drains the engine; flushes the candle writer; stops the
+   * progress finish for up to a second; drains the engine; flushes the candle, indicator, signal
+   * and event writers; stops the
    * retention manager; closes the Hotpath (limiters, cache, tiers, Redis client), the pool, the
    * simulated exchange and the embedded servers. Idempotent; never throws.
    */
@@ -364,6 +381,17 @@ public final class MarketDataService implements AutoCloseable {
       if (writer != null) {
         writer.close();
         LOG.info("candle writer flushed: {}", writer.stats());
+      }
+    });
+    quietly("indicator and signal writers", () -> {
+      if (analytics != null) {
+        analytics.close();
+      }
+    });
+    quietly("event log", () -> {
+      if (events != null) {
+        events.info("stopped: engine drained, candles, indicators and signals written");
+        events.close();
       }
     });
     quietly("hotpath", () -> {

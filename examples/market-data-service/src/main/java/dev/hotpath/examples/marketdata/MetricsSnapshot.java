@@ -71,14 +71,11 @@ final class MetricsSnapshot {
     source.put("callsSavedByRollup", Math.max(0, fromSource - calls));
     source.put("refusalsReceived", s.source.refusals());
 
-    TimeSeriesWriter.Stats w = s.writer.stats();
     ObjectNode storage = root.putObject("storage");
-    ObjectNode writer = storage.putObject("candles1mWriter");
-    writer.put("written", w.written());
-    writer.put("buffered", w.buffered());
-    writer.put("failedFlushes", w.failedFlushes());
-    writer.put("refused", w.refused());
-    writer.put("notWritten", s.recorder.notWritten());
+    writer(storage.putObject("candles1mWriter"), s.writer.stats()).put("notWritten", s.recorder.notWritten());
+    writer(storage.putObject("indicatorWriter"), s.analytics.indicatorWriter().stats());
+    writer(storage.putObject("signalWriter"), s.analytics.signalWriter().stats());
+    writer(storage.putObject("eventLogWriter"), s.events.writer().stats());
     RetentionManager.Status r = s.retention.status();
     ObjectNode retention = storage.putObject("retention");
     retention.put("running", r.running());
@@ -86,6 +83,14 @@ final class MetricsSnapshot {
     retention.put("lastRun", r.lastRun() == null ? null : r.lastRun().finishedAt().toString());
     retention.put("rowsRemovedLastRun", r.lastRun() == null ? 0 : r.lastRun().rowsRemoved());
     return root;
+  }
+
+  private static ObjectNode writer(ObjectNode out, TimeSeriesWriter.Stats w) {
+    out.put("written", w.written());
+    out.put("buffered", w.buffered());
+    out.put("failedFlushes", w.failedFlushes());
+    out.put("refused", w.refused());
+    return out;
   }
 
   private static void namespace(ObjectNode out, Namespace<?, ?> ns) {

@@ -19,6 +19,7 @@ import java.util.function.Function;
 final class ServiceConfig {
   /** The plans a client can be on; their limits are {@code TenantPlans.standardApiPlans()}'s. */
   static final List<String> PLANS = List.of("free", "pro", "enterprise");
+  static final String LOOKBACK_VARIABLE = "MARKET_DATA_LOOKBACK_MINUTES";
 
   final String bindAddress;
   final int port;
@@ -33,6 +34,7 @@ final class ServiceConfig {
   final String nodeId;
   final boolean limitsFailOpen;
   final Duration candleTtl;
+  final Duration lookback;
   final Map<String, String> clientPlans;
   final int maxSymbols;
   final int maxBodyBytes;
@@ -57,6 +59,7 @@ final class ServiceConfig {
     this.nodeId = b.nodeId;
     this.limitsFailOpen = b.limitsFailOpen;
     this.candleTtl = b.candleTtl;
+    this.lookback = b.lookback;
     this.clientPlans = Map.copyOf(b.clientPlans);
     this.maxSymbols = b.maxSymbols;
     this.maxBodyBytes = b.maxBodyBytes;
@@ -93,6 +96,7 @@ final class ServiceConfig {
     set(env, "HOTPATH_NODE_ID", b::nodeId, Function.identity());
     set(env, "MARKET_DATA_LIMITS_WHEN_REDIS_DOWN", b::limitsWhenRedisDown, Function.identity());
     set(env, "MARKET_DATA_CANDLE_TTL_SECONDS", b::candleTtl, v -> Duration.ofSeconds(Long.parseLong(v)));
+    set(env, LOOKBACK_VARIABLE, b::lookback, v -> Duration.ofMinutes(Long.parseLong(v)));
     set(env, "MARKET_DATA_CLIENTS", b::clientPlans, ServiceConfig::parsePlans);
     set(env, "MARKET_DATA_MAX_SYMBOLS", b::maxSymbols, Integer::parseInt);
     set(env, "MARKET_DATA_MAX_BODY_BYTES", b::maxBodyBytes, Integer::parseInt);
@@ -149,6 +153,7 @@ final class ServiceConfig {
     return "ServiceConfig[" + bindAddress + ":" + port + ", source=" + source
         + (simulated() ? "" : " " + binanceUrl) + ", redis=" + (redisUrl != null ? "configured" : "embedded")
         + ", postgres=" + (postgresUrl != null ? "configured" : "embedded") + ", candleTtl=" + candleTtl
+        + ", lookback=" + lookback
         + ", clients=" + clientPlans + ", limitsWhenRedisDown=" + (limitsFailOpen ? "fail-open" : "fail-closed") + "]";
   }
 
@@ -167,6 +172,7 @@ final class ServiceConfig {
     private String nodeId;
     private boolean limitsFailOpen = true;
     private Duration candleTtl = Duration.ofSeconds(60);
+    private Duration lookback = Duration.ofMinutes(BinanceSource.MAX_KLINES);
     private Map<String, String> clientPlans = Map.of();
     private int maxSymbols = 500;
     private int maxBodyBytes = 64 * 1024;
@@ -264,6 +270,17 @@ final class ServiceConfig {
       return this;
     }
 
+    /**
+     * How far back the 1m candles of a symbol are read from the exchange, and so how many candles
+     * of each timeframe the cache holds: whole minutes, 1 to {@value BinanceSource#MAX_KLINES}
+     * (Binance's most per call), checked by {@link #build()}; default 1,000 minutes. The cost of
+     * a cold read (exchange reply, roll-up, cache writes, {@code candles_1m} rows) grows with it.
+     */
+    Builder lookback(Duration lookback) {
+      this.lookback = requireNonNull(lookback, "lookback");
+      return this;
+    }
+
     Builder clientPlans(Map<String, String> plans) {
       plans.forEach((client, plan) -> {
         if (!PLANS.contains(plan)) {
@@ -318,6 +335,11 @@ final class ServiceConfig {
     }
 
     ServiceConfig build() {
+      if (lookback.compareTo(Duration.ofMinutes(1)) < 0 || lookback.compareTo(Duration.ofMinutes(BinanceSource.MAX_KLINES)) > 0
+          || !lookback.equals(Duration.ofMinutes(lookback.toMinutes()))) {
+        throw new IllegalArgumentException("lookback (" + LOOKBACK_VARIABLE + ") must be whole minutes from 1 to "
+            + BinanceSource.MAX_KLINES + " but was " + lookback);
+      }
       if (postgresUrl == null && (postgresUser != null || postgresPassword != null)) {
         throw new IllegalStateException("a PostgreSQL user or password is set but HOTPATH_POSTGRES_URL is not");
       }

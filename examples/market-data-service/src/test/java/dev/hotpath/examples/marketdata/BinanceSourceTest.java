@@ -57,8 +57,8 @@ class BinanceSourceTest {
       }
     });
     server.start();
-    source = new BinanceSource(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), CLOCK,
-        Duration.ofSeconds(5));
+    source = new BinanceSource(URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
+        Duration.ofMinutes(BinanceSource.MAX_KLINES), CLOCK, Duration.ofSeconds(5));
   }
 
   @AfterEach

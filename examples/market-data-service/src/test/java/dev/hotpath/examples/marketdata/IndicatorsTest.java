@@ -25,6 +25,15 @@ class IndicatorsTest {
   }
 
   @Test
+  void smaCrossesAreWhereTheFastAverageChangesSidesOfTheSlowOne() {
+    // closes 1 2 3 2 1 2 3; SMA2 from close 1: 1.5 2.5 2.5 1.5 1.5 2.5; SMA3 from close 2: 2 2.33 2 1.67 2
+    // close 3: 2.5 > 2.33, as at close 2 (2.5 > 2): no cross; close 4: 1.5 < 2: down;
+    // close 5: 1.5 < 1.67: still below; close 6: 2.5 > 2: up
+    assertThat(Indicators.smaCrosses(2, 3, List.of(1.0, 2.0, 3.0, 2.0, 1.0, 2.0, 3.0)))
+        .containsExactly(new Indicators.Cross(4, false), new Indicators.Cross(6, true));
+  }
+
+  @Test
   void rsiFollowsWildersSmoothing() {
     // changes +1 +1 −1 −1 +2; first gain 2/3, loss 1/3: RS 2, RSI 66.67;
     // then gain (2/3·2 + 0)/3 = 4/9, loss (1/3·2 + 1)/3 = 5/9: RS 0.8, RSI 44.44;

@@ -53,6 +53,7 @@ class MarketDataRequestTest {
         "priority");
     refused(() -> MarketDataRequest.fromQuery(Map.of("symbols", "BTCUSDT", "limit", "-1"), LISTED, 10), "limit");
     refused(() -> MarketDataRequest.fromQuery(Map.of("symbols", "BTCUSDT", "limit", "ten"), LISTED, 10), "limit");
+    refused(() -> MarketDataRequest.fromQuery(Map.of("symbols", "BTCUSDT", "limit", "1001"), LISTED, 10), "limit");
     refused(() -> MarketDataRequest.fromQuery(Map.of("symbols", "BTCUSDT", "colour", "red"), LISTED, 10), "colour");
     String tenThousand = IntStream.range(0, 10_000).mapToObj(i -> "S" + i + "USDT").collect(Collectors.joining(","));
     refused(() -> MarketDataRequest.fromQuery(Map.of("symbols", tenThousand), LISTED, 500), "symbols");

@@ -181,7 +181,40 @@ class MarketDataServiceTest {
 
     long rows = TestPostgres.get().count("SELECT count(*) FROM " + service.config.schema
         + ".candles_1m WHERE symbol = 'ADAUSDT'");
-    assertThat(rows).isEqualTo(BinanceSource.LOOKBACK_MINUTES - 1);
+    assertThat(rows).isEqualTo(service.config.lookback.toMinutes() - 1);
+  }
+
+  @Test
+  void anIndicatorComputedIsWrittenToIndicatorValuesAndTheSmaCrossesOfItsCandlesToSignals() throws Exception {
+    JsonNode reply = client.json("/api/indicators?symbol=LINKUSDT&timeframe=1m&kind=ema&period=10",
+        ClientLimits.CLIENT_HEADER, Services.PRO_CLIENT);
+    int points = reply.at("/data/points").size();
+
+    assertThat(service.analytics.flush(java.time.Duration.ofSeconds(60))).isTrue();
+
+    String where = " WHERE symbol = 'LINKUSDT' AND timeframe = '1m'";
+    assertThat(points).isPositive();
+    assertThat(TestPostgres.get().count("SELECT count(*) FROM " + service.config.schema + ".indicator_values"
+        + where + " AND kind = 'ema' AND period = 10")).isEqualTo(points);
+    // The simulated prices swing every few hours: 1,000 minutes of them cross more than once.
+    assertThat(TestPostgres.get().count("SELECT count(*) FROM " + service.config.schema + ".signals" + where
+        + " AND kind IN ('sma_cross_up', 'sma_cross_down') AND payload->>'smaFast' IS NOT NULL")).isGreaterThan(1);
+  }
+
+  @Test
+  void theServiceLogsItsStartToServiceLogsWithoutThePassword() throws Exception {
+    assertThat(service.events.writer().flush(java.time.Duration.ofSeconds(60))).isTrue();
+
+    String table = service.config.schema + ".service_logs";
+    assertThat(TestPostgres.get().count("SELECT count(*) FROM " + table + " WHERE message LIKE 'started: %'"))
+        .isEqualTo(1);
+    String password = TestPostgres.get().password();
+    try (java.sql.Connection c = TestPostgres.get().connect(); java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rows = st.executeQuery("SELECT message FROM " + table)) {
+      while (rows.next()) {
+        assertThat(rows.getString(1)).doesNotContain(password == null || password.isEmpty() ? "\0" : password);
+      }
+    }
   }
 
   @Test
