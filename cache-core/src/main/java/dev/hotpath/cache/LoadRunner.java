@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -52,10 +53,14 @@ final class LoadRunner {
   /** Loads started and not finished, their write-backs included. */
   private final AtomicInteger running = new AtomicInteger();
 
-  LoadRunner(String namespace, Executor executor, BooleanSupplier closed) {
+  /** Write-backs not made; this runner adds those the executor refused to run. */
+  private final LongAdder skipped;
+
+  LoadRunner(String namespace, Executor executor, BooleanSupplier closed, LongAdder skipped) {
     this.namespace = namespace;
     this.executor = executor;
     this.closed = closed;
+    this.skipped = skipped;
   }
 
   /**
@@ -130,7 +135,9 @@ final class LoadRunner {
       try {
         executor.execute(writeBacks);
       } catch (RejectedExecutionException e) {
-        writeBacks.run();
+        // Not run here: this may be the thread of a Lettuce reply, and a write-back is optional.
+        skipped.add(later.size());
+        running.decrementAndGet();
       }
     });
     return outcome;
@@ -202,6 +209,10 @@ final class LoadRunner {
 
     boolean isEmpty() {
       return pending == null;
+    }
+
+    int size() {
+      return pending == null ? 0 : pending.size();
     }
 
     void run() {

@@ -89,7 +89,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     this.origin = runtime.nodeId();
     this.ticker = runtime.ticker();
     this.runtime = runtime;
-    this.loadRunner = new LoadRunner(name, runtime.executor(), runtime::isClosed);
+    this.loadRunner = new LoadRunner(name, runtime.executor(), runtime::isClosed, writeBacksSkipped);
     this.l1 = memory.open(new DefaultNamespaceContext<>(spec, spec.ttl().l1(), origin), new KeySizeChecking());
     List<TierGuard<K, V>> slots = new ArrayList<>();
     for (Tier tier : sharedTiers) {
@@ -643,7 +643,10 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
         if (loaded == null) {
           return null;
         }
-        deferWriteBack(later, shared.size(), key, loaded, stamp);
+        // A refreshed value replaces the older one the shared tiers hold, which a fill would leave.
+        if (!shared.isEmpty()) {
+          later.add(() -> writeBack(shared.size(), key, loaded, stamp, true));
+        }
         return MemoryTierStore.raw(loaded);
       });
     }
@@ -723,12 +726,15 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   /** {@link #writeBack} once the load's readers have the value. */
   private void deferWriteBack(LoadRunner.WriteBacks later, int tierCount, K key, TierValue<V> value, long stamp) {
     if (tierCount > 0) {
-      later.add(() -> writeBack(tierCount, key, value, stamp));
+      later.add(() -> writeBack(tierCount, key, value, stamp, false));
     }
   }
 
-  /** Writes a found or loaded entry to the first {@code tierCount} shared tiers, unless it changed. */
-  private void writeBack(int tierCount, K key, TierValue<V> value, long stamp) {
+  /**
+   * Writes a found or loaded entry to the first {@code tierCount} shared tiers, unless it changed:
+   * as a fill, or, for a refresh ({@code replace}), as a put, since the tiers hold the older value.
+   */
+  private void writeBack(int tierCount, K key, TierValue<V> value, long stamp, boolean replace) {
     WriteLocks.Held held = writeLocks.tryLock(List.of(key), WRITE_BACK_LOCK_WAIT_NANOS);
     if (held == null) {
       writeBacksSkipped.increment();
@@ -740,7 +746,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
         return;
       }
       for (int i = 0; i < tierCount; i++) {
-        shared.get(i).fill(key, value);
+        if (replace) {
+          shared.get(i).put(key, value, null);
+        } else {
+          shared.get(i).fill(key, value);
+        }
       }
       // Another node's change is delivered without this lock; if it arrived while filling, the
       // fill may have stored what that change replaced.

@@ -1,6 +1,10 @@
 package dev.hotpath.ratelimit;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
@@ -25,6 +29,8 @@ final class FallbackShare {
   private final Function<Limits, LocalRateLimiter> factory;
   private final ConcurrentHashMap<String, Long> owed = new ConcurrentHashMap<>();
   private final ReentrantLock settling = new ReentrantLock();
+  /** What to run after the next settlement: the probe's closing of the circuit. */
+  private final AtomicReference<Runnable> afterSettling = new AtomicReference<>();
   private volatile Limits limits;
   private volatile LocalRateLimiter local;
   /** Used since the last settlement: a debt to send, or a bucket to start afresh. */
@@ -101,33 +107,54 @@ final class FallbackShare {
   }
 
   /**
-   * Starts the local buckets afresh and hands each key's owed permits to {@code debit}. Runs in one
-   * thread at a time. A call while another runs returns at once, unless {@code waitForRunning}:
-   * then it waits for that one (which only hands debts over, it does not wait for Redis) and
-   * settles what is left, so that every debt recorded before the call has been handed over when it
-   * returns.
+   * Starts the local buckets afresh and hands each key's owed permits to {@code debit}, then runs
+   * {@code then} (if not null). Runs in one thread at a time and never waits for another: a call
+   * while another runs returns at once, and that one, or the next, settles again and runs its
+   * {@code then}. So {@code then} runs once every debt recorded before the call has been handed
+   * over, possibly in another thread, and the calling thread (a Lettuce thread for an asynchronous
+   * call) never blocks here. Only one {@code then} is pending at a time (the probe's).
    */
-  void settle(Debit debit, boolean waitForRunning) {
-    if (waitForRunning) {
-      settling.lock();
-    } else if (!settling.tryLock()) {
-      return;
+  void settle(Debit debit, Runnable then) {
+    if (then != null) {
+      afterSettling.set(then);
     }
-    try {
-      used = false;
-      Limits current;
-      synchronized (this) {
-        current = limits;
-        local = factory.apply(current);
+    do {
+      if (!settling.tryLock()) {
+        return;
       }
-      for (String key : owed.keySet()) {
-        Long permits = owed.remove(key);
-        if (permits != null) {
-          debit.send(key, permits, current.limitFor(key), this);
+      try {
+        Runnable due = afterSettling.getAndSet(null); // before settling: its debts are all in this round
+        try {
+          settleOnce(debit);
+        } finally {
+          if (due != null) {
+            due.run();
+          }
         }
+      } finally {
+        settling.unlock();
       }
-    } finally {
-      settling.unlock();
+    } while (afterSettling.get() != null); // set while this one held the lock, by a caller that left
+  }
+
+  private void settleOnce(Debit debit) {
+    used = false;
+    Limits current;
+    synchronized (this) {
+      current = limits;
+      local = factory.apply(current);
+    }
+    // Taken out first, then sent: a send that fails at once owes its debt again, and a loop over
+    // the map itself could meet it again, and again.
+    List<Map.Entry<String, Long>> due = new ArrayList<>();
+    for (String key : owed.keySet()) {
+      Long permits = owed.remove(key);
+      if (permits != null) {
+        due.add(Map.entry(key, permits));
+      }
+    }
+    for (Map.Entry<String, Long> debt : due) {
+      debit.send(debt.getKey(), debt.getValue(), current.limitFor(debt.getKey()), this);
     }
   }
 

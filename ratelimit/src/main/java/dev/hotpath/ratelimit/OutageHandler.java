@@ -103,42 +103,52 @@ final class OutageHandler {
   }
 
   /**
-   * Redis answered a call with this pass. A probe's answer closes the circuit, after the share's
-   * debts were sent, a settlement another thread is running included: on the same connection they
-   * reach Redis before the calls that closing lets through. Other answers send debts left by calls
-   * that failed alone.
+   * Redis answered a call with this pass. A probe's answer closes the circuit once the share's
+   * debts were sent, a settlement another thread is running included (that thread then closes it;
+   * this one never waits): on the same connection the debts reach Redis before the calls that
+   * closing lets through. Other answers send debts left by calls that failed alone.
    */
   void answered(RedisBreaker.Pass pass) {
-    if (pass == RedisBreaker.Pass.PROBE) {
-      try {
-        if (share != null) {
-          share.settle(debit, true);
-        }
-      } finally {
-        breaker.answered(pass); // whatever settling threw, the probe's answer is reported once
+    if (pass != RedisBreaker.Pass.PROBE) {
+      breaker.answered(pass);
+      if (share != null && share.needsSettling()) {
+        settle(null);
       }
-      LOG.info("RateLimiter '{}': Redis answers again; asking it again", limiter.name);
       return;
     }
-    breaker.answered(pass);
-    if (share != null && share.needsSettling()) {
-      share.settle(debit, false);
+    Runnable close = () -> {
+      breaker.answered(RedisBreaker.Pass.PROBE);
+      LOG.info("RateLimiter '{}': Redis answers again; asking it again", limiter.name);
+    };
+    if (share == null) {
+      close.run();
+    } else {
+      settle(close);
+    }
+  }
+
+  /** Settles the share; a failure to hand debts over is logged, not reported as Redis's. */
+  private void settle(Runnable then) {
+    try {
+      share.settle(debit, then);
+    } catch (RuntimeException e) {
+      LOG.warn("RateLimiter '{}': sending the local share's debts to Redis failed ({})", limiter.name, e.toString());
     }
   }
 
   /**
    * A debt sent by a settlement failed. Without an answer it may or may not have been taken; it is
    * owed again, so it may be taken twice: stricter, by at most the share's capacity, never looser.
-   * Refused by a server that is up (an error reply), it is dropped and logged: sent again it would
-   * be refused again, after every answered call.
+   * Refused for good by a server that is up (an error reply such as WRONGTYPE or a script error),
+   * it is dropped and logged: sent again it would be refused again, after every answered call. A
+   * refusal that lasts only a while ({@link #refusesWritesForNow}) keeps it owed.
    */
   void debitFailed(String key, long permits, Throwable error, FallbackShare owner) {
     Throwable cause = unwrap(error);
-    if (isOutage(cause)) {
+    if (isOutage(cause) || refusesWritesForNow(cause)) {
       owner.owe(key, permits);
     } else {
       refusedDebits.incrementAndGet();
-      limiter.recorder.backendFailure();
       LOG.warn("RateLimiter '{}': Redis refused to take {} permits the local share granted while it was away ({});"
           + " they are not sent again", limiter.name, permits, cause.toString());
     }
@@ -197,6 +207,19 @@ final class OutageHandler {
       LOG.warn("RateLimiter '{}': a call to Redis failed ({}); {} answered it", limiter.name, cause.toString(),
           downPolicy);
     }
+  }
+
+  /**
+   * Whether an error reply refuses writes for a while rather than this command for good: out of
+   * memory, a replica after a failover, a failed snapshot, too few replicas. A debt so refused is
+   * owed again.
+   */
+  static boolean refusesWritesForNow(Throwable t) {
+    if (t instanceof RedisCommandExecutionException) {
+      String m = String.valueOf(t.getMessage());
+      return m.startsWith("OOM") || m.startsWith("READONLY") || m.startsWith("MISCONF") || m.startsWith("NOREPLICAS");
+    }
+    return false;
   }
 
   /** Whether a failure means Redis cannot serve now, rather than that it failed this call. */

@@ -41,7 +41,7 @@ class FallbackShareTest {
     assertThat(share.needsSettling()).isTrue();
 
     List<String> debits = new ArrayList<>();
-    share.settle((key, permits, shareLimit, owner) -> debits.add(key + "=" + permits + " of " + shareLimit.capacity()), false);
+    share.settle((key, permits, shareLimit, owner) -> debits.add(key + "=" + permits + " of " + shareLimit.capacity()), null);
     assertThat(debits).containsExactly("k=10 of 10");
     assertThat(share.owedPermits()).isZero();
     assertThat(share.needsSettling()).isFalse();
@@ -51,10 +51,11 @@ class FallbackShareTest {
 
   /**
    * A probe's answer closes the circuit only after every debt recorded before it is handed over,
-   * including while another thread's settlement is still handing debts over: it waits for that one.
+   * including while another thread's settlement is still handing debts over; the probe's thread
+   * does not wait for that one (it may be a Lettuce thread): the running settlement closes it.
    */
   @Test
-  void aWaitingSettlementReturnsOnlyOnceEveryEarlierDebtIsHandedOver() throws Exception {
+  void whatFollowsASettlementRunsOnlyOnceEveryEarlierDebtIsHandedOverAndNobodyWaits() throws Exception {
     ManualClock clock = ManualClock.atMinuteBoundary(Duration.ZERO);
     FallbackShare share = share(clock, RateLimit.of(Bandwidth.perPeriod(10, Duration.ofSeconds(1))));
     assertThat(share.reserve("a", 1, 0, clock, 1)).as("a bucket starts empty").isNegative();
@@ -72,31 +73,47 @@ class FallbackShareTest {
       }
       sent.add(key);
     };
-    Thread first = new Thread(() -> share.settle(slow, false));
+    Thread first = new Thread(() -> share.settle(slow, null));
     first.start();
     assertThat(inFirst.await(30, TimeUnit.SECONDS)).isTrue();
     assertThat(share.reserve("b", 1, 0, clock, 1)).isNegative();
     clock.advance(Duration.ofSeconds(1));
     assertThat(share.reserve("b", 1, 0, clock, 1)).isZero(); // owed while the first one runs
 
-    AtomicBoolean probeReturned = new AtomicBoolean();
-    Thread probe = new Thread(() -> {
-      share.settle((key, permits, limit, owner) -> sent.add(key), true);
-      probeReturned.set(true);
+    List<String> sentWhenClosed = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch closed = new CountDownLatch(1);
+    share.settle((key, permits, limit, owner) -> sent.add(key), () -> {
+      sentWhenClosed.addAll(sent);
+      closed.countDown();
     });
-    probe.start();
-    // The probe must be parked on the running settlement, not have returned past it.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (probe.getState() != Thread.State.WAITING && probe.isAlive() && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
-    assertThat(probeReturned).as("returned while a settlement was handing debts over").isFalse();
+    assertThat(closed.getCount()).as("closed while a settlement was handing debts over").isEqualTo(1);
     releaseFirst.countDown();
-    probe.join(30_000);
+    assertThat(closed.await(30, TimeUnit.SECONDS)).as("closed by the running settlement").isTrue();
     first.join(30_000);
-    assertThat(probeReturned).isTrue();
-    assertThat(sent).containsExactlyInAnyOrder("a", "b");
+    assertThat(sentWhenClosed).containsExactlyInAnyOrder("a", "b");
     assertThat(share.owedPermits()).isZero();
+  }
+
+  /** A send that fails at once and owes its debt again does not keep one settlement going. */
+  @Test
+  void aDebtOwedAgainAtOnceWaitsForTheNextSettlement() {
+    ManualClock clock = ManualClock.atMinuteBoundary(Duration.ZERO);
+    FallbackShare share = share(clock, RateLimit.of(Bandwidth.perPeriod(10, Duration.ofSeconds(1))));
+    for (String key : List.of("a", "b", "c")) {
+      assertThat(share.reserve(key, 1, 0, clock, 1)).isNegative();
+    }
+    clock.advance(Duration.ofSeconds(1));
+    for (String key : List.of("a", "b", "c")) {
+      assertThat(share.reserve(key, 1, 0, clock, 1)).isZero();
+    }
+    List<String> attempts = new ArrayList<>();
+    share.settle((key, permits, limit, owner) -> {
+      attempts.add(key);
+      owner.owe(key, permits); // as a send Lettuce refuses on the calling thread
+    }, null);
+    assertThat(attempts).containsExactlyInAnyOrder("a", "b", "c");
+    assertThat(share.owedPermits()).isEqualTo(3);
+    assertThat(share.needsSettling()).isTrue();
   }
 
   @Test
@@ -134,7 +151,7 @@ class FallbackShareTest {
     };
     Thread settler = new Thread(() -> {
       while (running.get()) {
-        share.settle(debit, false);
+        share.settle(debit, null);
       }
     });
     settler.start();
@@ -144,7 +161,7 @@ class FallbackShareTest {
     running.set(false);
     settler.join();
     FallbackShare.Debit all = (key, permits, limit, owner) -> debited.add(permits);
-    share.settle(all, false);
+    share.settle(all, null);
     assertThat(errors).isEmpty();
     assertThat(granted.sum()).isPositive();
     assertThat(debited.sum()).isEqualTo(granted.sum());
