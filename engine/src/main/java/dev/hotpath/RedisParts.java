@@ -2,6 +2,7 @@ package dev.hotpath;
 
 import dev.hotpath.cache.redis.RedisTier;
 import dev.hotpath.cache.redis.RedisTierException;
+import dev.hotpath.cache.spi.UrlMasking;
 import dev.hotpath.ratelimit.RateLimit;
 import dev.hotpath.ratelimit.RateLimiterUnavailableException;
 import dev.hotpath.ratelimit.RedisDownPolicy;
@@ -62,7 +63,7 @@ final class RedisParts {
     Object given = hostClient != null ? hostClient.client : null;
     RedisClient client = given instanceof RedisClient host ? host : null;
     RedisClusterClient clusterClient = given instanceof RedisClusterClient host ? host : null;
-    String where = hostClient != null ? "the host's client" : "'" + Urls.masked(url) + "'";
+    String where = hostClient != null ? "the host's client" : "'" + UrlMasking.mask(url) + "'";
     if (hostClient == null) {
       RedisURI uri = parse(url);
       client = RedisClient.create(uri);
@@ -91,7 +92,7 @@ final class RedisParts {
     try {
       return RedisURI.create(url);
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("redis is not a valid Redis URL: '" + Urls.masked(url) + "'");
+      throw new IllegalArgumentException("redis is not a valid Redis URL: '" + UrlMasking.mask(url) + "'");
     }
   }
 
@@ -103,7 +104,7 @@ final class RedisParts {
   private static IllegalStateException notConnected(String where, RuntimeException e) {
     Throwable lettuce = e.getCause() != null ? e.getCause() : e;
     return new IllegalStateException("redis did not accept a connection at build() (" + where + "): "
-        + Urls.masked(String.valueOf(lettuce.getMessage())), e);
+        + UrlMasking.mask(String.valueOf(lettuce.getMessage())), e);
   }
 
   /**
