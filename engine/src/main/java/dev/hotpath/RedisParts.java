@@ -98,13 +98,13 @@ final class RedisParts {
 
   /**
    * The one failure of build() for a Redis that does not accept a connection, whichever part met
-   * it first (the tier's and the limiter's own exceptions differ), as build() documents. Lettuce's
-   * message, which names the address and never the password, is kept.
+   * it first, as build() documents. The part's own message is kept, not Lettuce's: it says plainly
+   * when the server refused the login (WRONGPASS, NOAUTH), which Lettuce's "Unable to connect"
+   * buries in its causes, and it never holds a password.
    */
   private static IllegalStateException notConnected(String where, RuntimeException e) {
-    Throwable lettuce = e.getCause() != null ? e.getCause() : e;
     return new IllegalStateException("redis did not accept a connection at build() (" + where + "): "
-        + UrlMasking.mask(String.valueOf(lettuce.getMessage())), e);
+        + UrlMasking.mask(String.valueOf(e.getMessage())), e);
   }
 
   /**
