@@ -43,9 +43,10 @@ final class ConnectionSpec {
 
   /**
    * Checks the URL now, so that one that cannot work fails when given rather than at the first
-   * connection: pgjdbc must parse it (host list, ports in 1..65535), and it must not carry a user
-   * and password before the host, which pgjdbc would take for part of the host name (and then
-   * print, password included, in its connection errors).
+   * connection: pgjdbc must parse it (host list, ports in 1..65535, a / after them), and it must
+   * not carry a user and password before the host, which pgjdbc would take for part of the host
+   * name (and then print, password included, in its connection errors). The checks that pgjdbc
+   * would make by logging the URL are made here first.
    */
   void jdbcUrl(String jdbcUrl, String user, String password) {
     requireNonNull(jdbcUrl, "jdbcUrl");
