@@ -75,7 +75,7 @@ abstract class LocalBucket {
    * One bandwidth: the state is a single long, the hot path allocates nothing. The long lives in a
    * {@link StateCell} of its own cache line: every acquire writes it, and next to the fields every
    * acquire reads ({@link #limit}, the rule) each write by one core would evict them from the
-   * others' caches (false sharing), which made 4 threads on one key 3 times slower than the CAS.
+   * other cores' caches (false sharing) when several threads acquire on one key.
    */
   static final class Single extends LocalBucket {
     private static final VarHandle STATE;
