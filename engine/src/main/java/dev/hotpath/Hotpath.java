@@ -8,6 +8,7 @@ import dev.hotpath.cache.NamespaceSpec;
 import dev.hotpath.cache.TieredCache;
 import dev.hotpath.cache.WarmupPlan;
 import dev.hotpath.cache.WarmupReport;
+import dev.hotpath.cache.spi.UrlMasking;
 import dev.hotpath.engine.BatchEngine;
 import dev.hotpath.engine.Source;
 import dev.hotpath.ratelimit.RateLimit;
@@ -375,7 +376,7 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
       requireNonNull(url, "redis");
       requireUnset("redis", redisUrl != null || redisClient != null);
       if (!REDIS_URL.matcher(url).matches()) {
-        throw new IllegalArgumentException("redis must be a " + REDIS_URL_KINDS + " URL but was '" + Urls.masked(url) + "'");
+        throw new IllegalArgumentException("redis must be a " + REDIS_URL_KINDS + " URL but was '" + UrlMasking.mask(url) + "'");
       }
       this.redisUrl = url;
       return this;
@@ -459,7 +460,7 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
       requireNonNull(jdbcUrl, "postgres");
       requireUnset("postgres", postgresUrl != null || postgresDataSource != null);
       if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
-        throw new IllegalArgumentException("postgres must be a jdbc:postgresql: URL but was '" + Urls.masked(jdbcUrl) + "'");
+        throw new IllegalArgumentException("postgres must be a jdbc:postgresql: URL but was '" + UrlMasking.mask(jdbcUrl) + "'");
       }
       this.postgresUrl = jdbcUrl;
       this.postgresUser = user;

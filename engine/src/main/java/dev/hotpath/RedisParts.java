@@ -2,6 +2,7 @@ package dev.hotpath;
 
 import dev.hotpath.cache.redis.RedisTier;
 import dev.hotpath.cache.redis.RedisTierException;
+import dev.hotpath.cache.spi.UrlMasking;
 import dev.hotpath.ratelimit.RateLimit;
 import dev.hotpath.ratelimit.RateLimiterUnavailableException;
 import dev.hotpath.ratelimit.RedisDownPolicy;
@@ -62,7 +63,7 @@ final class RedisParts {
     Object given = hostClient != null ? hostClient.client : null;
     RedisClient client = given instanceof RedisClient host ? host : null;
     RedisClusterClient clusterClient = given instanceof RedisClusterClient host ? host : null;
-    String where = hostClient != null ? "the host's client" : "'" + Urls.masked(url) + "'";
+    String where = hostClient != null ? "the host's client" : "'" + UrlMasking.mask(url) + "'";
     if (hostClient == null) {
       RedisURI uri = parse(url);
       client = RedisClient.create(uri);
@@ -91,19 +92,19 @@ final class RedisParts {
     try {
       return RedisURI.create(url);
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("redis is not a valid Redis URL: '" + Urls.masked(url) + "'");
+      throw new IllegalArgumentException("redis is not a valid Redis URL: '" + UrlMasking.mask(url) + "'");
     }
   }
 
   /**
    * The one failure of build() for a Redis that does not accept a connection, whichever part met
-   * it first (the tier's and the limiter's own exceptions differ), as build() documents. Lettuce's
-   * message, which names the address and never the password, is kept.
+   * it first, as build() documents. The part's own message is kept, not Lettuce's: it says plainly
+   * when the server refused the login (WRONGPASS, NOAUTH), which Lettuce's "Unable to connect"
+   * buries in its causes, and it never holds a password.
    */
   private static IllegalStateException notConnected(String where, RuntimeException e) {
-    Throwable lettuce = e.getCause() != null ? e.getCause() : e;
     return new IllegalStateException("redis did not accept a connection at build() (" + where + "): "
-        + Urls.masked(String.valueOf(lettuce.getMessage())), e);
+        + UrlMasking.mask(String.valueOf(e.getMessage())), e);
   }
 
   /**

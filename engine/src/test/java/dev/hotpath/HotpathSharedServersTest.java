@@ -3,6 +3,7 @@ package dev.hotpath;
 import static dev.hotpath.TestSupport.await;
 import static dev.hotpath.TestSupport.spec;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hotpath.cache.Namespace;
 import dev.hotpath.cache.NamespaceSpec;
@@ -13,6 +14,7 @@ import dev.hotpath.ratelimit.RateLimiterUnavailableException;
 import dev.hotpath.ratelimit.RedisRateLimiter;
 import dev.hotpath.testing.postgres.TestPostgres;
 import dev.hotpath.testing.redis.TestRedis;
+import io.lettuce.core.RedisURI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,6 +52,31 @@ class HotpathSharedServersTest {
         // A day to refill: nothing comes back while the test runs, so LIMIT is all there is.
         .rateLimiter("exchange", RateLimit.of(Bandwidth.perPeriod(LIMIT, Duration.ofDays(1))))
         .build();
+  }
+
+  /**
+   * A wrong password reads as one, whether the cache or only a limiter connects first, and the
+   * password is not shown. The user does not exist on the shared server, so the server refuses the
+   * login with WRONGPASS whatever password is given, and nothing on it changes.
+   */
+  @Test
+  void aWrongRedisPasswordFailsTheBuildSayingTheServerRefusedTheLogin() {
+    String password = "wrong-" + System.nanoTime();
+    RedisURI server = redis.uri();
+    String url = "redis://hp-nobody-" + ProcessHandle.current().pid() + ":" + password + "@" + server.getHost() + ":"
+        + server.getPort();
+    List<ThrowingCallable> configurations = List.of(
+        () -> Hotpath.builder().redis(url).redisKeyPrefix(prefix).redisTimeout(TestSupport.REDIS_TIMEOUT)
+            .namespace(prices).build().close(),
+        () -> Hotpath.builder().redis(url).redisKeyPrefix(prefix).redisTimeout(TestSupport.REDIS_TIMEOUT)
+            .rateLimiter("exchange", RateLimit.of(Bandwidth.perPeriod(LIMIT, Duration.ofDays(1)))).build().close());
+    for (ThrowingCallable configuration : configurations) {
+      assertThatThrownBy(configuration)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("redis did not accept a connection at build() ('redis://hp-nobody-")
+          .hasMessageContaining("wrong password or user (WRONGPASS")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain(password).doesNotContain("Unable to connect"));
+    }
   }
 
   @Test

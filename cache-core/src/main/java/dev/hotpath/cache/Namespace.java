@@ -121,6 +121,19 @@ public interface Namespace<K, V> {
    */
   Set<K> inProcessKeys();
 
+  /**
+   * Checks {@code key} against {@link NamespaceSpec#maxKeySize()} as every read, write and
+   * invalidation of this namespace does, reading and changing nothing: for callers that must refuse
+   * a key before they act on it elsewhere (the JCache provider, before its writer, loader and
+   * listeners hear of it). Cheap when keys stay in process: nothing is encoded.
+   *
+   * @param key a key of this namespace; never null
+   * @throws KeyTooLargeException when the key is over the limit and this namespace's keys leave the
+   *     process (see above); never otherwise
+   * @throws NullPointerException if {@code key} is null
+   */
+  void checkKeySize(K key);
+
   /** A snapshot of the namespace's counters. */
   NamespaceStats stats();
 

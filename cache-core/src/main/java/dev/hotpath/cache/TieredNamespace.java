@@ -1021,6 +1021,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   }
 
   @Override
+  public void checkKeySize(K key) {
+    keySizeLimit.check(Objects.requireNonNull(key, "key"));
+  }
+
+  @Override
   public Set<K> inProcessKeys() {
     checkOpen();
     Set<K> keys = new HashSet<>();

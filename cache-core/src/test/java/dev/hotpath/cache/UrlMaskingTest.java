@@ -32,6 +32,17 @@ class UrlMaskingTest {
         "seeds redis://:pw-1@n1:7000,redis://:pw-2@n2:7001    | seeds redis://:***@n1:7000,redis://:***@n2:7001",
         "password=pw-1                                        | password=***",
         "jdbc:postgresql://db:5432/app                        | jdbc:postgresql://db:5432/app",
+        "app:pw-1@cache:6379                                  | app:***@cache:6379",
+        ":pw-1@host:6379                                      | :***@host:6379",
+        "pw-1@host:6379                                       | ***@host:6379",
+        "redis:/:pw-1@host                                    | redis:***@host",
+        "//:pw-1@host                                         | //:***@host",
+        "app:pw-1@db:5432/app                                 | app:***@db:5432/app",
+        "redis://u:ab://pw-1@host                             | redis://u:***@host",
+        "redis://u:pw-1://x@host                              | redis://u:***@host",
+        "app:pw-1://x@host                                    | app:***@host",
+        "jdbc:postgresql://app:pw-1://x@db/app                | jdbc:postgresql://app:***@db/app",
+        "see(redis://:pw-1@n1),redis://:pw-2@n2               | see(redis://:***@n1),redis://:***@n2",
       })
   void hidesThePassword(String url, String masked) {
     String result = UrlMasking.mask(url);

@@ -27,10 +27,15 @@ public final class RateLimiterUnavailableException extends RateLimitException {
     this.retryAfterNanos = retryAfterNanos;
   }
 
-  /** {@link RedisRateLimiter.Builder#build()} could not open the limiter's connection. */
+  /**
+   * {@link RedisRateLimiter.Builder#build()} could not open the limiter's connection; a refused
+   * login is said plainly (see {@link RedisRefusal}). {@code cause} is Lettuce's exception.
+   */
   static RateLimiterUnavailableException cannotConnect(String limiterName, Throwable cause) {
+    String refusal = RedisRefusal.describe(cause);
     return new RateLimiterUnavailableException(limiterName, 0, "RateLimiter '" + limiterName
-        + "' is unavailable: its connection to Redis could not be opened (" + cause.getMessage() + ")", cause);
+        + "' is unavailable: its connection to Redis could not be opened"
+        + (refusal != null ? ": " + refusal : " (" + cause.getMessage() + ")"), cause);
   }
 
   /**

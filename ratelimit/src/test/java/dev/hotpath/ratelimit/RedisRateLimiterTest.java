@@ -9,6 +9,7 @@ import dev.hotpath.testing.redis.RedisKeyPrefix;
 import dev.hotpath.testing.redis.TestRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.event.command.CommandListener;
@@ -283,6 +284,26 @@ class RedisRateLimiterTest {
     try (RedisRateLimiter limiter = builder.build()) { // the builder is reusable; Redis is back
       assertThat(limiter.tryConsume("k", 1)).isTrue();
     }
+  }
+
+  /**
+   * A login the server refuses is said plainly, not as Lettuce's "Unable to connect", and the
+   * password is not shown. The user does not exist on the shared server, so the server refuses the
+   * login with WRONGPASS whatever password is given, and nothing on it changes.
+   */
+  @Test
+  void buildingWithAWrongPasswordSaysTheServerRefusedTheLogin() {
+    String password = "wrong-" + System.nanoTime();
+    RedisURI uri = redis.uri();
+    RedisClient wrong = RedisClient.create(RedisURI.builder(uri)
+        .withAuthentication("hp-nobody-" + ProcessHandle.current().pid(), password.toCharArray()).build());
+    clients.add(wrong);
+    assertThatThrownBy(() -> RedisRateLimiter.builder().name("redis-test").client(wrong)
+            .limit(RateLimit.of(Bandwidth.perPeriod(10, SECOND))).downPolicy(RedisDownPolicy.failClosed()).build())
+        .isExactlyInstanceOf(RateLimiterUnavailableException.class)
+        .hasMessageStartingWith("RateLimiter 'redis-test' is unavailable: its connection to Redis could not be opened:"
+            + " the server refused the login: wrong password or user (WRONGPASS")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain(password).doesNotContain("Unable to connect"));
   }
 
   @Test

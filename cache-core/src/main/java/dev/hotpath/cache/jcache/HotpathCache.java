@@ -115,7 +115,7 @@ final class HotpathCache<K, V> implements Cache<K, V> {
   @Override
   public V get(K key) {
     checkOpen();
-    Objects.requireNonNull(key, "key");
+    requireKey(key);
     long start = statistics.start();
     StoredEntry<V> entry = entries.live(key);
     V value;
@@ -164,7 +164,7 @@ final class HotpathCache<K, V> implements Cache<K, V> {
   @Override
   public boolean containsKey(K key) {
     checkOpen();
-    Objects.requireNonNull(key, "key");
+    requireKey(key);
     return entries.live(key) != null;
   }
 
@@ -423,7 +423,7 @@ final class HotpathCache<K, V> implements Cache<K, V> {
   @Override
   public boolean remove(K key) {
     checkOpen();
-    Objects.requireNonNull(key, "key");
+    requireKey(key);
     long start = statistics.start();
     Failures failures = new Failures();
     StoredEntry<V> old;
@@ -482,7 +482,7 @@ final class HotpathCache<K, V> implements Cache<K, V> {
   @Override
   public V getAndRemove(K key) {
     checkOpen();
-    Objects.requireNonNull(key, "key");
+    requireKey(key);
     long start = statistics.start();
     Failures failures = new Failures();
     StoredEntry<V> old;
@@ -657,7 +657,7 @@ final class HotpathCache<K, V> implements Cache<K, V> {
   @Override
   public <T> T invoke(K key, EntryProcessor<K, V, T> processor, Object... arguments) {
     checkOpen();
-    Objects.requireNonNull(key, "key");
+    requireKey(key);
     Objects.requireNonNull(processor, "entryProcessor");
     Objects.requireNonNull(arguments, "arguments");
     long start = statistics.start();
@@ -934,14 +934,30 @@ final class HotpathCache<K, V> implements Cache<K, V> {
     }
   }
 
+  /**
+   * Null and size checks of every key before any is used, so that a key the namespace refuses
+   * reaches no writer, loader or listener, and a bulk call changes nothing when one key is refused.
+   */
   private void requireKeys(Set<? extends K> keys) {
     Objects.requireNonNull(keys, "keys");
     for (K key : keys) {
       Objects.requireNonNull(key, "a key in keys");
     }
+    for (K key : keys) {
+      namespace.checkKeySize(key);
+    }
   }
 
-  /** Null checks, and for a typed cache, type checks JSR-107 allows and the RI makes. */
+  /** Null and size checks of a key (see {@link #requireKeys}). */
+  private void requireKey(K key) {
+    Objects.requireNonNull(key, "key");
+    namespace.checkKeySize(key);
+  }
+
+  /**
+   * Null checks, for a typed cache the type checks JSR-107 allows and the RI makes, then the key's
+   * size (see {@link #requireKeys}).
+   */
   private void requireEntry(K key, V value) {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");
@@ -954,6 +970,7 @@ final class HotpathCache<K, V> implements Cache<K, V> {
       throw new ClassCastException(
           "the cache '" + name + "' holds " + valueType.getName() + " values, not " + value.getClass().getName());
     }
+    namespace.checkKeySize(key);
   }
 
   @Override

@@ -66,6 +66,10 @@
  *       lock, after the shared tiers missed: a value one node loaded is read from the tier by the
  *       others without loading. The {@code CacheWriter} runs before the tiers are changed; when it
  *       fails, no tier is. Hotpath's write-behind is not offered through JSR-107.
+ *   <li><b>Key size.</b> A cache stored in a shared tier (or with cross-node invalidation) has its
+ *       namespace's {@code maxKeySize}: every operation taking keys refuses one over it with
+ *       {@link dev.hotpath.cache.KeyTooLargeException} before the writer, the loader or a listener
+ *       hears of any key, so a bulk operation with one such key changes nothing.
  *   <li><b>Statistics.</b> The {@code CacheStatistics} MXBean counts as JSR-107 defines; the
  *       namespace's Hotpath meters ({@link dev.hotpath.cache.jcache.HotpathCacheManager#bindTo})
  *       count tier reads, including the reads writes make.

@@ -22,8 +22,10 @@ final class RedisUris {
       Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*\\.?|\\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(%[A-Za-z0-9._~-]+)?]?");
   private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
   private static final Duration CREDENTIALS_WAIT = Duration.ofMillis(500);
-  private static final List<String> SCHEMES =
-      List.of("redis", "rediss", "redis+ssl", "redis+tls", "redis-sentinel", "rediss-sentinel", "redis-socket");
+  /** Lettuce's Unix domain socket schemes: a path instead of an authority, so no host or port to check. */
+  private static final List<String> SOCKET_SCHEMES = List.of("redis-socket", "redis+socket");
+  private static final List<String> SCHEMES = List.of(
+      "redis", "rediss", "redis+ssl", "redis+tls", "redis-sentinel", "rediss-sentinel", "redis-socket", "redis+socket");
 
   private RedisUris() {}
 
@@ -40,7 +42,7 @@ final class RedisUris {
       throw new IllegalArgumentException(shown + " is not a Redis URL: it must start with one of "
           + String.join("://, ", SCHEMES) + "://");
     }
-    if (!scheme.equals("redis-socket")) {
+    if (!SOCKET_SCHEMES.contains(scheme)) {
       checkAuthority(url.substring(separator + 3), shown);
     }
     RedisURI parsed;

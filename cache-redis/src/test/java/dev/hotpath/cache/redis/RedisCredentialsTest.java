@@ -153,7 +153,14 @@ class RedisCredentialsTest {
         "redis-sentinel://:" + pw + "@s1:26379,s2:x/0?sentinelMasterId=m",
         "http://:" + pw + "@127.0.0.1:6379",
         "redis://:p w-" + pw + "@127.0.0.1:6379",
-        "127.0.0.1:6379");
+        "127.0.0.1:6379",
+        // Without scheme:// the password is still masked.
+        "app:" + pw + "@cache:6379",
+        ":" + pw + "@127.0.0.1:6379",
+        "redis:/:" + pw + "@127.0.0.1",
+        "//:" + pw + "@127.0.0.1",
+        // A password holding letters followed by :// is not taken for the start of another URL.
+        "redis://u:ab://" + pw + "@127.0.0.1:notaport");
     for (String url : bad) {
       assertThatThrownBy(() -> RedisTier.builder().uri(url))
           .as(url.replace(pw, "***"))
@@ -186,6 +193,13 @@ class RedisCredentialsTest {
         .contains("sentinel s1:26380 master m");
     RedisTier.builder().uri("redis-socket:///tmp/redis.sock");
     RedisTier.builder().clusterUris(good, RedisURI.create("redis://127.0.0.1:7001"));
+  }
+
+  @Test
+  void aUnixSocketIsTakenUnderBothOfLettucesSchemes() {
+    for (String url : List.of("redis-socket:///tmp/hotpath-redis.sock", "redis+socket:///tmp/hotpath-redis.sock?database=2")) {
+      assertThat(RedisTier.builder().uri(url).toString()).as(url).contains("/tmp/hotpath-redis.sock");
+    }
   }
 
   @Test

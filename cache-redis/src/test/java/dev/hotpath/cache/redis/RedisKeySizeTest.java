@@ -3,6 +3,7 @@ package dev.hotpath.cache.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hotpath.cache.InvalidationEvent;
 import dev.hotpath.cache.KeyTooLargeException;
 import dev.hotpath.cache.Namespace;
 import dev.hotpath.cache.NamespaceSpec;
@@ -106,10 +107,16 @@ class RedisKeySizeTest {
 
       List<byte[]> records = records(raw, prefix, logBefore);
       assertThat(records).as("records").hasSizeGreaterThan(keys.size() * 2000 / InvalidationRecord.MAX_KEY_BYTES);
+      List<String> recorded = new ArrayList<>();
       for (byte[] record : records) {
         assertThat(record.length).isLessThanOrEqualTo(InvalidationRecord.MAX_KEY_BYTES + 2048);
-        assertThat(InvalidationRecord.decode(record, 0).keys()).isNotEmpty().hasSizeLessThanOrEqualTo(256);
+        InvalidationEvent event = InvalidationRecord.decode(record, 0);
+        assertThat(event.namespace()).isEqualTo(TestNode.PRICES.name());
+        assertThat(event.isWholeNamespace()).isFalse();
+        assertThat(event.keys()).isNotEmpty().hasSizeLessThanOrEqualTo(256);
+        recorded.addAll(event.keys());
       }
+      assertThat(recorded).as("the keys the records name, each once").containsExactlyInAnyOrderElementsOf(keys);
       assertThat(TestNode.eventually(TestNode.PATIENCE, () -> onB.getIfPresent(keys.get(599)) == null))
           .as("b dropped its copy of the last key").isTrue();
     }

@@ -17,8 +17,13 @@ import javax.sql.DataSource;
  * by {@link #open}. Not thread-safe (builders are not).
  */
 final class ConnectionSpec {
-  /** A user-info part before the host, {@code //user:password@host}, which pgjdbc does not read. */
-  private static final Pattern USER_INFO = Pattern.compile("^jdbc:postgresql://[^/?#]*@");
+  /**
+   * An {@code @} before the parameters: a user-info part, {@code //user:password@host}, which
+   * pgjdbc does not read (the password may hold a {@code /}, so the host is not where it ends).
+   */
+  private static final Pattern USER_INFO = Pattern.compile("^jdbc:postgresql://[^?;]*@");
+  /** A host part with no {@code /} after it, which pgjdbc refuses by logging the whole URL. */
+  private static final Pattern NO_DATABASE_SLASH = Pattern.compile("^jdbc:postgresql://[^/?;]+(?:[?;].*)?$", Pattern.DOTALL);
   /** HikariCP refuses a connection timeout under 250 ms. */
   static final Duration MIN_CONNECT_TIMEOUT = Duration.ofMillis(250);
 
@@ -38,9 +43,10 @@ final class ConnectionSpec {
 
   /**
    * Checks the URL now, so that one that cannot work fails when given rather than at the first
-   * connection: pgjdbc must parse it (host list, ports in 1..65535), and it must not carry a user
-   * and password before the host, which pgjdbc would take for part of the host name (and then
-   * print, password included, in its connection errors).
+   * connection: pgjdbc must parse it (host list, ports in 1..65535, a / after them), and it must
+   * not carry a user and password before the host, which pgjdbc would take for part of the host
+   * name (and then print, password included, in its connection errors). The checks that pgjdbc
+   * would make by logging the URL are made here first.
    */
   void jdbcUrl(String jdbcUrl, String user, String password) {
     requireNonNull(jdbcUrl, "jdbcUrl");
@@ -54,7 +60,12 @@ final class ConnectionSpec {
           "jdbcUrl must not carry user:password@ before the host (pgjdbc does not read it) but was '"
               + mask(jdbcUrl) + "': give them to jdbcUrl(url, user, password) or as user= and password= parameters");
     }
-    if (org.postgresql.Driver.parseURL(jdbcUrl, null) == null) {
+    if (NO_DATABASE_SLASH.matcher(jdbcUrl).matches()) {
+      throw new IllegalArgumentException(
+          "jdbcUrl must have a / after the host and port (jdbc:postgresql://host[:port]/database) but was '"
+              + mask(jdbcUrl) + "'");
+    }
+    if (parseServer(jdbcUrl) == null) {
       throw new IllegalArgumentException(
           "jdbcUrl is not a URL pgjdbc can parse (jdbc:postgresql://host[:port][,host[:port]…]/database[?parameters],"
               + " ports in 1..65535) but was '" + mask(jdbcUrl) + "'");
@@ -120,6 +131,22 @@ final class ConnectionSpec {
     return new Pool(pool, pool, mask(jdbcUrl) + (user == null ? "" : " as " + user));
   }
 
+  /**
+   * pgjdbc's parse of {@code url} without its parameters (from the first {@code ?} or {@code ;}),
+   * or null when pgjdbc cannot parse it. pgjdbc logs a URL it refuses, whole, at WARNING: given
+   * only the part before the parameters, it cannot log a password parameter.
+   */
+  private static Properties parseServer(String url) {
+    int end = url.length();
+    for (char c : new char[] {'?', ';'}) {
+      int i = url.indexOf(c);
+      if (i >= 0 && i < end) {
+        end = i;
+      }
+    }
+    return org.postgresql.Driver.parseURL(url.substring(0, end), null);
+  }
+
   /** {@code url} with its passwords replaced by {@code ***}: user-info and password parameters. */
   static String mask(String url) {
     return UrlMasking.mask(url);
@@ -133,7 +160,7 @@ final class ConnectionSpec {
     if (jdbcUrl == null) {
       return null;
     }
-    Properties parsed = org.postgresql.Driver.parseURL(jdbcUrl, null);
+    Properties parsed = parseServer(jdbcUrl);
     if (parsed == null) {
       return mask(jdbcUrl);
     }

@@ -13,8 +13,16 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -85,6 +93,69 @@ class PostgresCredentialsTest {
           .isInstanceOf(PostgresException.class)
           .satisfies(e -> assertThat(e.getMessage()).doesNotContain(SECRET));
     }
+  }
+
+  /** A URL given without its scheme is still shown masked, by every builder that takes one. */
+  @Test
+  void aUrlWithoutItsSchemeIsShownWithoutItsPassword() {
+    for (String url : List.of("app:" + SECRET + "@db:5432/app", ":" + SECRET + "@db/app", "//app:" + SECRET + "@db/app")) {
+      List<ThrowingCallable> builders = List.of(
+          () -> PostgresTier.builder().jdbcUrl(url, null, null),
+          () -> TimeSeriesWriter.builder().jdbcUrl(url, null, null),
+          () -> RetentionManager.builder().jdbcUrl(url, null, null));
+      for (ThrowingCallable builder : builders) {
+        assertThatThrownBy(builder)
+            .isInstanceOf(IllegalArgumentException.class)
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain(SECRET).contains("***@db"));
+      }
+    }
+  }
+
+  /**
+   * pgjdbc logs a URL it cannot parse, whole, at WARNING: a refused URL must not reach it with its
+   * password. Every record pgjdbc logs while the URLs are refused is captured, at every level.
+   */
+  @Test
+  void aRefusedUrlIsNeverLoggedByPgjdbcWithItsPassword() {
+    Logger pgjdbc = Logger.getLogger("org.postgresql");
+    Level levelBefore = pgjdbc.getLevel();
+    List<String> logged = new CopyOnWriteArrayList<>();
+    Handler capture = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        logged.add(new SimpleFormatter().formatMessage(record) + " " + Arrays.toString(record.getParameters()));
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    capture.setLevel(Level.ALL);
+    pgjdbc.setLevel(Level.ALL);
+    pgjdbc.addHandler(capture);
+    try {
+      List<String> urls = List.of(
+          "jdbc:postgresql://db.internal?user=app&password=" + SECRET,
+          "jdbc:postgresql://db.internal:5432?password=" + SECRET + "&ssl=true",
+          "jdbc:postgresql://db.internal;password=" + SECRET,
+          "jdbc:postgresql://db/app/extra?password=" + SECRET,
+          "jdbc:postgresql://app:" + SECRET + "/x@db/app");
+      for (String url : urls) {
+        assertThatThrownBy(() -> PostgresTier.builder().jdbcUrl(url, null, null))
+            .as(url.replace(SECRET, "***"))
+            .isInstanceOf(IllegalArgumentException.class)
+            .satisfies(e -> assertThat(e.getMessage()).doesNotContain(SECRET).contains("***"));
+      }
+    } finally {
+      pgjdbc.removeHandler(capture);
+      pgjdbc.setLevel(levelBefore);
+    }
+    assertThat(logged).noneSatisfy(line -> assertThat(line).contains(SECRET));
+    assertThatThrownBy(() -> PostgresTier.builder().jdbcUrl("jdbc:postgresql://db.internal?user=app&password=" + SECRET, null, null))
+        .hasMessage("jdbcUrl must have a / after the host and port (jdbc:postgresql://host[:port]/database) but was"
+            + " 'jdbc:postgresql://db.internal?user=app&password=***'");
   }
 
   @Test
