@@ -35,7 +35,7 @@ public final class RateLimiterUnavailableException extends RateLimitException {
     String refusal = RedisRefusal.describe(cause);
     return new RateLimiterUnavailableException(limiterName, 0, "RateLimiter '" + limiterName
         + "' is unavailable: its connection to Redis could not be opened"
-        + (refusal != null ? ": " + refusal : " (" + cause.getMessage() + ")"), cause);
+        + (refusal != null ? ": " + refusal : " (" + RedisRefusal.rootMessage(cause) + ")"), cause);
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.hotpath.ratelimit;
 
-import io.lettuce.core.RedisCommandExecutionException;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
@@ -34,15 +33,30 @@ final class RedisRefusal {
     return "the server refused a command the limiter needs: missing ACL permission (" + reply + ")";
   }
 
+  /**
+   * The message of the innermost cause of {@code failure}, or of {@code failure} itself: "Unable to
+   * connect" alone does not say whether the port refused, the name did not resolve or the handshake
+   * timed out.
+   */
+  static String rootMessage(Throwable failure) {
+    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    Throwable root = failure;
+    while (root.getCause() != null && seen.add(root)) {
+      root = root.getCause();
+    }
+    return root == failure ? String.valueOf(failure.getMessage()) : failure.getMessage() + ": " + root;
+  }
+
   private static String reply(Throwable t, Set<Throwable> seen) {
     if (t == null || !seen.add(t)) {
       return null;
     }
-    if (t instanceof RedisCommandExecutionException) {
-      String m = String.valueOf(t.getMessage());
-      if (m.startsWith("WRONGPASS") || m.startsWith("NOAUTH") || m.startsWith("NOPERM")) {
-        return m;
-      }
+    // Any exception type: Lettuce reports the reply as a RedisCommandExecutionException, but
+    // depending on where the handshake failed it may arrive wrapped or as another RedisException;
+    // only a server reply starts with these error codes.
+    String m = String.valueOf(t.getMessage());
+    if (m.startsWith("WRONGPASS") || m.startsWith("NOAUTH") || m.startsWith("NOPERM")) {
+      return m;
     }
     for (Throwable suppressed : t.getSuppressed()) {
       String reply = reply(suppressed, seen);

@@ -276,6 +276,7 @@ class RedisRateLimiterTest {
     try {
       assertThatThrownBy(builder::build).isExactlyInstanceOf(RateLimiterUnavailableException.class)
           .hasMessageStartingWith("RateLimiter 'redis-test' is unavailable: its connection to Redis could not be opened")
+          .hasMessageContaining("Connection refused") // the innermost cause, not only "Unable to connect"
           .hasCauseInstanceOf(RedisConnectionException.class)
           .satisfies(e -> assertThat(((RateLimitException) e).limiterName()).isEqualTo("redis-test"));
     } finally {
