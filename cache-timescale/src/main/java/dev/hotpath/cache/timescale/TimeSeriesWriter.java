@@ -531,12 +531,30 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
     }
     try (Statement s = c.createStatement()) {
       s.execute(staging.create());
-      if (!send(c, staging.copy(), batch, copyFormat, sink)) {
-        return false;
+      try {
+        return sendThroughStaging(c, s, batch, copyFormat, sink);
+      } catch (SQLException e) {
+        if (!Staging.isOlderThanTheTable(e)) {
+          throw e;
+        }
+        // Made on this pooled session before an ALTER TABLE of a written column: made again.
+        LOG.info("writer {}: remaking the staging table of this session: {}", name, e.toString());
+        c.rollback();
+        s.execute(staging.drop());
+        s.execute(staging.create());
+        return sendThroughStaging(c, s, batch, copyFormat, sink);
       }
-      s.executeUpdate(staging.insert());
-      return true;
     }
+  }
+
+  private boolean sendThroughStaging(
+      Connection c, Statement s, List<Object[]> batch, CopyFormat copyFormat, CopySink sink)
+      throws SQLException {
+    if (!send(c, staging.copy(), batch, copyFormat, sink)) {
+      return false;
+    }
+    s.executeUpdate(staging.insert());
+    return true;
   }
 
   /**
@@ -577,21 +595,35 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
 
   /**
    * The statements of a batch written through a staging table: a temporary table of the session
-   * shaped like the table (created once per connection, emptied at each commit), the COPY into it,
-   * and the insert from it that skips rows whose key is in the table already.
+   * with the written columns of the table, typed as there and with no constraint (created once per
+   * connection, emptied at each commit), the COPY into it, and the insert from it that skips rows
+   * whose key is in the table already.
    */
-  private record Staging(String create, String copy, String insert) {
+  private record Staging(String create, String drop, String copy, String insert) {
     static Staging of(String tableName, String name, String table, String columns, List<String> key) {
-      // Per session, so one per pooled connection; named after the qualified table, within 63 chars.
+      // Per session, so one per pooled connection; named after the qualified table and the written
+      // columns (another writer of the table on the same pool may write others), within 63 chars.
+      // Only the written columns and no constraint: a column the writer leaves to the table (an
+      // identity, a NOT NULL default) must not be required of the staging rows.
       String temp = "pg_temp." + Checks.quote(
-          "hp_" + tableName + "_" + String.format("%08x", name.hashCode()));
+          "hp_" + tableName + "_" + String.format("%08x", (name + " (" + columns + ")").hashCode()));
       return new Staging(
-          "CREATE TEMP TABLE IF NOT EXISTS " + temp + " (LIKE " + table
-              + " INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+          "CREATE TEMP TABLE IF NOT EXISTS " + temp + " ON COMMIT DELETE ROWS AS SELECT " + columns
+              + " FROM " + table + " WITH NO DATA",
+          "DROP TABLE IF EXISTS " + temp,
           "COPY " + temp + " (" + columns + ") FROM STDIN",
           "INSERT INTO " + table + " (" + columns + ") SELECT " + columns + " FROM " + temp
               + " ON CONFLICT (" + key.stream().map(Checks::quote).collect(Collectors.joining(", "))
               + ") DO NOTHING");
+    }
+
+    /**
+     * Whether {@code e} says the staging table no longer matches the table's written columns
+     * (undefined column, datatype mismatch): it was made before an ALTER TABLE.
+     */
+    static boolean isOlderThanTheTable(SQLException e) {
+      String state = e.getSQLState();
+      return "42703".equals(state) || "42804".equals(state);
     }
   }
 
@@ -770,6 +802,12 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
      * INSERT … ON CONFLICT (key) DO NOTHING} in the same transaction: a second pass over the rows
      * in the server. A duplicate within one batch is skipped the same way. {@link Stats#written()}
      * counts the rows of committed batches, skipped ones included. Off by default (plain COPY).
+     *
+     * <p>The temporary table has the written columns only, typed as in the table when a session
+     * first writes; a session whose table has since lost a written column or changed its type to
+     * one the old type cannot be assigned to makes it again. A change the old type still takes (a
+     * wider {@code numeric}, {@code int} to {@code bigint}) is not seen: after such an {@code ALTER
+     * TABLE}, build the writer again on a new pool.
      *
      * @param key the columns of a unique index or constraint of the table, each also added with
      *     {@link #column} (checked by {@link #build()}); {@code [a-z_][a-z0-9_]*}

@@ -420,6 +420,58 @@ class TimeSeriesWriterTest {
     }
   }
 
+  record Tick(String symbol, Instant ts, BigDecimal price, String venue) {}
+
+  private TimeSeriesWriter.Builder<Tick> tickWriter(javax.sql.DataSource dataSource) {
+    return TimeSeriesWriter.<Tick>builder()
+        .dataSource(dataSource)
+        .schema(schema.name())
+        .table("ticks")
+        .column("symbol", Tick::symbol)
+        .column("ts", Tick::ts)
+        .column("price", Tick::price)
+        .onConflictDoNothing("symbol", "ts")
+        .batchSize(100);
+  }
+
+  @Test
+  void withOnConflictDoNothingAnIdentityColumnTheWriterLeavesOutIsFilledByTheTable() throws SQLException {
+    execute("CREATE TABLE " + schema.qualify("ticks") + " (id bigint GENERATED ALWAYS AS IDENTITY,"
+        + " symbol text NOT NULL, ts timestamptz NOT NULL, price numeric, UNIQUE (symbol, ts))");
+    try (TimeSeriesWriter<Tick> writer = tickWriter(pool).build()) {
+      for (int i = 0; i < 3; i++) {
+        writer.write(new Tick("S", T0.plusSeconds(i), BigDecimal.ONE, null));
+      }
+      writer.write(new Tick("S", T0, BigDecimal.TEN, null)); // a duplicate, skipped
+      assertThat(writer.flush(Duration.ofSeconds(30))).isTrue();
+
+      assertThat(writer.stats().refused()).isZero();
+      assertThat(count("SELECT count(DISTINCT id) FROM " + schema.qualify("ticks") + " WHERE price = 1"))
+          .isEqualTo(3);
+    }
+  }
+
+  @Test
+  void aWriterOfAColumnAddedSinceAnotherWriterUsedTheSessionWritesItsRows() throws SQLException {
+    execute("CREATE TABLE " + schema.qualify("ticks")
+        + " (symbol text NOT NULL, ts timestamptz NOT NULL, price numeric, UNIQUE (symbol, ts))");
+    try (HikariDataSource oneSession = postgres.newPool(1)) {
+      try (TimeSeriesWriter<Tick> before = tickWriter(oneSession).build()) {
+        before.write(new Tick("S", T0, BigDecimal.ONE, null));
+        assertThat(before.flush(Duration.ofSeconds(30))).isTrue();
+      }
+      execute("ALTER TABLE " + schema.qualify("ticks") + " ADD COLUMN venue text");
+
+      try (TimeSeriesWriter<Tick> after = tickWriter(oneSession).column("venue", Tick::venue)
+          .retryBackoff(Duration.ofMillis(10), Duration.ofMillis(50)).build()) {
+        after.write(new Tick("S", T0.plusSeconds(1), BigDecimal.ONE, "X"));
+        assertThat(after.flush(Duration.ofSeconds(30))).as("written on the session 'before' used").isTrue();
+        assertThat(after.stats().failedFlushes()).isZero();
+      }
+    }
+    assertThat(count("SELECT count(*) FROM " + schema.qualify("ticks") + " WHERE venue = 'X'")).isEqualTo(1);
+  }
+
   @Test
   void flushWaitsForOlderRowsAnotherFlusherIsStillSending() throws Exception {
     execute("CREATE UNIQUE INDEX ON " + schema.qualify("candles") + " (symbol)");

@@ -27,6 +27,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,8 +82,9 @@ public class HotpathConfiguration {
    * The JCache manager Spring's cache abstraction wraps (Boot's {@code JCacheCacheConfiguration}
    * uses this bean instead of making one). Made here rather than from {@code spring.cache.jcache.*}
    * because the provider keeps one manager per URI and class loader: under one URI, two contexts in
-   * one JVM (tests) would share the first one's manager and tiers. It is also a {@code MeterBinder},
-   * so Actuator binds every cache's meters.
+   * one JVM (tests, a refreshed context) would share the first one's manager, caches and tiers, so
+   * each bean has a URI of its own (the node id and a UUID). It is also a {@code MeterBinder}, so
+   * Actuator binds every cache's meters.
    */
   @Bean(destroyMethod = "close")
   HotpathCacheManager hotpathCacheManager(
@@ -94,12 +97,32 @@ public class HotpathConfiguration {
     JCacheSettings.Builder settings = JCacheSettings.builder().nodeId(hotpath.nodeId());
     tiers.all().forEach(settings::tier);
     caches.forEach(c -> settings.cache(c.name(), hotpath.caches().get(c.name()).options(c)));
+    URI uri = URI.create("hotpath:spring:" + URLEncoder.encode(hotpath.nodeId(), StandardCharsets.UTF_8)
+        + ":" + UUID.randomUUID());
+    return openCacheManager(uri, getClass().getClassLoader(), settings.build(), caches);
+  }
+
+  /**
+   * The manager of {@code uri} with {@code caches} created in it; closed (and so forgotten by the
+   * provider) when one of them cannot be created, so that a failed start leaves no manager behind.
+   */
+  static HotpathCacheManager openCacheManager(
+      URI uri, ClassLoader loader, JCacheSettings settings, List<CacheDefinition<?, ?>> caches) {
     Properties properties = new Properties();
-    properties.put(JCacheSettings.PROPERTY, settings.build());
+    properties.put(JCacheSettings.PROPERTY, settings);
     HotpathCacheManager manager = Caching.getCachingProvider(HotpathCachingProvider.class.getName())
-        .getCacheManager(URI.create("hotpath:spring:" + hotpath.nodeId()), getClass().getClassLoader(), properties)
+        .getCacheManager(uri, loader, properties)
         .unwrap(HotpathCacheManager.class);
-    caches.forEach(c -> c.create(manager));
+    try {
+      caches.forEach(c -> c.create(manager));
+    } catch (RuntimeException e) {
+      try {
+        manager.close();
+      } catch (RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
     return manager;
   }
 

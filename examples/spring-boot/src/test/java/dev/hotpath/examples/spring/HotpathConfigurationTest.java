@@ -1,14 +1,21 @@
 package dev.hotpath.examples.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hotpath.Hotpath;
 import dev.hotpath.cache.jcache.HotpathCacheManager;
+import dev.hotpath.cache.jcache.HotpathCachingProvider;
+import dev.hotpath.cache.jcache.JCacheSettings;
 import dev.hotpath.examples.spring.HotpathConfiguration.CacheDefinition;
 import dev.hotpath.examples.spring.HotpathConfiguration.HotpathProperties;
 import dev.hotpath.ratelimit.LocalRateLimiter;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import javax.cache.Caching;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration;
@@ -37,6 +44,35 @@ class HotpathConfigurationTest {
       assertThat(context.getBean(Hotpath.class).rateLimiter(HotpathConfiguration.CLIENT_LIMITER))
           .isInstanceOf(LocalRateLimiter.class);
     });
+  }
+
+  @Test
+  void twoContextsWithTheSameNodeIdEachStartWithACacheManagerOfTheirOwn() {
+    ApplicationContextRunner sameNode = runner.withPropertyValues("hotpath.node-id=same-node", "hotpath.caches.quotes.l1=1s");
+    sameNode.run(first -> sameNode.run(second -> {
+      assertThat(first).hasNotFailed();
+      assertThat(second).hasNotFailed();
+      assertThat(second.getBean(HotpathCacheManager.class)).isNotSameAs(first.getBean(HotpathCacheManager.class));
+    }));
+  }
+
+  @Test
+  void aCacheThatCannotBeCreatedClosesTheManagerSoTheProviderForgetsIt() {
+    URI uri = URI.create("hotpath:spring:test:" + UUID.randomUUID());
+    ClassLoader loader = getClass().getClassLoader();
+    CacheDefinition<?, ?> quotes = CacheDefinition.json("quotes", String.class, Quote.class);
+    JCacheSettings settings = JCacheSettings.builder().build();
+
+    assertThatThrownBy(() -> HotpathConfiguration.openCacheManager(uri, loader, settings, List.of(quotes, quotes)))
+        .hasMessageContaining("exists already");
+
+    HotpathCacheManager again = Caching.getCachingProvider(HotpathCachingProvider.class.getName())
+        .getCacheManager(uri, loader).unwrap(HotpathCacheManager.class);
+    try {
+      assertThat(again.getCacheNames()).as("a new manager, not the failed one with 'quotes' in it").isEmpty();
+    } finally {
+      again.close();
+    }
   }
 
   @Test

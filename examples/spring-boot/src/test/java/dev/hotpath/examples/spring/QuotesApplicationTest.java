@@ -34,7 +34,7 @@ class QuotesApplicationTest {
 
   @DynamicPropertySource
   static void servers(DynamicPropertyRegistry registry) {
-    Instances.register(registry, STORAGE, "node-a");
+    Instances.register(registry, STORAGE, "quotes-app");
   }
 
   @LocalServerPort
