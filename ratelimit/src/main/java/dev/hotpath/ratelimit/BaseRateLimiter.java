@@ -167,22 +167,27 @@ abstract class BaseRateLimiter implements RateLimiter {
 
   @Override
   public RateLimitDecision tryAcquire(String key, long permits) {
+    Recorder r = recorder; // read before the decision, as in tryConsume
     RateLimitDecision decision = decide(key, limitFor(key, permits), permits);
     if (decision.allowed()) {
-      recorder.permitted();
+      r.permitted();
     } else {
-      recorder.rejected();
+      r.rejected();
     }
     return decision;
   }
 
   @Override
   public boolean tryConsume(String key, long permits) {
+    // Read before the reservation: a volatile read after its compare-and-set could only start once
+    // the compare-and-set is done, and would add its latency to every call. A call racing the
+    // first bindTo is counted or not either way.
+    Recorder r = recorder;
     if (reserve(key, limitFor(key, permits), permits, 0) == 0) {
-      recorder.permitted();
+      r.permitted();
       return true;
     }
-    recorder.rejected();
+    r.rejected();
     return false;
   }
 

@@ -72,29 +72,29 @@ abstract class LocalBucket {
   }
 
   /**
-   * One bandwidth: the state is a single long, the hot path allocates nothing. The long lives in a
-   * {@link StateCell} of its own cache line: every acquire writes it, and next to the fields every
-   * acquire reads ({@link #limit}, the rule) each write by one core would evict them from the
-   * other cores' caches (false sharing) when several threads acquire on one key.
+   * One bandwidth: the state is a single long, the hot path allocates nothing. The long sits
+   * between paddings of its own cache line ({@link SingleState}): every acquire writes it, and next
+   * to the fields every acquire reads ({@link #limit}, the rule) each write by one core would evict
+   * them from the other cores' caches (false sharing) when several threads acquire on one key. It is
+   * a field of the bucket itself, not of an object the bucket points to: the map lookup already
+   * loaded the bucket, so after the clock read the state is one load away, not two.
    */
-  static final class Single extends LocalBucket {
+  static final class Single extends SinglePadAfter {
     private static final VarHandle STATE;
 
     static {
       try {
-        STATE = MethodHandles.lookup().findVarHandle(CellValue.class, "state", long.class);
+        STATE = MethodHandles.lookup().findVarHandle(SingleState.class, "state", long.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
     }
 
     private final Rule rule;
-    private final StateCell cell;
 
     Single(RateLimit limit, long state) {
-      super(limit);
+      super(limit, state);
       this.rule = limit.rules()[0];
-      this.cell = new StateCell(state);
     }
 
     @Override
@@ -103,7 +103,7 @@ abstract class LocalBucket {
       long now = clock.nanos();
       boolean fresh = true;
       for (;;) {
-        long current = cell.state;
+        long current = state;
         if (current == Rule.DEAD) {
           return GONE;
         }
@@ -117,7 +117,7 @@ abstract class LocalBucket {
           fresh = true;
           continue;
         }
-        if (STATE.compareAndSet(cell, current, next)) {
+        if (STATE.compareAndSet(this, current, next)) {
           return wait;
         }
         // Lost a race. Retry at once with the same "now": it only makes the answer more
@@ -129,18 +129,18 @@ abstract class LocalBucket {
 
     @Override
     RateLimitDecision describe(long wait, long now) {
-      long current = cell.state;
+      long current = state;
       return describe(limit.rules(), new long[] {current == Rule.DEAD ? Rule.EMPTY : current}, wait, now);
     }
 
     @Override
     boolean sync(int index, long used, long now) {
       for (;;) {
-        long current = cell.state;
+        long current = state;
         if (current == Rule.DEAD) {
           return false;
         }
-        if (STATE.compareAndSet(cell, current, rule.withUsed(current, now, used))) {
+        if (STATE.compareAndSet(this, current, rule.withUsed(current, now, used))) {
           return true;
         }
       }
@@ -148,19 +148,19 @@ abstract class LocalBucket {
 
     @Override
     boolean isFull(long now) {
-      long current = cell.state;
+      long current = state;
       return current != Rule.DEAD && rule.nanosToFull(current, now) == 0;
     }
 
     @Override
     boolean killIfFull(long now) {
-      long current = cell.state;
-      return current != Rule.DEAD && rule.nanosToFull(current, now) == 0 && STATE.compareAndSet(cell, current, Rule.DEAD);
+      long current = state;
+      return current != Rule.DEAD && rule.nanosToFull(current, now) == 0 && STATE.compareAndSet(this, current, Rule.DEAD);
     }
 
     @Override
     LocalBucket moveTo(RateLimit next, long now) {
-      long last = (long) STATE.getAndSet(cell, Rule.DEAD);
+      long last = (long) STATE.getAndSet(this, Rule.DEAD);
       return moved(limit.rules(), new long[] {last}, next, now);
     }
   }
@@ -294,24 +294,33 @@ abstract class LocalBucket {
     return rules.length == 1 ? new Single(next, states[0]) : new Multi(next, states);
   }
 
-  /** Padding before {@link CellValue#state}: a cache line is 64 bytes on x86 and most ARM cores (128 on some: half covered). */
+  /** Padding before {@link SingleState#state}: a cache line is 64 bytes on x86 and most ARM cores (128 on some: half covered). */
   @SuppressWarnings("unused")
-  abstract static class CellPadBefore {
+  abstract static class SinglePadBefore extends LocalBucket {
     long p1, p2, p3, p4, p5, p6, p7;
+
+    SinglePadBefore(RateLimit limit) {
+      super(limit);
+    }
   }
 
-  /** The state word; a superclass of the padding after it, so the JVM cannot move it to an edge. */
-  abstract static class CellValue extends CellPadBefore {
+  /** The state word; superclasses hold the fields before it, subclasses the padding after it. */
+  abstract static class SingleState extends SinglePadBefore {
     volatile long state;
+
+    SingleState(RateLimit limit, long state) {
+      super(limit);
+      this.state = state;
+    }
   }
 
-  /** {@link Single}'s state word between paddings: alone on its cache line. */
+  /** Padding after {@link SingleState#state}, before {@link Single}'s own fields. */
   @SuppressWarnings("unused")
-  static final class StateCell extends CellValue {
+  abstract static class SinglePadAfter extends SingleState {
     long q1, q2, q3, q4, q5, q6, q7;
 
-    StateCell(long state) {
-      this.state = state;
+    SinglePadAfter(RateLimit limit, long state) {
+      super(limit, state);
     }
   }
 }

@@ -64,9 +64,22 @@ final class SystemClock implements NanoClock {
 
   @Override
   public long nanos() {
-    for (;;) {
-      Anchor a = anchor;
-      long now = monotonic.getAsLong();
+    Anchor a = anchor;
+    long now = monotonic.getAsLong();
+    // Every limiter call reads this clock, and nearly every reading falls where the line is a plain
+    // offset of the monotonic clock: one add. No hand-over bound can be set below nextCheck (a
+    // reader at or past nextCheck sets it, later still), so this reading need not look at it.
+    if (now >= a.steadyFrom && now < a.nextCheck) {
+      return now + a.steadyOffset;
+    }
+    return nanos(a, now);
+  }
+
+  /** {@link #nanos()} off the fast path: while slewing, at a check or a hand-over. */
+  private long nanos(Anchor first, long firstReading) {
+    Anchor a = first;
+    long now = firstReading;
+    for (;; a = anchor, now = monotonic.getAsLong()) {
       if (now >= a.handOverBy) {
         // The next anchor is being made. A reading held at the bound could lie below one that
         // another reader took past the bound before it was set (the re-anchoring thread can be
@@ -125,6 +138,12 @@ final class SystemClock implements NanoClock {
       long elapsed = monotonic - origin;
       return epoch + elapsed + direction * (Math.min(elapsed, slewNanos) / SLEW_DIVISOR);
     }
+
+    /** What {@link #at} adds to a monotonic reading once the slew is over ({@code slewNanos} after origin). */
+    long steadyOffset() {
+      // Wraps where epoch - origin does; the sum with a reading wraps back, as at()'s does.
+      return epoch - origin + direction * (slewNanos / SLEW_DIVISOR);
+    }
   }
 
   /** The line before {@code start} and the one from it; both agree at {@code start}. */
@@ -133,6 +152,12 @@ final class SystemClock implements NanoClock {
     final long start;
     final Line line;
     final long nextCheck;
+    /**
+     * From this monotonic instant until {@link #nextCheck} a reading is {@link #steadyOffset} past
+     * the monotonic one: {@link #line} has finished its slew. {@code nextCheck} when it has not by then.
+     */
+    final long steadyFrom;
+    final long steadyOffset;
     /** Readings at or past this monotonic instant wait for the next anchor; set while it is made. */
     volatile long handOverBy = Long.MAX_VALUE;
 
@@ -141,6 +166,9 @@ final class SystemClock implements NanoClock {
       this.start = start;
       this.line = line;
       this.nextCheck = nextCheck;
+      // Compared as a length, not as start + slewNanos: a long slew must not overflow into the past.
+      this.steadyFrom = line.slewNanos() < nextCheck - start ? start + line.slewNanos() : nextCheck;
+      this.steadyOffset = line.steadyOffset();
     }
 
     long at(long monotonic) {

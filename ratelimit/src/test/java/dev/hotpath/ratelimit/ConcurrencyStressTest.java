@@ -2,6 +2,7 @@ package dev.hotpath.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,6 +90,43 @@ class ConcurrencyStressTest {
     long bound = capacity + Rule.ceilDiv(elapsed * (perSecond / 1_000_000), 1_000);
     assertThat(granted).isLessThanOrEqualTo(bound);
     assertThat(granted).isGreaterThan(capacity); // refill really happened during the run
+  }
+
+  /**
+   * The system clock, a rate the threads outrun: every call on one key, through both the boolean
+   * and the decision API. Grants never exceed the burst plus what refilled between a reading taken
+   * before the first call and one after the last, and the meters count every call exactly once.
+   */
+  @Test
+  void onTheSystemClockGrantsStayWithinTheBoundAndTheMetersCountEveryCall() throws InterruptedException {
+    long capacity = 1_000;
+    long perSecond = 100_000; // one permit per 10 µs: granting all 400,000 calls would take 4 s
+    LocalRateLimiter limiter = LocalRateLimiter.builder().name("s")
+        .limit(RateLimit.of(Bandwidth.builder().capacity(capacity).refillGreedy(perSecond, Duration.ofSeconds(1)).build()))
+        .build();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    limiter.bindTo(registry);
+    NanoClock clock = NanoClock.system(); // the limiter's: readings never go back, across threads too
+
+    long start = clock.nanos();
+    long granted = hammer(() -> {
+      boolean allowed = ThreadLocalRandom.current().nextBoolean()
+          ? limiter.tryConsume("one", 1)
+          : limiter.tryAcquire("one", 1).allowed();
+      return allowed ? 1 : 0;
+    });
+    long elapsed = clock.nanos() - start;
+
+    assertThat(granted).isLessThanOrEqualTo(capacity + Rule.ceilDiv(elapsed, 1_000_000_000L / perSecond));
+    assertThat(granted).as("at least the burst, since some calls were refused").isGreaterThanOrEqualTo(capacity);
+    long calls = (long) THREADS * CALLS;
+    assertThat(granted).as("the rate was outrun").isLessThan(calls);
+    assertThat(calls(registry, "permitted")).isEqualTo(granted);
+    assertThat(calls(registry, "rejected")).isEqualTo(calls - granted);
+  }
+
+  private static long calls(SimpleMeterRegistry registry, String result) {
+    return (long) registry.get("hotpath.ratelimiter.calls").tag("name", "s").tag("result", result).functionCounter().count();
   }
 
   @Test

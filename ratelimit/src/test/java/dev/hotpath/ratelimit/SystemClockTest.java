@@ -83,6 +83,25 @@ class SystemClockTest {
     assertThat(Math.abs(wall.get() - clock.nanos())).as("converged").isLessThanOrEqualTo(1_000);
   }
 
+  /**
+   * A small correction slews and is over well before the next check: the readings during the slew
+   * and after it (the fast path, an offset of the monotonic clock) are exactly the line's.
+   */
+  @Test
+  void aSlewThatEndsBeforeTheNextCheckLeavesTheClockExactlyOnTheWallClock() {
+    start();
+    wall.addAndGet(10 * MS); // the wall clock is corrected 10 ms ahead
+    pass(SystemClock.CHECK_EVERY_NANOS);
+    long beforeHandOver = clock.nanos(); // re-anchors: a 200 ms slew from 1 ms on
+    assertThat(beforeHandOver).isEqualTo(START + SECOND);
+    pass(SystemClock.HANDOVER_NANOS + 100 * MS); // half way through the slew
+    assertThat(clock.nanos()).as("5 ms of 10 made up").isEqualTo(wall.get() - 5 * MS);
+    pass(100 * MS); // the slew is over
+    assertThat(clock.nanos()).isEqualTo(wall.get());
+    pass(500 * MS); // still before the next check
+    assertThat(clock.nanos()).isEqualTo(wall.get());
+  }
+
   @Test
   void clockAlignedWindowsFollowTheWallClockOnceTheSlewHasConverged() {
     // The JVM started while the wall clock was 5 s slow; a second later NTP set it right.
