@@ -56,9 +56,9 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final LoadRunner loadRunner;
   private final LongAdder sharedHits = new LongAdder();
   /**
-   * In-process hits read through {@link #inProcess} ({@link #get} and bulk reads answered whole in
-   * process), which Caffeine does not count; its own hit count covers the reads that went through
-   * its loading API.
+   * In-process hits read through {@link #inProcess} ({@link #get}, {@link #getIfPresent} and bulk
+   * reads answered whole in process), which Caffeine does not count; its own hit count covers the
+   * reads that went through its loading API.
    */
   private final LongAdder inProcessHits = new LongAdder();
   /**
@@ -67,6 +67,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * answers, and a counter that could go down in between would read as a reset to Prometheus.
    */
   private final LongAdder misses = new LongAdder();
+  /** In-process misses of {@link #getIfPresent}, which reads the map view and so is not counted by Caffeine. */
+  private final LongAdder inProcessMisses = new LongAdder();
   private final LongAdder writeBacksSkipped = new LongAdder();
   /** Whole-namespace invalidations in progress on this node; write-backs skip while any runs. */
   private final AtomicInteger clearing = new AtomicInteger();
@@ -315,12 +317,18 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   public V getIfPresent(K key) {
     Objects.requireNonNull(key, "key");
     checkOpen();
-    CompletableFuture<Object> future = l1.cache().getIfPresent(key);
+    // Through the map view, as get's hit is, and counted here: Caffeine's own getIfPresent records
+    // its stats and walks the async layers on every call, which JCache's get (built on this) pays
+    // per hit. A key held at all (loading, failed or absent included) counts as a hit, as
+    // Caffeine counted it.
+    CompletableFuture<Object> future = inProcess.get(key);
     if (future == null) {
+      inProcessMisses.increment();
       misses.increment();
       return null;
     }
-    return future.isCompletedExceptionally() ? null : value(future.getNow(null));
+    inProcessHits.increment();
+    return value(completedValue(future));
   }
 
   @SuppressWarnings("unchecked")
@@ -1042,7 +1050,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     CacheStats caffeine = l1.caffeineStats();
     List<TierStats> tiers = new ArrayList<>(shared.size() + 1);
     long memoryHits = caffeine.hitCount() + inProcessHits.sum();
-    tiers.add(new TierStats(MemoryTier.NAME, memoryHits, caffeine.missCount(), 0, 0, 0, Duration.ZERO));
+    long memoryMisses = caffeine.missCount() + inProcessMisses.sum();
+    tiers.add(new TierStats(MemoryTier.NAME, memoryHits, memoryMisses, 0, 0, 0, Duration.ZERO));
     for (TierGuard<K, V> slot : shared) {
       tiers.add(slot.stats());
     }

@@ -85,7 +85,10 @@ final class Entries<K, V> {
   }
 
   boolean expired(StoredEntry<V> entry) {
-    return !entry.isEternal() && entry.expiredAt(expiry.now());
+    // One read of the volatile time; the clock is read only for an entry that can expire. An entry
+    // expires at its time, not after.
+    long expiresAt = entry.expiresAt();
+    return expiresAt != StoredEntry.ETERNAL && expiresAt <= expiry.now();
   }
 
   /** Removes the key's entry if it is still expired, under its lock, telling the listeners. */

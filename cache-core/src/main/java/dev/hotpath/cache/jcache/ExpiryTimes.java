@@ -1,8 +1,11 @@
 package dev.hotpath.cache.jcache;
 
 import java.time.Clock;
+import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
+import javax.cache.expiry.EternalExpiryPolicy;
 import javax.cache.expiry.ExpiryPolicy;
+import javax.cache.expiry.ModifiedExpiryPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,10 +25,19 @@ final class ExpiryTimes {
 
   private final ExpiryPolicy policy;
   private final Clock clock;
+  /**
+   * Whether the policy is one of JSR-107's own final classes that answer {@code null} for every
+   * access: then a read need not ask it. Any other policy, a user's included, is asked per read,
+   * as JSR-107 says (the TCK counts those calls).
+   */
+  private final boolean accessNeverChangesExpiry;
 
   ExpiryTimes(ExpiryPolicy policy, Clock clock) {
     this.policy = policy;
     this.clock = clock;
+    this.accessNeverChangesExpiry = policy instanceof EternalExpiryPolicy
+        || policy instanceof CreatedExpiryPolicy
+        || policy instanceof ModifiedExpiryPolicy;
   }
 
   ExpiryPolicy policy() {
@@ -70,6 +82,9 @@ final class ExpiryTimes {
 
   /** Applies the policy's answer for a read to {@code entry}, in process. */
   void touch(StoredEntry<?> entry) {
+    if (accessNeverChangesExpiry) {
+      return;
+    }
     long time = forAccess();
     if (time != UNCHANGED) {
       entry.expiresAt(time);

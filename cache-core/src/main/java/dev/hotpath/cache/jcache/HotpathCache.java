@@ -115,7 +115,17 @@ final class HotpathCache<K, V> implements Cache<K, V> {
   @Override
   public V get(K key) {
     checkOpen();
-    requireKey(key);
+    requireKey(key); // before any tier sees the key; free for a cache kept only in process
+    // The hit path is the one every JCache user pays: with statistics off (JSR-107's default) it
+    // reads the flag once and does no other bookkeeping.
+    if (!statistics.isEnabled()) {
+      StoredEntry<V> entry = entries.live(key);
+      if (entry != null) {
+        expiry.touch(entry);
+        return copier.copyValue(entry.value());
+      }
+      return isReadThrough() ? loadAndStore(key) : null;
+    }
     long start = statistics.start();
     StoredEntry<V> entry = entries.live(key);
     V value;

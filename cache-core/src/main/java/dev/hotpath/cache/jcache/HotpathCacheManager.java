@@ -282,16 +282,28 @@ public final class HotpathCacheManager implements CacheManager, MeterBinder {
   /**
    * Publishes the Hotpath meters of every cache of this manager, and of those created later, to
    * {@code registry} (see {@link TieredCache#bindTo}: {@code cache.gets}, {@code cache.puts}, ...
-   * tagged {@code cache=<namespace>}, and {@code hotpath.cache.*}). These count tier reads and
-   * loads; JSR-107's own statistics are the {@code CacheStatistics} MXBeans.
+   * tagged {@code cache=<namespace>}, and {@code hotpath.cache.*}), and the meters of the
+   * settings' tiers once (a Redis tier's {@code hotpath.redis.*}), however many caches share them.
+   * These count tier reads and loads; JSR-107's own statistics are the {@code CacheStatistics}
+   * MXBeans. Binding to several registries is allowed; binding twice to one registers nothing new.
+   * Thread-safe.
+   *
+   * @throws NullPointerException if {@code registry} is null
    */
   @Override
   public void bindTo(MeterRegistry registry) {
     Objects.requireNonNull(registry, "registry");
+    // Under the lock createCache holds, so a cache created meanwhile is bound once, not twice.
     synchronized (this) {
+      if (registries.contains(registry)) {
+        return;
+      }
       registries.add(registry);
+      // Every cache of the manager shares these tiers: bound here, since each cache's TieredCache
+      // would bind them again and Micrometer warns of every meter registered twice.
+      settings.tiers().forEach(tier -> tier.bindTo(registry));
+      caches.values().forEach(c -> c.tieredCache().bindTo(registry));
     }
-    caches.values().forEach(c -> c.tieredCache().bindTo(registry));
   }
 
   /** Removes a closed cache; called by the cache. */
@@ -342,7 +354,8 @@ public final class HotpathCacheManager implements CacheManager, MeterBinder {
 
   /**
    * A tier of the settings as one cache's {@link TieredCache} sees it: the cache closes its tiers
-   * when it closes, but this one is shared by the manager's caches and is the host's.
+   * and binds their meters, but this one is shared by the manager's caches and is the host's, so
+   * it is never closed here and its meters are bound by the manager, once per registry.
    */
   private static final class BorrowedTier implements Tier {
     private final Tier tier;
@@ -366,10 +379,9 @@ public final class HotpathCacheManager implements CacheManager, MeterBinder {
       return tier.invalidationBus();
     }
 
+    /** Binds nothing: the manager binds the shared tier itself (see {@link HotpathCacheManager#bindTo}). */
     @Override
-    public void bindTo(MeterRegistry registry) {
-      tier.bindTo(registry);
-    }
+    public void bindTo(MeterRegistry registry) {}
 
     @Override
     public void close() {}

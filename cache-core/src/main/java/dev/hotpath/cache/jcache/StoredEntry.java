@@ -36,11 +36,6 @@ final class StoredEntry<V> {
     return expiresAt == ETERNAL;
   }
 
-  /** Whether the entry has expired at {@code nowMillis}; an entry expires at its time, not after. */
-  boolean expiredAt(long nowMillis) {
-    return expiresAt <= nowMillis;
-  }
-
   @Override
   public String toString() {
     return "StoredEntry[" + value + (isEternal() ? "" : ", expiresAt=" + expiresAt) + "]";
