@@ -38,7 +38,7 @@ public interface AsyncNamespace<K, V> {
    * {@code null}: never reads another tier, never loads, never blocks. A batch reader's fast path:
    * when it answers, every key counts as an in-process hit; when it returns null nothing is
    * counted, so a caller that goes on with {@link #getAll} has each key counted once. The map is in
-   * the order of {@code keys} (a duplicate key appears once), new and owned by the caller. Always
+   * the order of {@code keys} (a duplicate key appears once), new and unmodifiable. Always
    * null for a namespace with refresh-ahead ({@link TtlProfile#refreshAfter()}), whose reads must
    * go through {@code getAll} to trigger refreshes, and when a key is held as absent (a negative
    * entry) or still loading. Implementations that cannot look without loading may always return
