@@ -60,8 +60,9 @@ public interface AsyncNamespace<K, V> {
    * cached nor returned (absences are not cached on this path), so a loader can leave out keys it
    * failed to fetch without failing the others.
    *
-   * <p>{@code bulkLoader} is called on a load thread after the shared tiers were read; it should
-   * return at once with a future rather than block. When it throws or its future fails, the
+   * <p>{@code bulkLoader} is called after the shared tiers were read: on a load thread, or, for a
+   * namespace without shared tiers, in the thread that calls this method; it should return at once
+   * with a future rather than block. When it throws or its future fails, the
    * returned future fails with {@link CacheLoadException} and nothing of it is cached. This is the
    * way in for a component that fetches on the cache's behalf with its own scheduling, such as the
    * batch engine.

@@ -820,7 +820,20 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       stampsByKey.put(key, stamps.read(key));
     }
     Map<K, Object> result = new HashMap<>(stampsByKey.size() * 2);
-    return loadRunner.submit(missing, () -> readSharedTiers(stampsByKey, result, later))
+    // Without shared tiers the read before the loader looks only at this node's write-behind
+    // buffer, no I/O: done here, it spares the caller a hop to a load thread before the loader
+    // runs (the engine's source calls go out one thread wake-up sooner).
+    CompletableFuture<Set<K>> read;
+    if (shared.isEmpty()) {
+      try {
+        read = CompletableFuture.completedFuture(readSharedTiers(stampsByKey, result, later));
+      } catch (RuntimeException e) {
+        read = CompletableFuture.failedFuture(e);
+      }
+    } else {
+      read = loadRunner.submit(missing, () -> readSharedTiers(stampsByKey, result, later));
+    }
+    return read
         .thenCompose(remaining -> {
           if (remaining.isEmpty()) {
             return CompletableFuture.completedFuture(result);
