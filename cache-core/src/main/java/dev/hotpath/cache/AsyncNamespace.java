@@ -38,7 +38,7 @@ public interface AsyncNamespace<K, V> {
    * {@code null}: never reads another tier, never loads, never blocks. A batch reader's fast path:
    * when it answers, every key counts as an in-process hit; when it returns null nothing is
    * counted, so a caller that goes on with {@link #getAll} has each key counted once. The map is in
-   * the order of {@code keys} (a duplicate key appears once), new and owned by the caller. Always
+   * the order of {@code keys} (a duplicate key appears once), new and unmodifiable. Always
    * null for a namespace with refresh-ahead ({@link TtlProfile#refreshAfter()}), whose reads must
    * go through {@code getAll} to trigger refreshes, and when a key is held as absent (a negative
    * entry) or still loading. Implementations that cannot look without loading may always return
@@ -60,8 +60,9 @@ public interface AsyncNamespace<K, V> {
    * cached nor returned (absences are not cached on this path), so a loader can leave out keys it
    * failed to fetch without failing the others.
    *
-   * <p>{@code bulkLoader} is called on a load thread after the shared tiers were read; it should
-   * return at once with a future rather than block. When it throws or its future fails, the
+   * <p>{@code bulkLoader} is called after the shared tiers were read: on a load thread, or, for a
+   * namespace without shared tiers, in the thread that calls this method; it should return at once
+   * with a future rather than block. When it throws or its future fails, the
    * returned future fails with {@link CacheLoadException} and nothing of it is cached. This is the
    * way in for a component that fetches on the cache's behalf with its own scheduling, such as the
    * batch engine.

@@ -231,11 +231,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * a future per key. Counted here as in-process hits, since the map view records no stats; nothing
    * is counted when it returns null (the read that follows counts the keys). Like Caffeine's bulk
    * reads, a key given twice counts once. A key held as absent is left out of the map, or makes it
-   * return null when {@code valuesOnly}.
+   * return null when {@code valuesOnly}. The map is an unmodifiable {@link InOrderMap}.
    */
   private Map<K, V> allInProcess(Collection<? extends K> keys, boolean valuesOnly) {
     Map<K, CompletableFuture<Object>> held = inProcess;
-    Map<K, V> result = new LinkedHashMap<>(Math.max(16, keys.size() * 2));
+    InOrderMap<K, V> result = new InOrderMap<>(keys.size());
     Set<K> absent = null; // the keys held as absent, to count each once
     for (K key : keys) {
       CompletableFuture<Object> future = held.get(key);
@@ -248,7 +248,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       }
       V value = value(raw);
       if (value != null) {
-        result.put(key, value);
+        result.add(key, value);
       } else if (valuesOnly) {
         return null;
       } else {
@@ -828,7 +828,20 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       stampsByKey.put(key, stamps.read(key));
     }
     Map<K, Object> result = new HashMap<>(stampsByKey.size() * 2);
-    return loadRunner.submit(missing, () -> readSharedTiers(stampsByKey, result, later))
+    // Without shared tiers the read before the loader looks only at this node's write-behind
+    // buffer, no I/O: done here, it spares the caller a hop to a load thread before the loader
+    // runs (the engine's source calls go out one thread wake-up sooner).
+    CompletableFuture<Set<K>> read;
+    if (shared.isEmpty()) {
+      try {
+        read = CompletableFuture.completedFuture(readSharedTiers(stampsByKey, result, later));
+      } catch (RuntimeException e) {
+        read = CompletableFuture.failedFuture(e);
+      }
+    } else {
+      read = loadRunner.submit(missing, () -> readSharedTiers(stampsByKey, result, later));
+    }
+    return read
         .thenCompose(remaining -> {
           if (remaining.isEmpty()) {
             return CompletableFuture.completedFuture(result);

@@ -68,7 +68,10 @@ import org.slf4j.LoggerFactory;
  * <p>The future never completes exceptionally (failures are per item). A batch whose every key is
  * in process is answered in the thread that submits it: its future is complete when {@code submit}
  * returns, and its listener was called in that thread. Any other batch's future completes on an
- * engine thread; use the {@code *Async} stages for work that should run elsewhere. Thread-safe.
+ * engine thread, except that one whose missing keys other batches' calls delivered while it was
+ * being submitted may complete in the submitting thread (over a namespace without shared tiers,
+ * whose loader runs in that thread); use the {@code *Async} stages for work that should run
+ * elsewhere. Thread-safe.
  *
  * @param <K> the key type
  * @param <V> the value type

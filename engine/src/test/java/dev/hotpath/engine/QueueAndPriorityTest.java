@@ -37,7 +37,7 @@ class QueueAndPriorityTest {
       CompletableFuture<BatchResult<String, String>> high =
           engine.submit(BatchRequest.of(keys("H", 5)).priority(Priority.HIGH)); // its own queue has room
 
-      // Calls reach the source from the cache's load threads: wait for one to be held before
+      // Calls reach the source from the engine's threads: wait for one to be held before
       // answering the rest at once, and release again any call that took the holding answer just
       // before the switch (releasing a released call does nothing).
       await("the held calls", () -> !source.held.isEmpty());
