@@ -274,18 +274,21 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       Map<K, Long> tierMissed = Map.of();
       if (unheld != null) {
         LoadRunner.WriteBacks later = new LoadRunner.WriteBacks();
-        Map<K, Object> found = new HashMap<>(unheld.size() * 2);
-        Set<K> remaining = readSharedTiers(unheld, found, later);
+        Set<K> remaining = readSharedTiers(unheld, raws, later);
         Map<K, Long> stampsByKey = unheld;
-        found.forEach((k, raw) -> fillInProcess(k, raw, stampsByKey.get(k)));
-        raws.putAll(found);
+        l1.batch(() -> stampsByKey.forEach((k, stamp) -> {
+          Object raw = raws.get(k);
+          if (raw != null) {
+            fillInProcess(k, raw, stamp);
+          }
+        }));
         loadRunner.writeBackLater(later);
         if (loader != null && !remaining.isEmpty()) {
           tierMissed = new HashMap<>(remaining.size() * 2);
           for (K key : remaining) {
             tierMissed.put(key, unheld.get(key));
           }
-          inProcessMisses.add(found.size());
+          inProcessMisses.add(unheld.size() - remaining.size());
           if (loading == null) {
             loading = new ArrayList<>(remaining.size());
           }
@@ -1010,7 +1013,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     keySizeLimit.checkAll(entries.keySet());
     return loadRunner.submit(entries.keySet(), () -> {
       writeBackAll(shared.size(), entries, stampsByKey);
-      entries.forEach((k, v) -> fillInProcess(k, MemoryTierStore.raw(v), stampsByKey.get(k)));
+      l1.batch(() -> entries.forEach((k, v) -> fillInProcess(k, MemoryTierStore.raw(v), stampsByKey.get(k))));
       return null;
     });
   }
@@ -1040,7 +1043,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private Set<K> readSharedTiers(Map<K, Long> stampsByKey, Map<K, Object> result, LoadRunner.WriteBacks later) {
     Set<K> remaining = new LinkedHashSet<>(stampsByKey.keySet());
     for (int i = 0; i < shared.size() && !remaining.isEmpty(); i++) {
-      Map<K, TierValue<V>> found = shared.get(i).getAll(List.copyOf(remaining));
+      // Not copied: the tier is done with the keys when it returns, before they are removed below.
+      Map<K, TierValue<V>> found = shared.get(i).getAll(remaining);
       sharedHits.add(found.size());
       deferWriteBackAll(later, i, found, stampsByKey);
       found.forEach(
