@@ -240,26 +240,13 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * loading read as before, which joins or registers their loads ({@link #loadAfterTierMiss}).
    */
   private Map<K, V> readAllInCaller(Collection<? extends K> distinct) {
-    Map<K, Object> raws = new HashMap<>(distinct.size() * 2);
-    Map<K, Long> unheld = null; // keys the in-process tier holds nothing for, with their stamps
-    List<K> loading = null; // keys held as loading, or as a load that failed or found nothing
-    for (K key : distinct) {
-      CompletableFuture<Object> future = inProcess.get(key);
-      Object raw = completedValue(future);
-      if (raw != null) {
-        raws.put(key, raw);
-      } else if (future == null) {
-        if (unheld == null) {
-          unheld = new HashMap<>(distinct.size() * 2);
-        }
-        unheld.put(key, stamps.read(key));
-      } else {
-        if (loading == null) {
-          loading = new ArrayList<>();
-        }
-        loading.add(key);
-      }
-    }
+    InProcessScan scan = new InProcessScan(distinct.size());
+    // A lookup that finds an expired entry asks Caffeine for maintenance, which a same-thread
+    // executor would run once per such key: the batch runs it once.
+    l1.batch(() -> distinct.forEach(scan::look));
+    Map<K, Object> raws = scan.raws;
+    Map<K, Long> unheld = scan.unheld;
+    List<K> loading = scan.loading;
     if (unheld == null && loading == null) {
       inProcessHits.add(raws.size());
       return valuesOf(distinct, raws);
@@ -305,6 +292,40 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       latency.record(ticker.read() - start);
     }
     return valuesOf(distinct, raws);
+  }
+
+  /** What the in-process tier holds of the keys of a bulk read, sorted by what the read does next. */
+  private final class InProcessScan {
+    final Map<K, Object> raws;
+    /** The keys the in-process tier holds nothing for, with their stamps read before any tier is; null if none. */
+    Map<K, Long> unheld;
+    /** The keys held as loading, or as a load that failed or found nothing; null if none. */
+    List<K> loading;
+
+    private final int keys;
+
+    InProcessScan(int keys) {
+      this.keys = keys;
+      this.raws = new HashMap<>(keys * 2);
+    }
+
+    void look(K key) {
+      CompletableFuture<Object> future = inProcess.get(key);
+      Object raw = completedValue(future);
+      if (raw != null) {
+        raws.put(key, raw);
+      } else if (future == null) {
+        if (unheld == null) {
+          unheld = new HashMap<>(keys * 2);
+        }
+        unheld.put(key, stamps.read(key));
+      } else {
+        if (loading == null) {
+          loading = new ArrayList<>();
+        }
+        loading.add(key);
+      }
+    }
   }
 
   /** The values among {@code raws}, in the order of {@code keys}; absences left out. */
