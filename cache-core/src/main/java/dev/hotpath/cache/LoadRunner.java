@@ -119,28 +119,44 @@ final class LoadRunner {
         return;
       }
       outcome.complete(value);
-      if (later.isEmpty()) {
-        running.decrementAndGet();
-        return;
-      }
       // The last stage may complete on the host's thread (a bulk loader's future): the write-backs
       // go to a load thread rather than hold that one.
-      Runnable writeBacks = () -> {
-        try {
-          writeBack(later);
-        } finally {
-          running.decrementAndGet();
-        }
-      };
-      try {
-        executor.execute(writeBacks);
-      } catch (RejectedExecutionException e) {
-        // Not run here: this may be the thread of a Lettuce reply, and a write-back is optional.
-        skipped.add(later.size());
-        running.decrementAndGet();
-      }
+      handOff(later);
     });
     return outcome;
+  }
+
+  /**
+   * Runs the write-backs of a read made outside this runner (in its caller's thread) on the
+   * executor, so that caller does not wait for them; counted as a running load until done.
+   */
+  void writeBackLater(WriteBacks later) {
+    if (!later.isEmpty()) {
+      running.incrementAndGet();
+      handOff(later);
+    }
+  }
+
+  /** Runs {@code later} on the executor and then ends the running load it belongs to. */
+  private void handOff(WriteBacks later) {
+    if (later.isEmpty()) {
+      running.decrementAndGet();
+      return;
+    }
+    Runnable writeBacks = () -> {
+      try {
+        writeBack(later);
+      } finally {
+        running.decrementAndGet();
+      }
+    };
+    try {
+      executor.execute(writeBacks);
+    } catch (RejectedExecutionException e) {
+      // Not run here: this may be the thread of a Lettuce reply, and a write-back is optional.
+      skipped.add(later.size());
+      running.decrementAndGet();
+    }
   }
 
   /** Runs {@code step} on the executor: one stage of a {@link #loadInStages} load, or a fill. */

@@ -62,6 +62,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    */
   private final LongAdder inProcessHits = new LongAdder();
   /**
+   * In-process misses of the keys {@link #getAll} read from the shared tiers itself; those it
+   * hands to Caffeine's loading read are counted by Caffeine.
+   */
+  private final LongAdder inProcessMisses = new LongAdder();
+  /**
    * Keys no tier held (in-process misses of getIfPresent included). Counted on its own, not as
    * requests minus hits: a key is an in-process miss at once but a shared hit only when the tier
    * answers, and a counter that could go down in between would read as a reset to Prometheus.
@@ -218,7 +223,145 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
 
   @Override
   public Map<K, V> getAll(Collection<? extends K> keys) {
-    return await(getAllAsync(keys));
+    if (spec.ttl().refreshAfter() != null) {
+      return await(getAllAsync(keys)); // refresh-ahead is Caffeine's to trigger on its own reads
+    }
+    requireKeys(keys);
+    checkOpen();
+    return readAllInCaller(keys instanceof Set<?> ? keys : new LinkedHashSet<>(keys));
+  }
+
+  /**
+   * The blocking bulk read. What the in-process tier holds answers at once; the keys it holds
+   * nothing for are read from the shared tiers in the caller's thread, one bulk read per tier (a
+   * hop to a load thread and back would cost more than the read of a hundred keys), and copied
+   * into the in-process tier as {@link #fill} does, under the same stamps. No future is registered
+   * for those keys meanwhile: a reader of one of them in between reads the shared tiers too, which
+   * changes nothing. The source is what must be asked once per missing key, so the keys no shared
+   * tier holds, when there is a loader, and the keys another read is loading go through Caffeine's
+   * loading read as before, which joins or registers their loads ({@link #loadAfterTierMiss}).
+   */
+  private Map<K, V> readAllInCaller(Collection<? extends K> distinct) {
+    InProcessScan scan = new InProcessScan(distinct.size());
+    // A lookup that finds an expired entry asks Caffeine for maintenance, which a same-thread
+    // executor would run once per such key: the batch runs it once.
+    l1.batch(() -> distinct.forEach(scan::look));
+    Map<K, Object> raws = scan.raws;
+    Map<K, Long> unheld = scan.unheld;
+    List<K> loading = scan.loading;
+    if (unheld == null && loading == null) {
+      inProcessHits.add(raws.size());
+      return valuesOf(distinct, raws);
+    }
+    if (unheld != null) {
+      // Not before: the in-process tier never holds a key over the limit.
+      keySizeLimit.checkAll(unheld.keySet());
+    }
+    inProcessHits.add(raws.size());
+    long start = ticker.read();
+    try {
+      Map<K, Long> tierMissed = Map.of();
+      if (unheld != null) {
+        LoadRunner.WriteBacks later = new LoadRunner.WriteBacks();
+        Set<K> remaining = readSharedTiers(unheld, raws, later);
+        Map<K, Long> stampsByKey = unheld;
+        l1.batch(() -> stampsByKey.forEach((k, stamp) -> {
+          Object raw = raws.get(k);
+          if (raw != null) {
+            fillInProcess(k, raw, stamp);
+          }
+        }));
+        loadRunner.writeBackLater(later);
+        if (loader != null && !remaining.isEmpty()) {
+          tierMissed = new HashMap<>(remaining.size() * 2);
+          for (K key : remaining) {
+            tierMissed.put(key, unheld.get(key));
+          }
+          inProcessMisses.add(unheld.size() - remaining.size());
+          if (loading == null) {
+            loading = new ArrayList<>(remaining.size());
+          }
+          loading.addAll(remaining);
+        } else {
+          inProcessMisses.add(unheld.size());
+        }
+      }
+      if (loading != null) {
+        Map<K, Long> missedBefore = tierMissed;
+        raws.putAll(await(l1.cache().getAll(loading, (missing, ignored) -> loadAfterTierMiss(missing, missedBefore))));
+      }
+    } finally {
+      latency.record(ticker.read() - start);
+    }
+    return valuesOf(distinct, raws);
+  }
+
+  /** What the in-process tier holds of the keys of a bulk read, sorted by what the read does next. */
+  private final class InProcessScan {
+    final Map<K, Object> raws;
+    /** The keys the in-process tier holds nothing for, with their stamps read before any tier is; null if none. */
+    Map<K, Long> unheld;
+    /** The keys held as loading, or as a load that failed or found nothing; null if none. */
+    List<K> loading;
+
+    private final int keys;
+
+    InProcessScan(int keys) {
+      this.keys = keys;
+      this.raws = new HashMap<>(keys * 2);
+    }
+
+    void look(K key) {
+      CompletableFuture<Object> future = inProcess.get(key);
+      Object raw = completedValue(future);
+      if (raw != null) {
+        raws.put(key, raw);
+      } else if (future == null) {
+        if (unheld == null) {
+          unheld = new HashMap<>(keys * 2);
+        }
+        unheld.put(key, stamps.read(key));
+      } else {
+        if (loading == null) {
+          loading = new ArrayList<>();
+        }
+        loading.add(key);
+      }
+    }
+  }
+
+  /** The values among {@code raws}, in the order of {@code keys}; absences left out. */
+  private Map<K, V> valuesOf(Collection<? extends K> keys, Map<K, Object> raws) {
+    Map<K, V> result = new LinkedHashMap<>(Math.max(16, raws.size() * 2));
+    for (K key : keys) {
+      V value = value(raws.get(key));
+      if (value != null) {
+        result.put(key, value);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Loads the keys Caffeine registered for {@link #readAllInCaller}: those it read from every
+   * shared tier without finding them ({@code tierMissed}, with the stamps read before) go to the
+   * source unless they changed since; the others (a load another read had that finished in
+   * between, a key changed meanwhile) are read through the tiers first.
+   */
+  private CompletableFuture<Map<K, Object>> loadAfterTierMiss(Set<? extends K> missing, Map<K, Long> tierMissed) {
+    Map<K, Long> stampsByKey = new HashMap<>(missing.size() * 2);
+    Set<K> tiersRead = new HashSet<>();
+    for (K key : missing) {
+      Long stamp = tierMissed.get(key);
+      // Checked after Caffeine registered the key: a change from here on drops the registered load.
+      if (stamp != null && !stamps.changed(key, stamp)) {
+        tiersRead.add(key);
+        stampsByKey.put(key, stamp);
+      } else {
+        stampsByKey.put(key, stamps.read(key));
+      }
+    }
+    return loadRunner.load(missing, later -> loadAllThroughTiers(stampsByKey, tiersRead, later));
   }
 
   CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys) {
@@ -660,7 +803,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       for (K key : keys) {
         stampsByKey.put(key, stamps.read(key));
       }
-      return loadRunner.load(keys, later -> loadAllThroughTiers(stampsByKey, later));
+      return loadRunner.load(keys, later -> loadAllThroughTiers(stampsByKey, Set.of(), later));
     }
 
     /** Refresh-ahead goes to the source: the shared tiers hold the same aging value. */
@@ -791,9 +934,25 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
   }
 
-  private Map<K, Object> loadAllThroughTiers(Map<K, Long> stampsByKey, LoadRunner.WriteBacks later) {
+  /**
+   * Reads {@code stampsByKey}'s keys through the shared tiers, then the loader; the keys of {@code
+   * tiersRead} were read from every shared tier already and found in none, so they go straight to
+   * the loader.
+   */
+  private Map<K, Object> loadAllThroughTiers(
+      Map<K, Long> stampsByKey, Set<K> tiersRead, LoadRunner.WriteBacks later) {
     Map<K, Object> result = new HashMap<>(stampsByKey.size() * 2);
-    Set<K> remaining = readSharedTiers(stampsByKey, result, later);
+    Set<K> remaining;
+    if (tiersRead.isEmpty()) {
+      remaining = readSharedTiers(stampsByKey, result, later);
+    } else {
+      Map<K, Long> unread = new HashMap<>(stampsByKey);
+      unread.keySet().removeAll(tiersRead);
+      remaining = new LinkedHashSet<>(tiersRead);
+      if (!unread.isEmpty()) {
+        remaining.addAll(readSharedTiers(unread, result, later));
+      }
+    }
     if (remaining.isEmpty() || loader == null) {
       return result;
     }
@@ -896,7 +1055,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     keySizeLimit.checkAll(entries.keySet());
     return loadRunner.submit(entries.keySet(), () -> {
       writeBackAll(shared.size(), entries, stampsByKey);
-      entries.forEach((k, v) -> fillInProcess(k, v, stampsByKey.get(k)));
+      l1.batch(() -> entries.forEach((k, v) -> fillInProcess(k, MemoryTierStore.raw(v), stampsByKey.get(k))));
       return null;
     });
   }
@@ -906,12 +1065,12 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * A change that lands after the check bumps the stamp first and then removes the in-process
    * entry, or is seen by the check after the put, which takes the value back out.
    */
-  private void fillInProcess(K key, TierValue<V> value, long stamp) {
+  private void fillInProcess(K key, Object raw, long stamp) {
     if (clearing.get() > 0 || stamps.changed(key, stamp)) {
       writeBacksSkipped.increment();
       return;
     }
-    CompletableFuture<Object> filled = CompletableFuture.completedFuture(MemoryTierStore.raw(value));
+    CompletableFuture<Object> filled = CompletableFuture.completedFuture(raw);
     if (inProcess.putIfAbsent(key, filled) == null
         && (clearing.get() > 0 || stamps.changed(key, stamp))) {
       inProcess.remove(key, filled);
@@ -926,7 +1085,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private Set<K> readSharedTiers(Map<K, Long> stampsByKey, Map<K, Object> result, LoadRunner.WriteBacks later) {
     Set<K> remaining = new LinkedHashSet<>(stampsByKey.keySet());
     for (int i = 0; i < shared.size() && !remaining.isEmpty(); i++) {
-      Map<K, TierValue<V>> found = shared.get(i).getAll(List.copyOf(remaining));
+      // Not copied: the tier is done with the keys when it returns, before they are removed below.
+      Map<K, TierValue<V>> found = shared.get(i).getAll(remaining);
       sharedHits.add(found.size());
       deferWriteBackAll(later, i, found, stampsByKey);
       found.forEach(

@@ -2,6 +2,7 @@ package dev.hotpath.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hotpath.cache.spi.TierValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,11 +66,95 @@ class ConcurrencyStressTest {
   @Test
   void invalidationsRacingLoadsNeverLeaveAStaleValue() throws Exception {
     for (int iteration = 0; iteration < 60; iteration++) {
-      runInvalidationRace(iteration);
+      runInvalidationRace(iteration, false);
     }
   }
 
-  private void runInvalidationRace(int iteration) throws Exception {
+  /**
+   * The same race with bulk readers, which read the shared tier in their own thread and fill the
+   * in-process tier without registering a load first.
+   */
+  @Test
+  void invalidationsRacingBulkReadsNeverLeaveAStaleValue() throws Exception {
+    for (int iteration = 0; iteration < 60; iteration++) {
+      runInvalidationRace(iteration, true);
+    }
+  }
+
+  /**
+   * Bulk reads and single reads of overlapping keys, half of them in the shared tier and half
+   * only at the source, all started at once: each key the tier lacks is loaded exactly once (the
+   * bulk read registers no load while it reads the tier, but goes to the source only through a
+   * registered one), a key the tier holds never, and every reader gets every value.
+   */
+  @Test
+  void concurrentBulkAndSingleReadsOfMissingKeysLoadEachKeyOnce() throws Exception {
+    for (int iteration = 0; iteration < 40; iteration++) {
+      Map<String, AtomicInteger> loadsByKey = new ConcurrentHashMap<>();
+      ByteMapTier shared = new ByteMapTier("shared", Ticker.system());
+      NamespaceSpec<String, String> spec =
+          NamespaceSpec.builder("symbols", String.class, String.class)
+              .ttl(TtlProfile.builder().l1(Duration.ofMinutes(5)).l2(Duration.ofMinutes(5)).build())
+              .loader(
+                  k -> {
+                    loadsByKey.computeIfAbsent(k, x -> new AtomicInteger()).incrementAndGet();
+                    Thread.sleep(0, ThreadLocalRandom.current().nextInt(500_000)); // widen the window
+                    return "v-" + k;
+                  })
+              .build();
+      List<String> keys = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        keys.add("k" + i);
+      }
+      for (int i = 0; i < keys.size(); i += 2) {
+        // The tier holds the even keys.
+        shared.putRaw("symbols", keys.get(i), PayloadFormat.encode(TierValue.of("v-" + keys.get(i)), Codec.utf8()));
+      }
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      try (TieredCache cache = TieredCache.builder().tier(shared).namespace(spec).build()) {
+        Namespace<String, String> ns = cache.namespace(spec);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<?>> readers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+          int reader = t;
+          readers.add(pool.submit(() -> {
+            start.await();
+            for (int round = 0; round < 5; round++) {
+              int from = (reader * 7 + round * 11) % keys.size();
+              List<String> some = new ArrayList<>();
+              for (int i = 0; i < 20; i++) {
+                some.add(keys.get((from + i) % keys.size()));
+              }
+              if (reader % 4 == 3) {
+                for (String key : some) {
+                  assertThat(ns.get(key)).isEqualTo("v-" + key);
+                }
+              } else {
+                Map<String, String> values = ns.getAll(some);
+                assertThat(values).hasSize(some.size());
+                values.forEach((k, v) -> assertThat(v).isEqualTo("v-" + k));
+              }
+            }
+            return null;
+          }));
+        }
+        start.countDown();
+        for (Future<?> r : readers) {
+          r.get(30, TimeUnit.SECONDS);
+        }
+        for (int i = 0; i < keys.size(); i++) {
+          AtomicInteger loads = loadsByKey.get(keys.get(i));
+          assertThat(loads == null ? 0 : loads.get())
+              .as("iteration %d, loads of %s", iteration, keys.get(i))
+              .isEqualTo(i % 2 == 0 ? 0 : 1);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  private void runInvalidationRace(int iteration, boolean bulkReads) throws Exception {
     Map<String, AtomicLong> source = new ConcurrentHashMap<>();
     List<String> keys = List.of("k0", "k1", "k2", "k3");
     keys.forEach(k -> source.put(k, new AtomicLong()));
@@ -97,6 +182,12 @@ class ConcurrencyStressTest {
       for (int t = 0; t < 6; t++) {
         workers.add(pool.submit(() -> {
           while (System.nanoTime() < until) {
+            if (bulkReads) {
+              Map<String, Long> seen = ns.getAll(keys);
+              assertThat(seen).hasSize(keys.size());
+              seen.forEach((key, version) -> assertThat(version).isLessThanOrEqualTo(source.get(key).get()));
+              continue;
+            }
             String key = keys.get(ThreadLocalRandom.current().nextInt(keys.size()));
             Long seen = ns.get(key);
             assertThat(seen).isNotNull().isLessThanOrEqualTo(source.get(key).get());

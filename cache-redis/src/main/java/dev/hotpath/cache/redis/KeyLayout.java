@@ -62,6 +62,14 @@ final class KeyLayout {
     return (int) (crc.getValue() % shards);
   }
 
+  /**
+   * The bytes every entry key of {@code namespace} starts with, the key's own bytes following
+   * them; null when the layout is tagged, since the tag depends on the key.
+   */
+  byte[] entryHead(String namespace) {
+    return tagged ? null : utf8(prefix + namespace + ":");
+  }
+
   byte[] entryKey(String namespace, String key) {
     String head = prefix + namespace + ":" + (tagged ? tag(shard(namespace, key)) : "");
     return utf8(head + key);

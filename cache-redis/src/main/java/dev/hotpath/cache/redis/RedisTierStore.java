@@ -10,12 +10,14 @@ import io.lettuce.core.ScanArgs;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -71,6 +73,8 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
   private final byte[] logLength;
   private final byte[] channel;
   private final byte[] namespaceBytes;
+  /** What every entry key of this namespace starts with, encoded once; null when it depends on the key (Cluster). */
+  private final byte[] entryHead;
   /** Whether Redis reports changes of this namespace's keys (client tracking); see {@link #sendChange}. */
   private final boolean tracked;
 
@@ -82,6 +86,7 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
     this.logLength = ascii(link.logLength);
     this.channel = link.layout.channel();
     this.namespaceBytes = KeyLayout.utf8(namespace);
+    this.entryHead = link.layout.entryHead(namespace);
     this.tracked = link.tracks(namespace);
   }
 
@@ -116,45 +121,53 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
 
   @Override
   public Map<K, TierValue<V>> getAll(Collection<? extends K> keys) {
-    List<K> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
-    if (distinct.isEmpty()) {
+    if (keys.isEmpty()) {
       return Map.of();
     }
     link.ensureAvailable();
-    List<K> sent = sentKeys(distinct);
-    if (sent.isEmpty()) {
+    Lookup<K> lookup = lookup(keys);
+    if (lookup.keys.isEmpty()) {
       return Map.of();
     }
-    return collect(sent, link.await(link.commands().mget(entryKeys(sent))));
+    return collect(lookup.keys, link.await(link.commands().mget(lookup.redisKeys)));
   }
 
   @Override
   public CompletableFuture<Map<K, TierValue<V>>> getAllAsync(Collection<? extends K> keys) {
-    List<K> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
-    if (distinct.isEmpty()) {
+    if (keys.isEmpty()) {
       return CompletableFuture.completedFuture(Map.of());
     }
     if (link.breaker.isOpen()) {
       link.rejected.increment();
       return CompletableFuture.failedFuture(RedisUnavailableException.INSTANCE);
     }
-    List<K> sent = sentKeys(distinct);
-    if (sent.isEmpty()) {
+    Lookup<K> lookup = lookup(keys);
+    if (lookup.keys.isEmpty()) {
       return CompletableFuture.completedFuture(Map.of());
     }
-    byte[][] redisKeys = entryKeys(sent);
-    return link.async(link.commands().mget(redisKeys).toCompletableFuture()).thenApply(found -> collect(sent, found));
+    return link.async(link.commands().mget(lookup.redisKeys).toCompletableFuture())
+        .thenApply(found -> collect(lookup.keys, found));
   }
 
-  /** {@code keys} without those whose change Redis has not seen yet: reading them would read the old value. */
-  private List<K> sentKeys(List<K> keys) {
-    List<K> sent = new ArrayList<>(keys.size());
-    for (K key : keys) {
-      if (!link.unsent.isUnsent(this, binding.encodeKey(key))) {
+  /** The keys an MGET asks for, each once, and their entry keys, in the same order. */
+  private record Lookup<K>(List<K> keys, byte[][] redisKeys) {}
+
+  /**
+   * {@code keys} once each, without those whose change Redis has not seen yet (reading them would
+   * read the old value); each key is encoded once.
+   */
+  private Lookup<K> lookup(Collection<? extends K> keys) {
+    Collection<? extends K> distinct = keys instanceof Set<?> ? keys : new LinkedHashSet<>(keys);
+    List<K> sent = new ArrayList<>(distinct.size());
+    byte[][] redisKeys = new byte[distinct.size()][];
+    for (K key : distinct) {
+      String encoded = binding.encodeKey(key);
+      if (!link.unsent.isUnsent(this, encoded)) {
+        redisKeys[sent.size()] = entryKey(encoded);
         sent.add(key);
       }
     }
-    return sent;
+    return new Lookup<>(sent, sent.size() == redisKeys.length ? redisKeys : Arrays.copyOf(redisKeys, sent.size()));
   }
 
   private Map<K, TierValue<V>> collect(List<K> keys, List<KeyValue<byte[], byte[]>> found) {
@@ -620,15 +633,13 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
   }
 
   private byte[] entryKey(String encodedKey) {
-    return link.layout.entryKey(namespace, encodedKey);
-  }
-
-  private byte[][] entryKeys(List<K> keys) {
-    byte[][] redisKeys = new byte[keys.size()][];
-    for (int i = 0; i < keys.size(); i++) {
-      redisKeys[i] = entryKey(binding.encodeKey(keys.get(i)));
+    if (entryHead == null) {
+      return link.layout.entryKey(namespace, encodedKey);
     }
-    return redisKeys;
+    byte[] key = KeyLayout.utf8(encodedKey);
+    byte[] entry = Arrays.copyOf(entryHead, entryHead.length + key.length);
+    System.arraycopy(key, 0, entry, entryHead.length, key.length);
+    return entry;
   }
 
   /** Whole milliseconds, rounded up so a sub-millisecond TTL still stores the entry briefly. */
