@@ -62,8 +62,9 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    */
   private final LongAdder inProcessHits = new LongAdder();
   /**
-   * In-process misses of the keys {@link #getAll} read from the shared tiers itself; those it
-   * hands to Caffeine's loading read are counted by Caffeine.
+   * In-process misses Caffeine does not count: of {@link #getIfPresent}, which reads the map view,
+   * and of the keys {@link #getAll} reads from the shared tiers itself (those it hands to
+   * Caffeine's loading read are counted by Caffeine).
    */
   private final LongAdder inProcessMisses = new LongAdder();
   /**
@@ -72,8 +73,6 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * answers, and a counter that could go down in between would read as a reset to Prometheus.
    */
   private final LongAdder misses = new LongAdder();
-  /** In-process misses of {@link #getIfPresent}, which reads the map view and so is not counted by Caffeine. */
-  private final LongAdder inProcessMisses = new LongAdder();
   private final LongAdder writeBacksSkipped = new LongAdder();
   /** Whole-namespace invalidations in progress on this node; write-backs skip while any runs. */
   private final AtomicInteger clearing = new AtomicInteger();
