@@ -185,6 +185,7 @@ final class RowBuffer {
    * Settles every row left in the queue and the rest of {@code batch} as lost; used when giving up
    * at close.
    *
+   * @param batch the flusher's batch, or null when it was interrupted before it took one
    * @return how many rows that settled
    */
   int giveUp(Batch batch) {
@@ -195,7 +196,9 @@ final class RowBuffer {
       settled += count;
       notFull.signalAll();
       progress.signalAll();
-      count += settle(batch, batch.size() - batch.next);
+      if (batch != null) {
+        count += settle(batch, batch.size() - batch.next);
+      }
       lost += count;
       return count;
     } finally {

@@ -501,13 +501,30 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
       if (staging != null) {
         rollbackQuietly(c);
       }
+      restoreAutoCommit(c, autoCommit, e);
       throw e;
-    } finally {
+    }
+    restoreAutoCommit(c, autoCommit, null);
+    lastBatchBinary = used instanceof BinaryRowEncoder;
+  }
+
+  /**
+   * Puts the session's autocommit back as the pool lent it. After a failed copy the restore often
+   * fails too (the connection is gone); the copy's failure is the one that says what happened, so
+   * the restore's is attached to it instead of replacing it.
+   */
+  private static void restoreAutoCommit(Connection c, boolean autoCommit, Exception failure)
+      throws SQLException {
+    try {
       if (c.getAutoCommit() != autoCommit) {
         c.setAutoCommit(autoCommit);
       }
+    } catch (SQLException | RuntimeException e) {
+      if (failure == null) {
+        throw e;
+      }
+      failure.addSuppressed(e);
     }
-    lastBatchBinary = used instanceof BinaryRowEncoder;
   }
 
   private void rollbackQuietly(Connection c) {

@@ -1,6 +1,7 @@
 package dev.hotpath.examples.marketdata;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.hotpath.cache.timescale.RetentionManager;
@@ -12,6 +13,7 @@ import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,6 +75,58 @@ class MarketTablesTest {
     MarketTables.create(pool, schema);
 
     assertThat(postgres.count("SELECT count(*) FROM " + schema + ".candles_1m")).isEqualTo(2);
+    assertThat(postgres.count("SELECT count(*) FROM pg_indexes WHERE schemaname = '" + schema
+        + "' AND indexname = 'candles_1m_key'")).isEqualTo(1);
+  }
+
+  @Test
+  void anIndicatorTableFromBeforeTheKeyKeepsOneRowOfEachKey() throws SQLException {
+    postgres.execute("DROP TABLE " + schema + ".indicator_values");
+    postgres.execute("CREATE TABLE " + schema + ".indicator_values (symbol text NOT NULL, timeframe text NOT NULL,"
+        + " kind text NOT NULL, period int NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL)");
+    for (int i = 0; i < 3; i++) {
+      postgres.execute("INSERT INTO " + schema + ".indicator_values VALUES ('ETHUSDT', '1m', 'sma', 9, '2026-11-30T10:00:00Z', 1.5)");
+    }
+    postgres.execute("INSERT INTO " + schema + ".indicator_values VALUES ('ETHUSDT', '1m', 'sma', 21, '2026-11-30T10:00:00Z', 1.5)");
+
+    MarketTables.create(pool, schema);
+
+    assertThat(postgres.count("SELECT count(*) FROM " + schema + ".indicator_values")).isEqualTo(2);
+    assertThat(postgres.count("SELECT count(*) FROM pg_indexes WHERE schemaname = '" + schema
+        + "' AND indexname = 'indicator_values_key'")).isEqualTo(1);
+  }
+
+  @Test
+  void startingAgainWhileOtherSessionsWriteAndReadTheTablesWaitsForNoneOfThem() throws SQLException {
+    try (Connection other = pool.getConnection(); Statement s = other.createStatement()) {
+      other.setAutoCommit(false);
+      // Open transactions of a running instance: a write (blocks index builds) and a read (blocks
+      // any ALTER TABLE) until they end.
+      s.execute("INSERT INTO " + schema + ".candles_1m VALUES ('BTCUSDT', now(), 1, 1, 1, 1, 1)");
+      s.execute("SELECT count(*) FROM " + schema + ".signals");
+
+      // A lock wait would fail this start after the timeout: it must not need any lock.
+      MarketTables.create(pool, schema, Duration.ofSeconds(2));
+
+      other.commit();
+    }
+    assertThat(postgres.count("SELECT count(*) FROM " + schema + ".candles_1m")).isEqualTo(1);
+  }
+
+  @Test
+  void aStartThatMustLockATableBusyInAnotherSessionFailsSayingSoInsteadOfWaiting() throws SQLException {
+    postgres.execute("DROP INDEX " + schema + ".candles_1m_key"); // a table from before the key
+    try (Connection other = pool.getConnection(); Statement s = other.createStatement()) {
+      other.setAutoCommit(false);
+      s.execute("INSERT INTO " + schema + ".candles_1m VALUES ('BTCUSDT', now(), 1, 1, 1, 1, 1)");
+
+      assertThatThrownBy(() -> MarketTables.create(pool, schema, Duration.ofMillis(500)))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("creating the tables of schema " + schema + " waited more than 500 ms for a lock");
+
+      other.commit();
+    }
+    MarketTables.create(pool, schema, Duration.ofSeconds(30)); // once the other session is done
     assertThat(postgres.count("SELECT count(*) FROM pg_indexes WHERE schemaname = '" + schema
         + "' AND indexname = 'candles_1m_key'")).isEqualTo(1);
   }
