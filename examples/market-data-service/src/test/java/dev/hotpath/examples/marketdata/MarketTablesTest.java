@@ -18,6 +18,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -63,37 +64,29 @@ class MarketTablesTest {
 
   @Test
   void aCandlesTableFromBeforeTheKeyKeepsOneRowOfEachMinute() throws SQLException {
-    postgres.execute("DROP TABLE " + schema + ".candles_1m");
-    postgres.execute("CREATE TABLE " + schema + ".candles_1m (symbol text NOT NULL, ts timestamptz NOT NULL,"
-        + " open numeric NOT NULL, high numeric NOT NULL, low numeric NOT NULL, close numeric NOT NULL,"
-        + " volume numeric NOT NULL)");
-    for (int i = 0; i < 3; i++) {
-      postgres.execute("INSERT INTO " + schema + ".candles_1m VALUES ('ETHUSDT', '2026-11-30T10:00:00Z', 1, 1, 1, 1, 1)");
-    }
-    postgres.execute("INSERT INTO " + schema + ".candles_1m VALUES ('ETHUSDT', '2026-11-30T10:01:00Z', 1, 1, 1, 1, 1)");
-
-    MarketTables.create(pool, schema);
-
-    assertThat(postgres.count("SELECT count(*) FROM " + schema + ".candles_1m")).isEqualTo(2);
-    assertThat(postgres.count("SELECT count(*) FROM pg_indexes WHERE schemaname = '" + schema
-        + "' AND indexname = 'candles_1m_key'")).isEqualTo(1);
+    assertATableFromBeforeItsKeyKeepsOneRowOfEachKey(MarketTables.CANDLES,
+        "('ETHUSDT', '2026-11-30T10:00:00Z', 1, 1, 1, 1, 1)", "('ETHUSDT', '2026-11-30T10:01:00Z', 1, 1, 1, 1, 1)");
   }
 
   @Test
   void anIndicatorTableFromBeforeTheKeyKeepsOneRowOfEachKey() throws SQLException {
-    postgres.execute("DROP TABLE " + schema + ".indicator_values");
-    postgres.execute("CREATE TABLE " + schema + ".indicator_values (symbol text NOT NULL, timeframe text NOT NULL,"
-        + " kind text NOT NULL, period int NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL)");
-    for (int i = 0; i < 3; i++) {
-      postgres.execute("INSERT INTO " + schema + ".indicator_values VALUES ('ETHUSDT', '1m', 'sma', 9, '2026-11-30T10:00:00Z', 1.5)");
+    assertATableFromBeforeItsKeyKeepsOneRowOfEachKey(MarketTables.INDICATORS,
+        "('ETHUSDT', '1m', 'sma', 9, '2026-11-30T10:00:00Z', 1.5)", "('ETHUSDT', '1m', 'sma', 21, '2026-11-30T10:00:00Z', 1.5)");
+  }
+
+  /** {@code table} without its key, holding the {@code duplicated} row three times and {@code other} once. */
+  private void assertATableFromBeforeItsKeyKeepsOneRowOfEachKey(String table, String duplicated, String other)
+      throws SQLException {
+    postgres.execute("DROP INDEX " + schema + "." + table + "_key");
+    for (String row : List.of(duplicated, duplicated, duplicated, other)) {
+      postgres.execute("INSERT INTO " + schema + "." + table + " VALUES " + row);
     }
-    postgres.execute("INSERT INTO " + schema + ".indicator_values VALUES ('ETHUSDT', '1m', 'sma', 21, '2026-11-30T10:00:00Z', 1.5)");
 
     MarketTables.create(pool, schema);
 
-    assertThat(postgres.count("SELECT count(*) FROM " + schema + ".indicator_values")).isEqualTo(2);
+    assertThat(postgres.count("SELECT count(*) FROM " + schema + "." + table)).isEqualTo(2);
     assertThat(postgres.count("SELECT count(*) FROM pg_indexes WHERE schemaname = '" + schema
-        + "' AND indexname = 'indicator_values_key'")).isEqualTo(1);
+        + "' AND indexname = '" + table + "_key'")).isEqualTo(1);
   }
 
   @Test
