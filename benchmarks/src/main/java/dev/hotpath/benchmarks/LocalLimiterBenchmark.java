@@ -2,6 +2,7 @@ package dev.hotpath.benchmarks;
 
 import com.google.common.util.concurrent.RateLimiter;
 import dev.hotpath.ratelimit.Bandwidth;
+import dev.hotpath.ratelimit.KeyLimiter;
 import dev.hotpath.ratelimit.LocalRateLimiter;
 import dev.hotpath.ratelimit.RateLimit;
 import io.github.bucket4j.Bucket;
@@ -26,8 +27,12 @@ import org.openjdk.jmh.annotations.State;
  * billion permits per second with a burst of as many, set high so that every call succeeds and the
  * cost measured is the acquire itself.
  *
+ * <p>{@code hotpath} names the key per call (a map lookup and the key's limit per call);
+ * {@code hotpathBucket} calls a {@link KeyLimiter} the caller holds, as the peers' callers hold their
+ * single-bucket objects.
+ *
  * <p>Run at 1, 2 and 4 threads: {@code java -jar benchmarks.jar LocalLimiterBenchmark -f 2 -t 1}
- * (then {@code -t 2}, {@code -t 4}). Goals (issue 15): {@code hotpath} ≥ 0.85 × {@code atomicGcra}
+ * (then {@code -t 2}, {@code -t 4}). Goals (issue 15): {@code hotpath} and {@code hotpathBucket} ≥ 0.85 × {@code atomicGcra}
  * at 1, 2 and 4 threads, and the fastest of the peers (Bucket4j, Resilience4j, Guava) at 1 and 2.
  */
 @State(Scope.Benchmark)
@@ -38,6 +43,7 @@ public class LocalLimiterBenchmark {
   private static final long PER_SECOND = 1_000_000_000L;
 
   private LocalRateLimiter hotpath;
+  private KeyLimiter hotpathBucket;
   private Bucket bucket4j;
   private AtomicRateLimiter resilience4j;
   private RateLimiter guava;
@@ -49,6 +55,7 @@ public class LocalLimiterBenchmark {
     key = "account-42";
     hotpath = LocalRateLimiter.builder().name("bench")
         .limit(RateLimit.of(Bandwidth.perPeriod(PER_SECOND, Duration.ofSeconds(1)))).build();
+    hotpathBucket = hotpath.forKey(key);
     bucket4j = Bucket.builder()
         .addLimit(io.github.bucket4j.Bandwidth.builder().capacity(PER_SECOND).refillGreedy(PER_SECOND, Duration.ofSeconds(1)).build())
         .build();
@@ -64,6 +71,12 @@ public class LocalLimiterBenchmark {
   @Benchmark
   public boolean hotpath() {
     return hotpath.tryConsume(key, 1);
+  }
+
+  /** The same limiter through a handle on the key, held as the peers' buckets are held. */
+  @Benchmark
+  public boolean hotpathBucket() {
+    return hotpathBucket.tryConsume(1);
   }
 
   @Benchmark

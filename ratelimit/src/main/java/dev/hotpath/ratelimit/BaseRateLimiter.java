@@ -135,10 +135,21 @@ abstract class BaseRateLimiter implements RateLimiter {
   }
 
   /**
+   * A handle that names its key to the keyed methods: what a backend without a cheaper path per
+   * key returns from {@link #forKey}. The key is checked here, once; the keyed methods check it
+   * again per call, which costs a length read for any key a handle can hold.
+   */
+  @Override
+  public KeyLimiter forKey(String key) {
+    checkKey(key);
+    return new KeyedCalls(this, key);
+  }
+
+  /**
    * Refuses a null key and one over {@link RateLimiter#MAX_KEY_BYTES} before it reaches a bucket
    * or Redis. A key of at most a third as many chars cannot be longer in UTF-8: no encoding then.
    */
-  private void checkKey(String key) {
+  final void checkKey(String key) {
     requireNonNull(key, "key");
     if (key.length() > MAX_KEY_BYTES / 3) {
       int bytes = key.getBytes(StandardCharsets.UTF_8).length;
@@ -154,27 +165,21 @@ abstract class BaseRateLimiter implements RateLimiter {
   }
 
   /** Out of line so the message building stays out of the hot path's compiled code. */
-  private IllegalArgumentException badPermits(long permits, RateLimit limit) {
+  final IllegalArgumentException badPermits(long permits, RateLimit limit) {
     return permits <= 0
         ? new IllegalArgumentException("permits must be positive: " + permits)
         : new IllegalArgumentException("permits " + permits + " exceed the capacity " + limit.capacity()
             + " of RateLimiter '" + name + "' " + limit + ": such a request can never succeed");
   }
 
-  private static long maxWaitNanos(Duration maxWait) {
+  static long maxWaitNanos(Duration maxWait) {
     return Math.min(Checks.nonNegativeNanos("maxWait", maxWait), MAX_WAIT_NANOS);
   }
 
   @Override
   public RateLimitDecision tryAcquire(String key, long permits) {
     Recorder r = recorder; // read before the decision, as in tryConsume
-    RateLimitDecision decision = decide(key, limitFor(key, permits), permits);
-    if (decision.allowed()) {
-      r.permitted();
-    } else {
-      r.rejected();
-    }
-    return decision;
+    return recorded(r, decide(key, limitFor(key, permits), permits));
   }
 
   @Override
@@ -183,12 +188,7 @@ abstract class BaseRateLimiter implements RateLimiter {
     // the compare-and-set is done, and would add its latency to every call. A call racing the
     // first bindTo is counted or not either way.
     Recorder r = recorder;
-    if (reserve(key, limitFor(key, permits), permits, 0) == 0) {
-      r.permitted();
-      return true;
-    }
-    r.rejected();
-    return false;
+    return consumed(r, reserve(key, limitFor(key, permits), permits, 0));
   }
 
   @Override
@@ -197,18 +197,50 @@ abstract class BaseRateLimiter implements RateLimiter {
     // The wait counts from the reading the reservation used, not from a reading taken now: the
     // time spent since (compare-and-set retries, metrics, preemption) would be slept on top.
     Stamp reservedAt = new Stamp(clock);
-    long wait = granted(reserve(key, limitFor(key, permits), permits, max, reservedAt), permits, max);
-    if (wait > 0) {
-      clock.sleepUntil(reservedAt.last() + wait);
-    }
+    waitOut(reservedAt, reserve(key, limitFor(key, permits), permits, max, reservedAt), permits, max);
   }
 
   @Override
   public CompletableFuture<Void> acquireAsync(String key, long permits, Duration maxWait) {
     long max = maxWaitNanos(maxWait);
     RateLimit limit = limitFor(key, permits);
-    return reserveAsync(key, limit, permits, max).thenCompose(result -> {
-      long wait = granted(result, permits, max);
+    return slotAfter(reserveAsync(key, limit, permits, max), permits, max);
+  }
+
+  // The outcome of a request, shared by the keyed methods and the handles of LocalRateLimiter, so
+  // both count and wait alike. The recorder is read by the caller before the reservation.
+
+  static RateLimitDecision recorded(Recorder r, RateLimitDecision decision) {
+    if (decision.allowed()) {
+      r.permitted();
+    } else {
+      r.rejected();
+    }
+    return decision;
+  }
+
+  /** A {@code tryConsume} outcome: {@code result} is a {@link #reserve} result with no wait allowed. */
+  static boolean consumed(Recorder r, long result) {
+    if (result == 0) {
+      r.permitted();
+      return true;
+    }
+    r.rejected();
+    return false;
+  }
+
+  /** Parks until the slot of a reservation made on {@code reservedAt}, or throws if it was refused. */
+  final void waitOut(Stamp reservedAt, long result, long permits, long maxWaitNanos) throws InterruptedException {
+    long wait = granted(result, permits, maxWaitNanos);
+    if (wait > 0) {
+      clock.sleepUntil(reservedAt.last() + wait);
+    }
+  }
+
+  /** A future that completes at the slot of {@code reservation}, or fails if it was refused. */
+  final CompletableFuture<Void> slotAfter(CompletableFuture<Long> reservation, long permits, long maxWaitNanos) {
+    return reservation.thenCompose(result -> {
+      long wait = granted(result, permits, maxWaitNanos);
       if (wait == 0) {
         return CompletableFuture.completedFuture(null);
       }
@@ -265,6 +297,50 @@ abstract class BaseRateLimiter implements RateLimiter {
   @Override
   public String toString() {
     return getClass().getSimpleName() + "[" + name + ", " + limits + "]";
+  }
+
+  /**
+   * A handle that calls the keyed methods with its key: exact by construction (it is the keyed
+   * path), and as fast as it.
+   */
+  static final class KeyedCalls implements KeyLimiter {
+    private final RateLimiter limiter;
+    private final String key;
+
+    KeyedCalls(RateLimiter limiter, String key) {
+      this.limiter = limiter;
+      this.key = key;
+    }
+
+    @Override
+    public String key() {
+      return key;
+    }
+
+    @Override
+    public RateLimitDecision tryAcquire(long permits) {
+      return limiter.tryAcquire(key, permits);
+    }
+
+    @Override
+    public boolean tryConsume(long permits) {
+      return limiter.tryConsume(key, permits);
+    }
+
+    @Override
+    public void acquire(long permits, Duration maxWait) throws InterruptedException {
+      limiter.acquire(key, permits, maxWait);
+    }
+
+    @Override
+    public CompletableFuture<Void> acquireAsync(long permits, Duration maxWait) {
+      return limiter.acquireAsync(key, permits, maxWait);
+    }
+
+    @Override
+    public String toString() {
+      return limiter.name() + "[" + key + "]";
+    }
   }
 
   /**

@@ -80,7 +80,26 @@ public final class LocalRateLimiter extends BaseRateLimiter {
     }
   }
 
-  private LocalBucket bucket(String key, RateLimit limit) {
+  /**
+   * A handle on {@code key} that holds the key's bucket: a call is one compare-and-set on it, after
+   * checking that the limits were not replaced since it looked the bucket up (one read). No map
+   * lookup, no limit resolution and, for single-bandwidth limits, no allocation per
+   * {@link KeyLimiter#tryConsume}. When housekeeping retires the bucket, or a limit change moves the
+   * key to a new one, the handle sees the old bucket retired on its next call and looks the key up
+   * again, so it and the keyed calls always share the map's one bucket. A new {@link #replaceLimit}
+   * or {@link #replacePlans} reaches the handle on its next call.
+   *
+   * @throws NullPointerException if key is null
+   * @throws IllegalArgumentException if the key is over {@link #MAX_KEY_BYTES}
+   */
+  @Override
+  public KeyLimiter forKey(String key) {
+    checkKey(key);
+    return new LocalKeyLimiter(this, key);
+  }
+
+  /** The key's live bucket under {@code limit}: the one in the map, created or moved if need be. */
+  LocalBucket bucket(String key, RateLimit limit) {
     LocalBucket bucket = buckets.get(key);
     if (bucket != null && bucket.limit == limit) {
       return bucket;
@@ -122,12 +141,25 @@ public final class LocalRateLimiter extends BaseRateLimiter {
    * from any thread; runs in time proportional to the number of keys.
    */
   public void cleanUp() {
+    retireFull();
+  }
+
+  /** {@link #cleanUp()}; returns the number of buckets it retired. */
+  int retireFull() {
     long now = clock.nanos();
+    int[] retired = new int[1];
     for (Map.Entry<String, LocalBucket> entry : buckets.entrySet()) {
       if (entry.getValue().isFull(now)) {
-        buckets.computeIfPresent(entry.getKey(), (k, bucket) -> bucket.killIfFull(now) ? null : bucket);
+        buckets.computeIfPresent(entry.getKey(), (k, bucket) -> {
+          if (bucket.killIfFull(now)) {
+            retired[0]++;
+            return null;
+          }
+          return bucket;
+        });
       }
     }
+    return retired[0];
   }
 
   /** The number of keys that have a bucket (approximate under concurrent change). */

@@ -65,6 +65,18 @@ public interface RateLimiter extends MeterBinder {
   void bindTo(MeterRegistry registry);
 
   /**
+   * A handle on {@code key}'s bucket, for a caller that limits the same key again and again: its
+   * calls do what this limiter's keyed calls do for the key, share the key's one bucket with them
+   * and with every other handle on it, and are counted in the same meters. Creating a handle takes
+   * no permits and creates no bucket; holding one keeps no state alive (idle buckets still expire).
+   *
+   * @return a new handle, never null; thread-safe
+   * @throws NullPointerException if key is null
+   * @throws IllegalArgumentException if the key is over {@link #MAX_KEY_BYTES}
+   */
+  KeyLimiter forKey(String key);
+
+  /**
    * Takes {@code permits} from {@code key}'s bucket if they are available now; never waits.
    *
    * @return the decision, never null; a refusal is a decision, not an exception

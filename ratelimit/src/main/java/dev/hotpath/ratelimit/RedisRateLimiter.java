@@ -129,6 +129,20 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
     return new Builder();
   }
 
+  /**
+   * A handle that makes the keyed calls with its key: the key's state lives in Redis, so every call
+   * is still one round trip, and the handle saves only the caller naming the key. It shares the
+   * key's Redis bucket with keyed calls, handles in other processes included, and a replaced limit
+   * reaches it on its next call.
+   *
+   * @throws NullPointerException if key is null
+   * @throws IllegalArgumentException if the key is over {@link #MAX_KEY_BYTES}
+   */
+  @Override
+  public KeyLimiter forKey(String key) {
+    return super.forKey(key);
+  }
+
   @Override
   void check(Limits candidate) {
     // Runs from the superclass constructor too, before this class's fields exist: validate only.

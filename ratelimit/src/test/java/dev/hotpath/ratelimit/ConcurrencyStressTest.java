@@ -125,6 +125,105 @@ class ConcurrencyStressTest {
     assertThat(calls(registry, "rejected")).isEqualTo(calls - granted);
   }
 
+  /**
+   * Handles (one shared, one per thread) and keyed calls on one key, through tryConsume, tryAcquire
+   * and acquire, while housekeeping retires the bucket and the limit is replaced under them. The
+   * clock stands still within a round and moves by one full refill between rounds, so each round
+   * may grant exactly the capacity, however the bucket was looked up, retired or moved: a handle
+   * holding a bucket of its own would be granted more. Every other round the bucket is retired
+   * between rounds (so every handle must find its bucket retired), and within every round a
+   * housekeeping thread races the callers.
+   */
+  @Test
+  void handlesKeyedCallsAndHousekeepingShareOneBucket() throws Exception {
+    int rounds = 500;
+    int callsPerRound = 100;
+    long capacity = 50;
+    ManualClock clock = new ManualClock(1_000_000_000_000L);
+    RateLimit first = RateLimit.of(Bandwidth.perPeriod(capacity, Duration.ofMillis(1)));
+    RateLimit second = RateLimit.of(Bandwidth.perPeriod(capacity, Duration.ofMillis(1))); // equal, not the same
+    LocalRateLimiter limiter = LocalRateLimiter.builder().name("s").limit(first).clock(clock).build();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    limiter.bindTo(registry);
+    KeyLimiter shared = limiter.forKey("one");
+    AtomicLong retiredBetweenRounds = new AtomicLong();
+    AtomicLong roundsEnded = new AtomicLong();
+    java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(THREADS + 1, () -> {
+      long round = roundsEnded.incrementAndGet();
+      clock.advance(Duration.ofMillis(1)); // full again
+      if (round % 2 == 0) {
+        retiredBetweenRounds.addAndGet(limiter.retireFull());
+      }
+      if (round % 3 == 0) {
+        limiter.replaceLimit(round % 2 == 0 ? first : second);
+      }
+    });
+    LongAdder granted = new LongAdder();
+    List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      threads.add(new Thread(() -> {
+        KeyLimiter own = limiter.forKey("one");
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        try {
+          for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < callsPerRound; i++) {
+              KeyLimiter handle = random.nextBoolean() ? shared : own;
+              boolean allowed = switch (random.nextInt(5)) {
+                case 0 -> limiter.tryConsume("one", 1);
+                case 1 -> limiter.tryAcquire("one", 1).allowed();
+                case 2 -> handle.tryAcquire(1).allowed();
+                case 3 -> acquired(handle);
+                default -> handle.tryConsume(1);
+              };
+              if (allowed) {
+                granted.increment();
+              }
+            }
+            barrier.await(60, java.util.concurrent.TimeUnit.SECONDS);
+          }
+        } catch (Throwable e) {
+          errors.add(e);
+          barrier.reset();
+        }
+      }));
+    }
+    Thread housekeeping = new Thread(() -> {
+      try {
+        for (int round = 0; round < rounds; round++) {
+          limiter.cleanUp(); // races the round's first calls: retires the bucket only if none came yet
+          Thread.yield();
+          limiter.cleanUp();
+          barrier.await(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+      } catch (Throwable e) {
+        errors.add(e);
+        barrier.reset();
+      }
+    });
+    threads.add(housekeeping);
+    threads.forEach(Thread::start);
+    for (Thread thread : threads) {
+      thread.join();
+    }
+
+    assertThat(errors).isEmpty();
+    assertThat(granted.sum()).as("the capacity per round, no more, no less").isEqualTo(capacity * rounds);
+    assertThat(retiredBetweenRounds.get()).as("each even round's bucket was retired").isEqualTo(rounds / 2);
+    long calls = (long) THREADS * rounds * callsPerRound;
+    assertThat(calls(registry, "permitted")).isEqualTo(granted.sum());
+    assertThat(calls(registry, "rejected")).isEqualTo(calls - granted.sum());
+  }
+
+  private static boolean acquired(KeyLimiter handle) throws InterruptedException {
+    try {
+      handle.acquire(1, Duration.ZERO); // the clock stands still within a round: never sleeps
+      return true;
+    } catch (RateLimitExceededException e) {
+      return false;
+    }
+  }
+
   private static long calls(SimpleMeterRegistry registry, String result) {
     return (long) registry.get("hotpath.ratelimiter.calls").tag("name", "s").tag("result", result).functionCounter().count();
   }

@@ -105,6 +105,21 @@ class RedisRateLimiterTest {
   }
 
   @Test
+  void handleAndKeyedCallsShareTheKeysRedisBucket() throws Exception {
+    RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(4, Duration.ofHours(1)))).build();
+    KeyLimiter handle = limiter.forKey("k");
+    assertThat(handle.key()).isEqualTo("k");
+    assertThat(handle.tryConsume(2)).isTrue();
+    assertThat(limiter.tryConsume("k", 1)).isTrue();
+    handle.acquire(1, Duration.ZERO);
+    assertThat(handle.tryAcquire(1).allowed()).isFalse();
+    assertThatThrownBy(() -> handle.acquireAsync(1, Duration.ZERO).get()).isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(RateLimitExceededException.class);
+    assertThat(limiter.tryConsume("k", 1)).isFalse();
+    assertThatThrownBy(() -> handle.tryConsume(5)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void stateIsAVersionedHashUnderAHashTaggedKeyThatExpiresWhenFull() {
     RedisRateLimiter limiter = limiter(connection, RateLimit.of(Bandwidth.perPeriod(10, Duration.ofMinutes(1)))).build();
     limiter.tryAcquire("user:7", 5);

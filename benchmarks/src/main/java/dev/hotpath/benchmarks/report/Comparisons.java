@@ -46,6 +46,10 @@ final class Comparisons {
       of("LocalLimiterBenchmark", "hotpath", "bucket4j").goal(1.0).atThreads(1, 2),
       of("LocalLimiterBenchmark", "hotpath", "resilience4j").goal(1.0).atThreads(1, 2),
       of("LocalLimiterBenchmark", "hotpath", "guava").goal(1.0).atThreads(1, 2),
+      of("LocalLimiterBenchmark", "hotpathBucket", "atomicGcra").goal(0.85).atThreads(1, 2, 4),
+      of("LocalLimiterBenchmark", "hotpathBucket", "bucket4j").goal(1.0).atThreads(1, 2),
+      of("LocalLimiterBenchmark", "hotpathBucket", "resilience4j").goal(1.0).atThreads(1, 2),
+      of("LocalLimiterBenchmark", "hotpathBucket", "guava").goal(1.0).atThreads(1, 2),
       of("RedisLimiterBenchmark", "hotpath", "bucket4j"),
       // The engine against the hand-wired loader (cold's goal is against the quota, not a peer).
       of("EngineBenchmark", "warmHotpath", "warmBaseline").goal(0.8),

@@ -12,6 +12,7 @@ import dev.hotpath.cache.TypeToken;
 import dev.hotpath.cache.redis.RedisTier;
 import dev.hotpath.cache.timescale.PostgresTier;
 import dev.hotpath.ratelimit.Bandwidth;
+import dev.hotpath.ratelimit.KeyLimiter;
 import dev.hotpath.ratelimit.LocalRateLimiter;
 import dev.hotpath.ratelimit.RateLimit;
 import dev.hotpath.ratelimit.RateLimitDecision;
@@ -136,6 +137,8 @@ class ReadmeSnippetTest {
       assertThat(Long.parseLong(retryAfter)).isPositive(); // test only
     }
     exchange.syncUsage("ip-1", "weight-1m", 1_234);             // from X-MBX-USED-WEIGHT-1M
+    KeyLimiter ip1 = exchange.forKey("ip-1");                   // the same bucket, held: no lookup per call
+    boolean sent = ip1.tryConsume(1);
 
     // Your own API per tenant: Free 10/s, Pro 100/s, Enterprise 1,000/s.
     RateLimiter api = LocalRateLimiter.builder().name("api")
@@ -146,6 +149,7 @@ class ReadmeSnippetTest {
 
     assertThat(d.allowed()).isTrue();
     assertThat(served).isTrue();
+    assertThat(sent).isTrue();
     assertThat(exchange.tryAcquire("ip-1", 1).remaining()).isLessThanOrEqualTo(6_000 - 1_234 - 1);
   }
 }
