@@ -36,8 +36,6 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
 
   private final AsyncLoadingCache<K, Object> cache;
   private final Policy.VarExpiration<K, Object> expiration;
-  /** The synchronous map view: see {@link #putIfAbsent}. */
-  private final Map<K, Object> values;
   private final BatchingExecutor executor;
 
   MemoryTierStore(
@@ -61,7 +59,6 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
     }
     this.cache = builder.buildAsync(loader);
     this.expiration = cache.synchronous().policy().expireVariably().orElseThrow();
-    this.values = cache.synchronous().asMap();
   }
 
   @SuppressWarnings("unchecked")
@@ -107,22 +104,6 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
 
   void putRaw(K key, Object raw, Duration ttl) {
     expiration.put(key, raw, ttl);
-  }
-
-  /**
-   * Puts {@code raw} unless the key holds a value or a load; true when it put. Through the
-   * synchronous view, which writes the entry once: the asynchronous view takes a future put into
-   * it for a load, and writes the entry a second time (and counts a load) when the future
-   * completes, at once for a completed one, which doubled the cost of a bulk fill. Like every
-   * synchronous read, a key whose load is in flight waits for that load, whose value then stays.
-   */
-  boolean putIfAbsent(K key, Object raw) {
-    return values.putIfAbsent(key, raw) == null;
-  }
-
-  /** Removes the key if it holds {@code raw} (by {@code equals}); see {@link #putIfAbsent}. */
-  void remove(K key, Object raw) {
-    values.remove(key, raw);
   }
 
   @Override

@@ -1179,8 +1179,10 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       writeBacksSkipped.increment();
       return;
     }
-    if (l1.putIfAbsent(key, raw) && (clearing.get() > 0 || stamps.changed(key, stamp))) {
-      l1.remove(key, raw);
+    CompletableFuture<Object> filled = CompletableFuture.completedFuture(raw);
+    if (inProcess.putIfAbsent(key, filled) == null
+        && (clearing.get() > 0 || stamps.changed(key, stamp))) {
+      inProcess.remove(key, filled);
       writeBacksSkipped.increment();
     }
   }
