@@ -86,6 +86,37 @@ class WriteBackTest {
     }
   }
 
+  /**
+   * A blocking bulk read takes each key from the first tier that holds it (the upper tier's value
+   * wins), loads the keys none holds, answers in the order asked, keeps all of it in process, and
+   * copies what it found below to the tier above.
+   */
+  @Test
+  void aBulkReadTakesEachKeyFromTheFirstTierHoldingItAndPromotesWhatItFoundBelow() {
+    ByteMapTier lower = new ByteMapTier("lower", ticker);
+    try (TieredCache lowerWriter = TieredCache.builder().ticker(ticker).tier(lower).namespace(spec).build();
+        TieredCache upperWriter = TieredCache.builder().ticker(ticker).tier(shared).namespace(spec).build();
+        TieredCache cache = TieredCache.builder().ticker(ticker).tier(shared).tier(lower).namespace(spec).build()) {
+      lowerWriter.namespace(spec).put("low", "below");
+      lowerWriter.namespace(spec).put("both", "below-both");
+      upperWriter.namespace(spec).put("both", "above");
+      upperWriter.namespace(spec).put("up", "above-up");
+      Namespace<String, String> ns = cache.namespace(spec);
+
+      assertThat(ns.getAll(List.of("up", "low", "both", "none")))
+          .containsExactly(
+              Map.entry("up", "above-up"), Map.entry("low", "below"),
+              Map.entry("both", "above"), Map.entry("none", "loaded-none"));
+
+      Loads.awaitSettled(cache);
+      assertThat(shared.raw("prices", "low")).isEqualTo(lower.raw("prices", "low"));
+      assertThat(ns.async().getAllIfInProcess(List.of("up", "low", "both", "none")))
+          .containsExactly(
+              Map.entry("up", "above-up"), Map.entry("low", "below"),
+              Map.entry("both", "above"), Map.entry("none", "loaded-none"));
+    }
+  }
+
   enum Change { PUT, INVALIDATE }
 
   /**
