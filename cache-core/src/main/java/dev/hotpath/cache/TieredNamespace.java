@@ -140,8 +140,12 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     checkOpen();
     // The in-process hit goes through the map view, not the loading get: that one costs a call
     // chain through Caffeine's async layers and its stats counter per hit, about a quarter of a
-    // hit's time. The view still checks expiry and triggers refresh-ahead.
-    Object raw = completedValue(inProcess.get(key));
+    // hit's time. The view still checks expiry and triggers refresh-ahead. Most hits are read
+    // without recording them in Caffeine's policy (MemoryTierStore.RECORD_ONE_IN).
+    Object raw = l1.peek(key);
+    if (raw == null) {
+      raw = completedValue(inProcess.get(key));
+    }
     if (raw != null) {
       inProcessHits.increment();
       return value(raw);
@@ -316,9 +320,14 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
 
     void scanInProcess() {
       for (int i = 0; i < keys.length; i++) {
-        Object key = keys[i];
-        CompletableFuture<Object> future = inProcess.get(key);
-        Object raw = completedValue(future);
+        @SuppressWarnings("unchecked")
+        K key = (K) keys[i];
+        Object raw = l1.peek(key);
+        CompletableFuture<Object> future = null;
+        if (raw == null) {
+          future = inProcess.get(key);
+          raw = completedValue(future);
+        }
         if (raw != null) {
           raws[i] = raw;
           heldCount++;
@@ -490,13 +499,16 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     InOrderMap<K, V> result = new InOrderMap<>(keys.size());
     Set<K> absent = null; // the keys held as absent, to count each once
     for (K key : keys) {
-      CompletableFuture<Object> future = held.get(key);
-      if (future == null || !future.isDone() || future.isCompletedExceptionally()) {
-        return null; // missing, loading or failed: the whole read goes the usual way
-      }
-      Object raw = future.getNow(null);
+      Object raw = l1.peek(key);
       if (raw == null) {
-        return null;
+        CompletableFuture<Object> future = held.get(key);
+        if (future == null || !future.isDone() || future.isCompletedExceptionally()) {
+          return null; // missing, loading or failed: the whole read goes the usual way
+        }
+        raw = future.getNow(null);
+        if (raw == null) {
+          return null;
+        }
       }
       V value = value(raw);
       if (value != null) {
@@ -573,6 +585,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     // its stats and walks the async layers on every call, which JCache's get (built on this) pays
     // per hit. A key held at all (loading, failed or absent included) counts as a hit, as
     // Caffeine counted it.
+    Object raw = l1.peek(key);
+    if (raw != null) {
+      inProcessHits.increment();
+      return value(raw);
+    }
     CompletableFuture<Object> future = inProcess.get(key);
     if (future == null) {
       inProcessMisses.increment();

@@ -1,0 +1,74 @@
+package dev.hotpath.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Most in-process hits are read without being recorded in Caffeine's policy
+ * ({@link MemoryTierStore#RECORD_ONE_IN}): such a read must still honour expiry, and the size
+ * bound must still keep the keys read often.
+ */
+class UnrecordedHitTest {
+  private static final int READS = 1_000;
+
+  @Test
+  void anExpiredEntryIsNeverServedByAHit() {
+    FakeTicker ticker = new FakeTicker();
+    AtomicInteger loads = new AtomicInteger();
+    NamespaceSpec<String, String> spec = NamespaceSpec.builder("quiet-expiry", String.class, String.class)
+        .ttl(TtlProfile.builder().l1(Duration.ofMinutes(1)).build())
+        .loader(key -> key + "-" + loads.incrementAndGet())
+        .build();
+    try (TieredCache cache = TieredCache.builder().ticker(ticker).namespace(spec).build()) {
+      Namespace<String, String> namespace = cache.namespace(spec);
+      for (int i = 0; i < READS; i++) {
+        assertThat(namespace.get("k")).isEqualTo("k-1");
+      }
+      ticker.advance(Duration.ofMinutes(2));
+      for (int i = 0; i < READS; i++) {
+        assertThat(namespace.get("k")).isEqualTo("k-2");
+      }
+      ticker.advance(Duration.ofMinutes(2));
+      for (int i = 0; i < READS; i++) {
+        assertThat(namespace.getIfPresent("k")).isNull();
+      }
+      assertThat(loads).hasValue(2);
+    }
+  }
+
+  @Test
+  void theSizeBoundKeepsTheKeysReadOften() {
+    int bound = 100;
+    int hotKeys = 20;
+    NamespaceSpec<String, String> spec = NamespaceSpec.builder("quiet-eviction", String.class, String.class)
+        .ttl(TtlProfile.builder().l1(Duration.ofHours(1)).build())
+        .maximumSize(bound)
+        .build();
+    // Maintenance in the caller's thread: every recorded read and every eviction is done when a call returns.
+    try (TieredCache cache = TieredCache.builder().executor(Runnable::run).namespace(spec).build()) {
+      Namespace<String, String> namespace = cache.namespace(spec);
+      for (int k = 0; k < hotKeys; k++) {
+        namespace.put("hot" + k, "v");
+      }
+      for (int i = 0; i < 400; i++) {
+        for (int k = 0; k < hotKeys; k++) {
+          assertThat(namespace.get("hot" + k)).isEqualTo("v");
+        }
+      }
+      for (int k = 0; k < 20 * bound; k++) {
+        namespace.put("cold" + k, "v");
+      }
+      int kept = 0;
+      for (int k = 0; k < hotKeys; k++) {
+        if (namespace.getIfPresent("hot" + k) != null) {
+          kept++;
+        }
+      }
+      // Recency alone (every read unrecorded) would keep none of them after 2,000 newer keys.
+      assertThat(kept).isGreaterThanOrEqualTo(hotKeys * 3 / 4);
+    }
+  }
+}
