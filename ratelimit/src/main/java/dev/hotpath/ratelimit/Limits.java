@@ -28,6 +28,14 @@ final class Limits {
     return single != null ? single : plans.limitFor(key);
   }
 
+  /**
+   * Whether {@link #limitFor} may answer differently for {@code key} without these limits being
+   * replaced: its plan comes from the host's assignment function.
+   */
+  boolean resolvedPerCall(String key) {
+    return single == null && plans.assignsByFunction(key);
+  }
+
   Iterable<RateLimit> all() {
     return single != null ? List.of(single) : plans.limits();
   }

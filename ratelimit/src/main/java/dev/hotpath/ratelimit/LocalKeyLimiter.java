@@ -5,8 +5,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * {@link LocalRateLimiter#forKey}'s handle: remembers the key's bucket and the limits it was looked
- * up under, and looks again only when the bucket is retired ({@link LocalBucket#GONE}) or the
- * limits were replaced. It never holds a bucket of its own: what it remembers is the map's bucket,
+ * up under, and looks again only when the bucket is retired ({@link LocalBucket#GONE}), the
+ * limits were replaced, or the host's assignment function (asked on each call when it decides the
+ * key's plan) names another plan. It never holds a bucket of its own: what it remembers is the map's bucket,
  * and a bucket leaves the map only by being retired, so handle and keyed calls share one state.
  */
 final class LocalKeyLimiter implements KeyLimiter {
@@ -21,16 +22,22 @@ final class LocalKeyLimiter implements KeyLimiter {
     final LocalBucket bucket;
     /** {@code bucket.limit.capacity()}, one load nearer. */
     final long capacity;
+    /**
+     * Whether the key's plan comes from the host's assignment function, asked on every call as
+     * the keyed calls ask it: a plan it changes moves the key without replacing the limits.
+     */
+    final boolean resolvedPerCall;
 
-    Binding(Limits limits, LocalBucket bucket) {
+    Binding(Limits limits, LocalBucket bucket, boolean resolvedPerCall) {
       this.limits = limits;
       this.bucket = bucket;
       this.capacity = bucket == null ? 0 : bucket.limit.capacity();
+      this.resolvedPerCall = resolvedPerCall;
     }
   }
 
   /** Before the first call: no limits are identical to it, so the first call looks the key up. */
-  private static final Binding UNBOUND = new Binding(null, null);
+  private static final Binding UNBOUND = new Binding(null, null, false);
 
   private final LocalRateLimiter limiter;
   private final String key;
@@ -96,7 +103,7 @@ final class LocalKeyLimiter implements KeyLimiter {
   /** The remembered bucket, looked up again if the limits changed; checks permits against its limit. */
   private LocalBucket current(long permits) {
     Binding b = binding;
-    if (b.limits != limiter.limits) {
+    if (b.limits != limiter.limits || (b.resolvedPerCall && b.limits.limitFor(key) != b.bucket.limit)) {
       b = lookUp();
     }
     if (permits <= 0 || permits > b.capacity) {
@@ -107,7 +114,7 @@ final class LocalKeyLimiter implements KeyLimiter {
 
   private Binding lookUp() {
     Limits limits = limiter.limits;
-    Binding b = new Binding(limits, limiter.bucket(key, limits.limitFor(key)));
+    Binding b = new Binding(limits, limiter.bucket(key, limits.limitFor(key)), limits.resolvedPerCall(key));
     binding = b;
     return b;
   }

@@ -94,6 +94,14 @@ public final class TenantPlans {
   }
 
   /**
+   * Whether {@code tenant}'s plan comes from the assignment function, which may answer differently
+   * on each call, rather than from a fixed assignment or the default with no function set.
+   */
+  boolean assignsByFunction(String tenant) {
+    return lookup != null && !assignments.containsKey(tenant);
+  }
+
+  /**
    * The named plan's limit.
    *
    * @throws IllegalArgumentException if there is no such plan

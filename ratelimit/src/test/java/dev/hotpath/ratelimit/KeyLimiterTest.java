@@ -101,6 +101,26 @@ class KeyLimiterTest {
   }
 
   @Test
+  void aPlanTheAssignmentFunctionChangesReachesTheHandleOnItsNextCall() {
+    java.util.concurrent.atomic.AtomicReference<String> acmePlan = new java.util.concurrent.atomic.AtomicReference<>("large");
+    TenantPlans plans = TenantPlans.builder()
+        .plan("small", RateLimit.of(Bandwidth.perPeriod(2, SECOND)))
+        .plan("large", RateLimit.of(Bandwidth.perPeriod(100, SECOND)))
+        .defaultPlan("small")
+        .assignments(tenant -> tenant.equals("acme") ? acmePlan.get() : null)
+        .build();
+    LocalRateLimiter limiter = LocalRateLimiter.builder().name("test").plans(plans).clock(clock).build();
+    KeyLimiter acme = limiter.forKey("acme");
+    assertThat(acme.tryAcquire(1).limit()).isEqualTo(100);
+
+    acmePlan.set("small"); // the host's account lookup downgrades the tenant
+
+    assertThat(acme.tryAcquire(1).limit()).isEqualTo(2);
+    assertThat(acme.tryConsume(1)).as("the small plan's 2 are used up").isFalse();
+    assertThat(limiter.tryConsume("acme", 1)).isFalse();
+  }
+
+  @Test
   void handleWaitsAsTheKeyedAcquireDoes() throws Exception {
     LocalRateLimiter limiter = limiter(RateLimit.of(Bandwidth.perPeriod(1, SECOND)));
     KeyLimiter handle = limiter.forKey("k");

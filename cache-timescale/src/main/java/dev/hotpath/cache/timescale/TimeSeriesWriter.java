@@ -483,6 +483,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
       format = used;
     }
     boolean autoCommit = c.getAutoCommit();
+    Throwable failure = null;
     if (staging != null && autoCommit) {
       c.setAutoCommit(false); // the staging table's rows and the insert from it are one transaction
     }
@@ -497,33 +498,36 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
       if (!c.getAutoCommit()) {
         c.commit();
       }
-    } catch (SQLException | RuntimeException e) {
+    } catch (Throwable e) {
+      failure = e;
       if (staging != null) {
         rollbackQuietly(c);
       }
-      restoreAutoCommit(c, autoCommit, e);
       throw e;
+    } finally {
+      restoreAutoCommit(c, autoCommit, failure);
     }
-    restoreAutoCommit(c, autoCommit, null);
     lastBatchBinary = used instanceof BinaryRowEncoder;
   }
 
   /**
    * Puts the session's autocommit back as the pool lent it. After a failed copy the restore often
    * fails too (the connection is gone); the copy's failure is the one that says what happened, so
-   * the restore's is attached to it instead of replacing it.
+   * the restore's is attached to it instead of replacing it. After a copy that committed, a failed
+   * restore is only logged: the rows are in the table, and failing the batch would send them again
+   * (twice into a table without a key); the pool resets or drops the session.
    */
-  private static void restoreAutoCommit(Connection c, boolean autoCommit, Exception failure)
-      throws SQLException {
+  private void restoreAutoCommit(Connection c, boolean autoCommit, Throwable failure) {
     try {
       if (c.getAutoCommit() != autoCommit) {
         c.setAutoCommit(autoCommit);
       }
     } catch (SQLException | RuntimeException e) {
-      if (failure == null) {
-        throw e;
+      if (failure != null) {
+        failure.addSuppressed(e);
+      } else {
+        LOG.warn("writer {}: batch written, but restoring the session's autocommit failed: {}", name, e.toString());
       }
-      failure.addSuppressed(e);
     }
   }
 

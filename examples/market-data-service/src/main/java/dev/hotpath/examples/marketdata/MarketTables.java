@@ -47,7 +47,8 @@ final class MarketTables {
    * <p>Every step on a table first looks in the catalog, which takes no table lock, so a start where
    * all is in place locks nothing the running instances use: {@code CREATE INDEX IF NOT EXISTS} would take a
    * lock that waits for every open write, and {@code ALTER TABLE ... IF NOT EXISTS} one that stops
-   * every read, on each start. A step that must lock a table waits at most {@code lockTimeout}
+   * every read, on each start. Instances wait for each other's start; a step that must lock a table
+   * waits at most {@code lockTimeout}
    * (behind a long query it fails the start with a message saying so, rather than holding up every
    * session queued behind it).
    *
@@ -58,13 +59,19 @@ final class MarketTables {
     try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
       c.setAutoCommit(false);
       try {
-        s.execute("SET LOCAL lock_timeout = " + lockTimeout.toMillis());
         // Concurrent CREATE ... IF NOT EXISTS can still collide in the catalog: serialize instances.
+        // Taken before the timeout is set: another instance may hold it for as long as a one-time
+        // migration of a large table takes, and waiting for it is waiting for a start, not a query.
         s.execute("SELECT pg_advisory_xact_lock(hashtext('market-data-service:ddl'))");
+        s.execute("SET LOCAL lock_timeout = " + lockTimeout.toMillis());
         createSteps(c, s, schema);
         c.commit();
       } catch (SQLException e) {
-        c.rollback();
+        try {
+          c.rollback();
+        } catch (SQLException rollback) {
+          e.addSuppressed(rollback); // the connection is often gone: e says why
+        }
         if ("55P03".equals(e.getSQLState())) {
           throw new SQLException("creating the tables of schema " + schema + " waited more than "
               + lockTimeout.toMillis() + " ms for a lock another session holds (a long query or"

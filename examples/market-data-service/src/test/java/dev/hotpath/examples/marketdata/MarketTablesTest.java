@@ -20,6 +20,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,6 +108,30 @@ class MarketTablesTest {
       other.commit();
     }
     assertThat(postgres.count("SELECT count(*) FROM " + schema + ".candles_1m")).isEqualTo(1);
+  }
+
+  @Test
+  void aStartWaitsForAnotherInstancesStartHoweverLongItTakes() throws Exception {
+    ExecutorService starter = Executors.newSingleThreadExecutor();
+    try (Connection other = pool.getConnection(); Statement s = other.createStatement()) {
+      other.setAutoCommit(false);
+      s.execute("SELECT pg_advisory_xact_lock(hashtext('market-data-service:ddl'))"); // another start, migrating
+
+      Future<?> start = starter.submit(() -> {
+        MarketTables.create(pool, schema, Duration.ofMillis(200));
+        return null;
+      });
+      while (postgres.count("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 0) {
+        assertThat(start.isDone()).as("the start waits for the other one").isFalse();
+        Thread.sleep(20);
+      }
+      Thread.sleep(1_000); // the other start takes longer than the lock timeout
+      other.commit();
+
+      start.get(60, TimeUnit.SECONDS); // completes, rather than failing on the lock timeout
+    } finally {
+      starter.shutdownNow();
+    }
   }
 
   @Test
