@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hotpath.cache.spi.NamespaceContext;
 import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.internal.ForwardingTier;
 import dev.hotpath.cache.spi.Tier;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -28,17 +29,7 @@ class ApiShapeTest {
 
   /** A shared tier that brings its own bus, as the Redis tier does. */
   private static Tier bringing(Tier tier, InvalidationBus bus) {
-    return new Tier() {
-      @Override
-      public String name() {
-        return tier.name();
-      }
-
-      @Override
-      public <K, V> NamespaceStore<K, V> open(NamespaceContext<K, V> context) {
-        return tier.open(context);
-      }
-
+    return new ForwardingTier(tier) {
       @Override
       public InvalidationBus invalidationBus() {
         return bus;

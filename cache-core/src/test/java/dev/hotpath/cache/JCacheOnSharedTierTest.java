@@ -7,8 +7,7 @@ import dev.hotpath.cache.jcache.HotpathCacheManager;
 import dev.hotpath.cache.jcache.HotpathCachingProvider;
 import dev.hotpath.cache.jcache.JCacheSettings;
 import dev.hotpath.cache.jcache.MutableClock;
-import dev.hotpath.cache.spi.NamespaceContext;
-import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.internal.ForwardingTier;
 import dev.hotpath.cache.spi.Tier;
 import java.net.URI;
 import java.time.Duration;
@@ -117,17 +116,7 @@ class JCacheOnSharedTierTest {
   @Test
   void closingTheManagerLeavesTheHostsTierAndBusOpen() {
     AtomicInteger closes = new AtomicInteger();
-    Tier counting = new Tier() {
-      @Override
-      public String name() {
-        return tier.name();
-      }
-
-      @Override
-      public <K, V> NamespaceStore<K, V> open(NamespaceContext<K, V> context) {
-        return tier.open(context);
-      }
-
+    Tier counting = new ForwardingTier(tier) {
       @Override
       public void close() {
         closes.incrementAndGet();

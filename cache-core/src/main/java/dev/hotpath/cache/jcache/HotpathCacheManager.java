@@ -10,8 +10,7 @@ import dev.hotpath.cache.Subscription;
 import dev.hotpath.cache.TieredCache;
 import dev.hotpath.cache.TypeToken;
 import dev.hotpath.cache.InvalidationEvent;
-import dev.hotpath.cache.spi.NamespaceContext;
-import dev.hotpath.cache.spi.NamespaceStore;
+import dev.hotpath.cache.internal.ForwardingTier;
 import dev.hotpath.cache.spi.Tier;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -357,26 +356,9 @@ public final class HotpathCacheManager implements CacheManager, MeterBinder {
    * and binds their meters, but this one is shared by the manager's caches and is the host's, so
    * it is never closed here and its meters are bound by the manager, once per registry.
    */
-  private static final class BorrowedTier implements Tier {
-    private final Tier tier;
-
+  private static final class BorrowedTier extends ForwardingTier {
     BorrowedTier(Tier tier) {
-      this.tier = tier;
-    }
-
-    @Override
-    public String name() {
-      return tier.name();
-    }
-
-    @Override
-    public <K, V> NamespaceStore<K, V> open(NamespaceContext<K, V> context) {
-      return tier.open(context);
-    }
-
-    @Override
-    public InvalidationBus invalidationBus() {
-      return tier.invalidationBus();
+      super(tier);
     }
 
     /** Binds nothing: the manager binds the shared tier itself (see {@link HotpathCacheManager#bindTo}). */
@@ -385,11 +367,6 @@ public final class HotpathCacheManager implements CacheManager, MeterBinder {
 
     @Override
     public void close() {}
-
-    @Override
-    public String toString() {
-      return tier.toString();
-    }
   }
 
   /** The manager's bus as one cache sees it: shared, so closing the cache does not close it. */

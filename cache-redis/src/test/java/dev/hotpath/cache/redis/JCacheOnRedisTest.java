@@ -6,6 +6,13 @@ import static dev.hotpath.cache.redis.TestNode.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hotpath.cache.TtlProfile;
+import java.util.Collection;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Gauge;
+import dev.hotpath.cache.spi.Tier;
+import dev.hotpath.cache.jcache.HotpathCacheManager;
+import dev.hotpath.cache.internal.ForwardingTier;
 import dev.hotpath.cache.jcache.CacheOptions;
 import dev.hotpath.cache.jcache.HotpathCachingProvider;
 import dev.hotpath.cache.jcache.JCacheSettings;
@@ -50,8 +57,17 @@ class JCacheOnRedisTest {
   private CacheManager node(String name, TestRedis redis, RedisKeyPrefix prefix) {
     RedisTier tier = TestNode.tier(redis, prefix);
     tiers.add(tier);
+    return manager(name, tier, "symbols");
+  }
+
+  /** A manager whose caches named {@code caches} are kept in Redis through {@code tier}. */
+  private CacheManager manager(String name, Tier tier, String... caches) {
+    JCacheSettings.Builder settings = JCacheSettings.builder().tier(tier);
+    for (String cache : caches) {
+      settings.cache(cache, IN_REDIS);
+    }
     Properties properties = new Properties();
-    properties.put(JCacheSettings.PROPERTY, JCacheSettings.builder().tier(tier).cache("symbols", IN_REDIS).build());
+    properties.put(JCacheSettings.PROPERTY, settings.build());
     return provider.getCacheManager(URI.create("test:redis/" + name), null, properties);
   }
 
@@ -110,6 +126,64 @@ class JCacheOnRedisTest {
       java.util.Map<String, String> all = new java.util.HashMap<>();
       keys.forEach(k -> all.put(k, load(k)));
       return all;
+    }
+  }
+
+  /**
+   * A tier shared by a manager's caches is bound once per registry, however many caches use it
+   * (each binding past the first made Micrometer warn "This Gauge has been already registered").
+   */
+  @Test
+  void aTierSharedByTwoCachesIsBoundOnceAndEachCacheKeepsItsOwnMeters(TestRedis redis, RedisKeyPrefix prefix) {
+    RedisTier redisTier = TestNode.tier(redis, prefix);
+    tiers.add(redisTier);
+    BindCountingTier tier = new BindCountingTier(redisTier);
+    CacheManager manager = manager("meters", tier, "symbols", "accounts");
+    MeterRegistry registry = new SimpleMeterRegistry();
+
+    // One cache created before the registry is bound, one after, and a second bind of the same
+    // registry: the three ways a shared tier could be bound again.
+    Cache<String, String> symbols = manager.createCache("symbols", strings());
+    manager.unwrap(HotpathCacheManager.class).bindTo(registry);
+    Cache<String, String> accounts = manager.createCache("accounts", strings());
+    manager.unwrap(HotpathCacheManager.class).bindTo(registry);
+
+    assertThat(tier.bindings(registry)).as("bindTo calls of the shared tier for this registry").isEqualTo(1);
+    Collection<Gauge> circuit = registry.find("hotpath.redis.circuit.open").gauges();
+    assertThat(circuit).hasSize(1);
+    assertThat(circuit.iterator().next().getId().getTag("tier")).isEqualTo(redisTier.name());
+    assertThat(registry.find("hotpath.redis.writes.unsent").tag("tier", redisTier.name()).gauges()).hasSize(1);
+
+    symbols.put("BTCUSDT", "v1");
+    assertThat(symbols.get("BTCUSDT")).isEqualTo("v1");
+    assertThat(hits(registry, "symbols")).isEqualTo(1.0);
+    assertThat(hits(registry, "accounts")).isEqualTo(0.0);
+    assertThat(accounts.get("BTCUSDT")).isNull();
+    assertThat(hits(registry, "accounts")).isEqualTo(0.0);
+  }
+
+  private static double hits(MeterRegistry registry, String cache) {
+    return registry.get("cache.gets").tag("cache", cache).tag("result", "hit").functionCounter().count();
+  }
+
+  /** The Redis tier, counting how often it is bound to each registry. */
+  private static final class BindCountingTier extends ForwardingTier {
+    private final List<MeterRegistry> bound = new ArrayList<>();
+
+    BindCountingTier(Tier tier) {
+      super(tier);
+    }
+
+    synchronized int bindings(MeterRegistry registry) {
+      return (int) bound.stream().filter(r -> r == registry).count();
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+      synchronized (this) {
+        bound.add(registry);
+      }
+      super.bindTo(registry);
     }
   }
 }
