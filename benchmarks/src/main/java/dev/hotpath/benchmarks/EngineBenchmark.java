@@ -18,7 +18,7 @@ import dev.hotpath.testing.exchange.HttpExchangeSource;
 import dev.hotpath.testing.exchange.SimulatedExchange;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -162,7 +162,7 @@ public class EngineBenchmark {
     }
 
     void putAll(List<String> keys) {
-      Map<String, String> entries = new HashMap<>();
+      Map<String, String> entries = new LinkedHashMap<>(); // in key order, as the baseline is filled
       keys.forEach(k -> entries.put(k, SimulatedExchange.valueOf(k)));
       namespace.putAll(entries);
     }
