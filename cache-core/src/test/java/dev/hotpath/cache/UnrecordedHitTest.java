@@ -3,6 +3,10 @@ package dev.hotpath.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +73,43 @@ class UnrecordedHitTest {
       }
       // Recency alone (every read unrecorded) would keep none of them after 2,000 newer keys.
       assertThat(kept).isGreaterThanOrEqualTo(hotKeys * 3 / 4);
+    }
+  }
+
+  @Test
+  void aBulkReadAnsweredInProcessHandsCaffeinesMaintenanceOverOnce() {
+    int keys = 10_000;
+    AtomicInteger handedOver = new AtomicInteger();
+    NamespaceSpec<String, String> spec = NamespaceSpec.builder("quiet-bulk", String.class, String.class)
+        .ttl(TtlProfile.builder().l1(Duration.ofHours(1)).build())
+        .maximumSize(2 * keys)
+        .build();
+    // Counts what Caffeine hands the executor and runs it at once, so every hand-off drains the
+    // buffers and the next full read buffer would hand over again.
+    try (TieredCache cache = TieredCache.builder()
+        .executor(task -> {
+          handedOver.incrementAndGet();
+          task.run();
+        })
+        .namespace(spec)
+        .build()) {
+      Namespace<String, String> namespace = cache.namespace(spec);
+      Map<String, String> entries = new LinkedHashMap<>();
+      for (int k = 0; k < keys; k++) {
+        entries.put("k" + k, "v" + k);
+      }
+      namespace.putAll(entries);
+      List<String> all = new ArrayList<>(entries.keySet());
+      for (int round = 0; round < 3; round++) {
+        handedOver.set(0);
+        // About keys / RECORD_ONE_IN recorded reads: a 16-slot read buffer fills many times over.
+        Map<String, String> read = namespace.async().getAllIfInProcess(all);
+        assertThat(read).isEqualTo(entries);
+        assertThat(handedOver).hasValue(1);
+        handedOver.set(0);
+        assertThat(namespace.getAll(all)).isEqualTo(entries);
+        assertThat(handedOver).hasValue(1);
+      }
     }
   }
 }
