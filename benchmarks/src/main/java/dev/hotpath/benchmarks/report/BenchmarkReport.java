@@ -29,7 +29,8 @@ import java.util.regex.PatternSyntaxException;
  *
  * <p>The results directory gets one JMH JSON file per suite and thread count, {@code machine.md}
  * (the machine and the run's settings), {@code report.md} (ratios against each peer, with error
- * bars and goals, and each suite's scores) and an SVG bar chart per suite. Suites run one at a
+ * bars and goals; the goals on Hotpath's own auxiliary counters; each suite's scores and counters)
+ * and an SVG bar chart per suite. Suites run one at a
  * time, each at the thread counts in {@link RunPlan}; before each benchmark a line says which one,
  * i of N, and the time left. Not thread-safe; meant to be the only thing loading the machine.
  */
