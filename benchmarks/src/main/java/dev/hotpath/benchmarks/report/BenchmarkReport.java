@@ -29,7 +29,8 @@ import java.util.regex.PatternSyntaxException;
  *
  * <p>The results directory gets one JMH JSON file per suite and thread count, {@code machine.md}
  * (the machine and the run's settings), {@code report.md} (ratios against each peer, with error
- * bars and goals, and each suite's scores) and an SVG bar chart per suite. Suites run one at a
+ * bars and goals; the goals on Hotpath's own auxiliary counters; each suite's scores and counters)
+ * and an SVG bar chart per suite. Suites run one at a
  * time, each at the thread counts in {@link RunPlan}; before each benchmark a line says which one,
  * i of N, and the time left. Not thread-safe; meant to be the only thing loading the machine.
  */
@@ -63,7 +64,7 @@ public final class BenchmarkReport {
       return;
     }
     List<String> failures = runner.runAll(shellWords(args));
-    List<RatioRow> rows = ReportFiles.write(arguments.out(), Comparisons.ALL);
+    ReportFiles.Rows rows = ReportFiles.write(arguments.out(), Comparisons.ALL, Comparisons.COUNTER_GOALS);
     System.out.println("Wrote " + arguments.out().resolve(ReportFiles.REPORT) + summary(rows));
     if (!failures.isEmpty()) {
       System.err.println("Failed: " + String.join("; ", failures));
@@ -72,7 +73,7 @@ public final class BenchmarkReport {
   }
 
   static void regenerate(Arguments arguments, PrintStream out) {
-    List<RatioRow> rows = ReportFiles.write(arguments.from(), Comparisons.ALL);
+    ReportFiles.Rows rows = ReportFiles.write(arguments.from(), Comparisons.ALL, Comparisons.COUNTER_GOALS);
     out.println("Wrote " + arguments.from().resolve(ReportFiles.REPORT) + summary(rows));
     if (arguments.readme() != null) {
       String link = ReadmeTable.link(arguments.readme(), arguments.from().resolve(ReportFiles.REPORT));
@@ -91,9 +92,10 @@ public final class BenchmarkReport {
     return String.join(" ", words);
   }
 
-  private static String summary(List<RatioRow> rows) {
+  private static String summary(ReportFiles.Rows rows) {
     Map<RatioRow.Verdict, Long> counts = new java.util.EnumMap<>(RatioRow.Verdict.class);
-    rows.forEach(row -> counts.merge(row.verdict(), 1L, Long::sum));
+    rows.ratios().forEach(row -> counts.merge(row.verdict(), 1L, Long::sum));
+    rows.counterGoals().forEach(row -> counts.merge(row.verdict(), 1L, Long::sum));
     List<String> parts = new ArrayList<>();
     counts.forEach((verdict, count) -> parts.add(count + " " + verdict.label));
     return ": " + String.join(", ", parts);

@@ -53,6 +53,12 @@ final class JmhJson {
         metric.path("scorePercentiles").fields()
             .forEachRemaining(e -> percentiles.put(e.getKey(), number(e.getValue())));
       }
+      Map<String, SecondaryMetric> secondary = new LinkedHashMap<>();
+      result.path("secondaryMetrics").fields().forEachRemaining(e -> {
+        if (!isSamplePercentile(result, e.getKey())) {
+          secondary.put(e.getKey(), secondaryMetric(e.getValue()));
+        }
+      });
       scores.add(new Score(
           className.substring(className.lastIndexOf('.') + 1),
           benchmark.substring(methodDot + 1),
@@ -62,9 +68,26 @@ final class JmhJson {
           number(metric.path("score")),
           number(metric.path("scoreError")),
           metric.path("scoreUnit").asText(),
-          percentiles));
+          percentiles,
+          secondary));
     }
     return scores;
+  }
+
+  /**
+   * In sample mode JMH also writes each percentile as a secondary metric ({@code p0.50}): the same
+   * figures {@link Score#percentiles()} holds, so they are left out.
+   */
+  private static boolean isSamplePercentile(JsonNode result, String name) {
+    return "sample".equals(result.path("mode").asText()) && name.matches("p\\d+\\.\\d+");
+  }
+
+  private static SecondaryMetric secondaryMetric(JsonNode metric) {
+    List<Double> iterations = new ArrayList<>();
+    for (JsonNode fork : metric.path("rawData")) {
+      fork.forEach(iteration -> iterations.add(number(iteration)));
+    }
+    return new SecondaryMetric(metric.path("scoreUnit").asText(), iterations);
   }
 
   /** JMH writes a score it could not compute as the string {@code "NaN"}. */

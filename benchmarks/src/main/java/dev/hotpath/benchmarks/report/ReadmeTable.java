@@ -14,14 +14,15 @@ final class ReadmeTable {
   private ReadmeTable() {}
 
   /**
-   * {@code readme} with the text between the markers replaced by a table of {@code rows} (those
-   * that ran) and a link to the report.
+   * {@code readme} with the text between the markers replaced by a table of {@code rows}' ratios
+   * (those that ran), a table of the goals on counters (when there are any) and a link to the
+   * report.
    *
    * @param reportLink the report's path relative to the README, such as {@code
    *     benchmarks/results/2026-11-30/report.md}
    * @throws IllegalArgumentException when the markers are missing, repeated or out of order
    */
-  static String rewrite(String readme, List<RatioRow> rows, String reportLink) {
+  static String rewrite(String readme, ReportFiles.Rows rows, String reportLink) {
     int start = readme.indexOf(START);
     int end = readme.indexOf(END);
     if (start < 0 || end < start || readme.indexOf(START, start + 1) >= 0 || readme.indexOf(END, end + 1) >= 0) {
@@ -30,12 +31,12 @@ final class ReadmeTable {
     return readme.substring(0, start + START.length()) + "\n" + table(rows, reportLink) + readme.substring(end);
   }
 
-  static String table(List<RatioRow> rows, String reportLink) {
+  static String table(ReportFiles.Rows rows, String reportLink) {
     StringBuilder md = new StringBuilder();
     md.append("| Hotpath / peer | threads | params | ratio (range) | goal | |\n");
     md.append("|---|---|---|---|---|---|\n");
     long notRun = 0;
-    for (RatioRow row : rows) {
+    for (RatioRow row : rows.ratios()) {
       if (row.verdict() == RatioRow.Verdict.NOT_RUN) {
         notRun++;
         continue;
@@ -47,6 +48,9 @@ final class ReadmeTable {
           .append(" | ").append(ReportFiles.goalText(row))
           .append(" | ").append(row.verdict().label)
           .append(" |\n");
+    }
+    if (!rows.counterGoals().isEmpty()) {
+      md.append('\n').append(ReportFiles.counterGoalTable(rows.counterGoals()));
     }
     md.append("\nGenerated from [").append(reportLink).append("](").append(reportLink)
         .append(") (scores, error bars, charts and the machine)");

@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -24,10 +25,19 @@ final class ReportFiles {
 
   private ReportFiles() {}
 
-  /** Writes the report and charts into {@code dir}; returns the ratio rows it shows. */
-  static List<RatioRow> write(Path dir, List<Comparison> comparisons) {
+  /**
+   * What a report shows against goals.
+   *
+   * @param ratios the ratio rows, against peers
+   * @param counterGoals the rows of goals on Hotpath's own counters
+   */
+  record Rows(List<RatioRow> ratios, List<CounterGoal.Row> counterGoals) {}
+
+  /** Writes the report and charts into {@code dir}; returns the rows it shows against goals. */
+  static Rows write(Path dir, List<Comparison> comparisons, List<CounterGoal> counterGoals) {
     List<Score> scores = JmhJson.readDirectory(dir);
     List<RatioRow> rows = RatioRow.of(comparisons, scores);
+    List<CounterGoal.Row> goalRows = CounterGoal.rows(counterGoals, scores);
     StringBuilder md = new StringBuilder();
     md.append("# Hotpath benchmarks: ").append(dir.getFileName()).append("\n\n");
     md.append("Each suite runs Hotpath beside its peers in one JMH run; compare ratios, not absolute numbers. "
@@ -52,6 +62,11 @@ final class ReportFiles {
           .append(" |\n");
     }
     md.append('\n');
+    if (!goalRows.isEmpty()) {
+      md.append("## Goals on Hotpath's own counters\n\n");
+      md.append(COUNTERS_NOTE).append("\n\n");
+      md.append(counterGoalTable(goalRows)).append('\n');
+    }
     Map<String, List<Score>> bySuite = scores.stream()
         .collect(Collectors.groupingBy(Score::suite, LinkedHashMap::new, Collectors.toList()));
     for (Map.Entry<String, List<Score>> suite : bySuite.entrySet()) {
@@ -66,9 +81,57 @@ final class ReportFiles {
             .append(")\n\n");
       }
       md.append(scoreTable(suite.getValue())).append('\n');
+      String counters = secondaryTable(suite.getValue());
+      if (!counters.isEmpty()) {
+        md.append("Auxiliary counters. ").append(COUNTERS_NOTE).append("\n\n").append(counters).append('\n');
+      }
     }
     writeString(dir.resolve(REPORT), md.toString());
-    return rows;
+    return new Rows(rows, goalRows);
+  }
+
+  static final String COUNTERS_NOTE = "A counter's figure is per measured iteration: the mean, and the least–largest "
+      + "where the iterations differ (JMH's own score for an event counter is the sum over every iteration and fork).";
+
+  /** Goals on counters, for the report and the README alike; rows that did not run included. */
+  static String counterGoalTable(List<CounterGoal.Row> rows) {
+    StringBuilder md = new StringBuilder("| Hotpath | threads | params | measured | goal | |\n");
+    md.append("|---|---|---|---|---|---|\n");
+    for (CounterGoal.Row row : rows) {
+      md.append("| ").append(row.goal().title())
+          .append(" | ").append(row.threads() == 0 ? "" : row.threads())
+          .append(" | ").append(row.params())
+          .append(" | ").append(row.measuredText())
+          .append(" | ").append(row.goal().limits().isEmpty() ? "" : row.goal().limitsText())
+          .append(" | ").append(row.verdict().label)
+          .append(" |\n");
+    }
+    return md.toString();
+  }
+
+  /**
+   * A table of the secondary metrics of the scores that have any: a column per metric name in
+   * the suite, sorted; empty when no score has one.
+   */
+  static String secondaryTable(List<Score> scores) {
+    List<Score> withMetrics = scores.stream().filter(s -> !s.secondary().isEmpty()).toList();
+    if (withMetrics.isEmpty()) {
+      return "";
+    }
+    Set<String> names = new TreeSet<>();
+    withMetrics.forEach(s -> names.addAll(s.secondary().keySet()));
+    StringBuilder md = new StringBuilder("| method | threads | params");
+    names.forEach(name -> md.append(" | ").append(name));
+    md.append(" |\n|---|---|---").append("|---".repeat(names.size())).append("|\n");
+    for (Score s : withMetrics) {
+      md.append("| `").append(s.method()).append("` | ").append(s.threads()).append(" | ").append(s.paramsLabel());
+      for (String name : names) {
+        SecondaryMetric metric = s.secondary().get(name);
+        md.append(" | ").append(metric == null ? "" : metric.text());
+      }
+      md.append(" |\n");
+    }
+    return md.toString();
   }
 
   static String ratioText(RatioRow row) {

@@ -1,5 +1,6 @@
 package dev.hotpath.benchmarks.report;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -18,6 +19,8 @@ import java.util.stream.Collectors;
  * @param unit JMH's score unit, such as {@code ops/us} or {@code ns/op}
  * @param percentiles for sample mode, the score at each percentile (keys such as {@code 50.0});
  *     empty otherwise
+ * @param secondary the secondary metrics by name (the {@code @AuxCounters} fields, profilers'
+ *     figures), sorted by name; empty when there are none
  */
 record Score(
     String suite,
@@ -28,11 +31,13 @@ record Score(
     double score,
     double error,
     String unit,
-    Map<String, Double> percentiles) {
+    Map<String, Double> percentiles,
+    Map<String, SecondaryMetric> secondary) {
 
   Score {
     params = Map.copyOf(new TreeMap<>(params));
     percentiles = Map.copyOf(percentiles);
+    secondary = Collections.unmodifiableSortedMap(new TreeMap<>(secondary));
   }
 
   /** True for throughput, where a higher score is better; for every time mode a lower one is. */

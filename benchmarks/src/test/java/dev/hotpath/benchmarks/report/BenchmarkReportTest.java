@@ -31,7 +31,16 @@ class BenchmarkReportTest {
     assertThat(report)
         .contains("| MemoryTierReadBenchmark `hotpath` / `caffeine` | 1 | keys=1024 | 19.1 ± 0.5 ops/us | 38.2 ± 1 ops/us | **0.50×**")
         .contains("| RedisTierReadBenchmark `hotpathGetAll` / `lettuceMget` |  |  |  |  | not run | ≥ 0.90× | not run |")
-        .contains("![LocalLimiterBenchmark avgt](LocalLimiterBenchmark.svg)");
+        .contains("![LocalLimiterBenchmark avgt](LocalLimiterBenchmark.svg)")
+        .contains("## Goals on Hotpath's own counters")
+        .contains("| EngineBenchmark `coldHotpath`: time ≤ 1.05× the quota's bound, no 429 | 1 |  | 9 s/op; "
+            + "`quotaBoundSeconds` 8.82 (8.8–8.84); `overBound` 1.01; `exchange429` 0 | "
+            + "`overBound` ≤ 1.05, `exchange429` ≤ 0 in every iteration | met |")
+        .contains("| method | threads | params | exchange418 | exchange429 | failedItems | overBound "
+            + "| quotaBoundSeconds | windowsSpanned |")
+        .contains("| `coldBaseline` | 1 | baselineThreads=8, bucket4jRefill=GREEDY | 260 | 10 | 1,800 | 3.04 | 8.9 | 1 |");
+    // Only EngineBenchmark has counters: the sample-mode percentiles JMH also writes as metrics are not any.
+    assertThat(report.split("Auxiliary counters", -1)).hasSize(2);
     try (Stream<Path> files = Files.list(results)) {
       List<String> charts = files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".svg")).sorted().toList();
       assertThat(charts).containsExactly("EngineBenchmark.svg", "InvalidationLatencyBenchmark.svg",
@@ -42,6 +51,7 @@ class BenchmarkReportTest {
       }
     }
     assertThat(ReportFiles.read(readme)).contains("(benchmarks/results/2026-11-30/report.md)")
+        .contains("| EngineBenchmark `coldHotpath`: time ≤ 1.05× the quota's bound, no 429 | 1 |")
         .contains("Text after the table, kept as it is.");
   }
 

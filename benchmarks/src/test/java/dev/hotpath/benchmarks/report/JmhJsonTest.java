@@ -18,7 +18,7 @@ class JmhJsonTest {
     assertThat(scores).hasSize(12);
     Score hotpath = scores.get(0);
     assertThat(hotpath).isEqualTo(new Score("MemoryTierReadBenchmark", "hotpath", "thrpt", 1,
-        Map.of("keys", "1024"), 19.1, 0.5, "ops/us", Map.of()));
+        Map.of("keys", "1024"), 19.1, 0.5, "ops/us", Map.of(), Map.of()));
   }
 
   @Test
@@ -34,5 +34,22 @@ class JmhJsonTest {
     Score sampled = Fixtures.score(Fixtures.scores(dir), "InvalidationLatencyBenchmark", "redisson");
 
     assertThat(sampled.percentiles()).containsEntry("50.0", 338.0).containsEntry("99.0", 2300.0);
+  }
+
+  @Test
+  void auxCountersAreReadPerMeasuredIterationOfEveryFork() {
+    Score cold = Fixtures.score(Fixtures.scores(dir), "EngineBenchmark", "coldHotpath");
+
+    assertThat(cold.secondary()).containsOnlyKeys(
+        "exchange418", "exchange429", "failedItems", "overBound", "quotaBoundSeconds", "windowsSpanned");
+    // JMH's score for it is the sum, 17.64: not one batch's bound.
+    assertThat(cold.secondary().get("quotaBoundSeconds")).isEqualTo(new SecondaryMetric("#", List.of(8.8, 8.84)));
+  }
+
+  @Test
+  void sampleModesPercentileMetricsAreNotTakenForCounters() {
+    Score sampled = Fixtures.score(Fixtures.scores(dir), "InvalidationLatencyBenchmark", "redisson");
+
+    assertThat(sampled.secondary()).isEmpty();
   }
 }

@@ -10,14 +10,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ReadmeTableTest {
+  private static final ReportFiles.Rows NO_ROWS = new ReportFiles.Rows(List.of(), List.of());
+
   @TempDir Path dir;
 
   @Test
   void replacesOnlyWhatLiesBetweenTheMarkers() {
     String readme = ReportFiles.read(Fixtures.copy("README-fixture.md", dir.resolve("README.md")));
-    List<RatioRow> rows = RatioRow.of(List.of(
+    List<Score> scores = Fixtures.scores(dir);
+    ReportFiles.Rows rows = new ReportFiles.Rows(RatioRow.of(List.of(
         of("LocalLimiterBenchmark", "hotpath", "bucket4j").goal(1.0).atThreads(1),
-        of("RedisTierReadBenchmark", "hotpath", "lettuce").goal(0.9)), Fixtures.scores(dir));
+        of("RedisTierReadBenchmark", "hotpath", "lettuce").goal(0.9)), scores),
+        CounterGoal.rows(Comparisons.COUNTER_GOALS, scores));
 
     String rewritten = ReadmeTable.rewrite(readme, rows, "benchmarks/results/2026-11-30/report.md");
 
@@ -29,6 +33,9 @@ class ReadmeTableTest {
     assertThat(table)
         .doesNotContain("typed")
         .contains("| LocalLimiterBenchmark `hotpath` / `bucket4j` | 1 |  | **2.00×** (1.88–2.13) | ≥ 1.00× | met |")
+        .contains("| EngineBenchmark `coldHotpath`: time ≤ 1.05× the quota's bound, no 429 | 1 |  | 9 s/op; "
+            + "`quotaBoundSeconds` 8.82 (8.8–8.84); `overBound` 1.01; `exchange429` 0 | "
+            + "`overBound` ≤ 1.05, `exchange429` ≤ 0 in every iteration | met |")
         .contains("[benchmarks/results/2026-11-30/report.md](benchmarks/results/2026-11-30/report.md)")
         .contains("1 comparison not run");
   }
@@ -36,7 +43,9 @@ class ReadmeTableTest {
   @Test
   void rewritingTwiceGivesTheSameReadme() {
     String readme = ReportFiles.read(Fixtures.copy("README-fixture.md", dir.resolve("README.md")));
-    List<RatioRow> rows = RatioRow.of(Comparisons.ALL, Fixtures.scores(dir));
+    List<Score> scores = Fixtures.scores(dir);
+    ReportFiles.Rows rows = new ReportFiles.Rows(RatioRow.of(Comparisons.ALL, scores),
+        CounterGoal.rows(Comparisons.COUNTER_GOALS, scores));
 
     String once = ReadmeTable.rewrite(readme, rows, "report.md");
 
@@ -45,9 +54,9 @@ class ReadmeTableTest {
 
   @Test
   void refusesAReadmeWithoutBothMarkersInOrder() {
-    assertThatThrownBy(() -> ReadmeTable.rewrite("no markers", List.of(), "report.md"))
+    assertThatThrownBy(() -> ReadmeTable.rewrite("no markers", NO_ROWS, "report.md"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(ReadmeTable.START);
-    assertThatThrownBy(() -> ReadmeTable.rewrite(ReadmeTable.END + "\n" + ReadmeTable.START, List.of(), "report.md"))
+    assertThatThrownBy(() -> ReadmeTable.rewrite(ReadmeTable.END + "\n" + ReadmeTable.START, NO_ROWS, "report.md"))
         .isInstanceOf(IllegalArgumentException.class);
   }
 
