@@ -230,8 +230,11 @@ public final class Hotpath implements MeterBinder, AutoCloseable {
   /**
    * Binds every part's meters to {@code registry}: the cache's and its tiers' (see {@link
    * TieredCache#bindTo}), each rate limiter's ({@code hotpath.ratelimiter.*{name}}) and each
-   * engine's ({@code hotpath.engine.*{source}}). Binding to several registries is allowed; binding
-   * twice to one registers nothing new.
+   * engine's ({@code hotpath.engine.*{source}}).
+   *
+   * <p>Once per registry: binding to a registry this Hotpath is bound to already registers nothing
+   * (each part remembers the registries it is bound to, so a part bound by the host too is not
+   * registered twice either); binding to another registry registers there too. Thread-safe.
    *
    * @throws NullPointerException if registry is null
    */

@@ -1,5 +1,6 @@
 package dev.hotpath.cache;
 
+import dev.hotpath.cache.internal.BoundRegistries;
 import dev.hotpath.cache.spi.Tier;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -66,6 +67,7 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
   private final LoadExecutor ownedExecutor;
   /** Whether {@link #close()} closes the bus: not one a tier brought, nor one lent to the cache. */
   private final boolean ownsBus;
+  private final BoundRegistries boundTo = new BoundRegistries();
   private final java.util.concurrent.atomic.AtomicBoolean warmupScheduled =
       new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -218,15 +220,21 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
    * names ({@code cache.gets}, {@code cache.puts}, {@code cache.evictions}, {@code cache.size},
    * {@code cache.load}, tagged {@code cache=<namespace>}), Hotpath's own under {@code
    * hotpath.cache.*}, and the meters of every shared tier (see {@link Tier#bindTo}). Meters read
-   * the cache's counters when scraped, so reads pay nothing for them. Binding to several
-   * registries is allowed; binding twice to one registers nothing new.
+   * the cache's counters when scraped, so reads pay nothing for them.
+   *
+   * <p>Once per registry: binding to a registry this cache is bound to already registers nothing;
+   * binding to another registry registers there too. A tier that several caches share and bind to
+   * one registry has its meters registered there once (Hotpath's tiers remember their registries).
+   * Thread-safe.
    *
    * @throws NullPointerException if {@code registry} is null
    */
   @Override
   public void bindTo(MeterRegistry registry) {
-    CacheMeters.bind(this, Objects.requireNonNull(registry, "registry"));
-    sharedTiers.forEach(tier -> tier.bindTo(registry));
+    boundTo.bindOnce(registry, r -> {
+      CacheMeters.bind(this, r);
+      sharedTiers.forEach(tier -> tier.bindTo(r));
+    });
   }
 
   Runtime runtime() {

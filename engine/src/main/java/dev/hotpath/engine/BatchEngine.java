@@ -3,15 +3,13 @@ package dev.hotpath.engine;
 import static java.util.Objects.requireNonNull;
 
 import dev.hotpath.cache.Namespace;
+import dev.hotpath.cache.internal.BoundRegistries;
 import dev.hotpath.ratelimit.Bandwidth;
 import dev.hotpath.ratelimit.NanoClock;
 import dev.hotpath.ratelimit.RateLimiter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.Set;
-import java.util.WeakHashMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -84,7 +82,7 @@ public final class BatchEngine<K, V> implements MeterBinder, AutoCloseable {
   private final long drainTimeoutNanos;
   private final ExecutorService ownedExecutor;
   private final ScheduledExecutorService ownedScheduler;
-  private final Set<MeterRegistry> registries = Collections.newSetFromMap(new WeakHashMap<>());
+  private final BoundRegistries boundTo = new BoundRegistries();
 
   private BatchEngine(EngineConfig<K, V> config, ExecutorService ownedExecutor, ScheduledExecutorService ownedScheduler,
       String description) {
@@ -156,20 +154,15 @@ public final class BatchEngine<K, V> implements MeterBinder, AutoCloseable {
    *       hotpath.engine.weight.used} (function counters)
    * </ul>
    *
-   * The meters read the engine's counters when scraped and hold the engine weakly. Binding to the
-   * same registry again registers nothing. Thread-safe.
+   * The meters read the engine's counters when scraped and hold the engine weakly. Once per
+   * registry: binding to a registry this engine is bound to already registers nothing; binding to
+   * another registry registers there too. Thread-safe.
    *
    * @throws NullPointerException if registry is null
    */
   @Override
   public void bindTo(MeterRegistry registry) {
-    requireNonNull(registry, "registry");
-    synchronized (registries) {
-      if (!registries.add(registry)) {
-        return;
-      }
-    }
-    EngineMeters.bind(core, registry);
+    boundTo.bindOnce(registry, r -> EngineMeters.bind(core, r));
   }
 
   /**

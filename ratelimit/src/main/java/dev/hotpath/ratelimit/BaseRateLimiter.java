@@ -40,7 +40,11 @@ abstract class BaseRateLimiter implements RateLimiter {
   volatile Limits limits;
   /** Guarded by this. */
   private Recorder.Counting counting;
-  /** Registries bound to, held weakly; guarded by this. */
+  /**
+   * Registries bound to, held weakly (a limiter may outlive a registry); guarded by this. The cache
+   * modules share this bookkeeping as {@code BoundRegistries}, which this module cannot see: it
+   * does not depend on the cache.
+   */
   private final Set<MeterRegistry> registries = Collections.newSetFromMap(new WeakHashMap<>());
 
   BaseRateLimiter(RateLimiterBuilder<?> builder) {

@@ -57,7 +57,9 @@ public interface RateLimiter extends MeterBinder {
    *
    * <p>Meters are identified by name and tags, so bind one limiter of a given name per registry:
    * Micrometer keeps the first meter of an identity, and a second limiter of the same name is not
-   * counted there (it logs a warning). The meters hold the limiter weakly. Thread-safe.
+   * counted there (it logs a warning). Once per registry: binding this limiter to a registry it is
+   * bound to already registers nothing; binding it to another registry registers there too. The
+   * meters hold the limiter weakly. Thread-safe.
    *
    * @throws NullPointerException if registry is null
    */

@@ -298,8 +298,9 @@ public final class HotpathCacheManager implements CacheManager, MeterBinder {
         return;
       }
       registries.add(registry);
-      // Every cache of the manager shares these tiers: bound here, since each cache's TieredCache
-      // would bind them again and Micrometer warns of every meter registered twice.
+      // Every cache of the manager shares these tiers: bound here, once, not by each cache's
+      // TieredCache (BorrowedTier), since a host's own tier may not remember its registries and
+      // Micrometer warns of every meter registered twice.
       settings.tiers().forEach(tier -> tier.bindTo(registry));
       caches.values().forEach(c -> c.tieredCache().bindTo(registry));
     }

@@ -56,7 +56,11 @@ public interface Tier extends AutoCloseable, MeterBinder {
     return null;
   }
 
-  /** Binds nothing; tiers with meters override it. */
+  /**
+   * Binds nothing; tiers with meters override it. An override must register its meters once per
+   * registry and be thread-safe: every cache that shares the tier binds it, possibly to the same
+   * registry (Hotpath's tiers remember the registries they are bound to).
+   */
   @Override
   default void bindTo(MeterRegistry registry) {}
 

@@ -2,6 +2,7 @@ package dev.hotpath.cache.redis;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.hotpath.cache.internal.BoundRegistries;
 import dev.hotpath.cache.spi.NamespaceContext;
 import dev.hotpath.cache.spi.NamespaceStore;
 import dev.hotpath.cache.spi.Tier;
@@ -136,6 +137,7 @@ public final class RedisTier implements Tier, MeterBinder {
   private final ValueEnvelope envelope;
   private final RedisInvalidationBus bus;
   private final String description;
+  private final BoundRegistries boundTo = new BoundRegistries();
 
   private RedisTier(Builder b, RedisLink link) {
     this.name = b.name != null ? b.name : DEFAULT_NAME;
@@ -212,10 +214,19 @@ public final class RedisTier implements Tier, MeterBinder {
    * Registers {@code hotpath.redis.*} meters tagged {@code tier=<name>} (never with a URL or
    * password): circuit state, failures, rejected calls, skipped writes and fills, changes waiting
    * to be resent, and the bus's counters.
+   *
+   * <p>Once per registry: binding to a registry this tier is bound to already registers nothing,
+   * so several caches that share this tier may each bind it; binding to another registry registers
+   * there too. Thread-safe.
+   *
+   * @throws NullPointerException if registry is null
    */
   @Override
   public void bindTo(MeterRegistry registry) {
-    requireNonNull(registry, "registry");
+    boundTo.bindOnce(registry, this::register);
+  }
+
+  private void register(MeterRegistry registry) {
     Gauge.builder("hotpath.redis.circuit.open", this, t -> t.isCircuitOpen() ? 1 : 0)
         .tag("tier", name)
         .description("1 while the circuit is open and Redis calls are refused")

@@ -2,6 +2,7 @@ package dev.hotpath.cache.timescale;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.hotpath.cache.internal.BoundRegistries;
 import dev.hotpath.cache.spi.NamespaceContext;
 import dev.hotpath.cache.spi.NamespaceStore;
 import dev.hotpath.cache.spi.Tier;
@@ -84,6 +85,7 @@ public final class PostgresTier implements Tier, MeterBinder {
   private final ScheduledExecutorService sweeper;
   private final LongAdder sweptRows = new LongAdder();
   private final LongAdder sweepFailures = new LongAdder();
+  private final BoundRegistries boundTo = new BoundRegistries();
   private volatile boolean schemaReady;
 
   private PostgresTier(Builder b) {
@@ -170,9 +172,19 @@ public final class PostgresTier implements Tier, MeterBinder {
    * hotpath.postgres.tier.rejected} (calls refused while the server was unreachable), {@code
    * hotpath.postgres.tier.available} (0 while the breaker is open), tagged {@code tier} and {@code
    * table}. The registry holds this tier weakly.
+   *
+   * <p>Once per registry: binding to a registry this tier is bound to already registers nothing,
+   * so several caches that share this tier may each bind it; binding to another registry registers
+   * there too. Thread-safe.
+   *
+   * @throws NullPointerException if registry is null
    */
   @Override
   public void bindTo(MeterRegistry registry) {
+    boundTo.bindOnce(registry, this::register);
+  }
+
+  private void register(MeterRegistry registry) {
     Tags tags = Tags.of("tier", name, "table", schema + "." + table);
     FunctionCounter.builder("hotpath.postgres.tier.swept", this, t -> t.sweptRows.sum())
         .tags(tags)

@@ -2,6 +2,7 @@ package dev.hotpath.cache.timescale;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.hotpath.cache.internal.BoundRegistries;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -220,6 +221,7 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
   private final Map<String, LongAdder> tablesSkipped = new HashMap<>();
   private final LongAdder skippedRuns = new LongAdder();
   private final LongAdder failedRuns = new LongAdder();
+  private final BoundRegistries boundTo = new BoundRegistries();
   /** The connection each thread is setting up or cleaning on, so that close can cancel it. */
   private final Map<Thread, Connection> working = new ConcurrentHashMap<>();
   private final Object lifecycle = new Object();
@@ -343,9 +345,18 @@ public final class RetentionManager implements AutoCloseable, MeterBinder {
    * last run's end, NaN before one), {@code hotpath.retention.setup.pending} (tables not set up
    * yet) and {@code hotpath.retention.setup.failed} (setup attempts that failed, counting each
    * table TimescaleDB refused). The registry holds this manager weakly.
+   *
+   * <p>Once per registry: binding to a registry this manager is bound to already registers nothing;
+   * binding to another registry registers there too. Thread-safe.
+   *
+   * @throws NullPointerException if registry is null
    */
   @Override
   public void bindTo(MeterRegistry registry) {
+    boundTo.bindOnce(registry, this::register);
+  }
+
+  private void register(MeterRegistry registry) {
     for (Registered t : tables) {
       Tags tags = Tags.of("table", t.name());
       FunctionCounter.builder("hotpath.retention.rows", rowsRemoved.get(t.name()), LongAdder::sum)

@@ -2,6 +2,7 @@ package dev.hotpath.cache.timescale;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.hotpath.cache.internal.BoundRegistries;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -148,6 +149,7 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
   private final Duration backoffMax;
   private final Duration closeTimeout;
   private final AtomicLong failedFlushes = new AtomicLong();
+  private final BoundRegistries boundTo = new BoundRegistries();
   /** Why the latest attempt failed, for close's report; null until one fails. */
   private volatile Exception lastFailure;
   private final List<Thread> flushers;
@@ -234,9 +236,18 @@ public final class TimeSeriesWriter<R> implements AutoCloseable, MeterBinder {
    * Registers {@code hotpath.timeseries.rows} tagged {@code outcome} = written, rejected, dropped,
    * lost or refused, {@code hotpath.timeseries.buffered} and {@code hotpath.timeseries.flush.failures}, all
    * tagged {@code table}. The registry holds this writer weakly.
+   *
+   * <p>Once per registry: binding to a registry this writer is bound to already registers nothing;
+   * binding to another registry registers there too. Thread-safe.
+   *
+   * @throws NullPointerException if registry is null
    */
   @Override
   public void bindTo(MeterRegistry registry) {
+    boundTo.bindOnce(registry, this::register);
+  }
+
+  private void register(MeterRegistry registry) {
     Tags tags = Tags.of("table", name);
     Map<String, Function<TimeSeriesWriter<R>, Long>> outcomes =
         Map.of(
