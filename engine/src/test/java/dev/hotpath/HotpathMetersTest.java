@@ -52,16 +52,7 @@ class HotpathMetersTest {
   @Test
   void eightThreadsBindingAtOnceRegisterOnce() throws Exception {
     try (Hotpath hotpath = build()) {
-      SimpleMeterRegistry reference = new SimpleMeterRegistry();
-      hotpath.bindTo(reference);
-      int meters = reference.getMeters().size();
-      for (int round = 0; round < 20; round++) {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        int registrations = RepeatedRegistrations.concurrently(registry, 8, () -> hotpath.bindTo(registry));
-        assertThat(registrations).as("registrations of %s meters", meters).isEqualTo(meters);
-        assertThat(registry.getMeters()).hasSize(meters);
-        assertThat(RepeatedRegistrations.during(registry, () -> hotpath.bindTo(registry))).isZero();
-      }
+      RepeatedRegistrations.checkEightThreadsRegisterOnce(hotpath::bindTo);
     }
   }
 }

@@ -12,6 +12,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.stream.Collectors;
 
 /**
@@ -26,6 +28,31 @@ import java.util.stream.Collectors;
  */
 public final class RepeatedRegistrations {
   private RepeatedRegistrations() {}
+
+  /**
+   * Binds with {@code bind} to a fresh registry from 8 threads at once, 20 times over, and fails
+   * unless each time every meter is registered exactly once (as many as one bind registers in
+   * another registry) and a later bind registers none again.
+   */
+  public static void checkEightThreadsRegisterOnce(Consumer<MeterRegistry> bind) throws Exception {
+    SimpleMeterRegistry reference = new SimpleMeterRegistry();
+    bind.accept(reference);
+    int meters = reference.getMeters().size();
+    for (int round = 0; round < 20; round++) {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      int registrations = concurrently(registry, 8, () -> bind.accept(registry));
+      check(registrations == meters, "registrations of " + meters + " meters: " + registrations);
+      check(registry.getMeters().size() == meters, "meters: " + registry.getMeters().size() + ", expected " + meters);
+      int again = during(registry, () -> bind.accept(registry));
+      check(again == 0, "registered again by a later bind: " + again);
+    }
+  }
+
+  private static void check(boolean holds, String failure) {
+    if (!holds) {
+      throw new AssertionError(failure);
+    }
+  }
 
   /** Runs {@code bind} (may be multi-threaded) and returns how many meters it registered again in {@code registry}. */
   public static int during(MeterRegistry registry, Runnable bind) {

@@ -77,16 +77,7 @@ class RedisTierMetersTest {
   @Test
   void eightThreadsBindingAtOnceRegisterOnce(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
     try (RedisTier tier = TestNode.tier(redis, prefix)) {
-      SimpleMeterRegistry reference = new SimpleMeterRegistry();
-      tier.bindTo(reference);
-      int meters = reference.getMeters().size();
-      for (int round = 0; round < 20; round++) {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        int registrations = RepeatedRegistrations.concurrently(registry, 8, () -> tier.bindTo(registry));
-        assertThat(registrations).as("registrations of %s meters", meters).isEqualTo(meters);
-        assertThat(registry.getMeters()).hasSize(meters);
-        assertThat(RepeatedRegistrations.during(registry, () -> tier.bindTo(registry))).isZero();
-      }
+      RepeatedRegistrations.checkEightThreadsRegisterOnce(tier::bindTo);
     }
   }
 }

@@ -90,16 +90,7 @@ class PostgresTierMetersTest {
   @Test
   void eightThreadsBindingAtOnceRegisterOnce() throws Exception {
     try (PostgresTier tier = tier()) {
-      SimpleMeterRegistry reference = new SimpleMeterRegistry();
-      tier.bindTo(reference);
-      int meters = reference.getMeters().size();
-      for (int round = 0; round < 20; round++) {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        int registrations = RepeatedRegistrations.concurrently(registry, 8, () -> tier.bindTo(registry));
-        assertThat(registrations).as("registrations of %s meters", meters).isEqualTo(meters);
-        assertThat(registry.getMeters()).hasSize(meters);
-        assertThat(RepeatedRegistrations.during(registry, () -> tier.bindTo(registry))).isZero();
-      }
+      RepeatedRegistrations.checkEightThreadsRegisterOnce(tier::bindTo);
     }
   }
 }
