@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import java.util.function.ToIntBiFunction;
@@ -104,10 +103,11 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
    * Runs {@code writes} (puts into this store from the calling thread) with the maintenance they
    * schedule deferred until all of them are done. Caffeine drains its buffers, expires and evicts
    * on its executor after a write; with an executor that runs tasks in the caller's thread that
-   * is after every single put of a bulk fill, which then costs more than the puts.
+   * is after every single put of a bulk fill, which then costs more than the puts. No write is
+   * lost meanwhile: a writer that finds the write buffer full runs the maintenance itself.
    */
   void batch(Runnable writes) {
-    executor.batch(() -> {
+    executor.deferring(() -> {
       writes.run();
       return null;
     });
@@ -115,15 +115,25 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
 
   /**
    * Runs {@code reads} (a bulk read of this store from the calling thread) with the maintenance
-   * they schedule deferred until they are done, and returns their answer. The recorded reads
-   * among them ({@link #peek}'s sample) fill Caffeine's read buffer every 16 hits, and each time
-   * it hands a drain to the executor, waking a pool thread that then competes with the reader: a
-   * warm read of 30,000 keys on two cores took about 15 ms that way, 5.4 ms with one hand-off at
-   * the end (Caffeine's own {@code getAll} of the same keys: about 6 ms, in the same run). Reads
-   * the full buffer refuses meanwhile are dropped, as Caffeine drops them under contention.
+   * they schedule run in the calling thread, and returns their answer. The recorded reads among
+   * them ({@link #peek}'s sample, about one key in {@link #RECORD_ONE_IN}) fill Caffeine's 16-slot
+   * read buffer every 16 recorded reads, and each time Caffeine hands a drain to the executor: on a
+   * pool that wakes a thread which then competes with the reader (a warm read of 30,000 keys on
+   * two cores took about 15 ms that way, against about 6 ms for Caffeine's own {@code getAll}).
+   * Run here, a drain costs the reader no wake-up, and the policy sees the recorded reads of the
+   * whole bulk read: deferring the drain instead would leave Caffeine's maintenance marked as under
+   * way, and a full buffer drops every recorded read that follows, so only the first keys of the
+   * caller's order would count for the size bound.
    */
-  <T> T batch(Supplier<T> reads) {
-    return executor.batch(reads);
+  <T> T read(Supplier<T> reads) {
+    return executor.inCaller(reads);
+  }
+
+  void read(Runnable reads) {
+    executor.inCaller(() -> {
+      reads.run();
+      return null;
+    });
   }
 
   CacheStats caffeineStats() {
@@ -193,12 +203,17 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
   }
 
   /**
-   * The host's executor, which, inside {@link #batch}, keeps the tasks the batch's thread hands it
-   * and passes them on when the batch ends. Caffeine hands it one maintenance task and then marks
-   * maintenance as under way, so later writes and recorded reads of the batch only add to the
-   * buffers that task drains (a full read buffer drops a read).
+   * The host's executor, which keeps the tasks a {@link #deferring} batch's thread hands it and
+   * passes them on when the batch ends, and runs the tasks an {@link #inCaller} batch's thread
+   * hands it at once, in that thread. Caffeine hands it one maintenance task and then marks
+   * maintenance as under way until the task ran, so the later writes of a deferring batch only add
+   * to the buffers that task drains. Caffeine hands it the task while holding its eviction lock,
+   * which is reentrant: a task run at once takes it again.
    */
   private static final class BatchingExecutor implements Executor {
+    /** The batch marker of {@link #inCaller}: no task is kept. */
+    private static final List<Runnable> RUN_IN_CALLER = List.of();
+
     private final Executor delegate;
     private final ThreadLocal<List<Runnable>> deferred = new ThreadLocal<>();
 
@@ -209,30 +224,75 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
     @Override
     public void execute(Runnable task) {
       List<Runnable> tasks = deferred.get();
-      if (tasks != null) {
-        tasks.add(task);
-      } else {
+      if (tasks == null) {
         delegate.execute(task);
+      } else if (tasks == RUN_IN_CALLER) {
+        task.run();
+      } else {
+        tasks.add(task);
       }
     }
 
-    <T> T batch(Supplier<T> work) {
+    <T> T inCaller(Supplier<T> work) {
       if (deferred.get() != null) {
-        return work.get();
+        return work.get(); // an enclosing batch already decides
       }
-      List<Runnable> tasks = new ArrayList<>(2);
-      deferred.set(tasks);
+      deferred.set(RUN_IN_CALLER);
       try {
         return work.get();
       } finally {
         deferred.remove();
-        for (Runnable task : tasks) {
+      }
+    }
+
+    <T> T deferring(Supplier<T> work) {
+      if (deferred.get() != null) {
+        return work.get(); // an enclosing batch already decides
+      }
+      List<Runnable> tasks = new ArrayList<>(2);
+      deferred.set(tasks);
+      Throwable failure = null;
+      try {
+        return work.get();
+      } catch (Throwable t) {
+        failure = t;
+        throw t;
+      } finally {
+        deferred.remove();
+        handOver(tasks, failure);
+      }
+    }
+
+    /**
+     * Hands every kept task over, or runs it here when the executor refuses it, as Caffeine does
+     * with maintenance it cannot hand over. One task that fails does not keep the others from
+     * running: its failure is added to the batch's own failure, or thrown after the others ran.
+     */
+    private void handOver(List<Runnable> tasks, Throwable batchFailure) {
+      Throwable first = null;
+      for (Runnable task : tasks) {
+        try {
           try {
             delegate.execute(task);
-          } catch (RejectedExecutionException e) {
-            task.run(); // as Caffeine does when its executor refuses maintenance
+          } catch (RuntimeException refused) {
+            task.run();
+          }
+        } catch (Throwable t) {
+          if (batchFailure != null) {
+            batchFailure.addSuppressed(t);
+          } else if (first == null) {
+            first = t;
+          } else {
+            first.addSuppressed(t);
           }
         }
+      }
+      if (first instanceof RuntimeException e) {
+        throw e;
+      } else if (first instanceof Error e) {
+        throw e;
+      } else if (first != null) {
+        throw new IllegalStateException("a deferred cache maintenance task failed", first);
       }
     }
   }

@@ -247,9 +247,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    */
   private Map<K, V> readAllInCaller(Collection<? extends K> distinct) {
     BulkRead read = new BulkRead(distinct);
-    // A lookup that finds an expired entry asks Caffeine for maintenance, which a same-thread
-    // executor would run once per such key: the batch runs it once.
-    l1.batch(read::scanInProcess);
+    // The maintenance the recorded reads ask for runs in this thread, without a hand-off.
+    l1.read(read::scanInProcess);
     if (read.unheldCount == 0 && read.loadingCount == 0) {
       inProcessHits.add(read.heldCount);
       return read.values();
@@ -495,8 +494,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * return null when {@code valuesOnly}. The map is an unmodifiable {@link InOrderMap}.
    */
   private Map<K, V> allInProcess(Collection<? extends K> keys, boolean valuesOnly) {
-    // Its sampled recorded reads would hand Caffeine's maintenance to the executor every 16 hits.
-    return l1.batch(() -> scanAllInProcess(keys, valuesOnly));
+    // Its sampled recorded reads would hand Caffeine's maintenance to the executor every 16 of them.
+    return l1.read(() -> scanAllInProcess(keys, valuesOnly));
   }
 
   private Map<K, V> scanAllInProcess(Collection<? extends K> keys, boolean valuesOnly) {

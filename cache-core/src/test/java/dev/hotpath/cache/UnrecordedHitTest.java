@@ -77,7 +77,7 @@ class UnrecordedHitTest {
   }
 
   @Test
-  void aBulkReadAnsweredInProcessHandsCaffeinesMaintenanceOverOnce() {
+  void aBulkReadRunsCaffeinesMaintenanceInTheReaderWithoutHandingItOver() {
     int keys = 10_000;
     AtomicInteger handedOver = new AtomicInteger();
     NamespaceSpec<String, String> spec = NamespaceSpec.builder("quiet-bulk", String.class, String.class)
@@ -105,11 +105,47 @@ class UnrecordedHitTest {
         // About keys / RECORD_ONE_IN recorded reads: a 16-slot read buffer fills many times over.
         Map<String, String> read = namespace.async().getAllIfInProcess(all);
         assertThat(read).isEqualTo(entries);
-        assertThat(handedOver).hasValue(1);
-        handedOver.set(0);
+        assertThat(handedOver).hasValue(0);
         assertThat(namespace.getAll(all)).isEqualTo(entries);
-        assertThat(handedOver).hasValue(1);
+        assertThat(handedOver).hasValue(0);
       }
+    }
+  }
+
+  @Test
+  void theSizeBoundKeepsTheKeysBulkReadsReadOftenWhateverTheirPlaceInTheRead() {
+    int bound = 1_000;
+    int hotKeys = bound / 2;
+    NamespaceSpec<String, String> spec = NamespaceSpec.builder("quiet-bulk-eviction", String.class, String.class)
+        .ttl(TtlProfile.builder().l1(Duration.ofHours(1)).build())
+        .maximumSize(bound)
+        .build();
+    try (TieredCache cache = TieredCache.builder().executor(Runnable::run).namespace(spec).build()) {
+      Namespace<String, String> namespace = cache.namespace(spec);
+      Map<String, String> hot = new LinkedHashMap<>();
+      for (int k = 0; k < hotKeys; k++) {
+        hot.put("hot" + k, "v");
+      }
+      namespace.putAll(hot);
+      List<String> order = new ArrayList<>(hot.keySet());
+      // 60 bulk reads record each key about 60 / RECORD_ONE_IN = 7.5 times (none: 0.03 %), far
+      // more often than the two writes of a key below, if every recorded read reaches the policy.
+      for (int round = 0; round < 60; round++) {
+        assertThat(namespace.async().getAllIfInProcess(order)).isEqualTo(hot);
+      }
+      // Newer keys, each written twice, whose frequency beats that of a key no read was credited to.
+      for (int k = 0; k < 2 * bound; k++) {
+        namespace.put("new" + k, "v");
+        namespace.put("new" + k, "w");
+      }
+      int kept = 0;
+      for (String key : order) {
+        if (namespace.getIfPresent(key) != null) {
+          kept++;
+        }
+      }
+      // Crediting only the first reads of each bulk read (its first ~130 keys) kept about a third.
+      assertThat(kept).isGreaterThanOrEqualTo(hotKeys * 95 / 100);
     }
   }
 }

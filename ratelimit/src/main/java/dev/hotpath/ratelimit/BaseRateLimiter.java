@@ -41,9 +41,9 @@ abstract class BaseRateLimiter implements RateLimiter {
   /** Guarded by this. */
   private Recorder.Counting counting;
   /**
-   * Registries bound to, held weakly (a limiter may outlive a registry); guarded by this. The cache
-   * modules share this bookkeeping as {@code BoundRegistries}, which this module cannot see: it
-   * does not depend on the cache.
+   * Registries bound to, held weakly (a limiter may outlive a registry); guarded by this. A registry
+   * is remembered only once its meters are registered, as the cache modules' {@code
+   * BoundRegistries} does (this module does not depend on the cache, so it cannot share it).
    */
   private final Set<MeterRegistry> registries = Collections.newSetFromMap(new WeakHashMap<>());
 
@@ -101,23 +101,28 @@ abstract class BaseRateLimiter implements RateLimiter {
     if (!registries.add(registry)) {
       return; // bound before: Micrometer would hand back the same meters
     }
-    if (registry.find(CALLS).tags(tags).meter() != null) {
-      LOG.warn("RateLimiter '{}': the registry already has meters named {}{} of another limiter of the same name;"
-          + " Micrometer keeps those, so this limiter is not counted there. Give limiters distinct names.",
-          name, CALLS, tags);
+    try {
+      if (registry.find(CALLS).tags(tags).meter() != null) {
+        LOG.warn("RateLimiter '{}': the registry already has meters named {}{} of another limiter of the same name;"
+            + " Micrometer keeps those, so this limiter is not counted there. Give limiters distinct names.",
+            name, CALLS, tags);
+      }
+      if (counting == null) {
+        counting = new Recorder.Counting();
+        recorder = counting;
+      }
+      Recorder.Counting c = counting;
+      counter(registry, CALLS, tags.and("result", "permitted"), c.permitted, "Requests for permits that were granted");
+      counter(registry, CALLS, tags.and("result", "rejected"), c.rejected, "Requests for permits refused: over the limit");
+      counter(registry, CALLS, tags.and("result", "unavailable"), c.unavailable,
+          "Requests for permits that could not be decided: the store failed and the down policy fails closed");
+      FunctionTimer.builder("hotpath.ratelimiter.wait", c, r -> r.waits.sum(), r -> r.waitNanos.sum(), TimeUnit.NANOSECONDS)
+          .tags(tags).description("Waits of granted reservations that had to wait").register(registry);
+      bindMore(registry, tags, c);
+    } catch (RuntimeException | Error e) {
+      registries.remove(registry); // not bound: a later call tries again
+      throw e;
     }
-    if (counting == null) {
-      counting = new Recorder.Counting();
-      recorder = counting;
-    }
-    Recorder.Counting c = counting;
-    counter(registry, CALLS, tags.and("result", "permitted"), c.permitted, "Requests for permits that were granted");
-    counter(registry, CALLS, tags.and("result", "rejected"), c.rejected, "Requests for permits refused: over the limit");
-    counter(registry, CALLS, tags.and("result", "unavailable"), c.unavailable,
-        "Requests for permits that could not be decided: the store failed and the down policy fails closed");
-    FunctionTimer.builder("hotpath.ratelimiter.wait", c, r -> r.waits.sum(), r -> r.waitNanos.sum(), TimeUnit.NANOSECONDS)
-        .tags(tags).description("Waits of granted reservations that had to wait").register(registry);
-    bindMore(registry, tags, c);
   }
 
   /** Registers a counter of {@code adder}, which the counting recorder holds (the meter holds it weakly). */

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -113,5 +115,30 @@ class MetricsTest {
     limiter.tryConsume("k", 1);
     limiter.tryConsume("k", 1);
     assertThat(calls(registry, "permitted")).isEqualTo(2);
+  }
+
+  @Test
+  void aBindingThatFailedIsTriedAgainByTheNextCall() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    boolean[] refuse = {true};
+    // A registry that refuses the wait timer once, after the counters went in.
+    registry.config().meterFilter(new MeterFilter() {
+      @Override
+      public Meter.Id map(Meter.Id id) {
+        if (refuse[0] && id.getName().equals("hotpath.ratelimiter.wait")) {
+          refuse[0] = false;
+          throw new IllegalStateException("refused " + id.getName());
+        }
+        return id;
+      }
+    });
+    assertThatThrownBy(() -> limiter.bindTo(registry)).hasMessage("refused hotpath.ratelimiter.wait");
+    assertThat(registry.find("hotpath.ratelimiter.wait").meter()).isNull();
+
+    limiter.bindTo(registry);
+    limiter.tryConsume("k", 1);
+    assertThat(registry.get("hotpath.ratelimiter.wait").tag("name", "orders").functionTimer()).isNotNull();
+    assertThat(calls(registry, "permitted")).isEqualTo(1);
+    assertThat(registry.getMeters()).hasSize(5);
   }
 }
