@@ -90,6 +90,63 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
     return quietReads.getIfPresentQuietly(key);
   }
 
+  /**
+   * The completed value this store holds unexpired for {@code key}, read without recording the
+   * read, or null: when the key is not held so, and always when every read must be recorded (the
+   * caller then reads the recorded way). For bulk reads, which pick the reads they record with
+   * {@link #recordedReads}. Thread-safe.
+   */
+  Object peekQuietly(K key) {
+    return quietReads == null ? null : quietReads.getIfPresentQuietly(key);
+  }
+
+  /**
+   * The reads a bulk read of {@code keys} keys records (the others it makes with {@link
+   * #peekQuietly}): one in {@link #RECORD_ONE_IN}, as single reads, but no more than {@link
+   * #RECORDED_PER_BULK_READ}, spread evenly over the keys from a random start, so every key has the
+   * same chance whatever its place in the read. All of them when every read must be recorded.
+   */
+  RecordedReads recordedReads(int keys) {
+    if (quietReads == null) {
+      return new RecordedReads(1, 1);
+    }
+    int stride = Math.max(RECORD_ONE_IN, (keys + RECORDED_PER_BULK_READ - 1) / RECORDED_PER_BULK_READ);
+    return new RecordedReads(stride, 1 + ThreadLocalRandom.current().nextInt(stride));
+  }
+
+  /**
+   * Most reads one bulk read records: one read buffer's worth. Caffeine hands a drain to the
+   * executor each time a recorded read finds its 16-slot read buffer full, and on a pool that wakes
+   * a thread which then competes with the reader: recording one read in 8 of a 30,000-key bulk
+   * read that way took about 15 ms, against about 6 ms for Caffeine's own {@code getAll}; running
+   * those drains in the reader instead (128 recorded reads per bulk read) made a warm engine batch
+   * of 30,000 keys two to three times slower in a probe. A bulk read runs in {@link #batch(Supplier)}, so the one drain its recorded reads ask for runs
+   * once it is done and finds them all in the buffer. Keys read in bulk thus get less credit per
+   * read than keys read singly once a bulk read exceeds 128 keys; Caffeine's own bulk read, whose
+   * full buffer drops reads, also credits a bounded share.
+   */
+  static final int RECORDED_PER_BULK_READ = 16;
+
+  /** Which reads of one bulk read to record: every {@code stride}-th. Not thread-safe. */
+  static final class RecordedReads {
+    private final int stride;
+    private int untilNext;
+
+    RecordedReads(int stride, int first) {
+      this.stride = stride;
+      this.untilNext = first;
+    }
+
+    /** True when the next read is to be recorded. */
+    boolean next() {
+      if (--untilNext > 0) {
+        return false;
+      }
+      untilNext = stride;
+      return true;
+    }
+  }
+
   @SuppressWarnings("unchecked")
   private static <K, V> int weigh(ToIntBiFunction<? super K, ? super V> weigher, K key, Object value) {
     return value == ABSENT ? 1 : weigher.applyAsInt(key, (V) value);
@@ -104,7 +161,8 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
    * schedule deferred until all of them are done. Caffeine drains its buffers, expires and evicts
    * on its executor after a write; with an executor that runs tasks in the caller's thread that
    * is after every single put of a bulk fill, which then costs more than the puts. No write is
-   * lost meanwhile: a writer that finds the write buffer full runs the maintenance itself.
+   * lost meanwhile: a writer that finds the write buffer full runs the maintenance itself. Also
+   * for bulk reads that are not a single answer ({@link #batch(Supplier)}).
    */
   void batch(Runnable writes) {
     executor.deferring(() -> {
@@ -115,25 +173,11 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
 
   /**
    * Runs {@code reads} (a bulk read of this store from the calling thread) with the maintenance
-   * they schedule run in the calling thread, and returns their answer. The recorded reads among
-   * them ({@link #peek}'s sample, about one key in {@link #RECORD_ONE_IN}) fill Caffeine's 16-slot
-   * read buffer every 16 recorded reads, and each time Caffeine hands a drain to the executor: on a
-   * pool that wakes a thread which then competes with the reader (a warm read of 30,000 keys on
-   * two cores took about 15 ms that way, against about 6 ms for Caffeine's own {@code getAll}).
-   * Run here, a drain costs the reader no wake-up, and the policy sees the recorded reads of the
-   * whole bulk read: deferring the drain instead would leave Caffeine's maintenance marked as under
-   * way, and a full buffer drops every recorded read that follows, so only the first keys of the
-   * caller's order would count for the size bound.
+   * they schedule deferred until they are done, and returns their answer. See {@link
+   * #RECORDED_PER_BULK_READ}.
    */
-  <T> T read(Supplier<T> reads) {
-    return executor.inCaller(reads);
-  }
-
-  void read(Runnable reads) {
-    executor.inCaller(() -> {
-      reads.run();
-      return null;
-    });
+  <T> T batch(Supplier<T> reads) {
+    return executor.deferring(reads);
   }
 
   CacheStats caffeineStats() {
@@ -203,17 +247,12 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
   }
 
   /**
-   * The host's executor, which keeps the tasks a {@link #deferring} batch's thread hands it and
-   * passes them on when the batch ends, and runs the tasks an {@link #inCaller} batch's thread
-   * hands it at once, in that thread. Caffeine hands it one maintenance task and then marks
-   * maintenance as under way until the task ran, so the later writes of a deferring batch only add
-   * to the buffers that task drains. Caffeine hands it the task while holding its eviction lock,
-   * which is reentrant: a task run at once takes it again.
+   * The host's executor, which, inside {@link #deferring}, keeps the tasks the batch's thread hands
+   * it and passes them on when the batch ends. Caffeine hands it one maintenance task and then
+   * marks maintenance as under way, so later writes and recorded reads of the batch only add to the
+   * buffers that task drains (a full read buffer drops a read).
    */
   private static final class BatchingExecutor implements Executor {
-    /** The batch marker of {@link #inCaller}: no task is kept. */
-    private static final List<Runnable> RUN_IN_CALLER = List.of();
-
     private final Executor delegate;
     private final ThreadLocal<List<Runnable>> deferred = new ThreadLocal<>();
 
@@ -224,30 +263,16 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
     @Override
     public void execute(Runnable task) {
       List<Runnable> tasks = deferred.get();
-      if (tasks == null) {
-        delegate.execute(task);
-      } else if (tasks == RUN_IN_CALLER) {
-        task.run();
-      } else {
+      if (tasks != null) {
         tasks.add(task);
-      }
-    }
-
-    <T> T inCaller(Supplier<T> work) {
-      if (deferred.get() != null) {
-        return work.get(); // an enclosing batch already decides
-      }
-      deferred.set(RUN_IN_CALLER);
-      try {
-        return work.get();
-      } finally {
-        deferred.remove();
+      } else {
+        delegate.execute(task);
       }
     }
 
     <T> T deferring(Supplier<T> work) {
       if (deferred.get() != null) {
-        return work.get(); // an enclosing batch already decides
+        return work.get(); // the enclosing batch hands the tasks over
       }
       List<Runnable> tasks = new ArrayList<>(2);
       deferred.set(tasks);

@@ -247,8 +247,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    */
   private Map<K, V> readAllInCaller(Collection<? extends K> distinct) {
     BulkRead read = new BulkRead(distinct);
-    // The maintenance the recorded reads ask for runs in this thread, without a hand-off.
-    l1.read(read::scanInProcess);
+    // The maintenance its recorded reads and any expired entry ask for is handed over once.
+    l1.batch(read::scanInProcess);
     if (read.unheldCount == 0 && read.loadingCount == 0) {
       inProcessHits.add(read.heldCount);
       return read.values();
@@ -318,10 +318,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
 
     void scanInProcess() {
+      MemoryTierStore.RecordedReads recorded = l1.recordedReads(keys.length);
       for (int i = 0; i < keys.length; i++) {
         @SuppressWarnings("unchecked")
         K key = (K) keys[i];
-        Object raw = l1.peek(key);
+        Object raw = recorded.next() ? null : l1.peekQuietly(key);
         CompletableFuture<Object> future = null;
         if (raw == null) {
           future = inProcess.get(key);
@@ -494,16 +495,17 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * return null when {@code valuesOnly}. The map is an unmodifiable {@link InOrderMap}.
    */
   private Map<K, V> allInProcess(Collection<? extends K> keys, boolean valuesOnly) {
-    // Its sampled recorded reads would hand Caffeine's maintenance to the executor every 16 of them.
-    return l1.read(() -> scanAllInProcess(keys, valuesOnly));
+    // The maintenance its recorded reads ask for is handed over once, after it.
+    return l1.batch(() -> scanAllInProcess(keys, valuesOnly));
   }
 
   private Map<K, V> scanAllInProcess(Collection<? extends K> keys, boolean valuesOnly) {
     Map<K, CompletableFuture<Object>> held = inProcess;
     InOrderMap<K, V> result = new InOrderMap<>(keys.size());
     Set<K> absent = null; // the keys held as absent, to count each once
+    MemoryTierStore.RecordedReads recorded = l1.recordedReads(keys.size());
     for (K key : keys) {
-      Object raw = l1.peek(key);
+      Object raw = recorded.next() ? null : l1.peekQuietly(key);
       if (raw == null) {
         CompletableFuture<Object> future = held.get(key);
         if (future == null || !future.isDone() || future.isCompletedExceptionally()) {
