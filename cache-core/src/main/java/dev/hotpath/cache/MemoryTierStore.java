@@ -19,6 +19,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import java.util.function.ToIntBiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One namespace's in-process store: a Caffeine async cache of {@code K} to either a {@code V} or
@@ -26,6 +28,8 @@ import java.util.function.ToIntBiFunction;
  * in-flight load that an invalidation removed, so a racing load never puts an old value back.
  */
 final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
+  private static final Logger LOG = LoggerFactory.getLogger(MemoryTierStore.class);
+
   /** The in-process negative-caching marker: no wrapper object per cached value. */
   static final Object ABSENT =
       new Object() {
@@ -93,57 +97,79 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
   /**
    * The completed value this store holds unexpired for {@code key}, read without recording the
    * read, or null: when the key is not held so, and always when every read must be recorded (the
-   * caller then reads the recorded way). For bulk reads, which pick the reads they record with
-   * {@link #recordedReads}. Thread-safe.
+   * caller then reads the recorded way). For bulk reads, which record a sample of their reads with
+   * a {@link BulkReadSample}. Thread-safe.
    */
   Object peekQuietly(K key) {
     return quietReads == null ? null : quietReads.getIfPresentQuietly(key);
   }
 
   /**
-   * The reads a bulk read of {@code keys} keys records (the others it makes with {@link
-   * #peekQuietly}): one in {@link #RECORD_ONE_IN}, as single reads, but no more than {@link
-   * #RECORDED_PER_BULK_READ}, spread evenly over the keys from a random start, so every key has the
-   * same chance whatever its place in the read. All of them when every read must be recorded.
+   * The sample of a bulk read of {@code keys} keys whose reads are recorded once it is done; empty
+   * when every read must be recorded (those reads were, then).
    */
-  RecordedReads recordedReads(int keys) {
-    if (quietReads == null) {
-      return new RecordedReads(1, 1);
-    }
-    int stride = Math.max(RECORD_ONE_IN, (keys + RECORDED_PER_BULK_READ - 1) / RECORDED_PER_BULK_READ);
-    return new RecordedReads(stride, 1 + ThreadLocalRandom.current().nextInt(stride));
+  BulkReadSample<K> bulkReadSample(int keys) {
+    return new BulkReadSample<>(this, quietReads == null ? 0 : keys);
   }
 
   /**
    * Most reads one bulk read records: one read buffer's worth. Caffeine hands a drain to the
-   * executor each time a recorded read finds its 16-slot read buffer full, and on a pool that wakes
-   * a thread which then competes with the reader: recording one read in 8 of a 30,000-key bulk
-   * read that way took about 15 ms, against about 6 ms for Caffeine's own {@code getAll}; running
-   * those drains in the reader instead (128 recorded reads per bulk read) made a warm engine batch
-   * of 30,000 keys two to three times slower in a probe. A bulk read runs in {@link #batch(Supplier)}, so the one drain its recorded reads ask for runs
-   * once it is done and finds them all in the buffer. Keys read in bulk thus get less credit per
-   * read than keys read singly once a bulk read exceeds 128 keys; Caffeine's own bulk read, whose
-   * full buffer drops reads, also credits a bounded share.
+   * executor each time a recorded read fills its 16-slot read buffer (a thread's stripe), and on a
+   * pool that wakes a thread which then competes with the reader: recording one read in 8 of a
+   * 30,000-key bulk read that way took about 15 ms, against about 6 ms for Caffeine's own {@code
+   * getAll}; running those drains in the reader instead (128 recorded reads per bulk read) made a
+   * warm engine batch of 30,000 keys two to three times slower in a probe. A bulk read runs in
+   * {@link #batch(Supplier)}, so the drain its recorded reads ask for runs once it is done; reads
+   * the buffer holds already (earlier single reads of the thread) leave fewer slots, and the reads
+   * that find it full are dropped, as Caffeine drops them under contention. Keys read in bulk thus
+   * get less credit per read than keys read singly once a bulk read exceeds 128 keys; Caffeine's
+   * own bulk read, whose full buffer drops reads, also credits a bounded share.
    */
   static final int RECORDED_PER_BULK_READ = 16;
 
-  /** Which reads of one bulk read to record: every {@code stride}-th. Not thread-safe. */
-  static final class RecordedReads {
+  /**
+   * The keys of one bulk read whose reads are recorded: one in {@link #RECORD_ONE_IN}, as single
+   * reads, but no more than {@link #RECORDED_PER_BULK_READ}, every {@code stride}-th from a random
+   * start; recorded after the read, in an order that starts at a random one of them, so that which
+   * of them the read buffer's free slots take does not depend on a key's place in the read either.
+   * Used by one thread.
+   */
+  static final class BulkReadSample<K> {
+    private final MemoryTierStore<K, ?> store;
+    private final Object[] picked;
     private final int stride;
+    private int count;
     private int untilNext;
 
-    RecordedReads(int stride, int first) {
-      this.stride = stride;
-      this.untilNext = first;
+    private BulkReadSample(MemoryTierStore<K, ?> store, int keys) {
+      this.store = store;
+      this.stride = Math.max(RECORD_ONE_IN, (keys + RECORDED_PER_BULK_READ - 1) / RECORDED_PER_BULK_READ);
+      this.picked = new Object[keys == 0 ? 0 : Math.min(RECORDED_PER_BULK_READ, (keys + stride - 1) / stride)];
+      this.untilNext = keys == 0 ? Integer.MAX_VALUE : 1 + ThreadLocalRandom.current().nextInt(stride);
     }
 
-    /** True when the next read is to be recorded. */
-    boolean next() {
+    /** Offers the next key of the read, held and read quietly. */
+    void offer(K key) {
       if (--untilNext > 0) {
-        return false;
+        return;
       }
       untilNext = stride;
-      return true;
+      if (count < picked.length) {
+        picked[count++] = key;
+      }
+    }
+
+    /** Records the reads of the picked keys; in the bulk read's {@link #batch(Supplier)}. */
+    @SuppressWarnings("unchecked")
+    void record() {
+      if (count == 0) {
+        return;
+      }
+      Map<K, CompletableFuture<Object>> view = store.cache.asMap();
+      int start = ThreadLocalRandom.current().nextInt(count);
+      for (int j = 0; j < count; j++) {
+        view.get((K) picked[(start + j) % count]); // a recorded read, counted in no stats
+      }
     }
   }
 
@@ -276,48 +302,35 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
       }
       List<Runnable> tasks = new ArrayList<>(2);
       deferred.set(tasks);
-      Throwable failure = null;
       try {
         return work.get();
-      } catch (Throwable t) {
-        failure = t;
-        throw t;
       } finally {
         deferred.remove();
-        handOver(tasks, failure);
+        tasks.forEach(this::handOver);
       }
     }
 
     /**
-     * Hands every kept task over, or runs it here when the executor refuses it, as Caffeine does
-     * with maintenance it cannot hand over. One task that fails does not keep the others from
-     * running: its failure is added to the batch's own failure, or thrown after the others ran.
+     * Hands {@code task} over, or runs it here when the executor does not take it, as Caffeine does
+     * with maintenance it cannot hand over. A task that fails is logged, as Caffeine logs a failed
+     * maintenance: it is not the batch's failure, and the tasks after it still run.
      */
-    private void handOver(List<Runnable> tasks, Throwable batchFailure) {
-      Throwable first = null;
-      for (Runnable task : tasks) {
+    private void handOver(Runnable task) {
+      boolean[] started = new boolean[1];
+      try {
         try {
-          try {
-            delegate.execute(task);
-          } catch (RuntimeException refused) {
+          delegate.execute(() -> {
+            started[0] = true;
             task.run();
+          });
+        } catch (Throwable notTaken) {
+          if (started[0]) {
+            throw notTaken; // a same-thread executor ran it and it failed: not to be run again
           }
-        } catch (Throwable t) {
-          if (batchFailure != null) {
-            batchFailure.addSuppressed(t);
-          } else if (first == null) {
-            first = t;
-          } else {
-            first.addSuppressed(t);
-          }
+          task.run();
         }
-      }
-      if (first instanceof RuntimeException e) {
-        throw e;
-      } else if (first instanceof Error e) {
-        throw e;
-      } else if (first != null) {
-        throw new IllegalStateException("a deferred cache maintenance task failed", first);
+      } catch (Throwable failed) {
+        LOG.warn("A cache maintenance task deferred to the end of a bulk read or write failed", failed);
       }
     }
   }

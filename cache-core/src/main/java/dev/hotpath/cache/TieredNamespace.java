@@ -318,13 +318,15 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
 
     void scanInProcess() {
-      MemoryTierStore.RecordedReads recorded = l1.recordedReads(keys.length);
+      MemoryTierStore.BulkReadSample<K> sample = l1.bulkReadSample(keys.length);
       for (int i = 0; i < keys.length; i++) {
         @SuppressWarnings("unchecked")
         K key = (K) keys[i];
-        Object raw = recorded.next() ? null : l1.peekQuietly(key);
+        Object raw = l1.peekQuietly(key);
         CompletableFuture<Object> future = null;
-        if (raw == null) {
+        if (raw != null) {
+          sample.offer(key);
+        } else {
           future = inProcess.get(key);
           raw = completedValue(future);
         }
@@ -342,6 +344,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
           addLoading(i);
         }
       }
+      sample.record();
     }
 
     void addLoading(int i) {
@@ -503,10 +506,12 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     Map<K, CompletableFuture<Object>> held = inProcess;
     InOrderMap<K, V> result = new InOrderMap<>(keys.size());
     Set<K> absent = null; // the keys held as absent, to count each once
-    MemoryTierStore.RecordedReads recorded = l1.recordedReads(keys.size());
+    MemoryTierStore.BulkReadSample<K> sample = l1.bulkReadSample(keys.size());
     for (K key : keys) {
-      Object raw = recorded.next() ? null : l1.peekQuietly(key);
-      if (raw == null) {
+      Object raw = l1.peekQuietly(key);
+      if (raw != null) {
+        sample.offer(key);
+      } else {
         CompletableFuture<Object> future = held.get(key);
         if (future == null || !future.isDone() || future.isCompletedExceptionally()) {
           return null; // missing, loading or failed: the whole read goes the usual way
@@ -528,6 +533,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
         absent.add(key);
       }
     }
+    sample.record();
     inProcessHits.add(result.size() + (absent == null ? 0 : absent.size()));
     return result;
   }

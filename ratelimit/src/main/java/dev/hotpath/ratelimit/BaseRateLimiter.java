@@ -28,7 +28,9 @@ abstract class BaseRateLimiter implements RateLimiter {
   /** Longer waits are "forever"; the cap keeps reservation arithmetic far from overflow. */
   static final long MAX_WAIT_NANOS = Long.MAX_VALUE >> 2;
 
-  static final String CALLS = "hotpath.ratelimiter.calls";
+  /** Every meter of a limiter is named so, and tagged with the limiter's name. */
+  static final String METER_PREFIX = "hotpath.ratelimiter.";
+  static final String CALLS = METER_PREFIX + "calls";
 
   private static final Logger LOG = LoggerFactory.getLogger(BaseRateLimiter.class);
 
@@ -43,7 +45,8 @@ abstract class BaseRateLimiter implements RateLimiter {
   /**
    * Registries bound to, held weakly (a limiter may outlive a registry); guarded by this. A registry
    * is remembered only once its meters are registered, as the cache modules' {@code
-   * BoundRegistries} does (this module does not depend on the cache, so it cannot share it).
+   * BoundRegistries} does (this module does not depend on the cache, so it cannot share it); the
+   * meters of a binding that failed are removed again.
    */
   private final Set<MeterRegistry> registries = Collections.newSetFromMap(new WeakHashMap<>());
 
@@ -101,8 +104,9 @@ abstract class BaseRateLimiter implements RateLimiter {
     if (!registries.add(registry)) {
       return; // bound before: Micrometer would hand back the same meters
     }
+    boolean namesTaken = registry.find(CALLS).tags(tags).meter() != null;
     try {
-      if (registry.find(CALLS).tags(tags).meter() != null) {
+      if (namesTaken) {
         LOG.warn("RateLimiter '{}': the registry already has meters named {}{} of another limiter of the same name;"
             + " Micrometer keeps those, so this limiter is not counted there. Give limiters distinct names.",
             name, CALLS, tags);
@@ -121,6 +125,14 @@ abstract class BaseRateLimiter implements RateLimiter {
       bindMore(registry, tags, c);
     } catch (RuntimeException | Error e) {
       registries.remove(registry); // not bound: a later call tries again
+      if (!namesTaken) {
+        // Micrometer keeps the meters registered before the failure: the next call would find
+        // them and warn of another limiter of this name.
+        registry.getMeters().stream()
+            .filter(m -> m.getId().getName().startsWith(METER_PREFIX) && name.equals(m.getId().getTag("name")))
+            .toList()
+            .forEach(registry::remove);
+      }
       throw e;
     }
   }
