@@ -64,23 +64,8 @@ class MeterBindingTest {
 
   @Test
   void eightThreadsBindingAtOnceRegisterOnce() throws Exception {
-    SimpleMeterRegistry reference = new SimpleMeterRegistry();
     try (TieredCache cache = cache()) {
-      cache.bindTo(reference);
-    }
-    int meters = reference.getMeters().size();
-    try (TieredCache cache = cache()) {
-      for (int round = 0; round < 20; round++) {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        int registrations = RepeatedRegistrations.concurrently(registry, 8, () -> {
-          cache.bindTo(registry);
-          // Whichever thread registered, every caller returns with the meters there.
-          assertThat(registry.getMeters()).hasSize(meters);
-        });
-        assertThat(registrations).as("registrations of %s meters", meters).isEqualTo(meters);
-        assertThat(registry.getMeters()).hasSize(meters);
-        assertThat(RepeatedRegistrations.during(registry, () -> cache.bindTo(registry))).isZero();
-      }
+      RepeatedRegistrations.checkEightThreadsRegisterOnce(cache::bindTo);
     }
   }
 

@@ -90,8 +90,22 @@ final class JmhJson {
     return new SecondaryMetric(metric.path("scoreUnit").asText(), iterations);
   }
 
-  /** JMH writes a score it could not compute as the string {@code "NaN"}. */
+  /**
+   * A number as JMH writes it: a JSON number, or a string for what JSON cannot hold, {@code "NaN"}
+   * for a value it could not compute and {@code "+INF"} or {@code "-INF"} for an infinite one. An
+   * absent or null value is NaN.
+   *
+   * @throws NumberFormatException if the node is a string that is none of these nor a number
+   */
   private static double number(JsonNode node) {
-    return node.isNumber() ? node.asDouble() : Double.parseDouble(node.asText("NaN"));
+    if (node.isNumber()) {
+      return node.asDouble();
+    }
+    String text = node.asText("NaN");
+    return switch (text) {
+      case "+INF" -> Double.POSITIVE_INFINITY;
+      case "-INF" -> Double.NEGATIVE_INFINITY;
+      default -> Double.parseDouble(text);
+    };
   }
 }

@@ -11,8 +11,9 @@ import java.util.List;
  * the one batch's count.
  *
  * @param unit JMH's unit: {@code #} for an event counter, else a rate such as {@code ops/s}
- * @param iterations each measured iteration's value, forks in order (JMH's {@code rawData}); NaN
- *     where JMH wrote none
+ * @param iterations each measured iteration's value, forks in order (JMH's {@code rawData}); an
+ *     iteration that did not report the metric has no entry (JMH writes none), and a value JMH wrote
+ *     as {@code "NaN"}, {@code "+INF"} or {@code "-INF"} is NaN or an infinity
  */
 record SecondaryMetric(String unit, List<Double> iterations) {
 

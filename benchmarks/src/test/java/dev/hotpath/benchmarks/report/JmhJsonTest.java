@@ -2,6 +2,7 @@ package dev.hotpath.benchmarks.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -51,5 +52,23 @@ class JmhJsonTest {
     Score sampled = Fixtures.score(Fixtures.scores(dir), "InvalidationLatencyBenchmark", "redisson");
 
     assertThat(sampled.secondary()).isEmpty();
+  }
+
+  @Test
+  void jmhsStringsForNaNAndInfinityAreReadAsDoubles() throws Exception {
+    // JMH 1.37's JSONResultFormat.emit writes NaN and the infinities as these strings.
+    String json = """
+        [{"benchmark": "dev.hotpath.benchmarks.EngineBenchmark.coldHotpath", "mode": "ss", "threads": 1,
+          "primaryMetric": {"score": "+INF", "scoreError": "-INF", "scoreUnit": "s/op"},
+          "secondaryMetrics": {"overBound": {"score": "NaN", "scoreUnit": "#",
+            "rawData": [["+INF", "-INF"], ["NaN", 2.0]]}}}]
+        """;
+
+    Score score = JmhJson.parse(new ObjectMapper().readTree(json)).get(0);
+
+    assertThat(score.score()).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(score.error()).isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(score.secondary().get("overBound").iterations())
+        .containsExactly(Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN, 2.0);
   }
 }

@@ -3,21 +3,52 @@ package dev.hotpath.examples.marketdata;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Reading requests and writing JSON replies on the JDK's {@code HttpServer}. Stateless. */
+/**
+ * Creating the JDK's {@code HttpServer}, reading its requests and writing JSON replies. Stateless;
+ * thread-safe.
+ */
 final class HttpIo {
   static final ObjectMapper MAPPER = new ObjectMapper();
   static final String JSON = "application/json; charset=utf-8";
   private static final long DRAIN_LIMIT_BYTES = 4L << 20;
 
+  static final String NO_DELAY_PROPERTY = "sun.net.httpserver.nodelay";
+
   private HttpIo() {}
+
+  /**
+   * A JDK {@code HttpServer} bound to {@code address} (not started), created with Nagle's algorithm
+   * off: every server of this service is created here so that none is created before that is set.
+   *
+   * @param backlog the listen backlog; 0 or less for the system's default
+   * @throws IOException if the address cannot be bound
+   */
+  static HttpServer server(InetSocketAddress address, int backlog) throws IOException {
+    noDelayUnlessSet();
+    return HttpServer.create(address, backlog);
+  }
+
+  /**
+   * Sets {@code sun.net.httpserver.nodelay} to {@code true} unless the host set it. The JDK's server
+   * writes a reply's headers and its body in two writes; with Nagle's algorithm on, the body waits
+   * for the client's delayed ACK (up to 40 ms on Linux). The JDK reads the property once, when its
+   * first server in the JVM is created, so it must be set before that.
+   */
+  static void noDelayUnlessSet() {
+    if (System.getProperty(NO_DELAY_PROPERTY) == null) {
+      System.setProperty(NO_DELAY_PROPERTY, "true");
+    }
+  }
 
   /**
    * The query parameters; a parameter given twice is refused, so that {@code ?symbols=A&symbols=B}

@@ -231,7 +231,7 @@ public final class MarketDataService implements AutoCloseable {
 
   private void startHttp(MarketDataApi api) {
     try {
-      server = HttpServer.create(new InetSocketAddress(config.bindAddress, config.port), 200);
+      server = HttpIo.server(new InetSocketAddress(config.bindAddress, config.port), 200);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + config.bindAddress + ":" + config.port, e);
     }

@@ -74,7 +74,7 @@ final class SimulatedBinance implements AutoCloseable {
       return t;
     });
     try {
-      this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 100);
+      this.server = HttpIo.server(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 100);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the simulated exchange", e);
     }

@@ -43,7 +43,7 @@ class BinanceSourceTest {
 
   @BeforeEach
   void startReplay() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+    server = HttpIo.server(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
     server.createContext("/", exchange -> {
       try (exchange) {
         asked.set(exchange.getRequestURI());
