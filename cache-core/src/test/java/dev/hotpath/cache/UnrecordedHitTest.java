@@ -174,4 +174,35 @@ class UnrecordedHitTest {
     }
     return kept;
   }
+
+  @Test
+  void aBulkReadReadsTheClockAsOftenForAThousandKeysAsForOne() {
+    int keys = 1_000;
+    AtomicInteger clockReads = new AtomicInteger();
+    Map<String, String> entries = new LinkedHashMap<>();
+    for (int k = 0; k < keys; k++) {
+      entries.put("k" + k, "v" + k);
+    }
+    List<String> all = new ArrayList<>(entries.keySet());
+    NamespaceSpec<String, String> spec = NamespaceSpec.builder("one-instant", String.class, String.class)
+        .ttl(TtlProfile.builder().l1(Duration.ofMinutes(1)).build())
+        .build();
+    Ticker counted = () -> {
+      clockReads.incrementAndGet();
+      return System.nanoTime();
+    };
+    try (TieredCache cache = TieredCache.builder().ticker(counted).executor(Runnable::run).namespace(spec).build()) {
+      Namespace<String, String> namespace = cache.namespace(spec);
+      namespace.putAll(entries);
+      clockReads.set(0);
+      assertThat(namespace.async().getAllIfInProcess(all.subList(0, 1))).hasSize(1);
+      int forOne = clockReads.getAndSet(0);
+      assertThat(namespace.async().getAllIfInProcess(all)).isEqualTo(entries);
+      // Caffeine reads the clock per lookup of an entry that can expire: 1,000 more times before.
+      assertThat(clockReads).hasValue(forOne);
+      clockReads.set(0);
+      assertThat(namespace.getAll(all)).isEqualTo(entries);
+      assertThat(clockReads).hasValue(forOne);
+    }
+  }
 }
