@@ -64,6 +64,32 @@ final class LoadRunner {
   }
 
   /**
+   * {@link #load} whose first stage runs in the calling thread: when {@code inCaller} answers (not
+   * null), the future is complete when this returns and no load thread was involved; when it
+   * answers null, {@code onPool} runs as {@link #load} runs a load. The write-backs each stage
+   * defers run after the readers have the value, as for {@link #load}.
+   *
+   * @param keys the key or keys, for the message when the executor refuses the load
+   */
+  <T> CompletableFuture<T> load(Object keys, Function<WriteBacks, T> inCaller, Function<WriteBacks, T> onPool) {
+    WriteBacks later = new WriteBacks();
+    T value;
+    try {
+      value = inCaller.apply(later);
+    } catch (Throwable failure) {
+      CompletableFuture<T> failed = new CompletableFuture<>();
+      fail(failed, failure);
+      return failed;
+    }
+    if (value == null) {
+      return load(keys, onPool);
+    }
+    CompletableFuture<T> done = CompletableFuture.completedFuture(value);
+    writeBackLater(later);
+    return done;
+  }
+
+  /**
    * Runs {@code load} on the executor for Caffeine: the future completes with its result and the
    * write-backs it deferred run after that, or it fails quietly (logged once) with what it threw.
    *

@@ -38,6 +38,11 @@ public final class ByteMapTier implements Tier {
    */
   volatile java.util.concurrent.CountDownLatch writeGate;
   final java.util.concurrent.Semaphore writeStarted = new java.util.concurrent.Semaphore(0);
+  /** When set, single reads wait for it after announcing themselves on {@link #readStarted}, as a slow server's would. */
+  volatile java.util.concurrent.CountDownLatch readGate;
+  final java.util.concurrent.Semaphore readStarted = new java.util.concurrent.Semaphore(0);
+  /** The thread of the last single read. */
+  volatile Thread lastReader;
 
   record Stored(byte[] payload, long expiresAt) {}
 
@@ -75,6 +80,19 @@ public final class ByteMapTier implements Tier {
       public TierValue<V> get(K key) {
         check();
         reads.incrementAndGet();
+        lastReader = Thread.currentThread();
+        java.util.concurrent.CountDownLatch gate = readGate;
+        if (gate != null) {
+          readStarted.release();
+          try {
+            if (!gate.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+              throw new IllegalStateException("readGate was never opened");
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+          }
+        }
         Stored s = data.get(ns + binding.encodeKey(key));
         if (s == null || ticker.read() - s.expiresAt >= 0) {
           return null;
