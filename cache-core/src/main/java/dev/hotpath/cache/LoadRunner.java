@@ -64,29 +64,36 @@ final class LoadRunner {
   }
 
   /**
-   * {@link #load} whose first stage runs in the calling thread: when {@code inCaller} answers (not
-   * null), the future is complete when this returns and no load thread was involved; when it
-   * answers null, {@code onPool} runs as {@link #load} runs a load. The write-backs each stage
-   * defers run after the readers have the value, as for {@link #load}.
+   * {@link #load} into {@code outcome}, a future already registered for its readers, whose first
+   * stage runs in the calling thread: when {@code inCaller} answers (not null), {@code outcome} is
+   * complete when this returns and no load thread was involved; when it answers null, {@code
+   * onPool} runs as {@link #load} runs a load. The write-backs each stage defers run after {@code
+   * outcome} is complete. Whatever this throws or meets, {@code outcome} is completed: a future
+   * left pending would hold every later reader of its key.
    *
    * @param keys the key or keys, for the message when the executor refuses the load
    */
-  <T> CompletableFuture<T> load(Object keys, Function<WriteBacks, T> inCaller, Function<WriteBacks, T> onPool) {
-    WriteBacks later = new WriteBacks();
-    T value;
+  <T> void load(CompletableFuture<T> outcome, Object keys, Function<WriteBacks, T> inCaller,
+      Function<WriteBacks, T> onPool) {
     try {
-      value = inCaller.apply(later);
-    } catch (Throwable failure) {
-      CompletableFuture<T> failed = new CompletableFuture<>();
-      fail(failed, failure);
-      return failed;
+      WriteBacks later = new WriteBacks();
+      T value;
+      try {
+        value = inCaller.apply(later);
+      } catch (Throwable failure) {
+        fail(outcome, failure);
+        return;
+      }
+      if (value == null) {
+        loadInto(outcome, keys, onPool);
+        return;
+      }
+      outcome.complete(value);
+      writeBackLater(later);
+    } catch (Throwable unexpected) {
+      outcome.completeExceptionally(new QuietFailure(unexpected));
+      throw unexpected;
     }
-    if (value == null) {
-      return load(keys, onPool);
-    }
-    CompletableFuture<T> done = CompletableFuture.completedFuture(value);
-    writeBackLater(later);
-    return done;
   }
 
   /**
@@ -97,6 +104,11 @@ final class LoadRunner {
    */
   <T> CompletableFuture<T> load(Object keys, Function<WriteBacks, T> load) {
     CompletableFuture<T> outcome = new CompletableFuture<>();
+    loadInto(outcome, keys, load);
+    return outcome;
+  }
+
+  private <T> void loadInto(CompletableFuture<T> outcome, Object keys, Function<WriteBacks, T> load) {
     WriteBacks later = new WriteBacks();
     running.incrementAndGet();
     try {
@@ -119,7 +131,6 @@ final class LoadRunner {
       fail(outcome, new LoadRejectedException(namespace, keys, e));
       running.decrementAndGet();
     }
-    return outcome;
   }
 
   /**

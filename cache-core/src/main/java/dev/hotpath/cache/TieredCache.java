@@ -498,8 +498,11 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
     }
 
     /**
-     * Where loads and shared-tier reads run; each miss holds one of its threads through the shared
-     * tiers and the loader. Default: a pool the cache owns and shuts down on close, of {@link
+     * Where loads run, and the shared-tier reads of the asynchronous reads ({@link
+     * Namespace#async()}); each such miss holds one of its threads through the shared tiers and the
+     * loader. A blocking {@code get} or {@code getAll} reads the shared tiers in the caller's thread
+     * and hands only the keys no tier holds to this executor. A host's executor also runs the
+     * in-process tier's maintenance (with the default pool, the common pool runs it). Default: a pool the cache owns and shuts down on close, of {@link
      * #loadThreads} daemon threads ({@code hotpath-load-N}) and a queue of {@link
      * #loadQueueCapacity} loads. A host-supplied executor is not shut down; when it refuses a task,
      * the read fails with {@link LoadRejectedException}.

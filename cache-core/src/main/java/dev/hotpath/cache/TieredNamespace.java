@@ -171,15 +171,22 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       return mine;
     });
     if (future == mine) {
-      long stamp = stamps.read(key);
-      loadRunner.load(key, later -> fromSharedTiers(key, stamp, later), later -> fromSource(key, stamp, later))
-          .whenComplete((raw, failure) -> {
-            if (failure != null) {
-              mine.completeExceptionally(failure);
-            } else {
-              mine.complete(raw);
-            }
-          });
+      try {
+        long stamp = stamps.read(key);
+        // An interrupted caller's tier read fails and reads as a miss (the tier guard serves
+        // without the tier): a load thread then reads the tiers again before asking the source.
+        boolean[] interrupted = new boolean[1];
+        loadRunner.load(mine, key,
+            later -> {
+              Object raw = fromSharedTiers(key, stamp, later);
+              interrupted[0] = raw == null && Thread.currentThread().isInterrupted();
+              return raw;
+            },
+            later -> interrupted[0] ? loadThroughTiers(key, stamp, later) : fromSource(key, stamp, later));
+      } catch (Throwable t) {
+        mine.completeExceptionally(new LoadRunner.QuietFailure(t)); // no-op when already complete
+        throw t;
+      }
     }
     return future;
   }
