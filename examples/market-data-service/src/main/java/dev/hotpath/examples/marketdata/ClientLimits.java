@@ -14,16 +14,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Per-client request limits: {@code X-Client-Id} (or {@code X-API-Key}; else the caller's address)
- * names the client, its plan (Free 10/s, Pro 100/s, Enterprise 1,000/s; unknown clients are Free)
+ * Per-client request limits: a client is the caller's address ({@code ip:10.0.0.7}), or, only when
+ * {@link ServiceConfig#trustedClientHeader} names a header, that header's value where a request
+ * carries it (a header a proxy in front sets: one a client could send would let it choose its
+ * limit and plan). Its plan (Free 10/s, Pro 100/s, Enterprise 1,000/s; unknown clients are Free)
  * names the limiter, and each request takes one permit with {@code tryAcquire}, which never waits:
  * a client over its limit gets 429 at once with {@code Retry-After}, and every reply carries the
  * {@code RateLimit-*} headers. The limiters are the Hotpath's, so with Redis configured they live
  * in Redis and every instance of the service shares each client's limit. Thread-safe.
  */
 final class ClientLimits {
+  /** The header the demo and the tests trust, playing the proxy that sets it. */
   static final String CLIENT_HEADER = "X-Client-Id";
-  static final String API_KEY_HEADER = "X-API-Key";
   private static final TenantPlans PLANS = TenantPlans.standardApiPlans().build();
 
   private final ServiceConfig config;
@@ -76,12 +78,10 @@ final class ClientLimits {
     allowed.computeIfAbsent(plan, p -> new LongAdder()).increment();
   }
 
-  /** The client a request counts against. */
-  static String client(HttpExchange exchange) {
-    String id = exchange.getRequestHeaders().getFirst(CLIENT_HEADER);
-    if (id == null || id.isBlank()) {
-      id = exchange.getRequestHeaders().getFirst(API_KEY_HEADER);
-    }
+  /** The client a request counts against: the trusted header's value, else {@code ip:} and the address. */
+  private String client(HttpExchange exchange) {
+    String id = config.trustedClientHeader != null
+        ? exchange.getRequestHeaders().getFirst(config.trustedClientHeader) : null;
     if (id == null || id.isBlank()) {
       return "ip:" + exchange.getRemoteAddress().getAddress().getHostAddress();
     }

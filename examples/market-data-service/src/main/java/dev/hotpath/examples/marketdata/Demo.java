@@ -51,6 +51,8 @@ public final class Demo {
     }
     ServiceConfig.Builder builder = ServiceConfig.fromEnvironment(System.getenv())
         .port(0)
+        // The demo plays the gateway in front of the service, naming its two clients in this header.
+        .trustedClientHeader(ClientLimits.CLIENT_HEADER)
         .clientPlans(Map.of(LOADER, "enterprise"));
     String lookback = System.getenv(ServiceConfig.LOOKBACK_VARIABLE);
     if (lookback == null || lookback.isBlank()) {

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * What the service is configured with, read from environment variables ({@link #fromEnvironment})
@@ -20,6 +21,7 @@ final class ServiceConfig {
   /** The plans a client can be on; their limits are {@code TenantPlans.standardApiPlans()}'s. */
   static final List<String> PLANS = List.of("free", "pro", "enterprise");
   static final String LOOKBACK_VARIABLE = "MARKET_DATA_LOOKBACK_MINUTES";
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+"); // RFC 9110 token
 
   final String bindAddress;
   final int port;
@@ -36,6 +38,8 @@ final class ServiceConfig {
   final Duration candleTtl;
   final Duration lookback;
   final Map<String, String> clientPlans;
+  /** The header naming the client, set by a proxy in front; null: clients are their addresses. */
+  final String trustedClientHeader;
   final int maxSymbols;
   final int maxBodyBytes;
   final String schema;
@@ -61,6 +65,7 @@ final class ServiceConfig {
     this.candleTtl = b.candleTtl;
     this.lookback = b.lookback;
     this.clientPlans = Map.copyOf(b.clientPlans);
+    this.trustedClientHeader = b.trustedClientHeader;
     this.maxSymbols = b.maxSymbols;
     this.maxBodyBytes = b.maxBodyBytes;
     this.schema = b.schema;
@@ -98,6 +103,7 @@ final class ServiceConfig {
     set(env, "MARKET_DATA_CANDLE_TTL_SECONDS", b::candleTtl, v -> Duration.ofSeconds(Long.parseLong(v)));
     set(env, LOOKBACK_VARIABLE, b::lookback, v -> Duration.ofMinutes(Long.parseLong(v)));
     set(env, "MARKET_DATA_CLIENTS", b::clientPlans, ServiceConfig::parsePlans);
+    set(env, "MARKET_DATA_TRUSTED_CLIENT_HEADER", b::trustedClientHeader, Function.identity());
     set(env, "MARKET_DATA_MAX_SYMBOLS", b::maxSymbols, Integer::parseInt);
     set(env, "MARKET_DATA_MAX_BODY_BYTES", b::maxBodyBytes, Integer::parseInt);
     set(env, "MARKET_DATA_SCHEMA", b::schema, Function.identity());
@@ -126,7 +132,7 @@ final class ServiceConfig {
     return Duration.ofDays(Long.parseLong(value));
   }
 
-  /** {@code acme=pro,bigfund=enterprise}: client id to plan. */
+  /** {@code acme=pro,ip:10.0.0.7=enterprise}: client (an id, or {@code ip:} and an address) to plan. */
   static Map<String, String> parsePlans(String value) {
     Map<String, String> plans = new LinkedHashMap<>();
     for (String entry : value.split(",")) {
@@ -154,7 +160,8 @@ final class ServiceConfig {
         + (simulated() ? "" : " " + binanceUrl) + ", redis=" + (redisUrl != null ? "configured" : "embedded")
         + ", postgres=" + (postgresUrl != null ? "configured" : "embedded") + ", candleTtl=" + candleTtl
         + ", lookback=" + lookback
-        + ", clients=" + clientPlans + ", limitsWhenRedisDown=" + (limitsFailOpen ? "fail-open" : "fail-closed") + "]";
+        + ", clients=" + clientPlans + ", trustedClientHeader=" + trustedClientHeader
+        + ", limitsWhenRedisDown=" + (limitsFailOpen ? "fail-open" : "fail-closed") + "]";
   }
 
   /** Builds a {@link ServiceConfig}; each value is checked when set, naming the field. Not thread-safe. */
@@ -174,6 +181,7 @@ final class ServiceConfig {
     private Duration candleTtl = Duration.ofSeconds(60);
     private Duration lookback = Duration.ofMinutes(BinanceSource.MAX_KLINES);
     private Map<String, String> clientPlans = Map.of();
+    private String trustedClientHeader;
     private int maxSymbols = 500;
     private int maxBodyBytes = 64 * 1024;
     private String schema = "market";
@@ -288,6 +296,28 @@ final class ServiceConfig {
         }
       });
       this.clientPlans = Map.copyOf(plans);
+      return this;
+    }
+
+    /**
+     * The header whose value names the client, where a request carries it (else the client is the
+     * caller's address); null or blank, the default: none, every client is its address. Name one
+     * only behind a proxy or an authentication layer that sets it and strips it from clients'
+     * requests: a client that reaches the service with it chooses whose limit it takes from (a
+     * fresh one per request, or another client's) and which plan it is on.
+     *
+     * @throws IllegalArgumentException when {@code header} is not an HTTP header name
+     */
+    Builder trustedClientHeader(String header) {
+      if (header == null || header.isBlank()) {
+        this.trustedClientHeader = null;
+        return this;
+      }
+      if (!HEADER_NAME.matcher(header.trim()).matches()) {
+        throw new IllegalArgumentException("trustedClientHeader must be an HTTP header name such as X-Client-Id"
+            + " but was '" + header + "'");
+      }
+      this.trustedClientHeader = header.trim();
       return this;
     }
 

@@ -146,6 +146,17 @@ class MarketDataServiceTest {
     assertThat(refused.headers().firstValue("RateLimit-Remaining")).hasValue("0");
     assertThat(refused.headers().firstValue("RateLimit-Reset")).isPresent();
     assertThat(Client.parse(refused).at("/error/status").asInt()).isEqualTo(429);
+    assertThat(Client.parse(refused).at("/error/message").asText()).contains("client 'free-429'");
+  }
+
+  @Test
+  void theTrustedHeaderNamesTheClientAndSoItsPlan() {
+    HttpResponse<String> pro = client.get("/api/indicators?kind=nope", ClientLimits.CLIENT_HEADER,
+        Services.PRO_CLIENT);
+    HttpResponse<String> unnamed = client.get("/api/indicators?kind=nope");
+
+    assertThat(pro.headers().firstValue("RateLimit-Limit")).hasValue("100");
+    assertThat(unnamed.headers().firstValue("RateLimit-Limit")).as("its address's, on the Free plan").hasValue("10");
   }
 
   @Test

@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The service's configuration: the lookback, checked when built. */
+/** The service's configuration: the lookback, checked when built; the trusted client header. */
 class ServiceConfigTest {
   @Test
   void lookbackDefaultsToWhatOneKlinesCallReturns() {
@@ -30,5 +30,31 @@ class ServiceConfigTest {
       assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("lookback").hasMessageContaining(bad.toString());
     }
+  }
+
+  @Test
+  void noClientHeaderIsTrustedUnlessConfigured() {
+    assertThat(ServiceConfig.builder().build().trustedClientHeader).isNull();
+    assertThat(ServiceConfig.fromEnvironment(Map.of("MARKET_DATA_TRUSTED_CLIENT_HEADER", " X-Client-Id "))
+        .build().trustedClientHeader).isEqualTo("X-Client-Id");
+  }
+
+  @Test
+  void aTrustedClientHeaderThatIsNotAHeaderNameIsRefusedNamingTheVariable() {
+    Map<String, String> env = Map.of("MARKET_DATA_TRUSTED_CLIENT_HEADER", "X-Client-Id: acme");
+
+    assertThatThrownBy(() -> ServiceConfig.fromEnvironment(env)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("MARKET_DATA_TRUSTED_CLIENT_HEADER cannot be 'X-Client-Id: acme'")
+        .hasMessageContaining("must be an HTTP header name");
+  }
+
+  @Test
+  void plansMayNameClientsByAddress() {
+    ServiceConfig config =
+        ServiceConfig.fromEnvironment(Map.of("MARKET_DATA_CLIENTS", "acme=pro,ip:10.0.0.7=enterprise")).build();
+
+    assertThat(config.planOf("ip:10.0.0.7")).isEqualTo("enterprise");
+    assertThat(config.planOf("acme")).isEqualTo("pro");
+    assertThat(config.planOf("ip:10.0.0.8")).isEqualTo("free");
   }
 }

@@ -25,9 +25,13 @@ final class Services {
         .schema(schema);
   }
 
-  /** Loopback, a free port, a small simulated exchange, and the pro client. */
+  /**
+   * Loopback, a free port, a small simulated exchange, and the pro client; the tests play the
+   * gateway in front of the service that names each client in {@link ClientLimits#CLIENT_HEADER},
+   * so the service trusts it (by default it would not: {@code trustedClientHeader(null)}).
+   */
   static ServiceConfig.Builder base() {
     return ServiceConfig.builder().port(0).simulatedSymbols(40).simulatedLatency(Duration.ZERO)
-        .clientPlans(Map.of(PRO_CLIENT, "pro"));
+        .trustedClientHeader(ClientLimits.CLIENT_HEADER).clientPlans(Map.of(PRO_CLIENT, "pro"));
   }
 }

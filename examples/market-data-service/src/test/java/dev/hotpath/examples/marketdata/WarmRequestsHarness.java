@@ -31,7 +31,9 @@ public final class WarmRequestsHarness {
   public static void main(String[] args) throws Exception {
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : 4;
     int requests = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
-    ServiceConfig config = ServiceConfig.builder().port(0).clientPlans(Map.of("harness", "enterprise")).build();
+    // The harness plays the gateway in front of the service that names the client in a header.
+    ServiceConfig config = ServiceConfig.builder().port(0).trustedClientHeader(ClientLimits.CLIENT_HEADER)
+        .clientPlans(Map.of("harness", "enterprise")).build();
     try (MarketDataService service = MarketDataService.start(config)) {
       List<String> symbols = service.listed.stream().limit(100).toList();
       URI uri = service.url().resolve("/api/market-data?symbols=" + String.join(",", symbols)

@@ -37,6 +37,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.cache.Caching;
 import javax.cache.configuration.MutableConfiguration;
@@ -163,9 +164,10 @@ public class HotpathConfiguration {
   }
 
   @Bean
-  FilterRegistrationBean<ClientRateLimitFilter> clientRateLimitFilter(Hotpath hotpath) {
+  FilterRegistrationBean<ClientRateLimitFilter> clientRateLimitFilter(HotpathProperties properties, Hotpath hotpath) {
     FilterRegistrationBean<ClientRateLimitFilter> registration =
-        new FilterRegistrationBean<>(new ClientRateLimitFilter(hotpath.rateLimiter(CLIENT_LIMITER)));
+        new FilterRegistrationBean<>(new ClientRateLimitFilter(hotpath.rateLimiter(CLIENT_LIMITER),
+            properties.clientLimit().clientHeader()));
     registration.addUrlPatterns("/api/*");
     return registration;
   }
@@ -197,7 +199,7 @@ public class HotpathConfiguration {
       postgresUser = blankToNull(postgresUser);
       postgresSchema = blankToNull(postgresSchema) != null ? postgresSchema : "hotpath";
       caches = caches != null ? Map.copyOf(caches) : Map.of();
-      clientLimit = clientLimit != null ? clientLimit : new ClientLimit(100, Duration.ofSeconds(1), 0.5);
+      clientLimit = clientLimit != null ? clientLimit : new ClientLimit(100, Duration.ofSeconds(1), 0.5, null);
     }
 
     private static String blankToNull(String value) {
@@ -244,9 +246,16 @@ public class HotpathConfiguration {
 
   /**
    * What each client may do: {@code requests} per {@code per}, refilled greedily; while Redis does
-   * not answer, each instance grants {@code redisDownShare} of it on its own.
+   * not answer, each instance grants {@code redisDownShare} of it on its own. A client is its
+   * remote address, or, only when {@code trustedClientHeader} names a header (blank or absent:
+   * none), that header's value where a request carries it: name one only behind a proxy or an
+   * authentication layer that sets it and strips it from clients' requests, since a client that
+   * reaches the service with it chooses whose bucket it takes from, a fresh one per request if it
+   * likes.
    */
-  public record ClientLimit(long requests, Duration per, double redisDownShare) {
+  public record ClientLimit(long requests, Duration per, double redisDownShare, String trustedClientHeader) {
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+"); // RFC 9110 token
+
     RateLimit rateLimit() {
       try {
         return RateLimit.of(Bandwidth.perPeriod(requests, per));
@@ -261,6 +270,19 @@ public class HotpathConfiguration {
       } catch (IllegalArgumentException e) {
         throw new IllegalStateException("hotpath.client-limit.redis-down-share: " + e.getMessage(), e);
       }
+    }
+
+    /** The trusted header's name, or null when none is configured. */
+    String clientHeader() {
+      if (trustedClientHeader == null || trustedClientHeader.isBlank()) {
+        return null;
+      }
+      String name = trustedClientHeader.trim();
+      if (!HEADER_NAME.matcher(name).matches()) {
+        throw new IllegalStateException("hotpath.client-limit.trusted-client-header must be an HTTP header name"
+            + " such as X-Client-Id but was '" + name + "'");
+      }
+      return name;
     }
   }
 
@@ -341,29 +363,36 @@ public class HotpathConfiguration {
   }
 
   /**
-   * Takes one permit per request from the client's bucket: the client is the {@code X-Client-Id}
-   * header, else the remote address (behind a proxy or with accounts, take it from the
-   * authenticated principal instead: a header is the client's to choose). Every answer carries
-   * {@code RateLimit-Limit}, {@code -Remaining} and {@code -Reset}; a client over its limit gets 429
-   * at once with {@code Retry-After} in whole seconds, rounded up. The request thread never waits
-   * for a permit. Thread-safe.
+   * Takes one permit per request from the client's bucket. The client is the remote address,
+   * which a client cannot choose (behind a proxy every request has the proxy's: let the proxy set a
+   * trusted header, or Tomcat take the address from {@code X-Forwarded-For} with {@code
+   * server.forward-headers-strategy}); only when a trusted header is configured, that header's
+   * value where a request carries it. Every answer carries {@code RateLimit-Limit}, {@code
+   * -Remaining} and {@code -Reset}; a client over its limit gets 429 at once with {@code
+   * Retry-After} in whole seconds, rounded up. The request thread never waits for a permit.
+   * Thread-safe.
    */
   public static final class ClientRateLimitFilter extends OncePerRequestFilter {
-    static final String CLIENT_HEADER = "X-Client-Id";
     private static final int MAX_CLIENT_ID_LENGTH = 128;
 
     private final RateLimiter limiter;
+    private final String trustedHeader;
 
-    ClientRateLimitFilter(RateLimiter limiter) {
+    /**
+     * @param trustedHeader the header naming the client, set by a proxy or an authentication layer
+     *     in front that strips it from clients' requests; null: the remote address alone
+     */
+    ClientRateLimitFilter(RateLimiter limiter, String trustedHeader) {
       this.limiter = limiter;
+      this.trustedHeader = trustedHeader;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
         throws ServletException, IOException {
-      String id = request.getHeader(CLIENT_HEADER);
+      String id = trustedHeader != null ? request.getHeader(trustedHeader) : null;
       if (id != null && id.trim().length() > MAX_CLIENT_ID_LENGTH) {
-        refuse(response, 400, CLIENT_HEADER + " is longer than " + MAX_CLIENT_ID_LENGTH + " characters");
+        refuse(response, 400, trustedHeader + " is longer than " + MAX_CLIENT_ID_LENGTH + " characters");
         return;
       }
       // Prefixed, so that no client id can name another client's address.

@@ -89,10 +89,25 @@ class HotpathConfigurationTest {
   }
 
   @Test
+  void noClientHeaderIsTrustedUnlessConfigured() {
+    assertThat(new HotpathProperties(null, null, null, null, null, null, null, null, null, null)
+        .clientLimit().clientHeader()).isNull();
+  }
+
+  @Test
+  void aTrustedClientHeaderThatIsNotAHeaderNameFailsTheStartNamingTheField() {
+    runner.withPropertyValues("hotpath.caches.quotes.l1=1s", "hotpath.client-limit.requests=10",
+        "hotpath.client-limit.per=1s", "hotpath.client-limit.redis-down-share=0.5",
+        "hotpath.client-limit.trusted-client-header=X-Client-Id: acme").run(context ->
+        assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("hotpath.client-limit.trusted-client-header must be an HTTP header name"));
+  }
+
+  @Test
   void thePropertiesNeverPrintAPassword() {
     HotpathProperties properties = new HotpathProperties("n", "redis://:red-secret@127.0.0.1:6379", null, null,
         "jdbc:postgresql://127.0.0.1/db?password=pg-secret-in-url", "app", "pg-secret", null, Map.of(),
-        new HotpathConfiguration.ClientLimit(10, Duration.ofSeconds(1), 0.5));
+        new HotpathConfiguration.ClientLimit(10, Duration.ofSeconds(1), 0.5, null));
 
     assertThat(properties.toString()).doesNotContain("secret");
   }

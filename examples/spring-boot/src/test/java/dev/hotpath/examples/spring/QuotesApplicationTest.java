@@ -23,12 +23,15 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The application on real Redis and PostgreSQL, over HTTP: what its caches spare the exchange,
  * where they keep it, the 429s of its client limit, and Hotpath's meters in Actuator's scrape.
- * Each test uses symbols and client ids of its own, so that they share one context.
+ * Each test uses symbols and client ids of its own, so that they share one context: the tests play
+ * the gateway in front of the service that names each client in {@code X-Client-Id}, so the
+ * service trusts that header here ({@link ClientLimitByAddressTest}: by default it does not).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     // A limit no test exhausts by accident, and that refills slowly enough (one request per 12 s)
     // for the burst test to see the bucket empty however slow the machine is.
-    properties = {"hotpath.client-limit.requests=5", "hotpath.client-limit.per=1m"})
+    properties = {"hotpath.client-limit.requests=5", "hotpath.client-limit.per=1m",
+        "hotpath.client-limit.trusted-client-header=X-Client-Id"})
 class QuotesApplicationTest {
   private static final Storage STORAGE = Storage.fresh("spring-app");
 
@@ -64,7 +67,7 @@ class QuotesApplicationTest {
   }
 
   @Test
-  void aClientOverItsLimitGets429WithRetryAfterAndAnotherClientIsServed() {
+  void aClientOverItsLimitGets429WithRetryAfterAndAnotherClientNamedByTheTrustedHeaderIsServed() {
     Api api = new Api(port);
     HttpResponse<String> refused = null;
     // Five fit in the bucket; a slow machine may see a sixth refilled, never many more.
