@@ -8,10 +8,14 @@ import io.micrometer.core.instrument.Tags;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The meters of {@link TieredCache#bindTo}. Every meter reads the cache's own counters when
- * scraped, so reads pay nothing for them. Meters, tagged {@code cache=<namespace>}:
+ * scraped, so reads pay nothing for them. Meters, tagged {@code cache=<namespace>} (so two caches
+ * bound to one registry need distinct namespace names: Micrometer keeps the first cache's meters,
+ * and binding the second logs a warning naming the namespace):
  *
  * <ul>
  *   <li>under Micrometer's cache names, which the dashboards made for Caffeine and JCache read:
@@ -35,11 +39,18 @@ import java.util.function.ToLongFunction;
  * </ul>
  */
 final class CacheMeters {
+  private static final Logger LOG = LoggerFactory.getLogger(CacheMeters.class);
+
   private CacheMeters() {}
 
   static void bind(TieredCache cache, MeterRegistry registry) {
     for (TieredNamespace<?, ?> ns : cache.tieredNamespaces()) {
       Tags tags = Tags.of("cache", ns.name());
+      if (registry.find("cache.gets").tags(tags).meter() != null) {
+        LOG.warn("Namespace '{}': the registry already has cache meters tagged cache={} of another cache's"
+            + " namespace of the same name; Micrometer keeps those, so this one is not counted there."
+            + " Give namespaces bound to one registry distinct names.", ns.name(), ns.name());
+      }
       counter(registry, "cache.gets", tags.and("result", "hit"), ns, n -> n.stats().hits());
       counter(registry, "cache.gets", tags.and("result", "miss"), ns, n -> n.stats().misses());
       counter(registry, "cache.puts", tags, ns, n -> n.stats().puts());

@@ -225,6 +225,8 @@ public final class TieredCache implements AutoCloseable, MeterBinder {
    * <p>Once per registry: binding to a registry this cache is bound to already registers nothing;
    * binding to another registry registers there too. A tier that several caches share and bind to
    * one registry has its meters registered there once (Hotpath's tiers remember their registries).
+   * The cache meters are tagged by namespace name only: two caches bound to one registry need
+   * distinct names, or the second's namespace is not counted there (a warning says which).
    * Thread-safe.
    *
    * @throws NullPointerException if {@code registry} is null

@@ -82,4 +82,41 @@ class MeterBindingTest {
     bound.bindOnce(registry, r -> calls.incrementAndGet());
     assertThat(calls).hasValue(2);
   }
+
+  @Test
+  void aSecondCacheWithANamespaceOfTheSameNameIsNotCountedAndSaysSo() {
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(CacheMeters.class.getName());
+    java.util.List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler handler = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        if (record.getLevel() == java.util.logging.Level.WARNING) {
+          warnings.add(record);
+        }
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    log.addHandler(handler);
+    try (TieredCache first = cache(); TieredCache second = cache()) {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      first.bindTo(registry);
+      assertThat(warnings).isEmpty();
+      second.bindTo(registry);
+
+      assertThat(warnings).hasSize(1);
+      assertThat(warnings.get(0).getMessage()).contains("Namespace 'prices'", "distinct names");
+      second.namespace(prices).get("a");
+      second.namespace(prices).get("a");
+      assertThat(hits(registry)).isZero(); // Micrometer kept the first cache's meters
+    } finally {
+      log.removeHandler(handler);
+    }
+  }
 }
