@@ -364,10 +364,13 @@ public class HotpathConfiguration {
 
   /**
    * Takes one permit per request from the client's bucket. The client is the remote address,
-   * which a client cannot choose (behind a proxy every request has the proxy's: let the proxy set a
-   * trusted header, or Tomcat take the address from {@code X-Forwarded-For} with {@code
-   * server.forward-headers-strategy}); only when a trusted header is configured, that header's
-   * value where a request carries it. Every answer carries {@code RateLimit-Limit}, {@code
+   * which a client cannot choose; only when a trusted header is configured, that header's value
+   * where a request carries it. Behind a proxy every request has the proxy's address, so all its
+   * clients share one bucket: let the proxy set a trusted header, or take the address from {@code
+   * X-Forwarded-For} with {@code server.forward-headers-strategy: native} only when the proxy
+   * overwrites that header and {@code server.tomcat.remoteip.internal-proxies} / {@code
+   * trusted-proxies} are narrowed to it (else any client sets its address); never {@code
+   * framework}, which believes any peer. Every answer carries {@code RateLimit-Limit}, {@code
    * -Remaining} and {@code -Reset}; a client over its limit gets 429 at once with {@code
    * Retry-After} in whole seconds, rounded up. The request thread never waits for a permit.
    * Thread-safe.
