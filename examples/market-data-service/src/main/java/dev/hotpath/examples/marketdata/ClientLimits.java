@@ -14,10 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Per-client request limits: a client is the caller's address ({@code ip:10.0.0.7}), or, only when
- * {@link ServiceConfig#trustedClientHeader} names a header, that header's value where a request
- * carries it (a header a proxy in front sets: one a client could send would let it choose its
- * limit and plan). Its plan (Free 10/s, Pro 100/s, Enterprise 1,000/s; unknown clients are Free)
+ * Per-client request limits: a client is the caller's address ({@code ip:10.0.0.7}; behind a proxy
+ * or load balancer the proxy's, so all clients behind it share one bucket), or, only when {@link
+ * ServiceConfig#trustedClientHeader} names a header, that header's value where a request carries it
+ * (a header a proxy in front sets: one a client could send would let it choose its limit and plan);
+ * a request without that header counts against its address's bucket. Its plan (Free 10/s, Pro 100/s, Enterprise 1,000/s; unknown clients are Free)
  * names the limiter, and each request takes one permit with {@code tryAcquire}, which never waits:
  * a client over its limit gets 429 at once with {@code Retry-After}, and every reply carries the
  * {@code RateLimit-*} headers. The limiters are the Hotpath's, so with Redis configured they live

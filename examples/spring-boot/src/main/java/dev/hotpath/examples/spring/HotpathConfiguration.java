@@ -247,11 +247,12 @@ public class HotpathConfiguration {
   /**
    * What each client may do: {@code requests} per {@code per}, refilled greedily; while Redis does
    * not answer, each instance grants {@code redisDownShare} of it on its own. A client is its
-   * remote address, or, only when {@code trustedClientHeader} names a header (blank or absent:
-   * none), that header's value where a request carries it: name one only behind a proxy or an
-   * authentication layer that sets it and strips it from clients' requests, since a client that
-   * reaches the service with it chooses whose bucket it takes from, a fresh one per request if it
-   * likes.
+   * remote address (behind a proxy or load balancer the proxy's, so all clients behind it share one
+   * bucket), or, only when {@code trustedClientHeader} names a header (blank or absent: none), that
+   * header's value where a request carries it, a request without it counting against its remote
+   * address's bucket: name one only behind a proxy or an authentication layer that sets it and
+   * strips it from clients' requests, since a client that reaches the service with it chooses whose
+   * bucket it takes from, a fresh one per request if it likes.
    */
   public record ClientLimit(long requests, Duration per, double redisDownShare, String trustedClientHeader) {
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+"); // RFC 9110 token
