@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Per-client request limits: a client is the caller's address ({@code ip:10.0.0.7}; behind a proxy
  * or load balancer the proxy's, so all clients behind it share one bucket), or, only when {@link
  * ServiceConfig#trustedClientHeader} names a header, that header's value where a request carries it
- * (a header a proxy in front sets: one a client could send would let it choose its limit and plan);
+ * ({@code id:acme}; a header a proxy in front sets: one a client could send would let it choose its
+ * limit and plan);
  * a request without that header counts against its address's bucket. Its plan (Free 10/s, Pro 100/s, Enterprise 1,000/s; unknown clients are Free)
  * names the limiter, and each request takes one permit with {@code tryAcquire}, which never waits:
  * a client over its limit gets 429 at once with {@code Retry-After}, and every reply carries the
@@ -79,14 +80,17 @@ final class ClientLimits {
     allowed.computeIfAbsent(plan, p -> new LongAdder()).increment();
   }
 
-  /** The client a request counts against: the trusted header's value, else {@code ip:} and the address. */
+  /**
+   * The client a request counts against: {@code id:} and the trusted header's value, else {@code
+   * ip:} and the address. Prefixed, so that no header value can name an address's bucket or plan.
+   */
   private String client(HttpExchange exchange) {
     String id = config.trustedClientHeader != null
         ? exchange.getRequestHeaders().getFirst(config.trustedClientHeader) : null;
     if (id == null || id.isBlank()) {
-      return "ip:" + exchange.getRemoteAddress().getAddress().getHostAddress();
+      return ServiceConfig.IP_PREFIX + exchange.getRemoteAddress().getAddress().getHostAddress();
     }
-    return id.trim();
+    return ServiceConfig.ID_PREFIX + id.trim();
   }
 
   /** 429s served, by plan. */

@@ -3,6 +3,7 @@ package dev.hotpath.examples.marketdata;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +35,22 @@ class ClientLimitsTest {
 
       assertThat(refused).as("a 429 within 500 requests of a 10/s client, each with an id of its own").isNotNull();
       assertThat(Client.parse(refused).at("/error/message").asText()).contains("client 'ip:127.0.0.1'");
+    }
+  }
+
+  @Test
+  void aTrustedHeadersValueNamesAnIdNeverAnAddressOrItsPlan() {
+    ServiceConfig config = Services.onFixtures("mds-limits-id")
+        .clientPlans(Map.of("ip:10.0.0.7", "pro", Services.PRO_CLIENT, "pro")).build();
+    try (MarketDataService service = MarketDataService.start(config)) {
+      Client client = new Client(service.url());
+
+      HttpResponse<String> posing = client.get("/api/indicators?kind=nope", ClientLimits.CLIENT_HEADER, "ip:10.0.0.7");
+      assertThat(posing.headers().firstValue("RateLimit-Limit")).as("the Free plan's, not 10.0.0.7's")
+          .hasValue("10");
+      HttpResponse<String> known = client.get("/api/indicators?kind=nope", ClientLimits.CLIENT_HEADER,
+          Services.PRO_CLIENT);
+      assertThat(known.headers().firstValue("RateLimit-Limit")).as("an unprefixed key names an id").hasValue("100");
     }
   }
 }
