@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.LongAdder;
 final class ClientLimits {
   /** The header the demo and the tests trust, playing the proxy that sets it. */
   static final String CLIENT_HEADER = "X-Client-Id";
+  /** The longest trusted header value, trimmed: a longer one is refused rather than kept as a Redis key. */
+  static final int MAX_CLIENT_ID_LENGTH = 128;
   private static final TenantPlans PLANS = TenantPlans.standardApiPlans().build();
 
   private final ServiceConfig config;
@@ -58,8 +60,9 @@ final class ClientLimits {
   /**
    * Takes a permit for the request's client and sets the {@code RateLimit-*} headers.
    *
-   * @throws ApiException 429 with {@code Retry-After} set when the client is over its limit; 503
-   *     when the limit cannot be decided (Redis away under fail-closed)
+   * @throws ApiException 400 when the trusted header's value is longer than {@link
+   *     #MAX_CLIENT_ID_LENGTH} characters; 429 with {@code Retry-After} set when the client is over
+   *     its limit; 503 when the limit cannot be decided (Redis away under fail-closed)
    */
   void admit(HttpExchange exchange) {
     String client = client(exchange);
@@ -89,6 +92,10 @@ final class ClientLimits {
         ? exchange.getRequestHeaders().getFirst(config.trustedClientHeader) : null;
     if (id == null || id.isBlank()) {
       return ServiceConfig.IP_PREFIX + exchange.getRemoteAddress().getAddress().getHostAddress();
+    }
+    if (id.trim().length() > MAX_CLIENT_ID_LENGTH) {
+      throw new ApiException(400, null, config.trustedClientHeader + " is longer than " + MAX_CLIENT_ID_LENGTH
+          + " characters");
     }
     return ServiceConfig.ID_PREFIX + id.trim();
   }

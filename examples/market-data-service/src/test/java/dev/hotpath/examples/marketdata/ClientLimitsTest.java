@@ -39,7 +39,7 @@ class ClientLimitsTest {
   }
 
   @Test
-  void aTrustedHeadersValueNamesAnIdNeverAnAddressOrItsPlan() {
+  void aTrustedHeadersValueNamesAnIdNeverAnAddressOrItsPlanAndIsAtMost128Characters() {
     ServiceConfig config = Services.onFixtures("mds-limits-id")
         .clientPlans(Map.of("ip:10.0.0.7", "pro", Services.PRO_CLIENT, "pro")).build();
     try (MarketDataService service = MarketDataService.start(config)) {
@@ -51,6 +51,17 @@ class ClientLimitsTest {
       HttpResponse<String> known = client.get("/api/indicators?kind=nope", ClientLimits.CLIENT_HEADER,
           Services.PRO_CLIENT);
       assertThat(known.headers().firstValue("RateLimit-Limit")).as("an unprefixed key names an id").hasValue("100");
+
+      HttpResponse<String> longest = client.get("/api/indicators?kind=nope", ClientLimits.CLIENT_HEADER,
+          "x".repeat(ClientLimits.MAX_CLIENT_ID_LENGTH));
+      assertThat(longest.statusCode()).as("admitted, then refused for its kind").isEqualTo(400);
+      assertThat(longest.headers().firstValue("RateLimit-Limit")).hasValue("10");
+      HttpResponse<String> tooLong = client.get("/api/indicators?kind=nope", ClientLimits.CLIENT_HEADER,
+          "x".repeat(ClientLimits.MAX_CLIENT_ID_LENGTH + 1));
+      assertThat(tooLong.statusCode()).isEqualTo(400);
+      assertThat(tooLong.headers().firstValue("RateLimit-Limit")).as("refused before any bucket").isEmpty();
+      assertThat(Client.parse(tooLong).at("/error/message").asText())
+          .isEqualTo("X-Client-Id is longer than 128 characters");
     }
   }
 }
