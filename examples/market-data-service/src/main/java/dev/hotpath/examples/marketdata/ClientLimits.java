@@ -14,10 +14,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Per-client request limits: a client is the caller's address ({@code ip:10.0.0.7}), or, only when
- * {@link ServiceConfig#trustedClientHeader} names a header, that header's value where a request
- * carries it (a header a proxy in front sets: one a client could send would let it choose its
- * limit and plan). Its plan (Free 10/s, Pro 100/s, Enterprise 1,000/s; unknown clients are Free)
+ * Per-client request limits: a client is the caller's address ({@code ip:10.0.0.7}; behind a proxy
+ * or load balancer the proxy's, so all clients behind it share one bucket), or, only when {@link
+ * ServiceConfig#trustedClientHeader} names a header, that header's value where a request carries it
+ * ({@code id:acme}; a header a proxy in front sets: one a client could send would let it choose its
+ * limit and plan);
+ * a request without that header counts against its address's bucket. Its plan (Free 10/s, Pro 100/s, Enterprise 1,000/s; unknown clients are Free)
  * names the limiter, and each request takes one permit with {@code tryAcquire}, which never waits:
  * a client over its limit gets 429 at once with {@code Retry-After}, and every reply carries the
  * {@code RateLimit-*} headers. The limiters are the Hotpath's, so with Redis configured they live
@@ -26,6 +28,8 @@ import java.util.concurrent.atomic.LongAdder;
 final class ClientLimits {
   /** The header the demo and the tests trust, playing the proxy that sets it. */
   static final String CLIENT_HEADER = "X-Client-Id";
+  /** The longest trusted header value, trimmed: a longer one is refused rather than kept as a Redis key. */
+  static final int MAX_CLIENT_ID_LENGTH = 128;
   private static final TenantPlans PLANS = TenantPlans.standardApiPlans().build();
 
   private final ServiceConfig config;
@@ -56,8 +60,9 @@ final class ClientLimits {
   /**
    * Takes a permit for the request's client and sets the {@code RateLimit-*} headers.
    *
-   * @throws ApiException 429 with {@code Retry-After} set when the client is over its limit; 503
-   *     when the limit cannot be decided (Redis away under fail-closed)
+   * @throws ApiException 400 when the trusted header's value is longer than {@link
+   *     #MAX_CLIENT_ID_LENGTH} characters; 429 with {@code Retry-After} set when the client is over
+   *     its limit; 503 when the limit cannot be decided (Redis away under fail-closed)
    */
   void admit(HttpExchange exchange) {
     String client = client(exchange);
@@ -78,14 +83,21 @@ final class ClientLimits {
     allowed.computeIfAbsent(plan, p -> new LongAdder()).increment();
   }
 
-  /** The client a request counts against: the trusted header's value, else {@code ip:} and the address. */
+  /**
+   * The client a request counts against: {@code id:} and the trusted header's value, else {@code
+   * ip:} and the address. Prefixed, so that no header value can name an address's bucket or plan.
+   */
   private String client(HttpExchange exchange) {
     String id = config.trustedClientHeader != null
         ? exchange.getRequestHeaders().getFirst(config.trustedClientHeader) : null;
     if (id == null || id.isBlank()) {
-      return "ip:" + exchange.getRemoteAddress().getAddress().getHostAddress();
+      return ServiceConfig.IP_PREFIX + exchange.getRemoteAddress().getAddress().getHostAddress();
     }
-    return id.trim();
+    if (id.trim().length() > MAX_CLIENT_ID_LENGTH) {
+      throw new ApiException(400, null, config.trustedClientHeader + " is longer than " + MAX_CLIENT_ID_LENGTH
+          + " characters");
+    }
+    return ServiceConfig.ID_PREFIX + id.trim();
   }
 
   /** 429s served, by plan. */

@@ -20,6 +20,9 @@ import java.util.regex.Pattern;
 final class ServiceConfig {
   /** The plans a client can be on; their limits are {@code TenantPlans.standardApiPlans()}'s. */
   static final List<String> PLANS = List.of("free", "pro", "enterprise");
+  /** Clients named by an address, and by the trusted header's value: neither can pass for the other. */
+  static final String IP_PREFIX = "ip:";
+  static final String ID_PREFIX = "id:";
   static final String LOOKBACK_VARIABLE = "MARKET_DATA_LOOKBACK_MINUTES";
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+"); // RFC 9110 token
 
@@ -132,7 +135,10 @@ final class ServiceConfig {
     return Duration.ofDays(Long.parseLong(value));
   }
 
-  /** {@code acme=pro,ip:10.0.0.7=enterprise}: client (an id, or {@code ip:} and an address) to plan. */
+  /**
+   * {@code acme=pro,ip:10.0.0.7=enterprise}: client (an id, or {@code ip:} and an address) to plan;
+   * {@link Builder#clientPlans} prefixes the ids.
+   */
   static Map<String, String> parsePlans(String value) {
     Map<String, String> plans = new LinkedHashMap<>();
     for (String entry : value.split(",")) {
@@ -145,7 +151,7 @@ final class ServiceConfig {
     return plans;
   }
 
-  /** The plan of {@code client}: its assignment, else {@code free}. */
+  /** The plan of {@code client} ({@code id:acme} or {@code ip:10.0.0.7}): its assignment, else {@code free}. */
   String planOf(String client) {
     return clientPlans.getOrDefault(client, "free");
   }
@@ -289,13 +295,22 @@ final class ServiceConfig {
       return this;
     }
 
+    /**
+     * Plans of known clients: a key is {@code ip:} and an address, or the trusted header's value,
+     * with or without {@code id:} (the prefix every header value gets, so none names an address).
+     *
+     * @throws IllegalArgumentException when a plan is not one of {@link ServiceConfig#PLANS}
+     */
     Builder clientPlans(Map<String, String> plans) {
+      Map<String, String> byClient = new LinkedHashMap<>();
       plans.forEach((client, plan) -> {
         if (!PLANS.contains(plan)) {
           throw new IllegalArgumentException("client '" + client + "' is on plan '" + plan + "', not one of " + PLANS);
         }
+        boolean prefixed = client.startsWith(IP_PREFIX) || client.startsWith(ID_PREFIX);
+        byClient.put(prefixed ? client : ID_PREFIX + client, plan);
       });
-      this.clientPlans = Map.copyOf(plans);
+      this.clientPlans = Map.copyOf(byClient);
       return this;
     }
 

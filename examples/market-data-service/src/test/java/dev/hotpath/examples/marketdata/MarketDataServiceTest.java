@@ -146,7 +146,7 @@ class MarketDataServiceTest {
     assertThat(refused.headers().firstValue("RateLimit-Remaining")).hasValue("0");
     assertThat(refused.headers().firstValue("RateLimit-Reset")).isPresent();
     assertThat(Client.parse(refused).at("/error/status").asInt()).isEqualTo(429);
-    assertThat(Client.parse(refused).at("/error/message").asText()).contains("client 'free-429'");
+    assertThat(Client.parse(refused).at("/error/message").asText()).contains("client 'id:free-429'");
   }
 
   @Test

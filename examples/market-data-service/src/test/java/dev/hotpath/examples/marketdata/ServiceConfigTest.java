@@ -49,12 +49,14 @@ class ServiceConfigTest {
   }
 
   @Test
-  void plansMayNameClientsByAddress() {
-    ServiceConfig config =
-        ServiceConfig.fromEnvironment(Map.of("MARKET_DATA_CLIENTS", "acme=pro,ip:10.0.0.7=enterprise")).build();
+  void plansMayNameClientsByAddressOrByIdWithOrWithoutItsPrefix() {
+    ServiceConfig config = ServiceConfig.fromEnvironment(
+        Map.of("MARKET_DATA_CLIENTS", "acme=pro,id:bigfund=enterprise,ip:10.0.0.7=enterprise")).build();
 
     assertThat(config.planOf("ip:10.0.0.7")).isEqualTo("enterprise");
-    assertThat(config.planOf("acme")).isEqualTo("pro");
+    assertThat(config.planOf("id:acme")).isEqualTo("pro");
+    assertThat(config.planOf("id:bigfund")).isEqualTo("enterprise");
     assertThat(config.planOf("ip:10.0.0.8")).isEqualTo("free");
+    assertThat(config.planOf("acme")).as("no client is unprefixed").isEqualTo("free");
   }
 }

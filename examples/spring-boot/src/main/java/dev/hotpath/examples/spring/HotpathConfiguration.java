@@ -247,11 +247,12 @@ public class HotpathConfiguration {
   /**
    * What each client may do: {@code requests} per {@code per}, refilled greedily; while Redis does
    * not answer, each instance grants {@code redisDownShare} of it on its own. A client is its
-   * remote address, or, only when {@code trustedClientHeader} names a header (blank or absent:
-   * none), that header's value where a request carries it: name one only behind a proxy or an
-   * authentication layer that sets it and strips it from clients' requests, since a client that
-   * reaches the service with it chooses whose bucket it takes from, a fresh one per request if it
-   * likes.
+   * remote address (behind a proxy or load balancer the proxy's, so all clients behind it share one
+   * bucket), or, only when {@code trustedClientHeader} names a header (blank or absent: none), that
+   * header's value where a request carries it, a request without it counting against its remote
+   * address's bucket: name one only behind a proxy or an authentication layer that sets it and
+   * strips it from clients' requests, since a client that reaches the service with it chooses whose
+   * bucket it takes from, a fresh one per request if it likes.
    */
   public record ClientLimit(long requests, Duration per, double redisDownShare, String trustedClientHeader) {
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+"); // RFC 9110 token
@@ -364,10 +365,13 @@ public class HotpathConfiguration {
 
   /**
    * Takes one permit per request from the client's bucket. The client is the remote address,
-   * which a client cannot choose (behind a proxy every request has the proxy's: let the proxy set a
-   * trusted header, or Tomcat take the address from {@code X-Forwarded-For} with {@code
-   * server.forward-headers-strategy}); only when a trusted header is configured, that header's
-   * value where a request carries it. Every answer carries {@code RateLimit-Limit}, {@code
+   * which a client cannot choose; only when a trusted header is configured, that header's value
+   * where a request carries it. Behind a proxy every request has the proxy's address, so all its
+   * clients share one bucket: let the proxy set a trusted header, or take the address from {@code
+   * X-Forwarded-For} with {@code server.forward-headers-strategy: native} only when the proxy
+   * overwrites that header and {@code server.tomcat.remoteip.internal-proxies} / {@code
+   * trusted-proxies} are narrowed to it (else any client sets its address); never {@code
+   * framework}, which believes any peer. Every answer carries {@code RateLimit-Limit}, {@code
    * -Remaining} and {@code -Reset}; a client over its limit gets 429 at once with {@code
    * Retry-After} in whole seconds, rounded up. The request thread never waits for a permit.
    * Thread-safe.

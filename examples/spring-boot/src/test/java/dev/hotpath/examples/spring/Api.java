@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /** Requests to one running instance over HTTP on loopback, as a client of the service sends them. */
@@ -26,6 +27,13 @@ final class Api {
 
   HttpResponse<String> get(String path, String clientId) {
     return send(request(path, clientId).GET());
+  }
+
+  /** A GET with {@code headers} (name to value) besides {@code X-Client-Id} when not null. */
+  HttpResponse<String> get(String path, String clientId, Map<String, String> headers) {
+    HttpRequest.Builder request = request(path, clientId);
+    headers.forEach(request::header);
+    return send(request.GET());
   }
 
   HttpResponse<String> put(String path, String clientId) {

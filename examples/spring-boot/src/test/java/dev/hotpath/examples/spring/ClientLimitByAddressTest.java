@@ -3,6 +3,8 @@ package dev.hotpath.examples.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -27,9 +29,17 @@ class ClientLimitByAddressTest {
     assertThat(first.statusCode()).isEqualTo(200);
     assertThat(first.headers().firstValue("RateLimit-Remaining")).hasValue("2");
 
+    assertRefusedWithin20(api, i -> Map.of("X-Client-Id", "rotating-" + i));
+  }
+
+  /**
+   * Sends up to 20 requests, the i-th with {@code headers.apply(i)}, and asserts one of them got
+   * 429 from the 3-request limit.
+   */
+  static void assertRefusedWithin20(Api api, IntFunction<Map<String, String>> headers) {
     HttpResponse<String> refused = null;
     for (int i = 0; i < 20 && refused == null; i++) {
-      HttpResponse<String> response = api.get("/api/instruments/ETHUSDT", "rotating-" + i);
+      HttpResponse<String> response = api.get("/api/instruments/ETHUSDT", null, headers.apply(i));
       if (response.statusCode() == 429) {
         refused = response;
       } else {
@@ -37,7 +47,7 @@ class ClientLimitByAddressTest {
       }
     }
 
-    assertThat(refused).as("a 429 within 20 requests, each with an X-Client-Id of its own").isNotNull();
+    assertThat(refused).as("a 429 within 20 requests, each with headers of its own").isNotNull();
     assertThat(refused.headers().firstValue("RateLimit-Limit")).hasValue("3");
     assertThat(refused.headers().firstValue("RateLimit-Remaining")).hasValue("0");
   }
