@@ -99,10 +99,7 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
    * any read this answers null. Thread-safe.
    */
   Object peek(K key) {
-    if (quietReads == null || (ThreadLocalRandom.current().nextInt() & (RECORD_ONE_IN - 1)) == 0) {
-      return null;
-    }
-    return quietReads.getIfPresentQuietly(key);
+    return (ThreadLocalRandom.current().nextInt() & (RECORD_ONE_IN - 1)) == 0 ? null : peekQuietly(key);
   }
 
   /**
@@ -155,7 +152,7 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
     private BulkReadSample(MemoryTierStore<K, ?> store, int keys) {
       this.store = store;
       this.stride = Math.max(RECORD_ONE_IN, (keys + RECORDED_PER_BULK_READ - 1) / RECORDED_PER_BULK_READ);
-      this.picked = new Object[keys == 0 ? 0 : Math.min(RECORDED_PER_BULK_READ, (keys + stride - 1) / stride)];
+      this.picked = new Object[keys == 0 ? 0 : RECORDED_PER_BULK_READ];
       this.untilNext = keys == 0 ? Integer.MAX_VALUE : 1 + ThreadLocalRandom.current().nextInt(stride);
     }
 
