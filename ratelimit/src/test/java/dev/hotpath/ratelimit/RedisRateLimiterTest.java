@@ -2,6 +2,7 @@ package dev.hotpath.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hotpath.testing.redis.RedisExtension;
@@ -306,6 +307,11 @@ class RedisRateLimiterTest {
    * A login the server refuses is said plainly, not as Lettuce's "Unable to connect", and the
    * password is not shown. The user does not exist on the shared server, so the server refuses the
    * login with WRONGPASS whatever password is given, and nothing on it changes.
+   *
+   * <p>Once in CI (one run of many, not reproduced here in 550 tries, with and without restarts
+   * and load) the server closed the connection before answering the login; the limiter said so
+   * ("Connection closed prematurely"), which is right for that event but is not the event under
+   * test. Such an attempt is made again, at most twice; every other outcome is asserted as is.
    */
   @Test
   void buildingWithAWrongPasswordSaysTheServerRefusedTheLogin() {
@@ -314,8 +320,17 @@ class RedisRateLimiterTest {
     RedisClient wrong = RedisClient.create(RedisURI.builder(uri)
         .withAuthentication("hp-nobody-" + ProcessHandle.current().pid(), password.toCharArray()).build());
     clients.add(wrong);
-    assertThatThrownBy(() -> RedisRateLimiter.builder().name("redis-test").client(wrong)
-            .limit(RateLimit.of(Bandwidth.perPeriod(10, SECOND))).downPolicy(RedisDownPolicy.failClosed()).build())
+    RedisRateLimiter.Builder builder = RedisRateLimiter.builder().name("redis-test").client(wrong)
+        .limit(RateLimit.of(Bandwidth.perPeriod(10, SECOND))).downPolicy(RedisDownPolicy.failClosed());
+    Throwable answered = null;
+    for (int attempt = 0; attempt < 3 && answered == null; attempt++) {
+      Throwable failure = catchThrowable(builder::build);
+      assertThat(failure).as("a build with a wrong password").isNotNull();
+      if (!String.valueOf(failure.getMessage()).endsWith("Connection closed prematurely)")) {
+        answered = failure;
+      }
+    }
+    assertThat(answered).as("the server answered the login in one of three attempts").isNotNull()
         .isExactlyInstanceOf(RateLimiterUnavailableException.class)
         .hasMessageStartingWith("RateLimiter 'redis-test' is unavailable: its connection to Redis could not be opened:"
             + " the server refused the login: wrong password or user (WRONGPASS")
