@@ -12,6 +12,7 @@ import dev.hotpath.cache.TypeToken;
 import dev.hotpath.cache.redis.RedisTier;
 import dev.hotpath.cache.timescale.PostgresTier;
 import dev.hotpath.ratelimit.Bandwidth;
+import dev.hotpath.ratelimit.ClientAddress;
 import dev.hotpath.ratelimit.KeyLimiter;
 import dev.hotpath.ratelimit.LocalRateLimiter;
 import dev.hotpath.ratelimit.RateLimit;
@@ -23,6 +24,7 @@ import dev.hotpath.testing.postgres.TestPostgres;
 import dev.hotpath.testing.redis.TestRedis;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -145,10 +147,13 @@ class ReadmeSnippetTest {
         .plans(TenantPlans.standardApiPlans().assign("acme", "pro").build())
         .build();
     boolean served = api.tryConsume("acme", 1);
+    InetAddress remoteAddress = InetAddress.getByName("2001:db8:1:2::7"); // test only
+    boolean anonymous = api.tryConsume(ClientAddress.key(remoteAddress), 1); // "ip:10.0.0.7"; IPv6: its /64
     // README snippet rate-limit: end
 
     assertThat(d.allowed()).isTrue();
     assertThat(served).isTrue();
+    assertThat(anonymous).isTrue();
     assertThat(sent).isTrue();
     assertThat(exchange.tryAcquire("ip-1", 1).remaining()).isLessThanOrEqualTo(6_000 - 1_234 - 1);
   }

@@ -2,6 +2,7 @@ package dev.hotpath.examples.marketdata;
 
 import com.sun.net.httpserver.HttpExchange;
 import dev.hotpath.Hotpath;
+import dev.hotpath.ratelimit.ClientAddress;
 import dev.hotpath.ratelimit.RateLimit;
 import dev.hotpath.ratelimit.RateLimitDecision;
 import dev.hotpath.ratelimit.RateLimitHeaders;
@@ -14,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Per-client request limits: a client is the caller's address ({@code ip:10.0.0.7}; behind a proxy
+ * Per-client request limits: a client is the caller's address ({@code ip:10.0.0.7}, or an IPv6
+ * caller's /64 network: {@link ClientAddress}; behind a proxy
  * or load balancer the proxy's, so all clients behind it share one bucket), or, only when {@link
  * ServiceConfig#trustedClientHeader} names a header, that header's value where a request carries it
  * ({@code id:acme}; a header a proxy in front sets: one a client could send would let it choose its
@@ -84,14 +86,15 @@ final class ClientLimits {
   }
 
   /**
-   * The client a request counts against: {@code id:} and the trusted header's value, else {@code
-   * ip:} and the address. Prefixed, so that no header value can name an address's bucket or plan.
+   * The client a request counts against: {@code id:} and the trusted header's value, else the
+   * address's key ({@code ip:10.0.0.7}, or an IPv6 client's /64 network: {@code
+   * ip:2001:db8:1:2::/64}). Prefixed, so that no header value can name an address's bucket or plan.
    */
   private String client(HttpExchange exchange) {
     String id = config.trustedClientHeader != null
         ? exchange.getRequestHeaders().getFirst(config.trustedClientHeader) : null;
     if (id == null || id.isBlank()) {
-      return ServiceConfig.IP_PREFIX + exchange.getRemoteAddress().getAddress().getHostAddress();
+      return ClientAddress.key(exchange.getRemoteAddress().getAddress());
     }
     if (id.trim().length() > MAX_CLIENT_ID_LENGTH) {
       throw new ApiException(400, null, config.trustedClientHeader + " is longer than " + MAX_CLIENT_ID_LENGTH

@@ -2,6 +2,7 @@ package dev.hotpath.examples.marketdata;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.hotpath.ratelimit.ClientAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -21,7 +22,6 @@ final class ServiceConfig {
   /** The plans a client can be on; their limits are {@code TenantPlans.standardApiPlans()}'s. */
   static final List<String> PLANS = List.of("free", "pro", "enterprise");
   /** Clients named by an address, and by the trusted header's value: neither can pass for the other. */
-  static final String IP_PREFIX = "ip:";
   static final String ID_PREFIX = "id:";
   static final String LOOKBACK_VARIABLE = "MARKET_DATA_LOOKBACK_MINUTES";
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+"); // RFC 9110 token
@@ -136,7 +136,8 @@ final class ServiceConfig {
   }
 
   /**
-   * {@code acme=pro,ip:10.0.0.7=enterprise}: client (an id, or {@code ip:} and an address) to plan;
+   * {@code acme=pro,ip:10.0.0.7=enterprise}: client (an id, or {@code ip:} and an address; IPv6 ones
+   * stand for their /64) to plan;
    * {@link Builder#clientPlans} prefixes the ids.
    */
   static Map<String, String> parsePlans(String value) {
@@ -296,10 +297,14 @@ final class ServiceConfig {
     }
 
     /**
-     * Plans of known clients: a key is {@code ip:} and an address, or the trusted header's value,
-     * with or without {@code id:} (the prefix every header value gets, so none names an address).
+     * Plans of known clients: a key is {@code ip:} and an address (an IPv6 address stands for its
+     * /64 network, the way {@link ClientAddress} counts IPv6 clients; {@code ip:2001:db8:1:2::/64}
+     * names it too), or the trusted header's value, with or without {@code id:} (the prefix every
+     * header value gets, so none names an address).
      *
-     * @throws IllegalArgumentException when a plan is not one of {@link ServiceConfig#PLANS}
+     * @throws IllegalArgumentException when a plan is not one of {@link ServiceConfig#PLANS}, an
+     *     {@code ip:} client is not an IP address or IPv6 /64, or two entries name one client (two
+     *     addresses of one /64, say) with different plans
      */
     Builder clientPlans(Map<String, String> plans) {
       Map<String, String> byClient = new LinkedHashMap<>();
@@ -307,11 +312,35 @@ final class ServiceConfig {
         if (!PLANS.contains(plan)) {
           throw new IllegalArgumentException("client '" + client + "' is on plan '" + plan + "', not one of " + PLANS);
         }
-        boolean prefixed = client.startsWith(IP_PREFIX) || client.startsWith(ID_PREFIX);
-        byClient.put(prefixed ? client : ID_PREFIX + client, plan);
+        String key = client.startsWith(ClientAddress.PREFIX) ? addressKey(client)
+            : client.startsWith(ID_PREFIX) ? client : ID_PREFIX + client;
+        String before = byClient.putIfAbsent(key, plan);
+        if (before != null && !before.equals(plan)) {
+          throw new IllegalArgumentException("client '" + client + "' is " + key + ", which an earlier entry put on plan '"
+              + before + "', not '" + plan + "'");
+        }
       });
       this.clientPlans = Map.copyOf(byClient);
       return this;
+    }
+
+    /**
+     * The key {@link ClientLimits} gives requests from the address {@code client} names: {@code ip:}
+     * and an IPv4 address, an IPv6 address, or an IPv6 network written with {@code /64}.
+     */
+    private static String addressKey(String client) {
+      String address = client.substring(ClientAddress.PREFIX.length());
+      int slash = address.lastIndexOf('/');
+      boolean network = slash >= 0 && address.substring(slash + 1).equals("64") && address.indexOf(':') >= 0;
+      try {
+        if (slash < 0 || network) {
+          return ClientAddress.key(network ? address.substring(0, slash) : address);
+        }
+      } catch (IllegalArgumentException e) {
+        // said below, with what is accepted
+      }
+      throw new IllegalArgumentException("client '" + client + "' is not ip: and an IPv4 address, an IPv6 address or"
+          + " an IPv6 /64 such as ip:2001:db8:1:2::/64");
     }
 
     /**

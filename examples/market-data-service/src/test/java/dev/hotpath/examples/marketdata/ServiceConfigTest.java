@@ -3,7 +3,9 @@ package dev.hotpath.examples.marketdata;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hotpath.ratelimit.ClientAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -58,5 +60,39 @@ class ServiceConfigTest {
     assertThat(config.planOf("id:bigfund")).isEqualTo("enterprise");
     assertThat(config.planOf("ip:10.0.0.8")).isEqualTo("free");
     assertThat(config.planOf("acme")).as("no client is unprefixed").isEqualTo("free");
+  }
+
+  /** An IPv6 client counts by its /64 (ClientAddress), so its plan is the /64's, however it is written. */
+  @Test
+  void anIpv6ClientsPlanIsItsNetworksWhicheverWayTheConfigurationWritesIt() {
+    ServiceConfig config = ServiceConfig.fromEnvironment(
+        Map.of("MARKET_DATA_CLIENTS", "ip:2001:db8:1:2::5=pro,ip:2001:0db8:0:7::/64=enterprise")).build();
+
+    assertThat(config.planOf(ClientAddress.key("2001:db8:1:2::99"))).isEqualTo("pro");
+    assertThat(config.planOf("ip:2001:db8:1:2::/64")).isEqualTo("pro");
+    assertThat(config.planOf(ClientAddress.key("2001:db8:0:7:1:2:3:4"))).isEqualTo("enterprise");
+    assertThat(config.planOf(ClientAddress.key("2001:db8:1:3::5"))).isEqualTo("free");
+  }
+
+  @Test
+  void anIpClientThatIsNoAddressOrSlash64IsRefusedNamingIt() {
+    for (String client : List.of("ip:gateway.local", "ip:2001:db8::/48", "ip:10.0.0.0/24", "ip:2001:db8::1/64x")) {
+      assertThatThrownBy(() -> ServiceConfig.fromEnvironment(Map.of("MARKET_DATA_CLIENTS", client + "=pro")).build())
+          .as(client).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("MARKET_DATA_CLIENTS cannot be '" + client + "=pro': client '" + client + "' is not ip: and an IPv4"
+              + " address, an IPv6 address or an IPv6 /64 such as ip:2001:db8:1:2::/64");
+    }
+  }
+
+  @Test
+  void twoEntriesForOneClientMustAgree() {
+    ServiceConfig same = ServiceConfig.fromEnvironment(
+        Map.of("MARKET_DATA_CLIENTS", "ip:2001:db8:1:2::5=pro,ip:2001:db8:1:2::6=pro")).build();
+    assertThat(same.planOf("ip:2001:db8:1:2::/64")).isEqualTo("pro");
+    assertThatThrownBy(() -> ServiceConfig.fromEnvironment(
+            Map.of("MARKET_DATA_CLIENTS", "ip:2001:db8:1:2::5=pro,ip:2001:db8:1:2:0:0:0:6/64=enterprise")).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageEndingWith("client 'ip:2001:db8:1:2:0:0:0:6/64' is ip:2001:db8:1:2::/64, which an earlier entry put on"
+            + " plan 'pro', not 'enterprise'");
   }
 }

@@ -13,6 +13,7 @@ import dev.hotpath.cache.redis.RedisTier;
 import dev.hotpath.cache.spi.Tier;
 import dev.hotpath.cache.timescale.PostgresTier;
 import dev.hotpath.ratelimit.Bandwidth;
+import dev.hotpath.ratelimit.ClientAddress;
 import dev.hotpath.ratelimit.RateLimit;
 import dev.hotpath.ratelimit.RateLimitDecision;
 import dev.hotpath.ratelimit.RateLimitHeaders;
@@ -364,20 +365,23 @@ public class HotpathConfiguration {
   }
 
   /**
-   * Takes one permit per request from the client's bucket. The client is the remote address,
-   * which a client cannot choose; only when a trusted header is configured, that header's value
-   * where a request carries it. Behind a proxy every request has the proxy's address, so all its
-   * clients share one bucket: let the proxy set a trusted header, or take the address from {@code
-   * X-Forwarded-For} with {@code server.forward-headers-strategy: native} only when the proxy
-   * overwrites that header and {@code server.tomcat.remoteip.internal-proxies} / {@code
-   * trusted-proxies} are narrowed to it (else any client sets its address); never {@code
-   * framework}, which believes any peer. Every answer carries {@code RateLimit-Limit}, {@code
-   * -Remaining} and {@code -Reset}; a client over its limit gets 429 at once with {@code
-   * Retry-After} in whole seconds, rounded up. The request thread never waits for a permit.
+   * Takes one permit per request from the client's bucket. The client is the remote address (an
+   * IPv6 one's /64 network, see {@link ClientAddress}), which a client cannot choose; only when a
+   * trusted header is configured, that header's value where a request carries it. Behind a proxy
+   * every request has the proxy's address, so all its clients share one bucket: let the proxy set a
+   * trusted header, or take the address from {@code X-Forwarded-For} with {@code
+   * server.forward-headers-strategy: native} only when the proxy overwrites that header and {@code
+   * server.tomcat.remoteip.internal-proxies} / {@code trusted-proxies} are narrowed to it (else any
+   * client sets its address); never {@code framework}, which believes any peer. Every answer
+   * carries {@code RateLimit-Limit}, {@code -Remaining} and {@code -Reset}; a client over its limit
+   * gets 429 at once with {@code Retry-After} in whole seconds, rounded up. The request thread
+   * never waits for a permit.
    * Thread-safe.
    */
   public static final class ClientRateLimitFilter extends OncePerRequestFilter {
     private static final int MAX_CLIENT_ID_LENGTH = 128;
+    /** The bucket of requests whose remote address is not an IP literal. */
+    static final String UNPARSED_ADDRESS = ClientAddress.PREFIX + "unparsed";
 
     private final RateLimiter limiter;
     private final String trustedHeader;
@@ -399,8 +403,9 @@ public class HotpathConfiguration {
         refuse(response, 400, trustedHeader + " is longer than " + MAX_CLIENT_ID_LENGTH + " characters");
         return;
       }
-      // Prefixed, so that no client id can name another client's address.
-      String client = id == null || id.isBlank() ? "ip:" + request.getRemoteAddr() : "id:" + id.trim();
+      // Prefixed, so that no client id can name another client's address; an IPv6 client counts by
+      // its /64 network, which it could otherwise walk for a fresh bucket per request.
+      String client = id == null || id.isBlank() ? addressKey(request.getRemoteAddr()) : "id:" + id.trim();
       RateLimitDecision decision;
       try {
         decision = limiter.tryAcquire(client);
@@ -416,6 +421,19 @@ public class HotpathConfiguration {
         return;
       }
       chain.doFilter(request, response);
+    }
+
+    /**
+     * The client key of the remote address; one bucket for all requests whose address is no IP
+     * literal (a forwarded-header value such as {@code unknown}), so that none of them goes unlimited
+     * and none chooses its bucket by the text it sends.
+     */
+    static String addressKey(String remoteAddress) {
+      try {
+        return ClientAddress.key(remoteAddress);
+      } catch (IllegalArgumentException e) {
+        return UNPARSED_ADDRESS;
+      }
     }
 
     private static void refuse(HttpServletResponse response, int status, String detail) throws IOException {
