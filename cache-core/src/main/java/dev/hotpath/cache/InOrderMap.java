@@ -2,6 +2,7 @@ package dev.hotpath.cache;
 
 import java.util.AbstractMap;
 import java.util.AbstractSet;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -28,13 +29,48 @@ final class InOrderMap<K, V> extends AbstractMap<K, V> {
 
   /** A map for up to {@code capacity} distinct keys. */
   InOrderMap(int capacity) {
-    keys = new Object[capacity];
-    values = new Object[capacity];
-    hashes = new int[capacity];
+    this(new Object[capacity], new Object[capacity], new int[capacity], newTable(capacity), 0);
+  }
+
+  private InOrderMap(Object[] keys, Object[] values, int[] hashes, int[] slots, int size) {
+    this.keys = keys;
+    this.values = values;
+    this.hashes = hashes;
+    this.slots = slots;
+    this.mask = slots.length - 1;
+    this.size = size;
+  }
+
+  private static int[] newTable(int capacity) {
     // At most half full, so probes stay short.
-    int tableSize = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) << 1;
-    slots = new int[tableSize];
-    mask = tableSize - 1;
+    return new int[Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) << 1];
+  }
+
+  /**
+   * The distinct keys of {@code keys}, first occurrences in order, each mapped to itself for now:
+   * the index of a bulk read of a collection that may repeat keys, which the answer reuses through
+   * {@link #withValues} instead of hashing every key a second time. Cheaper than a {@code
+   * LinkedHashSet}, which allocates a node per key.
+   */
+  static <K> InOrderMap<K, K> distinctKeys(Collection<? extends K> keys) {
+    InOrderMap<K, K> index = new InOrderMap<>(keys.size());
+    for (K key : keys) {
+      index.add(key, key);
+    }
+    return index;
+  }
+
+  /** The keys, in order, in the array's first {@link #size()} slots; not to be changed. */
+  Object[] keyArray() {
+    return keys;
+  }
+
+  /**
+   * This map's keys, each with the value at its index in {@code values} (none null; at least
+   * {@link #size()} of them). Shares this map's arrays: this map is not used after.
+   */
+  <V> InOrderMap<K, V> withValues(Object[] values) {
+    return new InOrderMap<>(keys, values, hashes, slots, size);
   }
 
   private static int spread(int hash) {

@@ -265,7 +265,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
     requireKeys(keys);
     checkOpen();
-    return readAllInCaller(keys instanceof Set<?> ? keys : new LinkedHashSet<>(keys));
+    return readAllInCaller(keys);
   }
 
   /**
@@ -278,8 +278,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * tier holds, when there is a loader, and the keys another read is loading go through Caffeine's
    * loading read as before, which joins or registers their loads ({@link #loadAfterTierMiss}).
    */
-  private Map<K, V> readAllInCaller(Collection<? extends K> distinct) {
-    BulkRead read = new BulkRead(distinct);
+  private Map<K, V> readAllInCaller(Collection<? extends K> keys) {
+    BulkRead read = new BulkRead(keys);
     // The maintenance its recorded reads and any expired entry ask for is handed over once.
     l1.batch(read::scanInProcess);
     if (read.unheldCount == 0 && read.loadingCount == 0) {
@@ -326,8 +326,11 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * (boxed stamps, raws by key, the keys left to read) this replaces. Used by one thread.
    */
   private final class BulkRead {
-    /** The keys, each once, in the caller's order. */
+    /** The keys, each once, in the caller's order: the first {@link #keyCount} of the array. */
     final Object[] keys;
+    final int keyCount;
+    /** The keys by index when the caller's collection may repeat keys (not a set); else null. */
+    private final InOrderMap<K, K> index;
     /** What each key reads as so far (a value or {@link MemoryTierStore#ABSENT}); null while unknown. */
     final Object[] raws;
     /** Each unheld key's stamp, read before any tier is (by index; 0 for other keys). */
@@ -345,14 +348,26 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     /** The stamps of the unheld keys by key, built when a write-back or a load needs them. */
     private Map<K, Long> stampsByKey;
 
-    BulkRead(Collection<? extends K> distinct) {
-      this.keys = distinct.toArray();
-      this.raws = new Object[keys.length];
+    /**
+     * @param keys the caller's keys: a set is read as it is; another collection is made distinct
+     *     first (a repeated key is read once, and answered at its first place)
+     */
+    BulkRead(Collection<? extends K> keys) {
+      if (keys instanceof Set<?>) {
+        this.index = null;
+        this.keys = keys.toArray();
+        this.keyCount = this.keys.length;
+      } else {
+        this.index = InOrderMap.distinctKeys(keys);
+        this.keys = index.keyArray();
+        this.keyCount = index.size();
+      }
+      this.raws = new Object[keyCount];
     }
 
     void scanInProcess() {
-      MemoryTierStore.BulkReadSample<K> sample = l1.bulkReadSample(keys.length);
-      for (int i = 0; i < keys.length; i++) {
+      MemoryTierStore.BulkReadSample<K> sample = l1.bulkReadSample(keyCount);
+      for (int i = 0; i < keyCount; i++) {
         @SuppressWarnings("unchecked")
         K key = (K) keys[i];
         Object raw = l1.peekQuietly(key);
@@ -368,8 +383,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
           heldCount++;
         } else if (future == null) {
           if (unheld == null) {
-            unheld = new int[keys.length];
-            stamps = new long[keys.length];
+            unheld = new int[keyCount];
+            stamps = new long[keyCount];
           }
           unheld[unheldCount++] = i;
           stamps[i] = TieredNamespace.this.stamps.read(key);
@@ -382,7 +397,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
 
     void addLoading(int i) {
       if (loading == null) {
-        loading = new int[keys.length];
+        loading = new int[keyCount];
       }
       loading[loadingCount++] = i;
     }
@@ -485,14 +500,27 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     /** The values found, in the order of the keys; absences left out. An unmodifiable {@link InOrderMap}. */
     @SuppressWarnings("unchecked")
     Map<K, V> values() {
-      InOrderMap<K, V> result = new InOrderMap<>(keys.length);
-      for (int i = 0; i < keys.length; i++) {
+      if (index != null && allValues()) {
+        return index.withValues(raws); // every key answered: the index is the answer's
+      }
+      InOrderMap<K, V> result = new InOrderMap<>(keyCount);
+      for (int i = 0; i < keyCount; i++) {
         V value = value(raws[i]);
         if (value != null) {
           result.add((K) keys[i], value);
         }
       }
       return result;
+    }
+
+    /** Whether every key reads as a value (none is missing or held as absent). */
+    private boolean allValues() {
+      for (int i = 0; i < keyCount; i++) {
+        if (raws[i] == null || raws[i] == MemoryTierStore.ABSENT) {
+          return false;
+        }
+      }
+      return true;
     }
   }
 

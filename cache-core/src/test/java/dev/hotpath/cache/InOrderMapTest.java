@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -60,5 +61,19 @@ class InOrderMapTest {
         .isInstanceOf(UnsupportedOperationException.class);
     assertThatThrownBy(map::clear).isInstanceOf(UnsupportedOperationException.class);
     assertThat(map).containsExactly(Map.entry("a", "A"));
+  }
+
+  @Test
+  void distinctKeysKeepsFirstPlacesAndWithValuesAnswersByThem() {
+    InOrderMap<String, String> index = InOrderMap.distinctKeys(List.of("b", "a", "b", "c", "a"));
+    assertThat(index.size()).isEqualTo(3);
+    assertThat(Arrays.copyOf(index.keyArray(), index.size())).containsExactly("b", "a", "c");
+
+    InOrderMap<String, Integer> map = index.withValues(new Object[] {2, 1, 3});
+
+    assertThat(map).containsExactly(Map.entry("b", 2), Map.entry("a", 1), Map.entry("c", 3));
+    assertThat(map.get("c")).isEqualTo(3);
+    assertThat(map.containsKey("d")).isFalse();
+    assertThat(map).isEqualTo(Map.of("a", 1, "b", 2, "c", 3));
   }
 }
