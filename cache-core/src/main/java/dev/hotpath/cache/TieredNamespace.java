@@ -39,7 +39,15 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   private final MemoryTierStore<K, V> l1;
   /** {@link #l1}'s map view, read by the in-process hit paths: no stats, no loading, no allocation. */
   private final Map<K, CompletableFuture<Object>> inProcess;
+  /** The shared tiers, top (read first: Redis) to bottom (PostgreSQL). */
   private final List<TierGuard<K, V>> shared;
+  /**
+   * {@link #shared} from the bottom up, the order an invalidation empties them in. The top tier's
+   * change is what other nodes hear of (Redis records it as it deletes); a node that heard of it
+   * and missed there must find nothing below either, or it would serve the old value and copy it
+   * back up, where no later event removes it.
+   */
+  private final List<TierGuard<K, V>> sharedBottomUp;
   private final CacheLoader<K, V> loader;
   private final InvalidationStamps stamps = new InvalidationStamps();
   private final WriteLocks writeLocks = new WriteLocks();
@@ -114,6 +122,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       }
     }
     this.shared = List.copyOf(slots);
+    Collections.reverse(slots);
+    this.sharedBottomUp = List.copyOf(slots);
     this.crossNode = !shared.isEmpty() || spec.crossNodeInvalidation();
     this.keySizeLimit = new KeySizeLimit<>(spec, crossNode);
     this.writeBehind =
@@ -863,14 +873,14 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   /**
    * Shared tiers first, in process last: a read that misses in process after the removal then
    * finds nothing stale below, and one whose load was in flight before it has its future dropped
-   * by the removal.
+   * by the removal. The shared tiers from the bottom up ({@link #sharedBottomUp}).
    */
   private void invalidateKeys(List<K> keys) {
     checkOpen();
     keySizeLimit.checkAll(keys);
     try (WriteLocks.Held held = writeLocks.lock(keys)) {
       change(keys, () -> {
-        for (TierGuard<K, V> slot : shared) {
+        for (TierGuard<K, V> slot : sharedBottomUp) {
           if (keys.size() == 1) {
             slot.invalidate(keys.get(0));
           } else {
@@ -900,7 +910,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       clearing.incrementAndGet();
     }
     try {
-      for (TierGuard<K, V> slot : shared) {
+      for (TierGuard<K, V> slot : sharedBottomUp) {
         slot.clear();
       }
     } finally {

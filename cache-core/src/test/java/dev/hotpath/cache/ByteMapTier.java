@@ -43,6 +43,8 @@ public final class ByteMapTier implements Tier {
   final java.util.concurrent.Semaphore readStarted = new java.util.concurrent.Semaphore(0);
   /** The thread of the last single read. */
   volatile Thread lastReader;
+  /** When set, each invalidation and clear appends "NAME invalidate KEY" / "NAME clear" to it (tiers may share one). */
+  volatile java.util.Queue<String> changeLog;
 
   record Stored(byte[] payload, long expiresAt) {}
 
@@ -146,6 +148,7 @@ public final class ByteMapTier implements Tier {
       @Override
       public void invalidate(K key) {
         check();
+        log("invalidate " + key);
         data.remove(ns + binding.encodeKey(key));
       }
 
@@ -157,6 +160,7 @@ public final class ByteMapTier implements Tier {
       @Override
       public void clear() {
         check();
+        log("clear");
         java.util.concurrent.CountDownLatch gate = clearGate;
         if (gate != null) {
           clearStarted.release();
@@ -169,5 +173,12 @@ public final class ByteMapTier implements Tier {
         data.keySet().removeIf(k -> k.startsWith(ns));
       }
     };
+  }
+
+  private void log(String change) {
+    java.util.Queue<String> log = changeLog;
+    if (log != null) {
+      log.add(name + " " + change);
+    }
   }
 }

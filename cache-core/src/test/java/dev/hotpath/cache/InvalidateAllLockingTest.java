@@ -36,11 +36,12 @@ class InvalidateAllLockingTest {
       // "k" is only in the lower tier, with a value the invalidation must remove.
       writer.namespace(spec).put("k", "old");
       Namespace<String, String> ns = cache.namespace(spec);
-      upper.clearGate = new CountDownLatch(1);
+      // The lower tier is cleared first (tiers are emptied bottom up): hold its scan.
+      lower.clearGate = new CountDownLatch(1);
       CompletableFuture<Void> clearing = CompletableFuture.runAsync(ns::invalidateAll);
-      assertThat(upper.clearStarted.tryAcquire(PATIENCE_SECONDS, TimeUnit.SECONDS)).isTrue();
+      assertThat(lower.clearStarted.tryAcquire(PATIENCE_SECONDS, TimeUnit.SECONDS)).isTrue();
 
-      // While the upper tier's scan runs: other writes are not held up by it ...
+      // While the lower tier's scan runs: other writes are not held up by it ...
       CompletableFuture.runAsync(() -> ns.put("other", "new")).get(PATIENCE_SECONDS, TimeUnit.SECONDS);
       CompletableFuture.runAsync(() -> ns.invalidate("x")).get(PATIENCE_SECONDS, TimeUnit.SECONDS);
       // ... and a read still finds the old value below, but must not copy it upwards.
@@ -49,7 +50,7 @@ class InvalidateAllLockingTest {
       assertThat(upper.raw("prices", "k")).isNull();
       assertThat(ns.stats().writeBacksSkipped()).isEqualTo(1);
 
-      upper.clearGate.countDown();
+      lower.clearGate.countDown();
       clearing.get(PATIENCE_SECONDS, TimeUnit.SECONDS);
       assertThat(ns.getIfPresent("k")).isNull();
       assertThat(upper.raw("prices", "k")).isNull();
