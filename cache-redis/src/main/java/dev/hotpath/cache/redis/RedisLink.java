@@ -47,8 +47,6 @@ final class RedisLink implements AutoCloseable {
   private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
   /** How long close waits for a background task (a connect takes at most its connect timeout). */
   private static final long CLOSE_WAIT_SECONDS = 10;
-  /** Resend passes a probe makes before it gives up until the next probe (see {@link #closeOnceResent}). */
-  private static final int MAX_RESEND_PASSES = 16;
 
   /** Null until the command connection is made (see {@link #connectInBackground}). */
   private volatile RedisClusterAsyncCommands<byte[], byte[]> commands;
@@ -505,24 +503,27 @@ final class RedisLink implements AutoCloseable {
   }
 
   /**
-   * Resends the changes Redis has not seen, then closes the circuit, so that nothing of this node
-   * reads from Redis while it may still hold a value the node replaced. Changes made meanwhile
-   * (refused, the circuit being open) are resent in the next pass; the circuit closes in the pass
-   * that finds none.
+   * Resends the changes Redis has not seen, one pass (which also shows that Redis takes writes
+   * again), then closes the circuit. Changes made during the pass are resent after it closed
+   * ({@link #resendPending}): until then this node's reads of their keys skip Redis ({@link
+   * UnsentChanges#isUnsent}), so it never reads back a value it replaced, and its new writes go to
+   * Redis as usual (a resend only deletes, with its records, so one that lands after a newer write
+   * costs a cache entry, never a stale one). Closing only in a pass that found nothing pending, as
+   * this did before, never happened while the node kept writing: every pass ended with the writes
+   * made during it, and the node stayed off Redis for as long as its writes went on.
    *
    * @return whether the circuit was open
    * @throws RuntimeException what Redis threw while resending; the circuit stays open
    */
   private boolean closeOnceResent() {
-    boolean[] wasOpen = new boolean[1];
-    for (int pass = 0; pass < MAX_RESEND_PASSES; pass++) {
-      if (unsent.closeWhenNoneLeft(() -> wasOpen[0] = breaker.close())) {
-        return wasOpen[0];
-      }
-      unsent.resendAll();
+    unsent.resendAll();
+    boolean wasOpen = breaker.close();
+    // A change that found the circuit open was remembered under the lock size() takes, so it is
+    // counted here: one made after the close went to Redis itself.
+    if (unsent.size() > 0) {
+      resendSoon();
     }
-    throw new RedisTierException(
-        "changes arrive faster than they can be resent (" + unsent.size() + " waiting); probing again", null);
+    return wasOpen;
   }
 
   /** The probe found Redis not answering, or not accepting the resent changes: probe again later. */

@@ -192,6 +192,11 @@ public final class RedisTier implements Tier, MeterBinder {
     return link.breaker.isOpen();
   }
 
+  /** For tests in this package: the connection state the tier's stores share. */
+  RedisLink link() {
+    return link;
+  }
+
   /** Counters of the tier and its bus. */
   public RedisTierStats stats() {
     RedisInvalidationBus.RedisBusCounters bc = bus.counters();

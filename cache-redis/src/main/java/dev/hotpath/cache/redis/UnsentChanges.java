@@ -23,12 +23,12 @@ import org.slf4j.LoggerFactory;
  * and a clear, turn its target into "the whole namespace", which is resent as a clear (every entry
  * deleted, records before and after), so the bound never costs a lost change, only a coarser one.
  *
- * <p>Why here and not in the cache: this is the one place that knows whether Redis saw a change,
- * and the circuit's probe (see {@link RedisLink}) resends before it lets the tier read from Redis
- * again: "nothing pending" and "close the circuit" are one step under this object's lock, and a
- * change that finds the circuit open is remembered under the same lock, so none slips between.
- * Until a key is resent, this node's reads of it skip Redis ({@link #isUnsent}), so the node never
- * reads its own old value back.
+ * <p>Why here and not in the cache: this is the one place that knows whether Redis saw a change.
+ * The circuit's probe (see {@link RedisLink}) resends once before it lets the tier use Redis again
+ * and resends what is left after; a change that finds the circuit open is remembered under this
+ * object's lock, so it is either remembered or sent, never neither. Until a key is resent, this
+ * node's reads of it skip Redis ({@link #isUnsent}), so the node never reads its own old value
+ * back.
  *
  * <p>Thread-safe; {@link #isUnsent} takes no lock.
  */
@@ -75,8 +75,9 @@ final class UnsentChanges {
   }
 
   /**
-   * Remembers the change if {@code open} still holds under the lock, and returns whether it did;
-   * {@link #closeWhenNoneLeft} runs under the same lock, so a change never slips in between.
+   * Remembers the change if {@code open} still holds under the lock, and returns whether it did. A
+   * change remembered so is counted by a {@link #size()} that follows the circuit's closing (the
+   * same lock), so the closer learns it is there to resend.
    */
   synchronized boolean rememberIf(BooleanSupplier open, Target target, Collection<String> keys, boolean whole) {
     if (!open.getAsBoolean()) {
@@ -188,17 +189,5 @@ final class UnsentChanges {
       pending.remove(target);
       none = pending.isEmpty();
     }
-  }
-
-  /**
-   * Runs {@code close} under the lock if nothing is pending; returns whether it ran. The caller
-   * resends and tries again otherwise.
-   */
-  synchronized boolean closeWhenNoneLeft(Runnable close) {
-    if (!pending.isEmpty()) {
-      return false;
-    }
-    close.run();
-    return true;
   }
 }

@@ -232,6 +232,111 @@ class RedisOutageTest {
   }
 
   /**
+   * The circuit closes again while the node keeps writing, fresh keys all the time, and a change
+   * made while Redis was down still reaches the other node.
+   */
+  @Test
+  void theCircuitClosesWhileTheNodeKeepsWritingAndItsChangesStillReachTheOtherNode(
+      TestRedis redis, RedisKeyPrefix prefix) throws Exception {
+    assumeTrue(redis.isRestartable(), "only a Redis this JVM started may be stopped");
+    NamespaceSpec<String, String> spec = NamespaceSpec.builder("feed", String.class, String.class)
+        .ttl(TtlProfile.builder().l1(Duration.ofMinutes(10)).l2(Duration.ofMinutes(10)).build())
+        .build();
+    try (TestNode a = TestNode.start(redis, prefix, FAST, spec);
+        TestNode b = TestNode.start(redis, prefix, FAST, spec)) {
+      Namespace<String, String> nsA = a.cache.namespace(spec);
+      Namespace<String, String> nsB = b.cache.namespace(spec);
+      nsA.put("k", "before");
+      assertThat(nsB.get("k")).as("B holds it, from Redis").isEqualTo("before");
+
+      redis.stopKeepingData();
+      assertThat(eventually(PATIENCE, a.tier::isCircuitOpen)).isTrue();
+      nsA.invalidate("k"); // kept from Redis by the open circuit: resent once Redis is back
+
+      AtomicBoolean stop = new AtomicBoolean();
+      AtomicLong writes = new AtomicLong();
+      AtomicReference<Throwable> failed = new AtomicReference<>();
+      Thread writer = new Thread(() -> {
+        while (!stop.get()) {
+          try {
+            nsA.put("w" + writes.incrementAndGet(), "x");
+          } catch (Throwable e) {
+            failed.compareAndSet(null, e);
+            return;
+          }
+        }
+      });
+      writer.start();
+      try {
+        assertThat(eventually(PATIENCE, () -> writes.get() > 1_000)).isTrue();
+        redis.start();
+        assertThat(eventually(PATIENCE, () -> !a.tier.isCircuitOpen()))
+            .as("closed while the writer goes on").isTrue();
+        assertThat(writer.isAlive()).isTrue();
+        assertThat(eventually(PATIENCE, () -> nsB.getIfPresent("k") == null))
+            .as("B dropped its copy: the invalidation reached Redis").isTrue();
+        long now = writes.get();
+        assertThat(eventually(PATIENCE, () -> writes.get() > now + 1_000)).isTrue();
+      } finally {
+        stop.set(true);
+        writer.join();
+      }
+      assertThat(failed.get()).as("no put failed").isNull();
+      assertThat(nsB.get("k")).isNull();
+      assertThat(eventually(PATIENCE, () -> a.tier.stats().unsentChanges() == 0))
+          .as("what waited was resent after the circuit closed").isTrue();
+    } finally {
+      if (!redis.isRunning()) {
+        redis.start();
+      }
+    }
+  }
+
+  /**
+   * A change of this node lands during every resend pass (as a node writing all the time makes
+   * them): the circuit still closes, after one pass, and what came in during it is resent after.
+   * Before, the circuit closed only in a pass that found nothing waiting, which never came: the
+   * node stayed off Redis for as long as its writes went on.
+   */
+  @Test
+  void theCircuitClosesThoughAChangeArrivesDuringEveryResendPass(TestRedis redis, RedisKeyPrefix prefix)
+      throws Exception {
+    assumeTrue(redis.isRestartable(), "only a Redis this JVM started may be stopped");
+    NamespaceSpec<String, String> spec = NamespaceSpec.builder("feed", String.class, String.class)
+        .ttl(TtlProfile.builder().l1(Duration.ofMinutes(10)).l2(Duration.ofMinutes(10)).build())
+        .build();
+    try (TestNode a = TestNode.start(redis, prefix, FAST, spec)) {
+      RedisLink link = a.tier.link();
+      redis.stop();
+      assertThat(eventually(PATIENCE, a.tier::isCircuitOpen)).isTrue();
+      AtomicLong passes = new AtomicLong();
+      UnsentChanges.Target busy = new UnsentChanges.Target() {
+        @Override
+        public String namespace() {
+          return "busy";
+        }
+
+        @Override
+        public void resend(java.util.Collection<String> keys, boolean wholeNamespace) {
+          // A write of the node made while this pass runs, the circuit still open.
+          link.unsent.rememberIf(link.breaker::isOpen, this, List.of("key-" + passes.incrementAndGet()), false);
+        }
+      };
+      link.unsent.remember(busy, List.of("key-0"), false);
+
+      redis.start();
+
+      assertThat(eventually(PATIENCE, () -> !a.tier.isCircuitOpen())).as("the circuit closed").isTrue();
+      assertThat(eventually(PATIENCE, () -> link.unsent.size() == 0)).as("the rest was resent after").isTrue();
+      assertThat(passes.get()).isPositive();
+    } finally {
+      if (!redis.isRunning()) {
+        redis.start();
+      }
+    }
+  }
+
+  /**
    * More keys change during the outage than the tier remembers (10,000): the namespace is then
    * invalidated whole on every node and in Redis once Redis answers, including keys A never
    * touched, so nothing of the changed keys' old values survives anywhere.
