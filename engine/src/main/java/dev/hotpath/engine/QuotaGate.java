@@ -2,11 +2,11 @@ package dev.hotpath.engine;
 
 import dev.hotpath.ratelimit.Bandwidth;
 import dev.hotpath.ratelimit.NanoClock;
-import dev.hotpath.ratelimit.RateLimitException;
 import dev.hotpath.ratelimit.RateLimiter;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -93,17 +93,26 @@ final class QuotaGate {
 
   /**
    * Takes {@code weight} permits, waiting for them at most {@code maxWaitNanos}; without a limiter,
-   * completes at once. Argument errors and a store outage fail the future rather than throw.
+   * completes at once. Never throws: whatever the limiter throws (an argument error, a store
+   * outage, an {@link IllegalStateException} from a limiter the host closed first, a custom
+   * limiter's bug) fails the future instead, so the call is failed and its slot freed rather than
+   * left waiting for a grant that never comes.
    */
   CompletableFuture<Void> acquire(long weight, long maxWaitNanos) {
     if (limiter == null) {
       return CompletableFuture.completedFuture(null);
     }
     try {
-      return limiter.acquireAsync(key, weight, Duration.ofNanos(Math.max(0, maxWaitNanos)));
-    } catch (IllegalArgumentException | RateLimitException e) {
+      return Objects.requireNonNull(limiter.acquireAsync(key, weight, Duration.ofNanos(Math.max(0, maxWaitNanos))),
+          "the future of RateLimiter.acquireAsync");
+    } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** The limiter's name, for messages; null without a limiter. */
+  String limiterName() {
+    return limiter == null ? null : limiter.name();
   }
 
   /**
