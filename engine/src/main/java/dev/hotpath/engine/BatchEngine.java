@@ -278,6 +278,11 @@ public final class BatchEngine<K, V> implements MeterBinder, AutoCloseable {
      * sent and answered within one window (by the engine's clock, which should be the limiter's),
      * since a reply that crosses a boundary reports the old window. Needs {@link #quota}.
      *
+     * <p>Its id must name a bandwidth of the limiter's limit for the quota's key. That is not
+     * checked here ({@link RateLimiter} does not show a key's limit, and it may be replaced later):
+     * if the limiter refuses the figures, the engine logs a warning once, at the first refused
+     * sync, and goes on without syncing.
+     *
      * @throws NullPointerException if bandwidth is null
      * @throws IllegalArgumentException if bandwidth has no id
      */

@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +65,8 @@ final class QuotaGate {
   private long foreign;
   private boolean estimated;
   private volatile long reserve;
+  /** Whether a refused syncUsage was logged at WARN; later ones go to DEBUG, as outages do. */
+  private final AtomicBoolean warnedRefusedSync = new AtomicBoolean();
   /** Answers whose exact estimate waits for calls granted before them to be answered. */
   private final ArrayDeque<Grant> open = new ArrayDeque<>();
 
@@ -246,9 +249,23 @@ final class QuotaGate {
     open.clear();
   }
 
+  /**
+   * Syncs the limiter, never throwing. A store outage passes, so it is logged at DEBUG; an
+   * argument refusal is a configuration error that fails every sync (a bandwidth id the key's
+   * limit does not have), so the first one is logged at WARN: otherwise syncing would be off
+   * without a word.
+   */
   private void syncTo(long used) {
     try {
       limiter.syncUsage(key, bandwidth.id(), Math.max(0, Math.min(used, bandwidth.capacity())));
+    } catch (IllegalArgumentException e) {
+      if (warnedRefusedSync.compareAndSet(false, true)) {
+        LOG.warn("RateLimiter '{}' refused syncUsage for key '{}' and used-weight bandwidth '{}': {}."
+            + " The source's used-weight figures are not synced: usedWeightBandwidth must be a bandwidth"
+            + " of the limiter's limit for that key", limiter.name(), key, bandwidth.id(), e.getMessage());
+      } else {
+        LOG.debug("RateLimiter '{}': syncUsage({}, {}, {}) refused", limiter.name(), key, bandwidth.id(), used, e);
+      }
     } catch (RuntimeException e) {
       LOG.debug("RateLimiter '{}': syncUsage({}, {}, {}) failed", limiter.name(), key, bandwidth.id(), used, e);
     }
