@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>One call per missing key.</b> However many batches ask for a key at once, one source
  *       call fetches it and every batch gets its outcome.
  *   <li><b>Quota.</b> Each call takes {@link Source#weight} permits from the rate limiter (local
- *       or Redis) before it is made, waiting no longer than its batches' deadline. A reply's used
+ *       or Redis) before it is made, waiting no longer than its batches' deadline; a call the
+ *       limiter refuses or fails to answer (even by throwing, as a limiter closed before the
+ *       engine does) fails its keys as {@link FailureKind#REJECTED}. A reply's used
  *       weight is fed to {@link RateLimiter#syncUsage}. A 429 or 418 pauses every call to the
  *       source until its {@code Retry-After}.
  *   <li><b>Priorities.</b> HIGH, NORMAL and LOW queues, each bounded in items; a batch that does
@@ -275,6 +277,11 @@ public final class BatchEngine<K, V> implements MeterBinder, AutoCloseable {
      * the same IP counts too. For a clock-aligned bandwidth a figure is used only when the call was
      * sent and answered within one window (by the engine's clock, which should be the limiter's),
      * since a reply that crosses a boundary reports the old window. Needs {@link #quota}.
+     *
+     * <p>Its id must name a bandwidth of the limiter's limit for the quota's key. That is not
+     * checked here ({@link RateLimiter} does not show a key's limit, and it may be replaced later):
+     * if the limiter refuses the figures, the engine logs a warning once, at the first refused
+     * sync, and goes on without syncing.
      *
      * @throws NullPointerException if bandwidth is null
      * @throws IllegalArgumentException if bandwidth has no id

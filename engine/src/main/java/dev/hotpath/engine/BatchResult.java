@@ -117,7 +117,10 @@ public final class BatchResult<K, V> {
     return size == 0 ? 0 : (double) fromCache / size;
   }
 
-  /** Source calls that delivered keys of this batch, retries included (see the class comment). */
+  /**
+   * Source calls that delivered keys of this batch, retries and refused calls (HTTP 429/418)
+   * included (see the class comment).
+   */
   public int sourceCalls() {
     return sourceCalls;
   }

@@ -89,8 +89,8 @@ final class BatchRun<K, V> {
 
   private void count(Call<K> call) {
     for (Call<K> c = call; c != null; c = c.parent) {
-      if (c.attempts > 0 && calls.add(c)) {
-        sourceCalls += c.attempts;
+      if (c.sourceCalls > 0 && calls.add(c)) {
+        sourceCalls += c.sourceCalls;
         weightUsed += c.weightPaid;
       }
     }

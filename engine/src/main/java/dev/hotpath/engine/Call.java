@@ -23,8 +23,10 @@ final class Call<K> {
   State state = State.QUEUED;
   /** The queue it sits in (a priority's ordinal), or -1. */
   int queuedIn = -1;
-  /** Source calls made so far (attempts). */
-  int attempts;
+  /** Source calls made so far, refused ones included: every one was a request the source saw. */
+  int sourceCalls;
+  /** How many of {@link #sourceCalls} were refused (HTTP 429/418); they are not attempts. */
+  int refusals;
   /** Rate-limit weight paid so far. */
   long weightPaid;
   /** Identifies the current attempt, so a reply to an abandoned attempt is known as late. */
@@ -50,8 +52,13 @@ final class Call<K> {
     this.priority = priority;
   }
 
+  /** The attempts the retry policy counts: source calls that were not refused. */
+  int attempts() {
+    return sourceCalls - refusals;
+  }
+
   @Override
   public String toString() {
-    return "Call#" + id + keys + " " + state + " " + priority + " attempts=" + attempts;
+    return "Call#" + id + keys + " " + state + " " + priority + " sourceCalls=" + sourceCalls + " refusals=" + refusals;
   }
 }

@@ -143,13 +143,16 @@ final class CallRunner<K, V> {
             + ": must be at least 1");
       }
     } catch (RuntimeException e) {
-      refusedByQuota(call, e);
+      refusedByQuota(call, "the call could not be weighed: " + e, e);
       return;
     }
     long maxWait = call.deadline - core.clock.nanos();
     quota.acquire(weight, maxWait).whenComplete((granted, failure) -> core.execute(() -> {
       if (failure != null) {
-        refusedByQuota(call, EngineCore.unwrap(failure));
+        Throwable cause = EngineCore.unwrap(failure);
+        refusedByQuota(call, cause instanceof RateLimitExceededException
+            ? "the rate limiter cannot grant the call's weight before the deadline: " + cause.getMessage()
+            : "rate limiter '" + quota.limiterName() + "' failed to grant the call's weight: " + cause, cause);
       } else {
         core.stats.weightUsed.add(weight);
         QuotaGate.Grant grant = quota.onGranted(weight, core.clock.nanos());
@@ -162,13 +165,15 @@ final class CallRunner<K, V> {
     }));
   }
 
-  private void refusedByQuota(Call<K> call, Throwable failure) {
+  /**
+   * The call got no weight (it could not be weighed, the limiter refused, or the limiter failed):
+   * its keys fail as {@link FailureKind#REJECTED} with {@code why}, and its slot and breaker probe
+   * are freed. The source was not called, so the breaker learns nothing.
+   */
+  private void refusedByQuota(Call<K> call, String why, Throwable failure) {
     core.locked(after -> {
       endAttempt(call);
       breaker.release(call.probe);
-      String why = failure instanceof RateLimitExceededException
-          ? "the rate limiter cannot grant the call's weight before the deadline: " + failure.getMessage()
-          : "the call could not get its weight: " + failure;
       settleAll(call, ItemFailure.of(FailureKind.REJECTED, why, failure), after);
       dispatch(after);
     });
@@ -194,7 +199,7 @@ final class CallRunner<K, V> {
         return;
       }
       call.state = Call.State.RUNNING;
-      call.attempts++;
+      call.sourceCalls++;
       call.token++;
       call.sentAt = now;
       if (call.mark == null) {
@@ -217,10 +222,12 @@ final class CallRunner<K, V> {
       reply = CompletableFuture.failedFuture(e);
     }
     reply.whenComplete((answer, failure) -> core.execute(() -> {
-      if (failure == null) {
-        onSuccess(call, token[0], answer);
-      } else {
+      if (failure != null) {
         onFailure(call, token[0], EngineCore.unwrap(failure));
+      } else if (answer == null) { // a source's bug, failed like any source error (retries, breaker)
+        onFailure(call, token[0], new NullPointerException("Source.fetch of '" + core.name + "' completed with null"));
+      } else {
+        onSuccess(call, token[0], answer);
       }
     }));
   }
@@ -280,6 +287,7 @@ final class CallRunner<K, V> {
       endAttempt(call);
       if (failure instanceof SourceRefusedException refused) {
         breaker.release(call.probe);
+        call.refusals++; // not an attempt: the call waits for the Retry-After instead (see Retry)
         core.stats.call(EngineStats.CallResult.REFUSED);
         limit.onCongestion(call.generation, ConcurrencyLimit.HARD_BACKOFF);
         currentLimit = limit.current();
@@ -320,8 +328,8 @@ final class CallRunner<K, V> {
     boolean retryable = isRetryable(failure);
     long deadline = core.table.latestDeadline(call);
     boolean someoneWaits = deadline != Long.MIN_VALUE && deadline - now > 0;
-    if (retryable && someoneWaits && call.attempts < retry.maxAttempts()) {
-      long backoff = retry.backoffNanos(call.attempts);
+    if (retryable && someoneWaits && call.attempts() < retry.maxAttempts()) {
+      long backoff = retry.backoffNanos(call.attempts());
       if (Checks.plus(now, backoff) - deadline < 0) {
         if (call.probe) {
           breaker.onFailure(true, now);
@@ -353,7 +361,7 @@ final class CallRunner<K, V> {
       breaker.onFailure(call.probe, now);
     }
     settleAll(call, ItemFailure.of(FailureKind.SOURCE_ERROR,
-        "source '" + core.name + "' failed after " + call.attempts + " attempt(s): " + failure, failure), after);
+        "source '" + core.name + "' failed after " + call.attempts() + " attempt(s): " + failure, failure), after);
   }
 
   /** A multi-key call failed for a reason retries cannot fix: try each half alone, so a bad key fails alone. */

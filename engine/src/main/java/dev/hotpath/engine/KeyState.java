@@ -35,6 +35,11 @@ final class KeyState<K, V> {
   Call<K> call;
   V value;
   ItemFailure failure;
+  /**
+   * The call whose outcome {@link #value} or {@link #failure} is, while it lingers settled: a batch
+   * it is delivered to then counts that call in its {@link BatchResult#sourceCalls()}.
+   */
+  Call<K> settledBy;
   /** Cache loads that included the key and whose reader's getAll is not done yet. */
   int holds;
 
@@ -54,6 +59,7 @@ final class KeyState<K, V> {
     phase = Phase.IDLE;
     value = null;
     failure = null;
+    settledBy = null;
   }
 
   @Override

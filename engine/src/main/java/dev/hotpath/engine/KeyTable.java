@@ -55,13 +55,13 @@ final class KeyTable<K, V> {
     switch (ks.phase) {
       case SETTLED:
         if (ks.holds > 0) {
-          core.deliver(run, ks, null, after); // the read may join the load that settled it
+          core.deliver(run, ks, ks.settledBy, after); // the read may join the load that settled it
         } else {
           ks.forgetOutcome(); // old news: the read will find the value cached, or load again
         }
         break;
       case FILLING:
-        core.deliver(run, ks, null, after);
+        core.deliver(run, ks, ks.settledBy, after);
         break;
       case IDLE:
         if (ks.holds > 0) {
@@ -141,8 +141,7 @@ final class KeyTable<K, V> {
       Call<K> call = new Call<>(++callIds, fresh.subList(i, Math.min(fresh.size(), i + maxKeysPerCall)), priority);
       for (K key : call.keys) {
         KeyState<K, V> ks = keys.get(key);
-        ks.value = null;
-        ks.failure = null;
+        ks.forgetOutcome();
         ks.phase = KeyState.Phase.QUEUED;
         ks.call = call;
       }
@@ -234,6 +233,7 @@ final class KeyTable<K, V> {
     ks.phase = KeyState.Phase.SETTLED;
     ks.value = value;
     ks.failure = failure;
+    ks.settledBy = call;
     boolean taken = false;
     for (Sink<K, V> sink : List.copyOf(ks.sinks)) {
       if (value != null) {

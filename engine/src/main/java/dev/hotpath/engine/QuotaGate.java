@@ -2,13 +2,14 @@ package dev.hotpath.engine;
 
 import dev.hotpath.ratelimit.Bandwidth;
 import dev.hotpath.ratelimit.NanoClock;
-import dev.hotpath.ratelimit.RateLimitException;
 import dev.hotpath.ratelimit.RateLimiter;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +65,8 @@ final class QuotaGate {
   private long foreign;
   private boolean estimated;
   private volatile long reserve;
+  /** Whether a refused syncUsage was logged at WARN; later ones go to DEBUG, as outages do. */
+  private final AtomicBoolean warnedRefusedSync = new AtomicBoolean();
   /** Answers whose exact estimate waits for calls granted before them to be answered. */
   private final ArrayDeque<Grant> open = new ArrayDeque<>();
 
@@ -93,17 +96,26 @@ final class QuotaGate {
 
   /**
    * Takes {@code weight} permits, waiting for them at most {@code maxWaitNanos}; without a limiter,
-   * completes at once. Argument errors and a store outage fail the future rather than throw.
+   * completes at once. Never throws: whatever the limiter throws (an argument error, a store
+   * outage, an {@link IllegalStateException} from a limiter the host closed first, a custom
+   * limiter's bug) fails the future instead, so the call is failed and its slot freed rather than
+   * left waiting for a grant that never comes.
    */
   CompletableFuture<Void> acquire(long weight, long maxWaitNanos) {
     if (limiter == null) {
       return CompletableFuture.completedFuture(null);
     }
     try {
-      return limiter.acquireAsync(key, weight, Duration.ofNanos(Math.max(0, maxWaitNanos)));
-    } catch (IllegalArgumentException | RateLimitException e) {
+      return Objects.requireNonNull(limiter.acquireAsync(key, weight, Duration.ofNanos(Math.max(0, maxWaitNanos))),
+          "the future of RateLimiter.acquireAsync");
+    } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** The limiter's name, for messages; null without a limiter. */
+  String limiterName() {
+    return limiter == null ? null : limiter.name();
   }
 
   /**
@@ -237,9 +249,23 @@ final class QuotaGate {
     open.clear();
   }
 
+  /**
+   * Syncs the limiter, never throwing. A store outage passes, so it is logged at DEBUG; an
+   * argument refusal is a configuration error that fails every sync (a bandwidth id the key's
+   * limit does not have), so the first one is logged at WARN: otherwise syncing would be off
+   * without a word.
+   */
   private void syncTo(long used) {
     try {
       limiter.syncUsage(key, bandwidth.id(), Math.max(0, Math.min(used, bandwidth.capacity())));
+    } catch (IllegalArgumentException e) {
+      if (warnedRefusedSync.compareAndSet(false, true)) {
+        LOG.warn("RateLimiter '{}' refused syncUsage for key '{}' and used-weight bandwidth '{}': {}."
+            + " The source's used-weight figures are not synced: usedWeightBandwidth must be a bandwidth"
+            + " of the limiter's limit for that key", limiter.name(), key, bandwidth.id(), e.getMessage());
+      } else {
+        LOG.debug("RateLimiter '{}': syncUsage({}, {}, {}) refused", limiter.name(), key, bandwidth.id(), used, e);
+      }
     } catch (RuntimeException e) {
       LOG.debug("RateLimiter '{}': syncUsage({}, {}, {}) failed", limiter.name(), key, bandwidth.id(), used, e);
     }

@@ -9,7 +9,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * are left, and the backoff ends before the latest deadline of the batches waiting for it;
  * otherwise its keys fail with {@link FailureKind#SOURCE_ERROR} at once. Refusals (HTTP 429/418)
  * are not retries: the call waits for the source's {@code Retry-After} and does not use up an
- * attempt. Immutable.
+ * attempt, nor lengthen the next backoff (it still counts in {@link BatchResult#sourceCalls()}). A
+ * {@link Source#fetch} that completes with null instead of a reply is a source error like any
+ * other. Immutable.
  *
  * <p>The n-th retry waits a random time between half and all of {@code min(maxBackoff,
  * firstBackoff × 2^(n-1))} ("equal jitter"), so callers that failed together do not return

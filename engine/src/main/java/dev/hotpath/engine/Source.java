@@ -41,7 +41,9 @@ public interface Source<K, V> {
   /**
    * Fetches {@code keys} (1 to {@link #maxKeysPerCall()} distinct keys). The reply's map holds the
    * keys found; a key left out is reported to the batch as not found. Completes exceptionally with
-   * {@link SourceRefusedException} when the server refused the call for rate reasons.
+   * {@link SourceRefusedException} when the server refused the call for rate reasons. Never returns
+   * null nor completes with null: the engine takes either for a source error (a {@link
+   * NullPointerException}).
    */
   CompletableFuture<SourceReply<K, V>> fetch(List<K> keys);
 

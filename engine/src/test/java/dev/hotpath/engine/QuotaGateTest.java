@@ -6,6 +6,9 @@ import dev.hotpath.ratelimit.Bandwidth;
 import dev.hotpath.ratelimit.LocalRateLimiter;
 import dev.hotpath.ratelimit.RateLimit;
 import dev.hotpath.ratelimit.RateLimitDecision;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeEach;
@@ -127,5 +130,27 @@ class QuotaGateTest {
     clock.advance(Duration.ofSeconds(1));
     grant(5);
     assertThat(left()).isEqualTo(200 - 5 - 50);
+  }
+
+  /** The test logger (slf4j-simple) writes to System.err, looked up at each write. */
+  @Test
+  void aUsedWeightBandwidthTheLimiterDoesNotKnowIsWarnedAboutOnce() {
+    limit(200);
+    Bandwidth unknown = Bandwidth.builder().id("weight-10s").capacity(200).refillWindow(Duration.ofSeconds(1)).build();
+    gate = new QuotaGate(limiter, "ip-1", unknown, clock);
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      grant(5);
+      grant(5);
+    } finally {
+      System.setErr(err);
+    }
+    String log = captured.toString(StandardCharsets.UTF_8);
+
+    assertThat(log).contains("WARN").contains("used-weight bandwidth 'weight-10s'").contains("not synced");
+    assertThat(log.split("refused syncUsage", -1)).as(log).hasSize(2); // once, not at every sync
+    assertThat(left()).as("the limiter counts only its own grants").isEqualTo(200 - 10);
   }
 }

@@ -15,6 +15,8 @@ import dev.hotpath.testing.exchange.SimulatedExchange;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -210,6 +212,139 @@ class ResilienceTest {
 
       assertThat(result.isComplete()).isTrue();
       assertThat(result.sourceCalls()).isEqualTo(3);
+    }
+  }
+
+  /**
+   * {@code limiter}, except that while {@code broken} is set its {@code acquireAsync} throws what a
+   * limiter the host closed throws (as {@code RedisRateLimiter} does once closed).
+   */
+  private static RateLimiter breakable(RateLimiter limiter, AtomicBoolean broken) {
+    return (RateLimiter) Proxy.newProxyInstance(RateLimiter.class.getClassLoader(), new Class<?>[] {RateLimiter.class},
+        (proxy, method, args) -> {
+          if (method.getName().equals("acquireAsync") && broken.get()) {
+            throw new IllegalStateException("RateLimiter '" + limiter.name() + "' is closed");
+          }
+          try {
+            return method.invoke(limiter, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  @Test
+  void aLimiterThatThrowsFailsItsCallsAsRejectedAndReleasesTheirSlotsAndKeys() throws Exception {
+    Bandwidth weight = Bandwidth.builder().id("weight-1m").capacity(1_000).refillWindow(Duration.ofMinutes(1)).build();
+    AtomicBoolean broken = new AtomicBoolean(true);
+    RateLimiter limiter = breakable(
+        LocalRateLimiter.builder().name("exchange").limit(RateLimit.of(weight)).build(), broken);
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .quota(limiter, "ip-1").concurrency(Concurrency.adaptive(2, 8)).build()) {
+      List<String> keys = List.of("A", "B", "C", "D");
+      // The deadline is far: a call left holding its slot would hang the batch, not time it out.
+      BatchResult<String, String> failed = get(engine.submit(BatchRequest.of(keys).deadline(Duration.ofHours(1))));
+
+      assertThat(failed.failures()).containsOnlyKeys(keys);
+      ItemFailure failure = failed.failures().get("A");
+      assertThat(failure.kind()).isEqualTo(FailureKind.REJECTED);
+      assertThat(failure.message()).contains("rate limiter 'exchange'").contains("is closed");
+      assertThat(failure.cause()).containsInstanceOf(IllegalStateException.class);
+      assertThat(source.callCount()).isZero();
+
+      broken.set(false);
+      BatchResult<String, String> served = get(engine.submit(BatchRequest.of(keys).deadline(Duration.ofHours(1))));
+      assertThat(served.isComplete()).as(served.toString()).isTrue();
+      assertThat(served.values()).containsEntry("D", valueOf("D"));
+    }
+  }
+
+  @Test
+  void aHalfOpenProbeWhoseLimiterThrowsLetsTheNextCallProbe() throws Exception {
+    Fixtures.ManualClock clock = new Fixtures.ManualClock();
+    Bandwidth weight = Bandwidth.builder().id("weight-1m").capacity(1_000).refillWindow(Duration.ofMinutes(1)).build();
+    AtomicBoolean broken = new AtomicBoolean(false);
+    RateLimiter limiter = breakable(
+        LocalRateLimiter.builder().name("exchange").limit(RateLimit.of(weight)).clock(clock).build(), broken);
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    AtomicBoolean failing = new AtomicBoolean(true);
+    source.answer(keys -> failing.get() ? down() : Fixtures.ScriptedSource.found(keys));
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .clock(clock).quota(limiter, "ip-1").retry(Retry.none()).concurrency(Concurrency.fixed(1))
+            .circuitBreaker(CircuitBreaker.of(1, Duration.ofSeconds(10)))
+            .defaultDeadline(Duration.ofHours(1)).build()) {
+      assertThat(get(engine.submit(BatchRequest.of(List.of("A")))).failures().get("A").kind())
+          .isEqualTo(FailureKind.SOURCE_ERROR);
+      clock.advance(Duration.ofSeconds(10));
+      broken.set(true);
+      assertThat(get(engine.submit(BatchRequest.of(List.of("B")))).failures().get("B").kind())
+          .as("the probe could not get its weight").isEqualTo(FailureKind.REJECTED);
+
+      broken.set(false);
+      failing.set(false);
+      BatchResult<String, String> probed = get(engine.submit(BatchRequest.of(List.of("C"))));
+      assertThat(probed.values()).as(probed.toString()).containsEntry("C", valueOf("C"));
+      assertThat(engine.snapshot().circuitState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+  }
+
+  @Test
+  void aFetchCompletingWithNullIsASourceErrorThatIsRetried() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    AtomicInteger calls = new AtomicInteger();
+    source.answer(keys -> calls.incrementAndGet() == 1
+        ? CompletableFuture.completedFuture(null) : Fixtures.ScriptedSource.found(keys));
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .retry(Retry.exponential(2, Duration.ofMillis(1))).build()) {
+      BatchResult<String, String> result = get(engine.submit(BatchRequest.of(List.of("A")).deadline(Duration.ofHours(1))));
+
+      assertThat(result.values()).as(result.toString()).containsEntry("A", valueOf("A"));
+      assertThat(result.sourceCalls()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aFetchCompletingWithNullFailsItsKeysWithoutRetriesAndLeavesThemFree() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    AtomicBoolean nullReply = new AtomicBoolean(true);
+    source.answer(keys -> nullReply.get() ? CompletableFuture.completedFuture(null) : Fixtures.ScriptedSource.found(keys));
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .retry(Retry.none()).build()) {
+      BatchResult<String, String> failed = get(engine.submit(BatchRequest.of(List.of("A")).deadline(Duration.ofHours(1))));
+
+      ItemFailure failure = failed.failures().get("A");
+      assertThat(failure).as(failed.toString()).isNotNull();
+      assertThat(failure.kind()).isEqualTo(FailureKind.SOURCE_ERROR);
+      assertThat(failure.cause()).containsInstanceOf(NullPointerException.class);
+      assertThat(failure.message()).contains("completed with null");
+
+      nullReply.set(false);
+      BatchResult<String, String> served = get(engine.submit(BatchRequest.of(List.of("A")).deadline(Duration.ofHours(1))));
+      assertThat(served.values()).as(served.toString()).containsEntry("A", valueOf("A"));
+    }
+  }
+
+  @Test
+  void refusalsDoNotUseUpAttempts() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    AtomicInteger calls = new AtomicInteger();
+    source.answer(keys -> switch (calls.incrementAndGet()) {
+      case 1, 2 -> CompletableFuture.failedFuture(new SourceRefusedException(429, Duration.ofMillis(5), -1));
+      case 3 -> CompletableFuture.failedFuture(new IOException("HTTP 503"));
+      default -> Fixtures.ScriptedSource.found(keys);
+    });
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .retry(Retry.exponential(3, Duration.ofMillis(1))).build()) {
+      BatchResult<String, String> result = get(engine.submit(BatchRequest.of(List.of("A")).deadline(Duration.ofHours(1))));
+
+      assertThat(result.values()).as(result.toString()).containsEntry("A", valueOf("A"));
+      assertThat(result.sourceCalls()).as("refusals were requests too").isEqualTo(4);
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.hotpath.engine;
 
+import static dev.hotpath.engine.Fixtures.await;
 import static dev.hotpath.engine.Fixtures.get;
+import static dev.hotpath.engine.Fixtures.valueOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hotpath.cache.TieredCache;
@@ -17,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** However many batches ask for a missing key at once, the source is called once for it. */
@@ -72,6 +75,37 @@ class SingleFlightTest {
       assertThat(exchange.requestsBySymbol().values()).allMatch(n -> n == 1);
       assertThat(exchange.requests()).isEqualTo(distinct.size());
       Fixtures.await("the key table to empty", () -> engine.core().trackedKeys() == 0);
+    }
+  }
+
+  /**
+   * A batch that registers for a key a call has just settled, while the cache load that asked for
+   * it is still open, gets the settled value at once: that call delivered it, so it counts.
+   */
+  @Test
+  void aBatchGivenAKeyAlreadySettledCountsTheCallThatSettledIt() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource(1, 7);
+    source.hold();
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .concurrency(Concurrency.fixed(2)).defaultDeadline(Duration.ofMinutes(5)).build()) {
+      AtomicInteger done = new AtomicInteger();
+      CompletableFuture<BatchResult<String, String>> first =
+          engine.submit(BatchRequest.of(List.of("A", "B")).listener((d, total) -> done.set(d)));
+      await("both calls made", () -> source.held.size() == 2);
+      int callOfA = source.held.get(0).keys().contains("A") ? 0 : 1;
+      source.release(callOfA);
+      await("A settled; the load still waits for B", () -> done.get() == 1);
+
+      BatchResult<String, String> second = get(engine.submit(BatchRequest.of(List.of("A"))));
+
+      assertThat(second.values()).containsEntry("A", valueOf("A"));
+      assertThat(second.fromSource()).isEqualTo(1);
+      assertThat(second.sourceCalls()).as(second.toString()).isEqualTo(1);
+      assertThat(second.weightUsed()).isEqualTo(7);
+      assertThat(source.callsFor("A")).isEqualTo(1);
+      source.releaseAll();
+      assertThat(get(first).sourceCalls()).isEqualTo(2);
     }
   }
 }
