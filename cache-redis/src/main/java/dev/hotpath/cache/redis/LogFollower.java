@@ -183,7 +183,10 @@ final class LogFollower {
           try {
             subscribers.deliver(InvalidationRecord.decode(record, 0));
           } catch (RuntimeException e) {
-            LOG.debug("skipping an unreadable invalidation record {}", entry.getId());
+            // A change this node cannot read (a newer node's format during a rolling upgrade, a
+            // damaged entry) is a change it missed: skipping it would keep a stale copy.
+            subscribers.lost("an unreadable invalidation record " + entry.getId() + " in log shard " + p.shard
+                + " (" + e.getMessage() + ")");
           }
         }
       }
