@@ -88,6 +88,15 @@ final class TierGuard<K, V> {
     }
   }
 
+  /** Stores a refreshed value (see {@link NamespaceStore#refresh}), with this tier's TTL. */
+  void refresh(K key, TierValue<V> value) {
+    try {
+      store.refresh(key, value, ttlOf(value, null));
+    } catch (RuntimeException e) {
+      failed("refresh", e);
+    }
+  }
+
   /** Writes values in bulk; absences one by one, since their TTL differs. */
   void putAll(Map<K, TierValue<V>> entries) {
     writeAll(entries, false);

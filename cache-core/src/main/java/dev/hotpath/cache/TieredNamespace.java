@@ -1124,7 +1124,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
 
   /**
    * Writes a found or loaded entry to the first {@code tierCount} shared tiers, unless it changed:
-   * as a fill, or, for a refresh ({@code replace}), as a put, since the tiers hold the older value.
+   * as a fill, or, for a refresh ({@code replace}), as a refresh, which replaces the older value
+   * the tiers hold.
    */
   private void writeBack(int tierCount, K key, TierValue<V> value, long stamp, boolean replace) {
     WriteLocks.Held held = writeLocks.tryLock(List.of(key), WRITE_BACK_LOCK_WAIT_NANOS);
@@ -1139,7 +1140,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       }
       for (int i = 0; i < tierCount; i++) {
         if (replace) {
-          shared.get(i).put(key, value, null);
+          shared.get(i).refresh(key, value);
         } else {
           shared.get(i).fill(key, value);
         }

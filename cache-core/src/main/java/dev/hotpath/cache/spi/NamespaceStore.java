@@ -63,6 +63,18 @@ public interface NamespaceStore<K, V> {
     putAll(entries, ttl);
   }
 
+  /**
+   * Stores the value a refresh-ahead loaded from the source over the older one this tier holds.
+   * Like a {@link #fill} it is made after the read, so it can land after another node's put or
+   * invalidation of the key that the refresh's read came before; a tier that can refuse it then
+   * should (the Redis tier stores it only when no invalidation of the key is pending for the
+   * refreshing node, and records none itself: the value was not changed by a write, and every
+   * node refreshes its own copies). The default is {@link #put}.
+   */
+  default void refresh(K key, TierValue<V> value, Duration ttl) {
+    put(key, value, ttl);
+  }
+
   /** Removes the entry for {@code key}, if any. */
   void invalidate(K key);
 

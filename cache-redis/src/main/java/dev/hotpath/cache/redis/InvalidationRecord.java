@@ -81,60 +81,75 @@ final class InvalidationRecord {
    * record this script cannot read, a log that restarted or was trimmed past the fence, or a gap
    * over the limit refuses the whole fill: that costs a miss, never a stale value.
    */
-  static final String FILL_SCRIPT =
-      String.join(
-          "\n",
-          "local function str(s, pos)",
-          "  local colon = string.find(s, ':', pos, true)",
-          "  local n = tonumber(string.sub(s, pos, colon - 1))",
-          "  return string.sub(s, colon + 1, colon + n), colon + 1 + n",
-          "end",
-          "local function parse(e)",
-          "  if string.sub(e, 1, 2) ~= 'H1' then error('not a record') end",
-          "  local _, pos = str(e, 3)",
-          "  local ns",
-          "  ns, pos = str(e, pos)",
-          "  if string.sub(e, pos, pos) == '*' then return ns, nil end",
-          "  local colon = string.find(e, ':', pos, true)",
-          "  local count = tonumber(string.sub(e, pos, colon - 1))",
-          "  pos = colon + 1",
-          "  local keys = {}",
-          "  for i = 1, count do",
-          "    keys[i], pos = str(e, pos)",
-          "  end",
-          "  return ns, keys",
-          "end",
-          "local fence = tonumber(ARGV[1])",
-          "local seq = tonumber(redis.call('GET', KEYS[1]) or '0')",
-          "local touched = {}",
-          "if seq ~= fence then",
-          "  local gap = seq - fence",
-          "  if gap < 0 or gap > tonumber(ARGV[2]) then return {} end",
-          "  local unread = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', gap)",
-          "  if #unread ~= gap then return {} end",
-          "  for _, entry in ipairs(unread) do",
-          "    local q, e",
-          "    local fields = entry[2]",
-          "    for j = 1, #fields, 2 do",
-          "      if fields[j] == 'q' then q = tonumber(fields[j + 1]) elseif fields[j] == 'e' then e = fields[j + 1] end",
-          "    end",
-          "    if q == nil or q <= fence or e == nil then return {} end",
-          "    local ok, ns, keys = pcall(parse, e)",
-          "    if not ok then return {} end",
-          "    if ns == ARGV[4] then",
-          "      if keys == nil then return {} end",
-          "      for _, k in ipairs(keys) do touched[k] = true end",
-          "    end",
-          "  end",
-          "end",
-          "local filled = {}",
-          "for i = 3, #KEYS do",
-          "  filled[i - 2] = 0",
-          "  if not touched[ARGV[2 * i - 1]] then",
-          "    if redis.call('SET', KEYS[i], ARGV[2 * i], 'PX', ARGV[3], 'NX') then filled[i - 2] = 1 end",
-          "  end",
-          "end",
-          "return filled");
+  static final String FILL_SCRIPT = guardedSet(true);
+
+  /**
+   * Stores the value a refresh-ahead loaded over the one the key holds, as {@link #FILL_SCRIPT}
+   * stores a fill (same KEYS, ARGV and answer) but without its condition (a): the key usually
+   * holds the value the refresh replaces. Condition (b) keeps a refresh that read the source
+   * before another node's put or invalidation of the key from landing after it: that change is
+   * recorded after the fence, and the refresh is refused. Records nothing: the value was not
+   * changed by a write, and each node refreshes its own copies.
+   */
+  static final String REFRESH_SCRIPT = guardedSet(false);
+
+  /** The fill script, or with {@code onlyIfEmpty} false the refresh script: one text, one difference. */
+  private static String guardedSet(boolean onlyIfEmpty) {
+    return String.join(
+        "\n",
+        "local function str(s, pos)",
+        "  local colon = string.find(s, ':', pos, true)",
+        "  local n = tonumber(string.sub(s, pos, colon - 1))",
+        "  return string.sub(s, colon + 1, colon + n), colon + 1 + n",
+        "end",
+        "local function parse(e)",
+        "  if string.sub(e, 1, 2) ~= 'H1' then error('not a record') end",
+        "  local _, pos = str(e, 3)",
+        "  local ns",
+        "  ns, pos = str(e, pos)",
+        "  if string.sub(e, pos, pos) == '*' then return ns, nil end",
+        "  local colon = string.find(e, ':', pos, true)",
+        "  local count = tonumber(string.sub(e, pos, colon - 1))",
+        "  pos = colon + 1",
+        "  local keys = {}",
+        "  for i = 1, count do",
+        "    keys[i], pos = str(e, pos)",
+        "  end",
+        "  return ns, keys",
+        "end",
+        "local fence = tonumber(ARGV[1])",
+        "local seq = tonumber(redis.call('GET', KEYS[1]) or '0')",
+        "local touched = {}",
+        "if seq ~= fence then",
+        "  local gap = seq - fence",
+        "  if gap < 0 or gap > tonumber(ARGV[2]) then return {} end",
+        "  local unread = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', gap)",
+        "  if #unread ~= gap then return {} end",
+        "  for _, entry in ipairs(unread) do",
+        "    local q, e",
+        "    local fields = entry[2]",
+        "    for j = 1, #fields, 2 do",
+        "      if fields[j] == 'q' then q = tonumber(fields[j + 1]) elseif fields[j] == 'e' then e = fields[j + 1] end",
+        "    end",
+        "    if q == nil or q <= fence or e == nil then return {} end",
+        "    local ok, ns, keys = pcall(parse, e)",
+        "    if not ok then return {} end",
+        "    if ns == ARGV[4] then",
+        "      if keys == nil then return {} end",
+        "      for _, k in ipairs(keys) do touched[k] = true end",
+        "    end",
+        "  end",
+        "end",
+        "local filled = {}",
+        "for i = 3, #KEYS do",
+        "  filled[i - 2] = 0",
+        "  if not touched[ARGV[2 * i - 1]] then",
+        "    if redis.call('SET', KEYS[i], ARGV[2 * i], 'PX', ARGV[3]" + (onlyIfEmpty ? ", 'NX'" : "")
+            + ") then filled[i - 2] = 1 end",
+        "  end",
+        "end",
+        "return filled");
+  }
 
   private InvalidationRecord() {}
 

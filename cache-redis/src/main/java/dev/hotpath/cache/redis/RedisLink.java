@@ -71,6 +71,7 @@ final class RedisLink implements AutoCloseable {
   private final AtomicBoolean resendScheduled = new AtomicBoolean();
   private final String writeSha;
   private final String fillSha;
+  private final String refreshSha;
   /** Per log shard, the number up to which this node's listeners were handed every record; -1 unknown. */
   private final AtomicLongArray fences;
   private final CopyOnWriteArrayList<Runnable> reconnectListeners = new CopyOnWriteArrayList<>();
@@ -113,6 +114,7 @@ final class RedisLink implements AutoCloseable {
     this.localWrites = new LocalWrites(timeoutNanos);
     this.writeSha = sha1(InvalidationRecord.WRITE_SCRIPT);
     this.fillSha = sha1(InvalidationRecord.FILL_SCRIPT);
+    this.refreshSha = sha1(InvalidationRecord.REFRESH_SCRIPT);
     this.fences = new AtomicLongArray(layout.shards());
     for (int i = 0; i < layout.shards(); i++) {
       fences.set(i, -1);
@@ -338,6 +340,11 @@ final class RedisLink implements AutoCloseable {
   /** Runs the fill script (see {@link InvalidationRecord#FILL_SCRIPT}); completes with a 0/1 list, one per entry. */
   CompletableFuture<Object> fillScript(byte[][] keys, byte[][] args) {
     return script(InvalidationRecord.FILL_SCRIPT, fillSha, ScriptOutputType.MULTI, keys, args);
+  }
+
+  /** Runs the refresh script (see {@link InvalidationRecord#REFRESH_SCRIPT}); answers as {@link #fillScript}. */
+  CompletableFuture<Object> refreshScript(byte[][] keys, byte[][] args) {
+    return script(InvalidationRecord.REFRESH_SCRIPT, refreshSha, ScriptOutputType.MULTI, keys, args);
   }
 
   private CompletableFuture<Object> script(

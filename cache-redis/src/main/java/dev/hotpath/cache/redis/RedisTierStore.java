@@ -268,16 +268,31 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
    */
   @Override
   public void fillAll(Map<? extends K, TierValue<V>> entries, Duration ttl) {
+    setGuarded(entries, ttl, Script.FILL);
+  }
+
+  /**
+   * Stores a value a refresh-ahead loaded over the one Redis holds, unless a change of the key
+   * was recorded after this node's fence, without recording anything (see {@link
+   * InvalidationRecord#REFRESH_SCRIPT}). A refused or failed refresh leaves the older value, which
+   * other nodes' changes replace or delete as usual.
+   */
+  @Override
+  public void refresh(K key, TierValue<V> value, Duration ttl) {
+    setGuarded(Map.of(key, value), ttl, Script.REFRESH);
+  }
+
+  private void setGuarded(Map<? extends K, TierValue<V>> entries, Duration ttl, Script script) {
     if (entries.isEmpty()) {
       return;
     }
     EncodedBatch batch = encode(entries);
     if (batch.failure != null) {
-      // A fill records nothing and only fills empty keys: a refused one leaves no old value behind.
+      // Nothing is recorded and nothing replaced: what Redis holds (nothing, for a fill) stays.
       throw batch.failure;
     }
     link.ensureAvailable();
-    List<CompletableFuture<Object>> sent = batch.send((keys, values) -> sendFill(keys, values, ttl));
+    List<CompletableFuture<Object>> sent = batch.send((keys, values) -> sendGuarded(keys, values, ttl, script));
     link.awaitAll(sent);
   }
 
@@ -529,7 +544,7 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
     for (int i = 0; i < values.size(); i++) {
       args[6 + i] = values.get(i);
     }
-    return sendChange(redisKeys, args, false);
+    return sendChange(redisKeys, args, Script.WRITE);
   }
 
   private CompletableFuture<Object> sendDelete(List<String> keys) {
@@ -538,7 +553,7 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
     byte[][] args = new byte[6][];
     fillArgs(args, OP_DELETE, shard, record);
     args[5] = EMPTY;
-    return sendChange(scriptKeys(shard, keys), args, false);
+    return sendChange(scriptKeys(shard, keys), args, Script.WRITE);
   }
 
   /**
@@ -547,20 +562,34 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
    * cache's changes first, so Redis's report of them does not drop the value this cache just wrote
    * (see {@link LocalWrites}).
    */
-  private CompletableFuture<Object> sendChange(byte[][] redisKeys, byte[][] args, boolean fill) {
+  private CompletableFuture<Object> sendChange(byte[][] redisKeys, byte[][] args, Script script) {
     if (!tracked) {
-      return fill ? link.fillScript(redisKeys, args) : link.writeScript(redisKeys, args);
+      return script.run(link, redisKeys, args);
     }
     link.localWrites.begin(redisKeys, 2, binding.nodeId());
     CompletableFuture<Object> sent;
     try {
-      sent = fill ? link.fillScript(redisKeys, args) : link.writeScript(redisKeys, args);
+      sent = script.run(link, redisKeys, args);
     } catch (RuntimeException e) {
       link.localWrites.settle(redisKeys, 2, null);
       throw e;
     }
+    boolean guarded = script != Script.WRITE;
     return sent.whenComplete(
-        (result, error) -> link.localWrites.settle(redisKeys, 2, error == null && fill ? filled(result, redisKeys.length - 2) : null));
+        (result, error) -> link.localWrites.settle(redisKeys, 2, error == null && guarded ? filled(result, redisKeys.length - 2) : null));
+  }
+
+  /** The scripts that change entries: a write (with its record), a fill, a refresh (guarded, no record). */
+  private enum Script {
+    WRITE, FILL, REFRESH;
+
+    CompletableFuture<Object> run(RedisLink link, byte[][] keys, byte[][] args) {
+      return switch (this) {
+        case WRITE -> link.writeScript(keys, args);
+        case FILL -> link.fillScript(keys, args);
+        case REFRESH -> link.refreshScript(keys, args);
+      };
+    }
   }
 
   /** The fill script's answer as one flag per entry; an empty answer means none was stored. */
@@ -574,8 +603,11 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
     return flags;
   }
 
-  /** The fill script for keys of one shard; a fill the bus cannot fence yet is skipped without a call. */
-  private CompletableFuture<Object> sendFill(List<String> keys, List<byte[]> values, Duration ttl) {
+  /**
+   * The fill script ({@code script} {@link Script#FILL}) or the refresh script for keys of one
+   * shard; one the bus cannot fence yet is skipped without a call.
+   */
+  private CompletableFuture<Object> sendGuarded(List<String> keys, List<byte[]> values, Duration ttl, Script script) {
     int shard = link.layout.shard(namespace, keys.get(0));
     long fence = link.fence(shard);
     if (fence < 0) {
@@ -591,7 +623,7 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
       args[4 + 2 * i] = KeyLayout.utf8(keys.get(i));
       args[5 + 2 * i] = values.get(i);
     }
-    return sendChange(scriptKeys(shard, keys), args, true)
+    return sendChange(scriptKeys(shard, keys), args, script)
         .thenApply(
             result -> {
               int stored = 0;

@@ -5,6 +5,7 @@ import static dev.hotpath.cache.redis.TestNode.PRICES;
 import static dev.hotpath.cache.redis.TestNode.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hotpath.cache.Loads;
 import dev.hotpath.cache.Namespace;
 import dev.hotpath.cache.NamespaceSpec;
 import dev.hotpath.cache.TtlProfile;
@@ -239,6 +240,79 @@ class RedisInvalidationTest {
 
       assertThat(eventually(PATIENCE, () -> b.tier.stats().eventsPossiblyLost() > before)).isTrue();
       assertThat(onB.getIfPresent("k")).isNull();
+    }
+  }
+
+  /**
+   * A refresh-ahead that read the source before another node's put of the key does not land over
+   * that put in Redis. B's refresh reads the source's older value; A then changes the source and
+   * puts the new value while B's bus is held, so B has not heard of the put when its refresh
+   * writes back. That write-back was a put: Redis took the older value and B's record made A drop
+   * the new one, so every node read the older value until it expired. Now it is refused, as a
+   * fill after a change is, and records nothing.
+   */
+  @Test
+  void aRefreshThatReadTheSourceBeforeAnotherNodesPutDoesNotOverwriteIt(TestRedis redis, RedisKeyPrefix prefix)
+      throws Exception {
+    Map<String, String> source = new java.util.concurrent.ConcurrentHashMap<>(Map.of("k", "v0"));
+    AtomicReference<CountDownLatch> gate = new AtomicReference<>();
+    CountDownLatch refreshRead = new CountDownLatch(1);
+    NamespaceSpec<String, String> refreshing = NamespaceSpec.builder("quotes", String.class, String.class)
+        .ttl(TtlProfile.builder().l1(TestNode.LONG).l2(TestNode.LONG).refreshAfter(Duration.ofMillis(100)).build())
+        .loader(key -> {
+          String value = source.get(key);
+          CountDownLatch held = gate.get();
+          if (held != null) {
+            refreshRead.countDown();
+            held.await();
+          }
+          return value;
+        })
+        .build();
+    NamespaceSpec<String, String> plain = NamespaceSpec.builder("quotes", String.class, String.class)
+        .ttl(TtlProfile.builder().l1(TestNode.LONG).l2(TestNode.LONG).build())
+        .build();
+    try (TestNode a = TestNode.start(redis, prefix, plain);
+        TestNode b = TestNode.start(redis, prefix, refreshing)) {
+      Namespace<String, String> onA = a.cache.namespace(plain);
+      Namespace<String, String> onB = b.cache.namespace(refreshing);
+      assertThat(onB.get("k")).isEqualTo("v0");
+      Loads.awaitSettled(b.cache);
+
+      CountDownLatch blocked = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      b.cache.addInvalidationListener(event -> {
+        if (event.keys().equals(List.of("block"))) {
+          blocked.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      });
+      try {
+        onA.put("block", "x");
+        assertThat(blocked.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).as("B's bus held").isTrue();
+        source.put("k", "v1");
+        gate.set(new CountDownLatch(1));
+        assertThat(eventually(PATIENCE, () -> {
+          onB.get("k"); // past refreshAfter, a read starts the refresh
+          return refreshRead.getCount() == 0;
+        })).as("B's refresh read the source").isTrue();
+        source.put("k", "v2");
+        onA.put("k", "v2");
+        gate.get().countDown();
+        Loads.awaitSettled(b.cache); // the refresh and its write-back are done
+
+        try (TestNode c = TestNode.start(redis, prefix, plain)) {
+          assertThat(c.cache.namespace(plain).get("k")).as("what Redis holds").isEqualTo("v2");
+        }
+      } finally {
+        release.countDown();
+      }
+      assertThat(eventually(PATIENCE, () -> "v2".equals(onB.get("k")))).as("B hears of A's put").isTrue();
+      assertThat(onA.get("k")).isEqualTo("v2");
     }
   }
 
