@@ -52,10 +52,13 @@ final class InOrderMap<K, V> extends AbstractMap<K, V> {
    * {@link #withValues} instead of hashing every key a second time. Cheaper than a {@code
    * LinkedHashSet}, which allocates a node per key.
    */
+  @SuppressWarnings("unchecked")
   static <K> InOrderMap<K, K> distinctKeys(Collection<? extends K> keys) {
-    InOrderMap<K, K> index = new InOrderMap<>(keys.size());
-    for (K key : keys) {
-      index.add(key, key);
+    // One snapshot: a collection that changes meanwhile (a concurrent one) cannot outgrow the arrays.
+    Object[] given = keys.toArray();
+    InOrderMap<K, K> index = new InOrderMap<>(given.length);
+    for (Object key : given) {
+      index.add((K) key, (K) key);
     }
     return index;
   }

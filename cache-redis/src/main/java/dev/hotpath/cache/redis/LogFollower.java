@@ -1,5 +1,6 @@
 package dev.hotpath.cache.redis;
 
+import dev.hotpath.cache.InvalidationEvent;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
@@ -78,8 +79,15 @@ final class LogFollower {
       return; // Unknown: the next check initializes; not after: already read from the log.
     }
     if (m.seq() == p.seq + 1) {
+      InvalidationEvent event;
+      try {
+        event = m.event();
+      } catch (RuntimeException e) {
+        readLog(p); // not past it: reading the log reports the record as a change this node missed
+        return;
+      }
       p.advance(m.seq(), m.id());
-      subscribers.deliver(m.event());
+      subscribers.deliver(event);
       return;
     }
     readLog(p);

@@ -344,6 +344,37 @@ class RedisInvalidationTest {
   }
 
   /**
+   * The same, for a record that arrives on the channel: B's position must not move past it. B
+   * reconciles only every ten minutes, so the channel is what tells it.
+   */
+  @Test
+  void anUnreadableRecordOnTheChannelClearsL1(TestRedis redis, RedisKeyPrefix prefix) throws Exception {
+    RedisTier slowReconcile = RedisTier.builder().uri(redis.uri()).keyPrefix(prefix.value())
+        .reconcileInterval(Duration.ofMinutes(10)).commandTimeout(TestNode.COMMAND_TIMEOUT).build();
+    try (TestNode a = TestNode.start(redis, prefix, PRICES);
+        TestNode b = TestNode.of(slowReconcile, PRICES);
+        RawRedis raw = new RawRedis(redis.uri())) {
+      Namespace<String, String> onB = b.cache.namespace(PRICES);
+      a.cache.namespace(PRICES).put("k", "v1");
+      awaitDelivered(b, 1);
+      assertThat(onB.get("k")).isEqualTo("v1");
+      long before = b.tier.stats().eventsPossiblyLost();
+      // Appended and published as the write script does, with a body no node reads.
+      String script = String.join("\n",
+          "local seq = redis.call('INCR', KEYS[1])",
+          "local id = redis.call('XADD', KEYS[2], '*', 'q', seq, 'e', ARGV[1])",
+          "redis.call('PUBLISH', ARGV[2], '0 ' .. seq .. ' ' .. id .. ' ' .. ARGV[1])",
+          "return seq");
+      raw.sync().eval(script, io.lettuce.core.ScriptOutputType.INTEGER,
+          new byte[][] {RawRedis.utf8(prefix.value() + "__inv:seq"), RawRedis.utf8(prefix.value() + "__inv:log")},
+          new byte[] {(byte) 0xff, 0x13, 0x37}, RawRedis.utf8(prefix.value() + "__inv"));
+
+      assertThat(eventually(PATIENCE, () -> b.tier.stats().eventsPossiblyLost() > before)).isTrue();
+      assertThat(onB.getIfPresent("k")).isNull();
+    }
+  }
+
+  /**
    * The log is replaced by one whose newest record carries the very stream id of the record B read
    * last, as when it is deleted and written again within the same millisecond: the id says
    * "nothing new", only the record's number tells the log apart. (The trimmed-log test above

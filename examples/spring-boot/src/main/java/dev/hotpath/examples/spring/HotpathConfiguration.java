@@ -424,11 +424,14 @@ public class HotpathConfiguration {
     }
 
     /**
-     * The client key of the remote address; one bucket for all requests whose address is no IP
-     * literal (a forwarded-header value such as {@code unknown}), so that none of them goes unlimited
-     * and none chooses its bucket by the text it sends.
+     * The client key of the remote address; one bucket for all requests whose address is missing
+     * or no IP literal (a forwarded-header value such as {@code unknown}), so that none of them goes
+     * unlimited and none chooses its bucket by the text it sends.
      */
     static String addressKey(String remoteAddress) {
+      if (remoteAddress == null) {
+        return UNPARSED_ADDRESS;
+      }
       try {
         return ClientAddress.key(remoteAddress);
       } catch (IllegalArgumentException e) {

@@ -50,5 +50,6 @@ class ClientRateLimitFilterTest {
     assertThat(statusFrom("unknown-" + System.nanoTime())).isEqualTo(429);
     assertThat(statusFrom("10.0.0.7")).as("an address is its own client").isEqualTo(200);
     assertThat(HotpathConfiguration.ClientRateLimitFilter.addressKey("gateway.local")).isEqualTo("ip:unparsed");
+    assertThat(HotpathConfiguration.ClientRateLimitFilter.addressKey(null)).isEqualTo("ip:unparsed");
   }
 }
