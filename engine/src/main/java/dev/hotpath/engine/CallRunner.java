@@ -12,6 +12,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -41,6 +42,8 @@ final class CallRunner<K, V> {
   private volatile int currentLimit;
   private boolean paused;
   private long pausedUntil;
+  private static final long REFUSAL_PAUSE_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long REFUSAL_PAUSE_CEILING_NANOS = TimeUnit.SECONDS.toNanos(10);
   private ScheduledFuture<?> wake;
   private boolean stopped;
 
@@ -291,7 +294,7 @@ final class CallRunner<K, V> {
         core.stats.call(EngineStats.CallResult.REFUSED);
         limit.onCongestion(call.generation, ConcurrencyLimit.HARD_BACKOFF);
         currentLimit = limit.current();
-        long until = Checks.plus(now, refused.retryAfter().toNanos());
+        long until = Checks.plus(now, Math.max(refused.retryAfter().toNanos(), refusalPauseFloor(call.refusals)));
         if (!paused || until - pausedUntil > 0) {
           paused = true;
           pausedUntil = until;
@@ -314,6 +317,16 @@ final class CallRunner<K, V> {
       }
       dispatch(after);
     });
+  }
+
+  /**
+   * The least pause after the {@code refusals}-th refusal of one call: 100 ms, doubling with each
+   * refusal of the call, up to 10 s. Refusals use up no attempt, so a source that refuses with
+   * {@code Retry-After: 0} (or a tiny one) would otherwise be called in a loop until the deadline.
+   */
+  static long refusalPauseFloor(int refusals) {
+    long floor = REFUSAL_PAUSE_FLOOR_NANOS << Math.min(Math.max(refusals - 1, 0), 7);
+    return Math.min(floor, REFUSAL_PAUSE_CEILING_NANOS);
   }
 
   private boolean isRetryable(Throwable failure) {

@@ -347,4 +347,37 @@ class ResilienceTest {
       assertThat(result.sourceCalls()).as("refusals were requests too").isEqualTo(4);
     }
   }
+
+  /**
+   * A source that refuses every call with {@code Retry-After: 0}: refusals use up no attempt, so
+   * only the engine's least pause (100 ms, doubling per refusal of the call) keeps the call from
+   * looping until the deadline. Within 2 s that allows at most 5 calls (at 0, 0.1, 0.3, 0.7 and 1.5
+   * s); it made thousands before.
+   */
+  @Test
+  void aSourceRefusingWithRetryAfterZeroIsNotCalledInALoop() throws Exception {
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    AtomicInteger calls = new AtomicInteger();
+    source.answer(keys -> {
+      calls.incrementAndGet();
+      return CompletableFuture.failedFuture(new SourceRefusedException(429, Duration.ZERO, -1));
+    });
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source).build()) {
+      BatchResult<String, String> result = get(engine.submit(BatchRequest.of(List.of("A")).deadline(Duration.ofSeconds(2))));
+
+      assertThat(result.values()).isEmpty();
+      assertThat(result.failures()).containsOnlyKeys("A");
+      assertThat(calls.get()).as("source calls").isBetween(1, 5);
+    }
+  }
+
+  @Test
+  void theLeastPauseAfterARefusalDoublesUpToTenSeconds() {
+    assertThat(CallRunner.refusalPauseFloor(1)).isEqualTo(Duration.ofMillis(100).toNanos());
+    assertThat(CallRunner.refusalPauseFloor(2)).isEqualTo(Duration.ofMillis(200).toNanos());
+    assertThat(CallRunner.refusalPauseFloor(7)).isEqualTo(Duration.ofMillis(6_400).toNanos());
+    assertThat(CallRunner.refusalPauseFloor(8)).isEqualTo(Duration.ofSeconds(10).toNanos());
+    assertThat(CallRunner.refusalPauseFloor(1_000)).isEqualTo(Duration.ofSeconds(10).toNanos());
+  }
 }
