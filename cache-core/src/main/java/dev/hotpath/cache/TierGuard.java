@@ -21,6 +21,8 @@ final class TierGuard<K, V> {
 
   final String name;
   private final NamespaceStore<K, V> store;
+  /** The store makes its failed changes itself: a failure is not the cache's to retry. */
+  private final boolean retries;
   private final DefaultNamespaceContext<K, V> binding;
   private final TtlProfile profile;
   private final LongAdder hits = new LongAdder();
@@ -33,6 +35,7 @@ final class TierGuard<K, V> {
   TierGuard(String name, NamespaceStore<K, V> store, DefaultNamespaceContext<K, V> binding) {
     this.name = name;
     this.store = store;
+    this.retries = store.retriesFailedChanges();
     this.binding = binding;
     this.profile = binding.spec().ttl();
   }
@@ -70,12 +73,18 @@ final class TierGuard<K, V> {
     }
   }
 
-  /** Writes with this tier's TTL (jittered), or {@code ttl} when the entry has its own. */
-  void put(K key, TierValue<V> value, Duration ttl) {
+  /**
+   * Writes a changed value with this tier's TTL (jittered), or {@code ttl} when the entry has its
+   * own; false when the tier failed (the change may not have reached it) and will not make the
+   * change itself ({@link NamespaceStore#retriesFailedChanges}).
+   */
+  boolean put(K key, TierValue<V> value, Duration ttl) {
     try {
       store.put(key, value, ttlOf(value, ttl));
+      return true;
     } catch (RuntimeException e) {
       failed("put", e);
+      return retries;
     }
   }
 
@@ -97,9 +106,9 @@ final class TierGuard<K, V> {
     }
   }
 
-  /** Writes values in bulk; absences one by one, since their TTL differs. */
-  void putAll(Map<K, TierValue<V>> entries) {
-    writeAll(entries, false);
+  /** Writes values in bulk; absences one by one, since their TTL differs. False as {@link #put}. */
+  boolean putAll(Map<K, TierValue<V>> entries) {
+    return writeAll(entries, false);
   }
 
   /** {@link #putAll} as a fill (see {@link NamespaceStore#fillAll}). */
@@ -107,22 +116,23 @@ final class TierGuard<K, V> {
     writeAll(entries, true);
   }
 
-  private void writeAll(Map<K, TierValue<V>> entries, boolean fill) {
+  private boolean writeAll(Map<K, TierValue<V>> entries, boolean fill) {
     Map<K, TierValue<V>> values = new java.util.HashMap<>();
+    boolean[] ok = {true};
     entries.forEach(
         (k, v) -> {
           if (v.isAbsent()) {
             if (fill) {
               fill(k, v);
             } else {
-              put(k, v, null);
+              ok[0] &= put(k, v, null);
             }
           } else {
             values.put(k, v);
           }
         });
     if (values.isEmpty()) {
-      return;
+      return ok[0];
     }
     try {
       Duration ttl = profile.jittered(binding.ttl());
@@ -131,33 +141,49 @@ final class TierGuard<K, V> {
       } else {
         store.putAll(values, ttl);
       }
+      return ok[0];
     } catch (RuntimeException e) {
       failed(fill ? "fillAll" : "putAll", e);
+      return retries;
     }
   }
 
-  void invalidate(K key) {
+  /** False when the tier failed (it may still hold the key) and will not retry (see {@link #put}). */
+  boolean invalidate(K key) {
     try {
       store.invalidate(key);
+      return true;
     } catch (RuntimeException e) {
       failed("invalidate", e);
+      return retries;
     }
   }
 
-  void invalidateAll(Collection<K> keys) {
+  /** False when the tier failed (it may still hold some of the keys) and will not retry. */
+  boolean invalidateAll(Collection<K> keys) {
     try {
       store.invalidateAll(keys);
+      return true;
     } catch (RuntimeException e) {
       failed("invalidateAll", e);
+      return retries;
     }
   }
 
-  void clear() {
+  /** False when the tier failed (it may still hold entries of the namespace) and will not retry. */
+  boolean clear() {
     try {
       store.clear();
+      return true;
     } catch (RuntimeException e) {
       failed("clear", e);
+      return retries;
     }
+  }
+
+  /** Whether the tier makes its failed changes itself ({@link NamespaceStore#retriesFailedChanges}). */
+  boolean retriesItself() {
+    return retries;
   }
 
   TierStats stats() {

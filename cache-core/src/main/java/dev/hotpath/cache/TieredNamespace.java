@@ -48,6 +48,8 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
    * back up, where no later event removes it.
    */
   private final List<TierGuard<K, V>> sharedBottomUp;
+  /** Keys whose change failed in a shared tier, to be invalidated again everywhere. */
+  private final RetriedInvalidations<K> retried;
   private final CacheLoader<K, V> loader;
   private final InvalidationStamps stamps = new InvalidationStamps();
   private final WriteLocks writeLocks = new WriteLocks();
@@ -124,6 +126,9 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     this.shared = List.copyOf(slots);
     Collections.reverse(slots);
     this.sharedBottomUp = List.copyOf(slots);
+    this.retried = new RetriedInvalidations<>(name, runtime.scheduler(), runtime.executor(),
+        this::invalidateInTiersThatDoNotRetry, keys -> invalidateKeys(new ArrayList<>(keys)),
+        this::clearTiersThatDoNotRetry, this::invalidateAll);
     this.crossNode = !shared.isEmpty() || spec.crossNodeInvalidation();
     this.keySizeLimit = new KeySizeLimit<>(spec, crossNode);
     this.writeBehind =
@@ -745,8 +750,12 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
           l1.putRaw(key, value, ttl);
         }
         TierValue<V> stored = TierValue.of(value);
+        boolean everywhere = true;
         for (TierGuard<K, V> slot : shared) {
-          slot.put(key, stored, ttl);
+          everywhere &= slot.put(key, stored, ttl);
+        }
+        if (!everywhere) {
+          retried.add(keys); // a tier that failed may keep the value this put replaced
         }
       });
     }
@@ -794,8 +803,12 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     }
     change(entries.keySet(), () -> {
       entries.forEach((k, v) -> l1.putRaw(k, v.value()));
+      boolean everywhere = true;
       for (TierGuard<K, V> slot : shared) {
-        slot.putAll(entries);
+        everywhere &= slot.putAll(entries);
+      }
+      if (!everywhere) {
+        retried.add(entries.keySet());
       }
     });
   }
@@ -880,17 +893,41 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     keySizeLimit.checkAll(keys);
     try (WriteLocks.Held held = writeLocks.lock(keys)) {
       change(keys, () -> {
+        boolean everywhere = true;
         for (TierGuard<K, V> slot : sharedBottomUp) {
-          if (keys.size() == 1) {
-            slot.invalidate(keys.get(0));
-          } else {
-            slot.invalidateAll(keys);
-          }
+          everywhere &= keys.size() == 1 ? slot.invalidate(keys.get(0)) : slot.invalidateAll(keys);
+        }
+        if (!everywhere) {
+          retried.add(keys); // a tier that failed may still hold them
         }
         l1.invalidateAll(keys);
       });
     }
     publishKeys(keys);
+  }
+
+  /** {@link RetriedInvalidations}' probe: true when every tier that does not retry itself took it. */
+  private boolean invalidateInTiersThatDoNotRetry(Collection<K> keys) {
+    checkOpen(); // closed: nothing to retry (the retries stop on the exception)
+    boolean everywhere = true;
+    List<K> list = new ArrayList<>(keys);
+    for (TierGuard<K, V> slot : sharedBottomUp) {
+      if (!slot.retriesItself()) {
+        everywhere &= slot.invalidateAll(list);
+      }
+    }
+    return everywhere;
+  }
+
+  private boolean clearTiersThatDoNotRetry() {
+    checkOpen();
+    boolean everywhere = true;
+    for (TierGuard<K, V> slot : sharedBottomUp) {
+      if (!slot.retriesItself()) {
+        everywhere &= slot.clear();
+      }
+    }
+    return everywhere;
   }
 
   /**
@@ -910,8 +947,12 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       clearing.incrementAndGet();
     }
     try {
+      boolean everywhere = true;
       for (TierGuard<K, V> slot : sharedBottomUp) {
-        slot.clear();
+        everywhere &= slot.clear();
+      }
+      if (!everywhere) {
+        retried.addWhole();
       }
     } finally {
       try (WriteLocks.Held held = writeLocks.lockAll()) {

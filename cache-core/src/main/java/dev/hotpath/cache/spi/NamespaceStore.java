@@ -75,6 +75,17 @@ public interface NamespaceStore<K, V> {
     put(key, value, ttl);
   }
 
+  /**
+   * Whether this store remembers the changes (puts, invalidations, clears) it failed to make and
+   * makes them itself once it can, as the Redis tier resends them after an outage. When false,
+   * the cache invalidates a key whose change failed here again, in every tier and on every node,
+   * about a second later and until that succeeds, so the store does not keep serving the value the
+   * change replaced. The default is false.
+   */
+  default boolean retriesFailedChanges() {
+    return false;
+  }
+
   /** Removes the entry for {@code key}, if any. */
   void invalidate(K key);
 

@@ -255,6 +255,12 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
     throw batch.failure;
   }
 
+  /** Changes Redis did not take are remembered and resent ({@link UnsentChanges}). */
+  @Override
+  public boolean retriesFailedChanges() {
+    return true;
+  }
+
   /** Stores without recording an invalidation, and only where it cannot hide a newer change; see the class comment. */
   @Override
   public void fill(K key, TierValue<V> value, Duration ttl) {
