@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Bounded: over {@link #MAX_KEYS} keys the namespace is invalidated whole instead, so the bound
  * never costs a change, only a coarser one. Until the retry lands, the tier can serve the old
- * value (a second or so after it answers again). Thread-safe.
+ * value (a second or so after it answers again). The retries run on the cache's load executor,
+ * one at a time per namespace. Thread-safe.
  */
 final class RetriedInvalidations<K> {
   private static final Logger LOG = LoggerFactory.getLogger(RetriedInvalidations.class);
@@ -34,7 +35,7 @@ final class RetriedInvalidations<K> {
 
   private final String namespace;
   private final Set<K> keys = ConcurrentHashMap.newKeySet();
-  private volatile boolean whole;
+  private final AtomicBoolean whole = new AtomicBoolean();
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private final ScheduledExecutorService scheduler;
   private final Executor executor;
@@ -65,10 +66,10 @@ final class RetriedInvalidations<K> {
   }
 
   void add(Collection<K> changed) {
-    if (!whole) {
+    if (!whole.get()) {
       keys.addAll(changed);
       if (keys.size() > MAX_KEYS) {
-        whole = true;
+        whole.set(true);
         keys.clear();
       }
     }
@@ -76,14 +77,14 @@ final class RetriedInvalidations<K> {
   }
 
   void addWhole() {
-    whole = true;
+    whole.set(true);
     keys.clear();
     schedule();
   }
 
   /** Keys waiting, counting a whole namespace as one. */
   int size() {
-    return whole ? 1 : keys.size();
+    return whole.get() ? 1 : keys.size();
   }
 
   private void schedule() {
@@ -95,7 +96,10 @@ final class RetriedInvalidations<K> {
         try {
           executor.execute(this::retry);
         } catch (RejectedExecutionException e) {
-          scheduled.set(false); // closed, or the pool is full: the next failure schedules again
+          // The pool is full (as during an outage, when misses hold its threads): try again
+          // later. Closed, the scheduler refuses that and the retries end.
+          scheduled.set(false);
+          schedule();
         }
       }, DELAY_MILLIS, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
@@ -103,10 +107,9 @@ final class RetriedInvalidations<K> {
     }
   }
 
+  /** One retry; the next is scheduled when it ends, so a namespace runs one at a time. */
   private void retry() {
-    scheduled.set(false);
-    boolean all = whole;
-    whole = false;
+    boolean all = whole.getAndSet(false);
     List<K> batch = new ArrayList<>(keys);
     keys.removeAll(batch);
     try {
@@ -125,6 +128,7 @@ final class RetriedInvalidations<K> {
       }
     } catch (IllegalStateException closed) {
       LOG.debug("namespace '{}' closed before its failed changes were invalidated again", namespace);
+      return;
     } catch (RuntimeException e) {
       LOG.warn("namespace '{}': invalidating {} keys again failed; trying later", namespace,
           all ? "all" : batch.size(), e);
@@ -133,6 +137,11 @@ final class RetriedInvalidations<K> {
       } else {
         add(batch);
       }
+    } finally {
+      scheduled.set(false);
+    }
+    if (whole.get() || !keys.isEmpty()) {
+      schedule();
     }
   }
 }

@@ -127,7 +127,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     Collections.reverse(slots);
     this.sharedBottomUp = List.copyOf(slots);
     this.retried = new RetriedInvalidations<>(name, runtime.scheduler(), runtime.executor(),
-        this::invalidateInTiersThatDoNotRetry, keys -> invalidateKeys(new ArrayList<>(keys)),
+        this::invalidateInTiersThatDoNotRetry, this::invalidateAgainEverywhere,
         this::clearTiersThatDoNotRetry, this::invalidateAll);
     this.crossNode = !shared.isEmpty() || spec.crossNodeInvalidation();
     this.keySizeLimit = new KeySizeLimit<>(spec, crossNode);
@@ -919,6 +919,25 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     return everywhere;
   }
 
+  /**
+   * {@link RetriedInvalidations}' second step, once the failing tiers took the invalidation: the
+   * keys everywhere, which removes the copies other nodes made of the old value meanwhile. Not a
+   * key with a write-behind value still waiting for the record: its put reached the tiers that
+   * work (a fill cannot replace it there), and invalidating it would let a load read the record's
+   * older value before the write lands.
+   */
+  private void invalidateAgainEverywhere(Collection<K> keys) {
+    List<K> list = new ArrayList<>(keys.size());
+    for (K key : keys) {
+      if (pendingWrite(key) == null) {
+        list.add(key);
+      }
+    }
+    if (!list.isEmpty()) {
+      invalidateKeys(list);
+    }
+  }
+
   private boolean clearTiersThatDoNotRetry() {
     checkOpen();
     boolean everywhere = true;
@@ -1190,7 +1209,9 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       // fill may have stored what that change replaced.
       if (stamps.changed(key, stamp)) {
         for (int i = 0; i < tierCount; i++) {
-          shared.get(i).invalidate(key);
+          if (!shared.get(i).invalidate(key)) {
+            retried.add(List.of(key));
+          }
         }
       }
     }
@@ -1450,7 +1471,9 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       }
       if (!raced.isEmpty()) {
         for (int i = 0; i < tierCount; i++) {
-          shared.get(i).invalidateAll(raced);
+          if (!shared.get(i).invalidateAll(raced)) {
+            retried.add(raced);
+          }
         }
       }
     }

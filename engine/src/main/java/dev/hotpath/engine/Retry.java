@@ -8,9 +8,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * deadline. A call is retried when {@link Source#isRetryable} says its failure may pass, attempts
  * are left, and the backoff ends before the latest deadline of the batches waiting for it;
  * otherwise its keys fail with {@link FailureKind#SOURCE_ERROR} at once. Refusals (HTTP 429/418)
- * are not retries: the call waits for the source's {@code Retry-After} (and at least 100 ms,
- * doubling with each refusal of the same call up to 10 s, so that a {@code Retry-After: 0} does not
- * make a loop) and does not use up an attempt, nor lengthen the next backoff (it still counts in {@link BatchResult#sourceCalls()}). A
+ * are not retries: the source is paused for its {@code Retry-After} (every call to it waits, as for
+ * any refusal; at least 100 ms, doubling with each refusal of the same call up to 10 s, so that a
+ * {@code Retry-After: 0} does not make a loop) and the call uses up no attempt, nor lengthens the
+ * next backoff (it still counts in {@link BatchResult#sourceCalls()}). A
  * {@link Source#fetch} that completes with null instead of a reply is a source error like any
  * other. Immutable.
  *
