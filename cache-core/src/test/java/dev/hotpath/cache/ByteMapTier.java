@@ -43,6 +43,8 @@ public final class ByteMapTier implements Tier {
   final java.util.concurrent.Semaphore readStarted = new java.util.concurrent.Semaphore(0);
   /** The thread of the last single read. */
   volatile Thread lastReader;
+  /** Whether its stores claim to make their failed changes themselves, as the Redis tier does. */
+  volatile boolean retriesFailedChanges;
   /** When set, each invalidation and clear appends "NAME invalidate KEY" / "NAME clear" to it (tiers may share one). */
   volatile java.util.Queue<String> changeLog;
 
@@ -143,6 +145,11 @@ public final class ByteMapTier implements Tier {
       @Override
       public void putAll(Map<? extends K, TierValue<V>> entries, Duration ttl) {
         entries.forEach((k, v) -> put(k, v, ttl));
+      }
+
+      @Override
+      public boolean retriesFailedChanges() {
+        return retriesFailedChanges;
       }
 
       @Override
