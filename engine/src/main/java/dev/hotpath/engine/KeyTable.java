@@ -54,8 +54,12 @@ final class KeyTable<K, V> {
     ks.waiters.add(run);
     switch (ks.phase) {
       case SETTLED:
-        if (ks.holds > 0) {
+        if (ks.holds > 0 && !isRelativeToItsBatches(ks.failure)) {
           core.deliver(run, ks, ks.settledBy, after); // the read may join the load that settled it
+        } else if (ks.holds > 0) {
+          // Refused for the deadlines of the batches that waited then: this one may have the time.
+          ks.forgetOutcome();
+          enqueue(List.of(key), run.priority);
         } else {
           ks.forgetOutcome(); // old news: the read will find the value cached, or load again
         }
@@ -78,6 +82,15 @@ final class KeyTable<K, V> {
       default:
         break;
     }
+  }
+
+  /**
+   * Whether {@code failure} says only that the key could not be had in time for the batches that
+   * waited for it then (the quota or a source pause outlasting their deadlines): a batch that asks
+   * later, with its own deadline, is not handed it but gets a fetch of its own.
+   */
+  private static boolean isRelativeToItsBatches(ItemFailure failure) {
+    return failure != null && (failure.kind() == FailureKind.REJECTED || failure.kind() == FailureKind.TIMED_OUT);
   }
 
   /**

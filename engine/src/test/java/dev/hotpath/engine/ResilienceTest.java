@@ -380,4 +380,51 @@ class ResilienceTest {
     assertThat(CallRunner.refusalPauseFloor(8)).isEqualTo(Duration.ofSeconds(10).toNanos());
     assertThat(CallRunner.refusalPauseFloor(1_000)).isEqualTo(Duration.ofSeconds(10).toNanos());
   }
+
+  /**
+   * B is refused for the first batch's 1 s deadline (the quota's window is spent until the next
+   * minute) while that batch's read still holds it (A's call has not answered). A later batch
+   * with its own deadline was handed that refusal as its own; it now asks the limiter itself.
+   */
+  @Test
+  void aKeyRefusedForAnotherBatchsDeadlineIsFetchedAgainForALaterBatch() throws Exception {
+    Fixtures.ManualClock clock = new Fixtures.ManualClock();
+    Bandwidth weight = Bandwidth.builder().id("weight-1m").capacity(10).refillWindow(Duration.ofMinutes(1)).build();
+    AtomicInteger acquisitions = new AtomicInteger();
+    RateLimiter local = LocalRateLimiter.builder().name("exchange").limit(RateLimit.of(weight)).clock(clock).build();
+    RateLimiter limiter = (RateLimiter) Proxy.newProxyInstance(RateLimiter.class.getClassLoader(),
+        new Class<?>[] {RateLimiter.class}, (proxy, method, args) -> {
+          if (method.getName().equals("acquireAsync")) {
+            acquisitions.incrementAndGet();
+          }
+          try {
+            return method.invoke(local, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource(1, 10);
+    CompletableFuture<SourceReply<String, String>> slowA = new CompletableFuture<>();
+    source.answer(keys -> keys.contains("A") ? slowA : Fixtures.ScriptedSource.found(keys));
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .clock(clock).quota(limiter, "ip-1").concurrency(Concurrency.fixed(2)).build()) {
+      java.util.concurrent.CountDownLatch oneDone = new java.util.concurrent.CountDownLatch(1);
+      CompletableFuture<BatchResult<String, String>> first = engine.submit(BatchRequest.of(List.of("A", "B"))
+          .deadline(Duration.ofSeconds(1)).listener((done, total) -> {
+            if (done >= 1) {
+              oneDone.countDown();
+            }
+          }));
+      assertThat(oneDone.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("B refused for the first batch").isTrue();
+      assertThat(acquisitions.get()).isEqualTo(2);
+
+      BatchResult<String, String> second = engine.process(BatchRequest.of(List.of("B")).deadline(Duration.ofSeconds(2)));
+
+      assertThat(acquisitions.get()).as("the second batch asked the limiter for B itself").isEqualTo(3);
+      assertThat(second.failures().get("B").kind()).isEqualTo(FailureKind.REJECTED); // the window is still spent
+      slowA.complete(Fixtures.ScriptedSource.found(List.of("A")).join());
+      assertThat(get(first).values()).containsKey("A");
+    }
+  }
 }
