@@ -58,6 +58,9 @@ final class KeyTable<K, V> {
           core.deliver(run, ks, ks.settledBy, after); // the read may join the load that settled it
         } else if (ks.holds > 0) {
           // Refused for the deadlines of the batches that waited then: this one may have the time.
+          // Those batches have their outcome: they no longer wait, so the fetch has this batch's
+          // deadline, and is dropped once no batch that still needs the key waits.
+          ks.waiters.removeIf(waiter -> waiter != run && waiter.isResolved(key));
           ks.forgetOutcome();
           enqueue(List.of(key), run.priority);
         } else {

@@ -382,20 +382,23 @@ class ResilienceTest {
   }
 
   /**
-   * B is refused for the first batch's 1 s deadline (the quota's window is spent until the next
+   * B is refused for the first batch's 30 s deadline (the quota's window is spent for the next
    * minute) while that batch's read still holds it (A's call has not answered). A later batch
-   * with its own deadline was handed that refusal as its own; it now asks the limiter itself.
+   * with its own deadline was handed that refusal as its own; it now asks the limiter itself, and
+   * for its own deadline: the first batch, which has its outcome, no longer counts as waiting.
    */
   @Test
   void aKeyRefusedForAnotherBatchsDeadlineIsFetchedAgainForALaterBatch() throws Exception {
     Fixtures.ManualClock clock = new Fixtures.ManualClock();
     Bandwidth weight = Bandwidth.builder().id("weight-1m").capacity(10).refillWindow(Duration.ofMinutes(1)).build();
     AtomicInteger acquisitions = new AtomicInteger();
+    List<Duration> maxWaits = new java.util.concurrent.CopyOnWriteArrayList<>();
     RateLimiter local = LocalRateLimiter.builder().name("exchange").limit(RateLimit.of(weight)).clock(clock).build();
     RateLimiter limiter = (RateLimiter) Proxy.newProxyInstance(RateLimiter.class.getClassLoader(),
         new Class<?>[] {RateLimiter.class}, (proxy, method, args) -> {
           if (method.getName().equals("acquireAsync")) {
             acquisitions.incrementAndGet();
+            maxWaits.add((Duration) args[2]);
           }
           try {
             return method.invoke(local, args);
@@ -411,7 +414,7 @@ class ResilienceTest {
             .clock(clock).quota(limiter, "ip-1").concurrency(Concurrency.fixed(2)).build()) {
       java.util.concurrent.CountDownLatch oneDone = new java.util.concurrent.CountDownLatch(1);
       CompletableFuture<BatchResult<String, String>> first = engine.submit(BatchRequest.of(List.of("A", "B"))
-          .deadline(Duration.ofSeconds(1)).listener((done, total) -> {
+          .deadline(Duration.ofSeconds(30)).listener((done, total) -> {
             if (done >= 1) {
               oneDone.countDown();
             }
@@ -422,6 +425,7 @@ class ResilienceTest {
       BatchResult<String, String> second = engine.process(BatchRequest.of(List.of("B")).deadline(Duration.ofSeconds(2)));
 
       assertThat(acquisitions.get()).as("the second batch asked the limiter for B itself").isEqualTo(3);
+      assertThat(maxWaits.get(2)).as("for its own deadline").isLessThanOrEqualTo(Duration.ofSeconds(2));
       assertThat(second.failures().get("B").kind()).isEqualTo(FailureKind.REJECTED); // the window is still spent
       slowA.complete(Fixtures.ScriptedSource.found(List.of("A")).join());
       assertThat(get(first).values()).containsKey("A");
