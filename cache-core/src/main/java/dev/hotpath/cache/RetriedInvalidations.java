@@ -82,11 +82,6 @@ final class RetriedInvalidations<K> {
     schedule();
   }
 
-  /** Keys waiting, counting a whole namespace as one. */
-  int size() {
-    return whole.get() ? 1 : keys.size();
-  }
-
   private void schedule() {
     if (!scheduled.compareAndSet(false, true)) {
       return;

@@ -29,8 +29,8 @@ class FailedChangeRetryTest {
 
   @Test
   void anInvalidationThatFailedInATierIsMadeAgainOnceItAnswers() throws Exception {
-    try (TieredCache cache = TieredCache.builder().ticker(ticker).tier(upper).tier(lower).namespace(spec).build();
-        TieredCache otherNode = TieredCache.builder().ticker(ticker).tier(upper).tier(lower).namespace(spec).build()) {
+    try (TieredCache cache = node();
+        TieredCache otherNode = node()) {
       Namespace<String, String> ns = cache.namespace(spec);
       ns.put("k", "v1");
       lower.down.set(true);
@@ -46,8 +46,8 @@ class FailedChangeRetryTest {
 
   @Test
   void aPutThatFailedInATierHasTheKeyInvalidatedEverywhereOnceItAnswers() throws Exception {
-    try (TieredCache cache = TieredCache.builder().ticker(ticker).tier(upper).tier(lower).namespace(spec).build();
-        TieredCache otherNode = TieredCache.builder().ticker(ticker).tier(upper).tier(lower).namespace(spec).build()) {
+    try (TieredCache cache = node();
+        TieredCache otherNode = node()) {
       Namespace<String, String> ns = cache.namespace(spec);
       ns.put("k", "v1");
       lower.down.set(true); // so that the retries fail too until it answers
@@ -116,6 +116,11 @@ class FailedChangeRetryTest {
         releaseK.countDown();
       }
     }
+  }
+
+  /** A node of the shared tiers: a cache with this test's namespace over both. */
+  private TieredCache node() {
+    return TieredCache.builder().ticker(ticker).tier(upper).tier(lower).namespace(spec).build();
   }
 
   private static boolean eventually(BooleanSupplier condition) throws InterruptedException {

@@ -113,29 +113,19 @@ public final class ClientAddress {
   private static boolean isDottedQuad(String text) {
     int dots = 0;
     int digits = 0;
+    int value = 0;
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (c == '.') {
-        if (digits == 0) {
-          return false;
-        }
+      if (c == '.' && digits > 0) {
         dots++;
         digits = 0;
-      } else if (c >= '0' && c <= '9' && digits < 3) {
+        value = 0;
+      } else if (c >= '0' && c <= '9' && digits < 3 && (value = value * 10 + (c - '0')) <= 255) {
         digits++;
       } else {
         return false;
       }
     }
-    return dots == 3 && digits > 0 && isByteValued(text);
-  }
-
-  private static boolean isByteValued(String dotted) {
-    for (String part : dotted.split("\\.")) {
-      if (Integer.parseInt(part) > 255) {
-        return false;
-      }
-    }
-    return true;
+    return dots == 3 && digits > 0;
   }
 }

@@ -11,7 +11,8 @@ package dev.hotpath.cache.redis;
  * @param skippedWrites writes (puts, invalidations) not sent because the circuit was open; each is
  *     remembered and made in Redis (as a delete with its invalidation record) once Redis answers
  * @param skippedFills entries a read found elsewhere or loaded that were not stored in Redis because
- *     the key held a value already, or an invalidation of it was not yet delivered to this node
+ *     the key held a value already, or an invalidation of it was not yet delivered to this node; and
+ *     refresh-ahead values not stored for the second reason
  * @param messagesReceived invalidation messages received on the channel, and Redis's reports of
  *     changed keys (client tracking)
  * @param recordsReadFromLog invalidation records read from the log to fill a gap

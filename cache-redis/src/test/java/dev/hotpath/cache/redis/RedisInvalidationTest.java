@@ -225,14 +225,11 @@ class RedisInvalidationTest {
     try (TestNode a = TestNode.start(redis, prefix, b -> b.invalidationLogLength(1).commandTimeout(TestNode.COMMAND_TIMEOUT), PRICES);
         TestNode b = TestNode.start(redis, prefix, PRICES);
         RawRedis raw = new RawRedis(redis.uri())) {
-      Namespace<String, String> onB = b.cache.namespace(PRICES);
-      a.cache.namespace(PRICES).put("k", "v1");
-      awaitDelivered(b, 1); // the log record, as above
-      assertThat(onB.get("k")).isEqualTo("v1");
+      Namespace<String, String> onB = holdsAsPut(a, b);
       assertThat(onB.getIfPresent("k")).isEqualTo("v1");
       // Simulate a long disconnect: B's position falls behind a log that was trimmed meanwhile.
-      byte[] log = RawRedis.utf8(prefix.value() + "__inv:log");
-      byte[] seq = RawRedis.utf8(prefix.value() + "__inv:seq");
+      byte[] log = logKey(prefix, "log");
+      byte[] seq = logKey(prefix, "seq");
       long before = b.tier.stats().eventsPossiblyLost();
       raw.sync().del(log);
       raw.sync().incrby(seq, 1000);
@@ -326,12 +323,9 @@ class RedisInvalidationTest {
     try (TestNode a = TestNode.start(redis, prefix, PRICES);
         TestNode b = TestNode.start(redis, prefix, PRICES);
         RawRedis raw = new RawRedis(redis.uri())) {
-      Namespace<String, String> onB = b.cache.namespace(PRICES);
-      a.cache.namespace(PRICES).put("k", "v1");
-      awaitDelivered(b, 1); // the log record, as above
-      assertThat(onB.get("k")).isEqualTo("v1");
-      byte[] log = RawRedis.utf8(prefix.value() + "__inv:log");
-      byte[] seq = RawRedis.utf8(prefix.value() + "__inv:seq");
+      Namespace<String, String> onB = holdsAsPut(a, b);
+      byte[] log = logKey(prefix, "log");
+      byte[] seq = logKey(prefix, "seq");
       long before = b.tier.stats().eventsPossiblyLost();
       // The next record by number, as the write script appends it, but with a body no node reads.
       long next = raw.sync().incr(seq);
@@ -354,10 +348,7 @@ class RedisInvalidationTest {
     try (TestNode a = TestNode.start(redis, prefix, PRICES);
         TestNode b = TestNode.of(slowReconcile, PRICES);
         RawRedis raw = new RawRedis(redis.uri())) {
-      Namespace<String, String> onB = b.cache.namespace(PRICES);
-      a.cache.namespace(PRICES).put("k", "v1");
-      awaitDelivered(b, 1);
-      assertThat(onB.get("k")).isEqualTo("v1");
+      Namespace<String, String> onB = holdsAsPut(a, b);
       long before = b.tier.stats().eventsPossiblyLost();
       // Appended and published as the write script does, with a body no node reads.
       String script = String.join("\n",
@@ -366,7 +357,7 @@ class RedisInvalidationTest {
           "redis.call('PUBLISH', ARGV[2], '0 ' .. seq .. ' ' .. id .. ' ' .. ARGV[1])",
           "return seq");
       raw.sync().eval(script, io.lettuce.core.ScriptOutputType.INTEGER,
-          new byte[][] {RawRedis.utf8(prefix.value() + "__inv:seq"), RawRedis.utf8(prefix.value() + "__inv:log")},
+          new byte[][] {logKey(prefix, "seq"), logKey(prefix, "log")},
           new byte[] {(byte) 0xff, 0x13, 0x37}, RawRedis.utf8(prefix.value() + "__inv"));
 
       assertThat(eventually(PATIENCE, () -> b.tier.stats().eventsPossiblyLost() > before)).isTrue();
@@ -385,12 +376,9 @@ class RedisInvalidationTest {
     try (TestNode a = TestNode.start(redis, prefix, PRICES);
         TestNode b = TestNode.start(redis, prefix, PRICES);
         RawRedis raw = new RawRedis(redis.uri())) {
-      Namespace<String, String> onB = b.cache.namespace(PRICES);
-      a.cache.namespace(PRICES).put("k", "v1");
-      awaitDelivered(b, 1); // the log record, as above
-      assertThat(onB.get("k")).isEqualTo("v1");
-      byte[] log = RawRedis.utf8(prefix.value() + "__inv:log");
-      byte[] seq = RawRedis.utf8(prefix.value() + "__inv:seq");
+      Namespace<String, String> onB = holdsAsPut(a, b);
+      byte[] log = logKey(prefix, "log");
+      byte[] seq = logKey(prefix, "seq");
       String lastRead = raw.sync().xrange(log, io.lettuce.core.Range.create("-", "+")).get(0).getId();
       long before = b.tier.stats().eventsPossiblyLost();
       raw.sync().del(log);
@@ -690,6 +678,23 @@ class RedisInvalidationTest {
   }
 
   /** Waits until {@code node}'s bus handed {@code events} events from the log or Redis's reports to its cache. */
+  /**
+   * A puts "k" = v1; once B has been handed its record, B reads it from Redis and holds it in
+   * process. Returns B's namespace.
+   */
+  private static Namespace<String, String> holdsAsPut(TestNode a, TestNode b) {
+    Namespace<String, String> onB = b.cache.namespace(PRICES);
+    a.cache.namespace(PRICES).put("k", "v1");
+    awaitDelivered(b, 1); // the log record: a read before it could be undone by it
+    assertThat(onB.get("k")).isEqualTo("v1");
+    return onB;
+  }
+
+  /** The Redis key of log shard 0's {@code part} ("log", "seq") under the test's prefix. */
+  private static byte[] logKey(RedisKeyPrefix prefix, String part) {
+    return RawRedis.utf8(prefix.value() + "__inv:" + part);
+  }
+
   private static void awaitDelivered(TestNode node, long events) {
     try {
       assertThat(eventually(PATIENCE, () -> node.tier.invalidationBus().counters().delivered() >= events)).isTrue();

@@ -33,6 +33,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(RedisExtension.class)
 class RedisOutageTest {
   private static final Duration PATIENCE = Duration.ofSeconds(30);
+  /** Kept ten minutes in process and in Redis: nothing expires during a test. */
+  private static final NamespaceSpec<String, String> FEED = NamespaceSpec.builder("feed", String.class, String.class)
+      .ttl(TtlProfile.builder().l1(Duration.ofMinutes(10)).l2(Duration.ofMinutes(10)).build())
+      .build();
   private static final UnaryOperator<RedisTier.Builder> FAST =
       b -> b.commandTimeout(Duration.ofMillis(100)).probeInterval(Duration.ofMillis(100));
 
@@ -239,13 +243,10 @@ class RedisOutageTest {
   void theCircuitClosesWhileTheNodeKeepsWritingAndItsChangesStillReachTheOtherNode(
       TestRedis redis, RedisKeyPrefix prefix) throws Exception {
     assumeTrue(redis.isRestartable(), "only a Redis this JVM started may be stopped");
-    NamespaceSpec<String, String> spec = NamespaceSpec.builder("feed", String.class, String.class)
-        .ttl(TtlProfile.builder().l1(Duration.ofMinutes(10)).l2(Duration.ofMinutes(10)).build())
-        .build();
-    try (TestNode a = TestNode.start(redis, prefix, FAST, spec);
-        TestNode b = TestNode.start(redis, prefix, FAST, spec)) {
-      Namespace<String, String> nsA = a.cache.namespace(spec);
-      Namespace<String, String> nsB = b.cache.namespace(spec);
+    try (TestNode a = TestNode.start(redis, prefix, FAST, FEED);
+        TestNode b = TestNode.start(redis, prefix, FAST, FEED)) {
+      Namespace<String, String> nsA = a.cache.namespace(FEED);
+      Namespace<String, String> nsB = b.cache.namespace(FEED);
       nsA.put("k", "before");
       assertThat(nsB.get("k")).as("B holds it, from Redis").isEqualTo("before");
 
@@ -302,10 +303,7 @@ class RedisOutageTest {
   void theCircuitClosesThoughAChangeArrivesDuringEveryResendPass(TestRedis redis, RedisKeyPrefix prefix)
       throws Exception {
     assumeTrue(redis.isRestartable(), "only a Redis this JVM started may be stopped");
-    NamespaceSpec<String, String> spec = NamespaceSpec.builder("feed", String.class, String.class)
-        .ttl(TtlProfile.builder().l1(Duration.ofMinutes(10)).l2(Duration.ofMinutes(10)).build())
-        .build();
-    try (TestNode a = TestNode.start(redis, prefix, FAST, spec)) {
+    try (TestNode a = TestNode.start(redis, prefix, FAST, FEED)) {
       RedisLink link = a.tier.link();
       redis.stop();
       assertThat(eventually(PATIENCE, a.tier::isCircuitOpen)).isTrue();
