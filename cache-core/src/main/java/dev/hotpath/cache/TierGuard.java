@@ -97,10 +97,14 @@ final class TierGuard<K, V> {
     }
   }
 
-  /** Stores a refreshed value (see {@link NamespaceStore#refresh}), with this tier's TTL. */
-  void refresh(K key, TierValue<V> value) {
+  /**
+   * Stores a refreshed value (see {@link NamespaceStore#refresh}), with this tier's TTL; the
+   * refresh began reading the source at {@code readStartNanos} ({@link System#nanoTime()}).
+   */
+  void refresh(K key, TierValue<V> value, long readStartNanos) {
     try {
-      store.refresh(key, value, ttlOf(value, null));
+      Duration readAge = Duration.ofNanos(Math.max(0, System.nanoTime() - readStartNanos));
+      store.refresh(key, value, ttlOf(value, null), readAge);
     } catch (RuntimeException e) {
       failed("refresh", e);
     }

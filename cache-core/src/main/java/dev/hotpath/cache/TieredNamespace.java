@@ -1080,13 +1080,16 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     public CompletableFuture<Object> asyncReload(K key, Object oldValue, Executor ignored) {
       long stamp = stamps.read(key);
       return loadRunner.load(key, later -> {
+        // System.nanoTime, not the namespace's ticker (a test may stop that one): a tier turns it
+        // into the read's age and compares the read's start with the write times it keeps.
+        long readStart = System.nanoTime();
         TierValue<V> loaded = loadFromSource(key);
         if (loaded == null) {
           return null;
         }
         // A refreshed value replaces the older one the shared tiers hold, which a fill would leave.
         if (!shared.isEmpty()) {
-          later.add(() -> writeBack(shared.size(), key, loaded, stamp, true));
+          later.add(() -> writeBack(shared.size(), key, loaded, stamp, true, readStart));
         }
         return MemoryTierStore.raw(loaded);
       });
@@ -1178,16 +1181,17 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
   /** {@link #writeBack} once the load's readers have the value. */
   private void deferWriteBack(LoadRunner.WriteBacks later, int tierCount, K key, TierValue<V> value, long stamp) {
     if (tierCount > 0) {
-      later.add(() -> writeBack(tierCount, key, value, stamp, false));
+      later.add(() -> writeBack(tierCount, key, value, stamp, false, 0));
     }
   }
 
   /**
    * Writes a found or loaded entry to the first {@code tierCount} shared tiers, unless it changed:
    * as a fill, or, for a refresh ({@code replace}), as a refresh, which replaces the older value
-   * the tiers hold.
+   * the tiers hold; the refresh's read of the source began at {@code readStart} ({@link
+   * System#nanoTime()}; unused for a fill).
    */
-  private void writeBack(int tierCount, K key, TierValue<V> value, long stamp, boolean replace) {
+  private void writeBack(int tierCount, K key, TierValue<V> value, long stamp, boolean replace, long readStart) {
     WriteLocks.Held held = writeLocks.tryLock(List.of(key), WRITE_BACK_LOCK_WAIT_NANOS);
     if (held == null) {
       writeBacksSkipped.increment();
@@ -1200,7 +1204,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
       }
       for (int i = 0; i < tierCount; i++) {
         if (replace) {
-          shared.get(i).refresh(key, value);
+          shared.get(i).refresh(key, value, readStart);
         } else {
           shared.get(i).fill(key, value);
         }

@@ -69,9 +69,17 @@ public interface NamespaceStore<K, V> {
    * invalidation of the key that the refresh's read came before; a tier that can refuse it then
    * should (the Redis tier stores it only when no invalidation of the key is pending for the
    * refreshing node, and records none itself: the value was not changed by a write, and every
-   * node refreshes its own copies). The default is {@link #put}.
+   * node refreshes its own copies; the PostgreSQL tier only replaces a row written before the
+   * read began, and never re-creates a deleted one). The default is {@link #put}.
+   *
+   * @param key the key, not null
+   * @param value the refreshed value, not null
+   * @param ttl how long this tier keeps it, positive
+   * @param readAge how long before this call the refresh began reading the source (measured on
+   *     this node's monotonic clock), zero or positive: a tier that keeps write times compares
+   *     against now minus this
    */
-  default void refresh(K key, TierValue<V> value, Duration ttl) {
+  default void refresh(K key, TierValue<V> value, Duration ttl, Duration readAge) {
     put(key, value, ttl);
   }
 

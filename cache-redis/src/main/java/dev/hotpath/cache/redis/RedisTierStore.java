@@ -281,10 +281,11 @@ final class RedisTierStore<K, V> implements NamespaceStore<K, V>, UnsentChanges.
    * Stores a value a refresh-ahead loaded over the one Redis holds, unless a change of the key
    * was recorded after this node's fence, without recording anything (see {@link
    * InvalidationRecord#REFRESH_SCRIPT}). A refused or failed refresh leaves the older value, which
-   * other nodes' changes replace or delete as usual.
+   * other nodes' changes replace or delete as usual. The log, not {@code readAge}, tells which
+   * changes came after the read.
    */
   @Override
-  public void refresh(K key, TierValue<V> value, Duration ttl) {
+  public void refresh(K key, TierValue<V> value, Duration ttl, Duration readAge) {
     setGuarded(Map.of(key, value), ttl, Script.REFRESH);
   }
 

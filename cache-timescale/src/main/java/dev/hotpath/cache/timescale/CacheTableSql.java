@@ -21,6 +21,13 @@ final class CacheTableSql {
   final String putAll;
   final String fill;
   final String fillAll;
+  /**
+   * A refresh replaces what a read found with what the source said later, after that read of the
+   * source: only a row written before the read began is replaced (a later one came from a change
+   * the read may not have seen), and a row deleted meanwhile is not re-created. Parameters: value,
+   * expires_at, written_at, namespace, key, the read's start.
+   */
+  final String refresh;
   final String invalidate;
   final String invalidateAll;
   final String clear;
@@ -38,6 +45,8 @@ final class CacheTableSql {
     putAll = insertRows + UPSERT;
     fill = insertRow + FILL;
     fillAll = insertRows + FILL;
+    refresh = "UPDATE " + table + " SET value = ?, expires_at = ?, written_at = ?"
+        + " WHERE namespace = ? AND key = ? AND written_at <= ?";
     invalidate = "DELETE FROM " + table + " WHERE namespace = ? AND key = ?";
     invalidateAll = "DELETE FROM " + table + " WHERE namespace = ? AND key = ANY(?)";
     clear = "DELETE FROM " + table + " WHERE namespace = ?";

@@ -93,6 +93,33 @@ final class PostgresTierStore<K, V> implements NamespaceStore<K, V> {
     write(sql.fill, "fill", key, value, ttl);
   }
 
+  /**
+   * Replaces the row only when it was written before the refresh began reading the source, and
+   * never re-creates a deleted one (see {@link CacheTableSql#refresh}). The read's start is this
+   * node's clock minus {@code readAge}, and the row's write time the writing node's clock: clocks
+   * more than the time between a refresh's read and another node's put apart can let the refresh
+   * replace that put's value (until the row's TTL or the next change).
+   */
+  @Override
+  public void refresh(K key, TierValue<V> value, Duration ttl, Duration readAge) {
+    String stored = storedKey(binding.encodeKey(key));
+    byte[] payload = binding.encodeValue(value);
+    OffsetDateTime now = tier.now();
+    try (Connection c = connection();
+        PreparedStatement ps = c.prepareStatement(sql.refresh)) {
+      ps.setBytes(1, payload);
+      ps.setObject(2, expiry(now, ttl), Types.TIMESTAMP_WITH_TIMEZONE);
+      ps.setObject(3, now, Types.TIMESTAMP_WITH_TIMEZONE);
+      ps.setString(4, namespace);
+      ps.setString(5, stored);
+      ps.setObject(6, now.minus(readAge), Types.TIMESTAMP_WITH_TIMEZONE);
+      ps.executeUpdate();
+      tier.guard().succeeded();
+    } catch (SQLException e) {
+      throw tier.guard().failed("refresh", e);
+    }
+  }
+
   @Override
   public void putAll(Map<? extends K, TierValue<V>> entries, Duration ttl) {
     writeAll(sql.putAll, "putAll", entries, ttl);
