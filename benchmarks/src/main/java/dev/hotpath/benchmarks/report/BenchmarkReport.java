@@ -20,6 +20,7 @@ import java.util.regex.PatternSyntaxException;
  *
  *   (no option)       run every suite, two forks each, into benchmarks/results/&lt;UTC date&gt;/
  *   --quick           one fork and short iterations: to see it work, not to quote
+ *   --forks N         N forks of each benchmark instead (at least 1), run in rounds
  *   --include REGEX   only the benchmarks whose full name (class.method) REGEX finds
  *   --out DIR         write into DIR instead
  *   --list            print the planned runs and the estimated time, run nothing
@@ -31,11 +32,12 @@ import java.util.regex.PatternSyntaxException;
  * (the machine and the run's settings), {@code report.md} (ratios against each peer, with error
  * bars and goals; the goals on Hotpath's own auxiliary counters; each suite's scores and counters)
  * and an SVG bar chart per suite. Suites run one at a
- * time, each at the thread counts in {@link RunPlan}; before each benchmark a line says which one,
- * i of N, and the time left. Not thread-safe; meant to be the only thing loading the machine.
+ * time, each at the thread counts in {@link RunPlan}, and a suite's benchmarks one fork at a time in
+ * rounds (see {@link ForkRounds}); before each fork a line says which benchmark, i of N, and the
+ * time left. Not thread-safe; meant to be the only thing loading the machine.
  */
 public final class BenchmarkReport {
-  static final String USAGE = "usage: BenchmarkReport [--quick] [--include REGEX] [--out DIR] [--list]"
+  static final String USAGE = "usage: BenchmarkReport [--quick] [--forks N] [--include REGEX] [--out DIR] [--list]"
       + " | --from DIR [--readme FILE]";
 
   private BenchmarkReport() {}
@@ -109,8 +111,9 @@ public final class BenchmarkReport {
    * @param from the results directory to regenerate from; null to run
    * @param readme the README whose table to rewrite; only with {@code from}
    * @param list print the plan instead of running it
+   * @param forks forks of each benchmark, at least 1
    */
-  record Arguments(boolean quick, Pattern include, Path out, Path from, Path readme, boolean list) {
+  record Arguments(boolean quick, Pattern include, Path out, Path from, Path readme, boolean list, int forks) {
 
     static Arguments parse(String... args) {
       boolean quick = false;
@@ -119,6 +122,7 @@ public final class BenchmarkReport {
       Path from = null;
       Path readme = null;
       boolean list = false;
+      Integer forks = null;
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         switch (arg) {
@@ -128,10 +132,11 @@ public final class BenchmarkReport {
           case "--from" -> from = Path.of(value(args, ++i, arg));
           case "--readme" -> readme = Path.of(value(args, ++i, arg));
           case "--list" -> list = true;
+          case "--forks" -> forks = forks(value(args, ++i, arg));
           default -> throw new IllegalArgumentException("unknown argument: " + arg);
         }
       }
-      if (from != null && (quick || include != null || out != null || list)) {
+      if (from != null && (quick || include != null || out != null || list || forks != null)) {
         throw new IllegalArgumentException("--from regenerates a report and runs nothing: it takes only --readme");
       }
       if (readme != null && from == null) {
@@ -146,7 +151,20 @@ public final class BenchmarkReport {
       if (from == null && out == null) {
         out = Path.of("benchmarks", "results", LocalDate.now(ZoneOffset.UTC).toString());
       }
-      return new Arguments(quick, include, out, from, readme, list);
+      return new Arguments(quick, include, out, from, readme, list,
+          forks != null ? forks : quick ? RunPlan.QUICK_FORKS : RunPlan.FORKS);
+    }
+
+    private static int forks(String text) {
+      try {
+        int forks = Integer.parseInt(text);
+        if (forks >= 1) {
+          return forks;
+        }
+      } catch (NumberFormatException e) {
+        // said below
+      }
+      throw new IllegalArgumentException("--forks must be a whole number of at least 1, was " + text);
     }
 
     private static String value(String[] args, int index, String option) {

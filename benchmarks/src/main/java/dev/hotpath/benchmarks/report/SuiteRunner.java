@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.BenchmarkList;
 import org.openjdk.jmh.runner.BenchmarkListEntry;
 import org.openjdk.jmh.runner.Defaults;
@@ -28,7 +27,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
-/** Runs the {@link RunPlan}'s suites through JMH's API, one suite and thread count at a time. */
+/**
+ * Runs the {@link RunPlan}'s suites through JMH's API, one suite and thread count at a time, each
+ * benchmark one fork at a time in rounds ({@link ForkRounds}).
+ */
 final class SuiteRunner {
   /** JVM start, state set-up (embedded servers take seconds) and tear-down, per fork: a guess. */
   static final double FORK_OVERHEAD_SECONDS = 4;
@@ -42,7 +44,7 @@ final class SuiteRunner {
   SuiteRunner(BenchmarkReport.Arguments arguments, PrintStream out) {
     this.arguments = arguments;
     this.out = out;
-    this.forks = arguments.quick() ? RunPlan.QUICK_FORKS : RunPlan.FORKS;
+    this.forks = arguments.forks();
   }
 
   /** One JMH run: a suite at one thread count, and the benchmarks it holds after {@code --include}. */
@@ -72,22 +74,32 @@ final class SuiteRunner {
     out.printf("%d benchmarks in %d JMH runs, %d %s each; estimated %s. Writing %s%n", total, runs.size(), forks,
         forks == 1 ? "fork" : "forks", Progress.human(Duration.ofSeconds(Math.round(totalEstimate))), arguments.out());
 
-    Progress progress = new Progress(out, total, totalEstimate, System::nanoTime);
+    // Progress counts forks: each benchmark starts once per round.
+    Progress progress = new Progress(out, total * forks, totalEstimate, System::nanoTime);
     List<String> failures = new ArrayList<>();
     for (int i = 0; i < runs.size(); i++) {
       PlannedRun run = runs.get(i);
       String name = run.suite().name() + " at " + run.threads() + (run.threads() == 1 ? " thread" : " threads");
       out.printf("== %s (run %d of %d) ==%n", name, i + 1, runs.size());
       Map<String, Double> estimates = new LinkedHashMap<>();
-      run.benchmarks().forEach(b -> estimates.put(b.getUsername(), estimateSeconds(b)));
+      // Per fork: each benchmark starts once per round.
+      run.benchmarks().forEach(b -> estimates.put(b.getUsername(), estimateSeconds(b) / forks));
       progress.expect(estimates);
-      try {
-        if (new Runner(options(run).build(), progress).run().isEmpty()) {
-          failures.add(name + ": no results");
+      ForkRounds rounds = new ForkRounds();
+      for (int round = 0; round < forks; round++) {
+        for (String benchmark : ForkRounds.order(methods(run), round)) {
+          try {
+            rounds.add(new Runner(options(run, benchmark).build(), progress).run());
+          } catch (RunnerException | RuntimeException e) {
+            failures.add(name + ", " + benchmark + ": " + e);
+            out.println(name + ", " + benchmark + " failed: " + e);
+          }
         }
-      } catch (RunnerException | RuntimeException e) {
-        failures.add(name + ": " + e);
-        out.println(name + " failed: " + e);
+      }
+      if (rounds.isEmpty()) {
+        failures.add(name + ": no results");
+      } else {
+        rounds.writeJson(arguments.out().resolve(run.suite().name() + "-t" + run.threads() + ".json"));
       }
     }
     progress.failed().forEach(benchmark -> failures.add(benchmark + ": failed"));
@@ -137,16 +149,20 @@ final class SuiteRunner {
     return runs;
   }
 
-  private ChainedOptionsBuilder options(PlannedRun run) {
+  /** The run's benchmark methods, each once (JMH lists a method once per mode it runs in). */
+  private static List<String> methods(PlannedRun run) {
+    return run.benchmarks().stream().map(BenchmarkListEntry::getUsername).distinct().toList();
+  }
+
+  /** One fork of {@code benchmark} (every param combination of it) at the run's thread count. */
+  private ChainedOptionsBuilder options(PlannedRun run, String benchmark) {
     ChainedOptionsBuilder options = new OptionsBuilder()
-        .forks(forks)
+        .forks(1)
         .threads(run.threads())
         .shouldFailOnError(false)
         .verbosity(VerboseMode.NORMAL)
-        .resultFormat(ResultFormatType.JSON)
-        .result(arguments.out().resolve(run.suite().name() + "-t" + run.threads() + ".json").toString());
-    // Exactly the planned methods: a class name alone would also match a class it prefixes.
-    run.benchmarks().forEach(b -> options.include("^" + Pattern.quote(b.getUsername()) + "$"));
+        // Exactly this method: a name alone would also match a method it prefixes.
+        .include("^" + Pattern.quote(benchmark) + "$");
     Iterations iterations = iterations(run.suite());
     if (iterations != null) {
       options.warmupIterations(iterations.warmup())
@@ -201,7 +217,10 @@ final class SuiteRunner {
     machine.forEach((name, value) -> md.append("| ").append(name).append(" | ").append(value).append(" |\n"));
     md.append("\n## Run\n\n");
     md.append("- command: `").append(command).append("`\n");
-    md.append("- forks: ").append(forks).append("; iterations: ");
+    md.append("- forks: ").append(forks)
+        .append(forks > 1 ? " per benchmark, run in rounds (one fork of every benchmark of a suite per round,"
+            + " in reverse order every other round), merged as JMH merges forks" : "")
+        .append("; iterations: ");
     md.append(arguments.quick() ? describe(RunPlan.QUICK_ITERATIONS) + " (`--quick`: not for quoting)"
         : "each class's own `@Warmup`/`@Measurement`, else " + describe(RunPlan.SHORT_ITERATIONS));
     md.append("\n- thread counts: ");

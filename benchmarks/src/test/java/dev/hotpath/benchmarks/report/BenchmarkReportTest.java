@@ -77,6 +77,22 @@ class BenchmarkReportTest {
   }
 
   @Test
+  void forksAreTwoOrOneWhenQuickUnlessSaid() {
+    assertThat(BenchmarkReport.Arguments.parse().forks()).isEqualTo(2);
+    assertThat(BenchmarkReport.Arguments.parse("--quick").forks()).isEqualTo(1);
+    assertThat(BenchmarkReport.Arguments.parse("--quick", "--forks", "3").forks()).isEqualTo(3);
+  }
+
+  @Test
+  void roundsRunTheBenchmarksInReverseOrderEveryOtherRound() {
+    List<String> benchmarks = List.of("caffeine", "hotpath", "jcache");
+    assertThat(ForkRounds.order(benchmarks, 0)).containsExactly("caffeine", "hotpath", "jcache");
+    assertThat(ForkRounds.order(benchmarks, 1)).containsExactly("jcache", "hotpath", "caffeine");
+    assertThat(ForkRounds.order(benchmarks, 2)).containsExactly("caffeine", "hotpath", "jcache");
+    assertThat(benchmarks).containsExactly("caffeine", "hotpath", "jcache");
+  }
+
+  @Test
   void theRecordedCommandQuotesWhatTheShellWouldSplitOrExpand() {
     assertThat(BenchmarkReport.shellWords("--quick", "--include", "A|B.(c)$", "--out", "it's"))
         .isEqualTo("--quick --include 'A|B.(c)$' --out 'it'\\''s'");
@@ -90,10 +106,16 @@ class BenchmarkReportTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessage("--include needs a value");
     assertThatThrownBy(() -> BenchmarkReport.Arguments.parse("--include", "("))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--include is not a regex");
+    assertThatThrownBy(() -> BenchmarkReport.Arguments.parse("--forks", "0"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("--forks must be a whole number of at least 1, was 0");
+    assertThatThrownBy(() -> BenchmarkReport.Arguments.parse("--forks", "two"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("--forks must be a whole number of at least 1, was two");
     assertThatThrownBy(() -> BenchmarkReport.Arguments.parse("--readme", "README.md"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--readme needs --from");
     Path results = Files.createDirectories(dir.resolve("results"));
     assertThatThrownBy(() -> BenchmarkReport.Arguments.parse("--from", results.toString(), "--quick"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--from regenerates");
+    assertThatThrownBy(() -> BenchmarkReport.Arguments.parse("--from", results.toString(), "--forks", "2"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--from regenerates");
   }
 }

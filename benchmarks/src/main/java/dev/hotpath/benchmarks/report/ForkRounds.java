@@ -1,0 +1,79 @@
+package dev.hotpath.benchmarks.report;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
+import org.openjdk.jmh.results.format.ResultFormatType;
+
+/**
+ * The forks of a suite's benchmarks, run in rounds and merged. JMH runs every fork of one
+ * benchmark before the next, so on a shared machine whose speed drifts during a run (a
+ * neighbour starts or stops) Hotpath and the peer it is compared with are measured at different
+ * times, and the drift lands in their ratio. Run in rounds, one fork of every benchmark per round
+ * and in reverse order every other round, a drift over the run weighs on both about alike. Each
+ * benchmark's forks are then merged into one result, as JMH merges the forks of one run (scores and
+ * error bars over every fork's iterations; the JSON's {@code forks} field keeps the 1 each run
+ * had, its {@code rawData} holds every fork). Not thread-safe.
+ */
+final class ForkRounds {
+  /** By JMH's benchmark id (method, mode and params), in the order first seen. */
+  private final Map<String, List<RunResult>> forks = new LinkedHashMap<>();
+
+  /**
+   * The order to run {@code benchmarks} in, in round {@code round} (from 0): as given in even
+   * rounds, reversed in odd ones.
+   */
+  static <T> List<T> order(List<T> benchmarks, int round) {
+    List<T> ordered = new ArrayList<>(benchmarks);
+    if (round % 2 == 1) {
+      Collections.reverse(ordered);
+    }
+    return ordered;
+  }
+
+  /** Adds the results of one JMH run of one fork. */
+  void add(Collection<RunResult> results) {
+    for (RunResult result : results) {
+      forks.computeIfAbsent(result.getParams().id(), id -> new ArrayList<>()).add(result);
+    }
+  }
+
+  boolean isEmpty() {
+    return forks.isEmpty();
+  }
+
+  /** One result per benchmark, holding the forks of every round in the order they ran. */
+  List<RunResult> merged() {
+    List<RunResult> merged = new ArrayList<>();
+    for (List<RunResult> runs : forks.values()) {
+      List<BenchmarkResult> all = new ArrayList<>();
+      runs.forEach(run -> all.addAll(run.getBenchmarkResults()));
+      merged.add(new RunResult(runs.get(0).getParams(), all));
+    }
+    merged.sort(RunResult.DEFAULT_SORT_COMPARATOR);
+    return merged;
+  }
+
+  /** Writes {@link #merged()} as JMH's JSON ({@code -rf json}) to {@code file}. */
+  void writeJson(Path file) {
+    try (PrintStream out = new PrintStream(file.toFile(), StandardCharsets.UTF_8)) {
+      ResultFormatFactory.getInstance(ResultFormatType.JSON, out).writeOut(merged());
+      if (out.checkError()) {
+        throw new IOException("write failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write " + file, e);
+    }
+  }
+}
