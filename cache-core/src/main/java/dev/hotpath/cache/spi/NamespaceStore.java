@@ -70,7 +70,7 @@ public interface NamespaceStore<K, V> {
    * should (the Redis tier stores it only when no invalidation of the key is pending for the
    * refreshing node, and records none itself: the value was not changed by a write, and every
    * node refreshes its own copies; the PostgreSQL tier only replaces a row written before the
-   * read began, and never re-creates a deleted one). The default is {@link #put}.
+   * read began, and inserts none). The default is {@link #put}.
    *
    * @param key the key, not null
    * @param value the refreshed value, not null

@@ -24,8 +24,9 @@ final class CacheTableSql {
   /**
    * A refresh replaces what a read found with what the source said later, after that read of the
    * source: only a row written before the read began is replaced (a later one came from a change
-   * the read may not have seen), and a row deleted meanwhile is not re-created. Parameters: value,
-   * expires_at, written_at, namespace, key, the read's start.
+   * the read may not have seen), and no row is inserted (a deleted row and an expired, swept one
+   * look the same here). Parameters: value, expires_at, written_at, namespace, key, the read's
+   * start.
    */
   final String refresh;
   final String invalidate;

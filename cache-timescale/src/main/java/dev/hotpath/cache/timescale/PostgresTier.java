@@ -496,7 +496,12 @@ public final class PostgresTier implements Tier, MeterBinder {
       return this;
     }
 
-    /** The clock for expiry times; default UTC system clock. Expiry is kept to the millisecond. */
+    /**
+     * The clock for expiry and write times; default UTC system clock. Expiry is kept to the
+     * millisecond. It must follow real time for refresh-ahead: a refreshed value replaces only a
+     * row written before the refresh began reading the source, found as this clock's now minus
+     * the read's age on the monotonic clock (a stopped clock refuses every refresh).
+     */
     public Builder clock(Clock clock) {
       Checks.unassigned(assigned, "clock");
       this.clock = requireNonNull(clock, "clock");

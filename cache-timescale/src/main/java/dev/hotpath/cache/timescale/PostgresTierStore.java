@@ -94,19 +94,21 @@ final class PostgresTierStore<K, V> implements NamespaceStore<K, V> {
   }
 
   /**
-   * Replaces the row only when it was written before the refresh began reading the source, and
-   * never re-creates a deleted one (see {@link CacheTableSql#refresh}). The read's start is this
-   * node's clock minus {@code readAge}, and the row's write time the writing node's clock: clocks
-   * more than the time between a refresh's read and another node's put apart can let the refresh
-   * replace that put's value (until the row's TTL or the next change).
+   * Replaces the row only when it was written before the refresh began reading the source (see
+   * {@link CacheTableSql#refresh}), and never inserts one: a key this tier does not hold (deleted
+   * meanwhile, expired and swept, or never filled here because a tier above answered) stays absent
+   * until a miss fills it. The read's start is this tier's clock minus {@code readAge}, so the
+   * clock must follow real time (a stopped test clock refuses every refresh); the row's write time
+   * is the writing node's clock, so clocks further apart than a refresh's read and another node's
+   * put can let the refresh replace that put's value (until the row's TTL or the next change).
    */
   @Override
   public void refresh(K key, TierValue<V> value, Duration ttl, Duration readAge) {
+    // The clock first: anything slower in between makes the read look later, which lets more in.
+    OffsetDateTime now = tier.now();
     String stored = storedKey(binding.encodeKey(key));
     byte[] payload = binding.encodeValue(value);
-    OffsetDateTime now = tier.now();
-    try (Connection c = connection();
-        PreparedStatement ps = c.prepareStatement(sql.refresh)) {
+    update(sql.refresh, "refresh", (c, ps) -> {
       ps.setBytes(1, payload);
       ps.setObject(2, expiry(now, ttl), Types.TIMESTAMP_WITH_TIMEZONE);
       ps.setObject(3, now, Types.TIMESTAMP_WITH_TIMEZONE);
@@ -114,10 +116,7 @@ final class PostgresTierStore<K, V> implements NamespaceStore<K, V> {
       ps.setString(5, stored);
       ps.setObject(6, now.minus(readAge), Types.TIMESTAMP_WITH_TIMEZONE);
       ps.executeUpdate();
-      tier.guard().succeeded();
-    } catch (SQLException e) {
-      throw tier.guard().failed("refresh", e);
-    }
+    });
   }
 
   @Override
@@ -135,18 +134,14 @@ final class PostgresTierStore<K, V> implements NamespaceStore<K, V> {
     String stored = storedKey(binding.encodeKey(key));
     byte[] payload = binding.encodeValue(value);
     OffsetDateTime now = tier.now();
-    try (Connection c = connection();
-        PreparedStatement ps = c.prepareStatement(statement)) {
+    update(statement, operation, (c, ps) -> {
       ps.setString(1, namespace);
       ps.setString(2, stored);
       ps.setBytes(3, payload);
       ps.setObject(4, expiry(now, ttl), Types.TIMESTAMP_WITH_TIMEZONE);
       ps.setObject(5, now, Types.TIMESTAMP_WITH_TIMEZONE);
       ps.executeUpdate();
-      tier.guard().succeeded();
-    } catch (SQLException e) {
-      throw tier.guard().failed(operation, e);
-    }
+    });
   }
 
   private void writeAll(String statement, String operation, Map<? extends K, TierValue<V>> entries, Duration ttl) {
@@ -159,8 +154,7 @@ final class PostgresTierStore<K, V> implements NamespaceStore<K, V> {
     OffsetDateTime now = tier.now();
     OffsetDateTime expires = expiry(now, ttl);
     List<String> keys = new ArrayList<>(rows.keySet());
-    try (Connection c = connection();
-        PreparedStatement ps = c.prepareStatement(statement)) {
+    update(statement, operation, (c, ps) -> {
       for (int from = 0; from < keys.size(); from += MAX_ROWS_PER_STATEMENT) {
         List<String> chunk = keys.subList(from, Math.min(keys.size(), from + MAX_ROWS_PER_STATEMENT));
         byte[][] values = new byte[chunk.size()][];
@@ -174,24 +168,17 @@ final class PostgresTierStore<K, V> implements NamespaceStore<K, V> {
         ps.setArray(5, c.createArrayOf("bytea", values));
         ps.executeUpdate();
       }
-      tier.guard().succeeded();
-    } catch (SQLException e) {
-      throw tier.guard().failed(operation, e);
-    }
+    });
   }
 
   @Override
   public void invalidate(K key) {
     String stored = storedKey(binding.encodeKey(key));
-    try (Connection c = connection();
-        PreparedStatement ps = c.prepareStatement(sql.invalidate)) {
+    update(sql.invalidate, "invalidate", (c, ps) -> {
       ps.setString(1, namespace);
       ps.setString(2, stored);
       ps.executeUpdate();
-      tier.guard().succeeded();
-    } catch (SQLException e) {
-      throw tier.guard().failed("invalidate", e);
-    }
+    });
   }
 
   @Override
@@ -200,26 +187,35 @@ final class PostgresTierStore<K, V> implements NamespaceStore<K, V> {
     if (byStored.isEmpty()) {
       return;
     }
-    try (Connection c = connection();
-        PreparedStatement ps = c.prepareStatement(sql.invalidateAll)) {
+    update(sql.invalidateAll, "invalidateAll", (c, ps) -> {
       ps.setString(1, namespace);
       ps.setArray(2, c.createArrayOf("text", byStored.keySet().toArray(new String[0])));
       ps.executeUpdate();
-      tier.guard().succeeded();
-    } catch (SQLException e) {
-      throw tier.guard().failed("invalidateAll", e);
-    }
+    });
   }
 
   @Override
   public void clear() {
-    try (Connection c = connection();
-        PreparedStatement ps = c.prepareStatement(sql.clear)) {
+    update(sql.clear, "clear", (c, ps) -> {
       ps.setString(1, namespace);
       ps.executeUpdate();
+    });
+  }
+
+  /** Binds and executes a prepared change statement; the connection is there for arrays. */
+  @FunctionalInterface
+  private interface Change {
+    void run(Connection c, PreparedStatement ps) throws SQLException;
+  }
+
+  /** Runs {@code change} on {@code statement}; {@code operation} names it when it fails. */
+  private void update(String statement, String operation, Change change) {
+    try (Connection c = connection();
+        PreparedStatement ps = c.prepareStatement(statement)) {
+      change.run(c, ps);
       tier.guard().succeeded();
     } catch (SQLException e) {
-      throw tier.guard().failed("clear", e);
+      throw tier.guard().failed(operation, e);
     }
   }
 
