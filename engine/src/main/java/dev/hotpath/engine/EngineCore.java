@@ -151,9 +151,11 @@ final class EngineCore<K, V> {
       BatchRun<K, V> run = new BatchRun<>(++batchIds, batchKeys, priority, now, deadline, request.listener().orElse(null));
       created.add(run);
       runs.add(run);
+      List<K> toFetch = new ArrayList<>();
       for (K key : batchKeys) {
-        table.register(run, key, after);
+        table.register(run, key, toFetch, after);
       }
+      table.fetch(toFetch, run.priority);
       if (run.allResolved()) {
         finish(run, after);
         finished[0] = true;

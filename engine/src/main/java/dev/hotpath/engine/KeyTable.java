@@ -48,8 +48,12 @@ final class KeyTable<K, V> {
     return keys.size();
   }
 
-  /** Makes {@code run} a waiter of {@code key}; a settled key that may still be joined is delivered. */
-  void register(BatchRun<K, V> run, K key, List<Runnable> after) {
+  /**
+   * Makes {@code run} a waiter of {@code key}; a settled key that may still be joined is delivered.
+   * A key this batch must fetch itself is added to {@code toFetch}, for {@link #fetch} once every
+   * key of the batch is registered, so that such keys share calls.
+   */
+  void register(BatchRun<K, V> run, K key, List<K> toFetch, List<Runnable> after) {
     KeyState<K, V> ks = keys.computeIfAbsent(key, KeyState::new);
     ks.waiters.add(run);
     switch (ks.phase) {
@@ -62,7 +66,7 @@ final class KeyTable<K, V> {
           // deadline, and is dropped once no batch that still needs the key waits.
           ks.waiters.removeIf(waiter -> waiter != run && waiter.isResolved(key));
           ks.forgetOutcome();
-          enqueue(List.of(key), run.priority);
+          toFetch.add(key);
         } else {
           ks.forgetOutcome(); // old news: the read will find the value cached, or load again
         }
@@ -74,7 +78,7 @@ final class KeyTable<K, V> {
         if (ks.holds > 0) {
           // A load still holds the key but nobody fetches it (its batches left): the read may join
           // that load and come back without it, so fetch it for this batch.
-          enqueue(List.of(key), run.priority);
+          toFetch.add(key);
         }
         break;
       case QUEUED:
@@ -152,6 +156,13 @@ final class KeyTable<K, V> {
   }
 
   /** Puts keys nobody fetches yet into new calls of up to maxKeysPerCall keys, queued at {@code priority}. */
+  /** Queues calls for the keys {@link #register} gave a batch to fetch itself, at its priority. */
+  void fetch(List<K> toFetch, Priority priority) {
+    if (!toFetch.isEmpty()) {
+      enqueue(toFetch, priority);
+    }
+  }
+
   private void enqueue(List<K> fresh, Priority priority) {
     for (int i = 0; i < fresh.size(); i += maxKeysPerCall) {
       Call<K> call = new Call<>(++callIds, fresh.subList(i, Math.min(fresh.size(), i + maxKeysPerCall)), priority);

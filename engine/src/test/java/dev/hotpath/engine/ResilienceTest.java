@@ -431,4 +431,48 @@ class ResilienceTest {
       assertThat(get(first).values()).containsKey("A");
     }
   }
+
+  @Test
+  void keysRefusedForAnotherBatchsDeadlineAreFetchedAgainTogether() throws Exception {
+    Fixtures.ManualClock clock = new Fixtures.ManualClock();
+    Bandwidth weight = Bandwidth.builder().id("weight-1m").capacity(10).refillWindow(Duration.ofMinutes(1)).build();
+    AtomicInteger acquisitions = new AtomicInteger();
+    RateLimiter local = LocalRateLimiter.builder().name("exchange").limit(RateLimit.of(weight)).clock(clock).build();
+    RateLimiter limiter = (RateLimiter) Proxy.newProxyInstance(RateLimiter.class.getClassLoader(),
+        new Class<?>[] {RateLimiter.class}, (proxy, method, args) -> {
+          if (method.getName().equals("acquireAsync")) {
+            acquisitions.incrementAndGet();
+          }
+          try {
+            return method.invoke(local, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource(2, 10); // two keys a call, the whole window each
+    CompletableFuture<SourceReply<String, String>> slowA = new CompletableFuture<>();
+    source.answer(keys -> keys.contains("A") ? slowA : Fixtures.ScriptedSource.found(keys));
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .clock(clock).quota(limiter, "ip-1").concurrency(Concurrency.fixed(2)).build()) {
+      java.util.concurrent.CountDownLatch twoDone = new java.util.concurrent.CountDownLatch(1);
+      // Calls [A, X] (in flight, held) and [B, C] (refused: the window's weight is spent).
+      CompletableFuture<BatchResult<String, String>> first = engine.submit(BatchRequest.of(List.of("A", "X", "B", "C"))
+          .deadline(Duration.ofSeconds(30)).listener((done, total) -> {
+            if (done >= 2) {
+              twoDone.countDown();
+            }
+          }));
+      assertThat(twoDone.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("B and C refused for the first batch").isTrue();
+      assertThat(acquisitions.get()).isEqualTo(2);
+
+      BatchResult<String, String> second = engine.process(BatchRequest.of(List.of("B", "C")).deadline(Duration.ofSeconds(2)));
+
+      assertThat(acquisitions.get()).as("one call for B and C, as for any two keys of a batch").isEqualTo(3);
+      assertThat(second.failures().keySet()).containsExactlyInAnyOrder("B", "C"); // the window is still spent
+      slowA.complete(Fixtures.ScriptedSource.found(List.of("A", "X")).join());
+      assertThat(get(first).values()).containsKeys("A", "X");
+      assertThat(source.calls).containsExactly(List.of("A", "X"));
+    }
+  }
 }
