@@ -20,7 +20,8 @@ import java.util.regex.PatternSyntaxException;
  *
  *   (no option)       run every suite, two forks each, into benchmarks/results/&lt;UTC date&gt;/
  *   --quick           one fork and short iterations: to see it work, not to quote
- *   --forks N         N forks of each benchmark instead (at least 1), run in rounds
+ *   --forks N         N forks of each benchmark instead (at least 1; an even N balances the
+ *                     rounds' order), run in rounds
  *   --include REGEX   only the benchmarks whose full name (class.method) REGEX finds
  *   --out DIR         write into DIR instead
  *   --list            print the planned runs and the estimated time, run nothing
@@ -44,7 +45,8 @@ public final class BenchmarkReport {
 
   /**
    * Runs the report as the arguments say; exits with status 2 on a bad argument and 1 when a
-   * suite failed (its results are missing from the report, which is still written).
+   * fork failed (the report is still written: a benchmark none of whose forks ran is missing from
+   * it, one with a failed fork shows the others; the failures are printed, with their rounds).
    */
   public static void main(String[] args) throws Exception {
     Arguments arguments;

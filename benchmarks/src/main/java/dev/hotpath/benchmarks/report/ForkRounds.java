@@ -11,23 +11,29 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.WorkloadParams;
 
 /**
  * The forks of a suite's benchmarks, run in rounds and merged. JMH runs every fork of one
  * benchmark before the next, so on a shared machine whose speed drifts during a run (a
  * neighbour starts or stops) Hotpath and the peer it is compared with are measured at different
  * times, and the drift lands in their ratio. Run in rounds, one fork of every benchmark per round
- * and in reverse order every other round, a drift over the run weighs on both about alike. Each
- * benchmark's forks are then merged into one result, as JMH merges the forks of one run (scores and
- * error bars over every fork's iterations; the JSON's {@code forks} field keeps the 1 each run
- * had, its {@code rawData} holds every fork). Not thread-safe.
+ * and in reverse order every other round, a drift over the run weighs on both about alike (with
+ * an even number of rounds; an odd one leaves the last round's order unbalanced). Each
+ * benchmark's forks are then merged into one result, as JMH merges the forks of one run: scores
+ * and error bars over every fork's iterations, and the JSON's {@code forks} field saying how many
+ * forks the result holds. Not thread-safe.
  */
 final class ForkRounds {
-  /** By JMH's benchmark id (method, mode and params), in the order first seen. */
+  /**
+   * By {@link BenchmarkParams#id()}: benchmark, mode, param names and values (the params'
+   * {@code compareTo} leaves the values out), in the order first seen.
+   */
   private final Map<String, List<RunResult>> forks = new LinkedHashMap<>();
 
   /**
@@ -59,13 +65,27 @@ final class ForkRounds {
     for (List<RunResult> runs : forks.values()) {
       List<BenchmarkResult> all = new ArrayList<>();
       runs.forEach(run -> all.addAll(run.getBenchmarkResults()));
-      merged.add(new RunResult(runs.get(0).getParams(), all));
+      merged.add(new RunResult(withForks(runs.get(0).getParams(), all.size()), all));
     }
     merged.sort(RunResult.DEFAULT_SORT_COMPARATOR);
     return merged;
   }
 
-  /** Writes {@link #merged()} as JMH's JSON ({@code -rf json}) to {@code file}. */
+  /** {@code params} of one fork's run, saying {@code count} forks. */
+  static BenchmarkParams withForks(BenchmarkParams params, int count) {
+    WorkloadParams workload = new WorkloadParams();
+    int order = 0;
+    for (String key : params.getParamsKeys()) {
+      workload.put(key, params.getParam(key), order++);
+    }
+    return new BenchmarkParams(params.getBenchmark(), params.generatedBenchmark(), params.shouldSynchIterations(),
+        params.getThreads(), params.getThreadGroups(), params.getThreadGroupLabels(), count, params.getWarmupForks(),
+        params.getWarmup(), params.getMeasurement(), params.getMode(), workload, params.getTimeUnit(),
+        params.getOpsPerInvocation(), params.getJvm(), params.getJvmArgs(), params.getJdkVersion(),
+        params.getVmName(), params.getVmVersion(), params.getJmhVersion(), params.getTimeout());
+  }
+
+  /** Writes {@link #merged()} as JMH's JSON ({@code -rf json}) to {@code file}, replacing it. */
   void writeJson(Path file) {
     try (PrintStream out = new PrintStream(file.toFile(), StandardCharsets.UTF_8)) {
       ResultFormatFactory.getInstance(ResultFormatType.JSON, out).writeOut(merged());

@@ -2,9 +2,7 @@ package dev.hotpath.benchmarks.report;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
@@ -18,7 +16,7 @@ import org.openjdk.jmh.runner.IterationType;
 import org.openjdk.jmh.runner.format.OutputFormat;
 
 /**
- * JMH's output replaced by one line per benchmark (which one, i of N, the time left), a dot per
+ * JMH's output replaced by one line per fork of a benchmark (which one, i of N, the time left), a dot per
  * measured iteration and the score at the end. What the benchmarks themselves print is passed
  * through; JMH's own {@code # ...} status lines and SLF4J's notices are dropped. The time left is the estimate of what remains, scaled by how far the estimate of what
  * is done was off, so it corrects itself as the run goes.
@@ -34,10 +32,11 @@ final class Progress implements OutputFormat {
   private double doneEstimate;
   private double currentEstimate;
   private String current;
-  private final List<String> failed = new ArrayList<>();
+  /** A benchmark's line is started and not ended (a fork whose JVM died gets no end). */
+  private boolean open;
 
   /**
-   * @param total benchmarks in the whole report (methods × params × thread counts)
+   * @param total forks in the whole report (methods × params × thread counts × forks)
    * @param totalEstimate their estimated time, in seconds
    */
   Progress(PrintStream out, int total, double totalEstimate, LongSupplier nanoTime) {
@@ -69,6 +68,11 @@ final class Progress implements OutputFormat {
 
   @Override
   public void startBenchmark(BenchmarkParams params) {
+    if (open) {
+      doneEstimate += currentEstimate;
+      out.println(" no result");
+    }
+    open = true;
     started++;
     currentEstimate = estimates.getOrDefault(params.getBenchmark(), 0.0);
     Map<String, String> values = new TreeMap<>();
@@ -95,14 +99,9 @@ final class Progress implements OutputFormat {
       Result<?> primary = result.getPrimaryResult();
       out.println(" " + Format.score(primary.getScore(), primary.getScoreError(), primary.getScoreUnit()));
     } else {
-      failed.add(current);
       out.println(" failed");
     }
-  }
-
-  /** The benchmarks JMH ended without a result, as the progress lines named them. */
-  List<String> failed() {
-    return List.copyOf(failed);
+    open = false;
   }
 
   @Override

@@ -40,7 +40,7 @@ final class ReportFiles {
     List<CounterGoal.Row> goalRows = CounterGoal.rows(counterGoals, scores);
     StringBuilder md = new StringBuilder();
     md.append("# Hotpath benchmarks: ").append(dir.getFileName()).append("\n\n");
-    md.append("Each suite runs Hotpath beside its peers in one JMH run; compare ratios, not absolute numbers. "
+    md.append("Each suite runs Hotpath beside its peers, their forks in rounds; compare ratios, not absolute numbers. "
         + "A ratio above 1 means Hotpath is faster: Hotpath's score over the peer's for throughput, the "
         + "peer's time over Hotpath's for times. The range is what the two scores' 99.9 % error bars allow.\n\n");
     Path machine = dir.resolve(MACHINE);
@@ -196,6 +196,14 @@ final class ReportFiles {
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException("could not read " + file, e);
+    }
+  }
+
+  static void delete(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not delete " + file, e);
     }
   }
 

@@ -24,7 +24,7 @@ final class RunPlan {
    * One benchmark class.
    *
    * @param name the class's simple name in {@code dev.hotpath.benchmarks}
-   * @param threads each thread count it runs at, one JMH run each
+   * @param threads each thread count it runs at, one suite run each
    * @param iterations null to keep the class's annotations
    */
   record Suite(String name, List<Integer> threads, Iterations iterations) {

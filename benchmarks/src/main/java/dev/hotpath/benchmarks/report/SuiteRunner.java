@@ -6,16 +6,19 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.BenchmarkList;
 import org.openjdk.jmh.runner.BenchmarkListEntry;
 import org.openjdk.jmh.runner.Defaults;
@@ -47,7 +50,7 @@ final class SuiteRunner {
     this.forks = arguments.forks();
   }
 
-  /** One JMH run: a suite at one thread count, and the benchmarks it holds after {@code --include}. */
+  /** One suite run: a suite at one thread count, and the benchmarks it holds after {@code --include}. */
   private record PlannedRun(Suite suite, int threads, List<BenchmarkListEntry> benchmarks) {}
 
   /**
@@ -71,7 +74,7 @@ final class SuiteRunner {
     String command = "java -cp benchmarks/target/benchmarks.jar " + BenchmarkReport.class.getName()
         + (commandArguments.isBlank() ? "" : " " + commandArguments);
     writeMachine(machine, command, started, null);
-    out.printf("%d benchmarks in %d JMH runs, %d %s each; estimated %s. Writing %s%n", total, runs.size(), forks,
+    out.printf("%d benchmarks in %d suite runs, %d %s each; estimated %s. Writing %s%n", total, runs.size(), forks,
         forks == 1 ? "fork" : "forks", Progress.human(Duration.ofSeconds(Math.round(totalEstimate))), arguments.out());
 
     // Progress counts forks: each benchmark starts once per round.
@@ -85,24 +88,33 @@ final class SuiteRunner {
       // Per fork: each benchmark starts once per round.
       run.benchmarks().forEach(b -> estimates.put(b.getUsername(), estimateSeconds(b) / forks));
       progress.expect(estimates);
+      Path json = arguments.out().resolve(run.suite().name() + "-t" + run.threads() + ".json");
+      ReportFiles.delete(json); // an earlier run's file must not pass for this one's
       ForkRounds rounds = new ForkRounds();
       for (int round = 0; round < forks; round++) {
-        for (String benchmark : ForkRounds.order(methods(run), round)) {
+        for (String method : ForkRounds.order(methods(run), round)) {
+          String what = name + ", " + method.substring(method.lastIndexOf('.') + 1) + ", round " + (round + 1)
+              + " of " + forks;
+          int expected = combinations(run, method);
           try {
-            rounds.add(new Runner(options(run, benchmark).build(), progress).run());
+            Collection<RunResult> results = new Runner(options(run, method).build(), progress).run();
+            rounds.add(results);
+            if (results.size() < expected) { // JMH drops a failed fork's results and goes on
+              failures.add(what + ": " + results.size() + " of " + expected + " results, a fork failed");
+            }
           } catch (RunnerException | RuntimeException e) {
-            failures.add(name + ", " + benchmark + ": " + e);
-            out.println(name + ", " + benchmark + " failed: " + e);
+            failures.add(what + ": " + e);
+            out.println(what + " failed: " + e);
           }
+        }
+        if (!rounds.isEmpty()) {
+          rounds.writeJson(json); // after every round, so an interrupted run keeps what it measured
         }
       }
       if (rounds.isEmpty()) {
         failures.add(name + ": no results");
-      } else {
-        rounds.writeJson(arguments.out().resolve(run.suite().name() + "-t" + run.threads() + ".json"));
       }
     }
-    progress.failed().forEach(benchmark -> failures.add(benchmark + ": failed"));
     writeMachine(machine, command, started, Instant.now().truncatedTo(ChronoUnit.SECONDS));
     return failures;
   }
@@ -117,7 +129,7 @@ final class SuiteRunner {
           run.threads() == 1 ? "thread" : "threads", benchmarks, benchmarks == 1 ? "benchmark" : "benchmarks",
           Progress.human(Duration.ofSeconds(Math.round(seconds))));
     }
-    out.printf("%d benchmarks in %d JMH runs, %d %s each; estimated %s%n", total(runs), runs.size(), forks,
+    out.printf("%d benchmarks in %d suite runs, %d %s each; estimated %s%n", total(runs), runs.size(), forks,
         forks == 1 ? "fork" : "forks", Progress.human(Duration.ofSeconds(Math.round(totalEstimate(runs)))));
   }
 
@@ -147,6 +159,11 @@ final class SuiteRunner {
       }
     }
     return runs;
+  }
+
+  /** Results one fork of {@code method} gives: one per mode and param combination. */
+  private static int combinations(PlannedRun run, String method) {
+    return run.benchmarks().stream().filter(b -> b.getUsername().equals(method)).mapToInt(SuiteRunner::combinations).sum();
   }
 
   /** The run's benchmark methods, each once (JMH lists a method once per mode it runs in). */

@@ -84,15 +84,6 @@ class BenchmarkReportTest {
   }
 
   @Test
-  void roundsRunTheBenchmarksInReverseOrderEveryOtherRound() {
-    List<String> benchmarks = List.of("caffeine", "hotpath", "jcache");
-    assertThat(ForkRounds.order(benchmarks, 0)).containsExactly("caffeine", "hotpath", "jcache");
-    assertThat(ForkRounds.order(benchmarks, 1)).containsExactly("jcache", "hotpath", "caffeine");
-    assertThat(ForkRounds.order(benchmarks, 2)).containsExactly("caffeine", "hotpath", "jcache");
-    assertThat(benchmarks).containsExactly("caffeine", "hotpath", "jcache");
-  }
-
-  @Test
   void theRecordedCommandQuotesWhatTheShellWouldSplitOrExpand() {
     assertThat(BenchmarkReport.shellWords("--quick", "--include", "A|B.(c)$", "--out", "it's"))
         .isEqualTo("--quick --include 'A|B.(c)$' --out 'it'\\''s'");
