@@ -390,28 +390,13 @@ class ResilienceTest {
   @Test
   void aKeyRefusedForAnotherBatchsDeadlineIsFetchedAgainForALaterBatch() throws Exception {
     Fixtures.ManualClock clock = new Fixtures.ManualClock();
-    Bandwidth weight = Bandwidth.builder().id("weight-1m").capacity(10).refillWindow(Duration.ofMinutes(1)).build();
     AtomicInteger acquisitions = new AtomicInteger();
     List<Duration> maxWaits = new java.util.concurrent.CopyOnWriteArrayList<>();
-    RateLimiter local = LocalRateLimiter.builder().name("exchange").limit(RateLimit.of(weight)).clock(clock).build();
-    RateLimiter limiter = (RateLimiter) Proxy.newProxyInstance(RateLimiter.class.getClassLoader(),
-        new Class<?>[] {RateLimiter.class}, (proxy, method, args) -> {
-          if (method.getName().equals("acquireAsync")) {
-            acquisitions.incrementAndGet();
-            maxWaits.add((Duration) args[2]);
-          }
-          try {
-            return method.invoke(local, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    RateLimiter limiter = tenPerMinuteCounted(clock, acquisitions, maxWaits);
     Fixtures.ScriptedSource source = new Fixtures.ScriptedSource(1, 10);
-    CompletableFuture<SourceReply<String, String>> slowA = new CompletableFuture<>();
-    source.answer(keys -> keys.contains("A") ? slowA : Fixtures.ScriptedSource.found(keys));
+    CompletableFuture<SourceReply<String, String>> slowA = holdCallsOf(source, "A");
     try (TieredCache cache = Fixtures.inProcessCache();
-        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
-            .clock(clock).quota(limiter, "ip-1").concurrency(Concurrency.fixed(2)).build()) {
+        BatchEngine<String, String> engine = twoCallsAtOnce(cache, source, clock, limiter)) {
       java.util.concurrent.CountDownLatch oneDone = new java.util.concurrent.CountDownLatch(1);
       CompletableFuture<BatchResult<String, String>> first = engine.submit(BatchRequest.of(List.of("A", "B"))
           .deadline(Duration.ofSeconds(30)).listener((done, total) -> {
@@ -435,26 +420,12 @@ class ResilienceTest {
   @Test
   void keysRefusedForAnotherBatchsDeadlineAreFetchedAgainTogether() throws Exception {
     Fixtures.ManualClock clock = new Fixtures.ManualClock();
-    Bandwidth weight = Bandwidth.builder().id("weight-1m").capacity(10).refillWindow(Duration.ofMinutes(1)).build();
     AtomicInteger acquisitions = new AtomicInteger();
-    RateLimiter local = LocalRateLimiter.builder().name("exchange").limit(RateLimit.of(weight)).clock(clock).build();
-    RateLimiter limiter = (RateLimiter) Proxy.newProxyInstance(RateLimiter.class.getClassLoader(),
-        new Class<?>[] {RateLimiter.class}, (proxy, method, args) -> {
-          if (method.getName().equals("acquireAsync")) {
-            acquisitions.incrementAndGet();
-          }
-          try {
-            return method.invoke(local, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    RateLimiter limiter = tenPerMinuteCounted(clock, acquisitions, new java.util.concurrent.CopyOnWriteArrayList<>());
     Fixtures.ScriptedSource source = new Fixtures.ScriptedSource(2, 10); // two keys a call, the whole window each
-    CompletableFuture<SourceReply<String, String>> slowA = new CompletableFuture<>();
-    source.answer(keys -> keys.contains("A") ? slowA : Fixtures.ScriptedSource.found(keys));
+    CompletableFuture<SourceReply<String, String>> slowA = holdCallsOf(source, "A");
     try (TieredCache cache = Fixtures.inProcessCache();
-        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
-            .clock(clock).quota(limiter, "ip-1").concurrency(Concurrency.fixed(2)).build()) {
+        BatchEngine<String, String> engine = twoCallsAtOnce(cache, source, clock, limiter)) {
       java.util.concurrent.CountDownLatch twoDone = new java.util.concurrent.CountDownLatch(1);
       // Calls [A, X] (in flight, held) and [B, C] (refused: the window's weight is spent).
       CompletableFuture<BatchResult<String, String>> first = engine.submit(BatchRequest.of(List.of("A", "X", "B", "C"))
@@ -474,5 +445,40 @@ class ResilienceTest {
       assertThat(get(first).values()).containsKeys("A", "X");
       assertThat(source.calls).containsExactly(List.of("A", "X"));
     }
+  }
+
+  /**
+   * A local limiter of 10 permits per clock minute on {@code clock} that counts its {@code
+   * acquireAsync} calls in {@code acquisitions} and adds each one's longest wait to {@code maxWaits}.
+   */
+  private static RateLimiter tenPerMinuteCounted(Fixtures.ManualClock clock, AtomicInteger acquisitions,
+      List<Duration> maxWaits) {
+    Bandwidth weight = Bandwidth.builder().id("weight-1m").capacity(10).refillWindow(Duration.ofMinutes(1)).build();
+    RateLimiter local = LocalRateLimiter.builder().name("exchange").limit(RateLimit.of(weight)).clock(clock).build();
+    return (RateLimiter) Proxy.newProxyInstance(RateLimiter.class.getClassLoader(),
+        new Class<?>[] {RateLimiter.class}, (proxy, method, args) -> {
+          if (method.getName().equals("acquireAsync")) {
+            acquisitions.incrementAndGet();
+            maxWaits.add((Duration) args[2]);
+          }
+          try {
+            return method.invoke(local, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  /** Answers every call of {@code source} at once, except those carrying {@code key}: they wait for the future returned. */
+  private static CompletableFuture<SourceReply<String, String>> holdCallsOf(Fixtures.ScriptedSource source, String key) {
+    CompletableFuture<SourceReply<String, String>> held = new CompletableFuture<>();
+    source.answer(keys -> keys.contains(key) ? held : Fixtures.ScriptedSource.found(keys));
+    return held;
+  }
+
+  private static BatchEngine<String, String> twoCallsAtOnce(TieredCache cache, Fixtures.ScriptedSource source,
+      Fixtures.ManualClock clock, RateLimiter limiter) {
+    return BatchEngine.builder(Fixtures.prices(cache), source)
+        .clock(clock).quota(limiter, "ip-1").concurrency(Concurrency.fixed(2)).build();
   }
 }
