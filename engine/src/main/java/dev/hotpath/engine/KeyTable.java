@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The engine's single flight: one {@link KeyState} per key that a batch waits for, a call
  * fetches, or a cache load may still hand out. Batches register on their keys before they read the
- * cache (except a batch the in-process tier answers whole, which never registers); the cache's bulk loader ({@link #load}) puts the keys nobody fetches yet into calls; a
+ * cache (except a batch the in-process tier answers whole, which never registers); the cache's bulk loader ({@link #load}) puts the keys nobody fetches yet into calls (and
+ * {@link #register} the keys a batch must fetch itself); a
  * call's reply {@linkplain #settle settles} each key for every waiting batch at once and hands the
  * value to the cache loads (sinks) that wait for it.
  *
@@ -155,14 +156,16 @@ final class KeyTable<K, V> {
     }
   }
 
-  /** Puts keys nobody fetches yet into new calls of up to maxKeysPerCall keys, queued at {@code priority}. */
-  /** Queues calls for the keys {@link #register} gave a batch to fetch itself, at its priority. */
+  /**
+   * Queues calls for the keys {@link #register} gave a batch to fetch itself, at its priority.
+   * They share calls with each other, not with the batch's keys its cache read finds missing
+   * later ({@link #load} queues those).
+   */
   void fetch(List<K> toFetch, Priority priority) {
-    if (!toFetch.isEmpty()) {
-      enqueue(toFetch, priority);
-    }
+    enqueue(toFetch, priority);
   }
 
+  /** Puts keys nobody fetches yet into new calls of up to maxKeysPerCall keys, queued at {@code priority}. */
   private void enqueue(List<K> fresh, Priority priority) {
     for (int i = 0; i < fresh.size(); i += maxKeysPerCall) {
       Call<K> call = new Call<>(++callIds, fresh.subList(i, Math.min(fresh.size(), i + maxKeysPerCall)), priority);

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,8 @@ import org.openjdk.jmh.runner.WorkloadParams;
 final class ForkRounds {
   /**
    * By {@link BenchmarkParams#id()}: benchmark, mode, param names and values (the params'
-   * {@code compareTo} leaves the values out), in the order first seen.
+   * {@code compareTo} compares values by their place in the {@code @Param} list, which a merged
+   * result's rebuilt params lose), in the order first seen.
    */
   private final Map<String, List<RunResult>> forks = new LinkedHashMap<>();
 
@@ -61,17 +63,24 @@ final class ForkRounds {
 
   /** One result per benchmark, holding the forks of every round in the order they ran. */
   List<RunResult> merged() {
+    // In JMH's order, from the params JMH made: they order a param's values by their place in its
+    // @Param list, which the params withForks rebuilds cannot say.
+    List<List<RunResult>> groups = new ArrayList<>(forks.values());
+    groups.sort(Comparator.comparing(runs -> runs.get(0).getParams()));
     List<RunResult> merged = new ArrayList<>();
-    for (List<RunResult> runs : forks.values()) {
+    for (List<RunResult> runs : groups) {
       List<BenchmarkResult> all = new ArrayList<>();
       runs.forEach(run -> all.addAll(run.getBenchmarkResults()));
       merged.add(new RunResult(withForks(runs.get(0).getParams(), all.size()), all));
     }
-    merged.sort(RunResult.DEFAULT_SORT_COMPARATOR);
     return merged;
   }
 
-  /** {@code params} of one fork's run, saying {@code count} forks. */
+  /**
+   * {@code params} of one fork's run, saying {@code count} forks. Each param value's place in its
+   * {@code @Param} list is not public, so the rebuilt params give every value of a param the same
+   * place: they write the same JSON, but do not order or tell apart values by {@code compareTo}.
+   */
   static BenchmarkParams withForks(BenchmarkParams params, int count) {
     WorkloadParams workload = new WorkloadParams();
     int order = 0;

@@ -73,7 +73,7 @@ final class SuiteRunner {
     Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     String command = "java -cp benchmarks/target/benchmarks.jar " + BenchmarkReport.class.getName()
         + (commandArguments.isBlank() ? "" : " " + commandArguments);
-    writeMachine(machine, command, started, null);
+    writeMachine(machine, command, started, null, List.of());
     out.printf("%d benchmarks in %d suite runs, %d %s each; estimated %s. Writing %s%n", total, runs.size(), forks,
         forks == 1 ? "fork" : "forks", Progress.human(Duration.ofSeconds(Math.round(totalEstimate))), arguments.out());
 
@@ -115,7 +115,7 @@ final class SuiteRunner {
         failures.add(name + ": no results");
       }
     }
-    writeMachine(machine, command, started, Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    writeMachine(machine, command, started, Instant.now().truncatedTo(ChronoUnit.SECONDS), failures);
     return failures;
   }
 
@@ -229,7 +229,9 @@ final class SuiteRunner {
     return combinations;
   }
 
-  private void writeMachine(Map<String, String> machine, String command, Instant started, Instant finished) {
+  /** {@code failures}: what failed, said in the results too, so a short row is not taken for a whole one. */
+  private void writeMachine(Map<String, String> machine, String command, Instant started, Instant finished,
+      List<String> failures) {
     StringBuilder md = new StringBuilder("## Machine\n\n| what | value |\n|---|---|\n");
     machine.forEach((name, value) -> md.append("| ").append(name).append(" | ").append(value).append(" |\n"));
     md.append("\n## Run\n\n");
@@ -249,6 +251,7 @@ final class SuiteRunner {
     }
     md.append("- started ").append(started).append(finished == null ? " (still running)" : ", finished " + finished)
         .append('\n');
+    failures.forEach(failure -> md.append("- failed: ").append(failure).append('\n'));
     ReportFiles.writeString(arguments.out().resolve(ReportFiles.MACHINE), md.toString());
   }
 
