@@ -46,7 +46,8 @@ public final class BenchmarkReport {
   /**
    * Runs the report as the arguments say; exits with status 2 on a bad argument and 1 when a
    * fork failed (the report is still written: a benchmark none of whose forks ran is missing from
-   * it, one with a failed fork shows the others; the failures are printed, with their rounds).
+   * it, one with a failed fork shows the others; the failures are printed, with their rounds, and
+   * written into {@code machine.md}, which the report includes).
    */
   public static void main(String[] args) throws Exception {
     Arguments arguments;

@@ -34,7 +34,7 @@ final class ForkRounds {
   /**
    * By {@link BenchmarkParams#id()}: benchmark, mode, param names and values (the params'
    * {@code compareTo} compares values by their place in the {@code @Param} list, which a merged
-   * result's rebuilt params lose), in the order first seen.
+   * result's rebuilt params lose).
    */
   private final Map<String, List<RunResult>> forks = new LinkedHashMap<>();
 

@@ -110,6 +110,7 @@ final class SuiteRunner {
         if (!rounds.isEmpty()) {
           rounds.writeJson(json); // after every round, so an interrupted run keeps what it measured
         }
+        writeMachine(machine, command, started, null, failures); // and says what failed so far
       }
       if (rounds.isEmpty()) {
         failures.add(name + ": no results");

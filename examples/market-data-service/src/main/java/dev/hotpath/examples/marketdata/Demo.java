@@ -17,7 +17,8 @@ import java.util.concurrent.CompletableFuture;
  * The README's first command: starts the service on its defaults (simulated exchange, embedded
  * Redis and PostgreSQL), drives a scripted load through its HTTP API — a cold pass over 500
  * symbols × 6 timeframes, the same pass again warm, and a Free-tier client bursting into 429s —
- * prints what happened, stops the service and exits; with 1 if the exchange ever answered 429.
+ * prints what happened, stops the service and exits; with 1 if the exchange ever answered 429 or
+ * a series failed.
  *
  * <p>{@code serve} as the first argument runs the service until Ctrl-C instead ({@link
  * MarketDataService#main}).
@@ -28,6 +29,8 @@ public final class Demo {
   private static final int SYMBOLS_PER_REQUEST = 50;
   private static final int PARALLEL_REQUESTS = 4;
   private static final int BURST = 30;
+  /** Most errors a pass keeps to show: enough to say what went wrong. */
+  private static final int ERRORS_SHOWN = 3;
   private static final String LOADER = "demo-loader";
   private static final String FREE_CLIENT = "free-tier-client";
   /**
@@ -158,9 +161,6 @@ public final class Demo {
     return new Pass(counts[0], (System.nanoTime() - started) / 1_000_000, counts[1], errors);
   }
 
-  /** Most errors a pass keeps to show: enough to say what went wrong. */
-  private static final int ERRORS_SHOWN = 3;
-
   /** Waits for the requests in flight, adding the series answered and failed to {@code counts}. */
   private static void settle(List<CompletableFuture<HttpResponse<String>>> inFlight, long[] counts, List<String> errors)
       throws IOException {
@@ -170,13 +170,15 @@ public final class Demo {
         throw new IOException("the service answered " + r.statusCode() + ": " + r.body());
       }
       JsonNode reply = HttpIo.MAPPER.readTree(r.body());
-      for (JsonNode error : reply.get("errors")) {
-        counts[1]++;
+      long requested = reply.at("/metadata/symbolsProcessed").asLong() * reply.at("/metadata/timeframesProcessed").asLong();
+      JsonNode failed = reply.get("errors");
+      for (JsonNode error : failed) {
         if (errors.size() < ERRORS_SHOWN) {
           errors.add(error.toString());
         }
       }
-      counts[0] += reply.at("/metadata/symbolsProcessed").asLong() * reply.at("/metadata/timeframesProcessed").asLong();
+      counts[0] += requested - failed.size(); // the metadata counts what was asked, failed series included
+      counts[1] += failed.size();
     }
     inFlight.clear();
   }
