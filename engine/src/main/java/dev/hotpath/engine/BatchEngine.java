@@ -52,7 +52,10 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Quota.</b> Each call takes {@link Source#weight} permits from the rate limiter (local
  *       or Redis) before it is made, waiting no longer than its batches' deadline; a call the
  *       limiter refuses or fails to answer (even by throwing, as a limiter closed before the
- *       engine does) fails its keys as {@link FailureKind#REJECTED}. A reply's used
+ *       engine does) fails its keys as {@link FailureKind#REJECTED}. A limiter that cannot decide
+ *       ({@link dev.hotpath.ratelimit.RateLimiterUnavailableException}: Redis away, failing
+ *       closed) pauses every call to the source until the limiter's retry time instead, and the
+ *       call asks again; it is rejected only when that time is past its deadline. A reply's used
  *       weight is fed to {@link RateLimiter#syncUsage}. A 429 or 418 pauses every call to the
  *       source until its {@code Retry-After}.
  *   <li><b>Priorities.</b> HIGH, NORMAL and LOW queues, each bounded in items; a batch that does

@@ -27,6 +27,8 @@ final class Call<K> {
   int sourceCalls;
   /** How many of {@link #sourceCalls} were refused (HTTP 429/418); they are not attempts. */
   int refusals;
+  /** Times the rate limiter could not decide on its weight (its store down, failing closed). */
+  int limiterOutages;
   /** Rate-limit weight paid so far. */
   long weightPaid;
   /** Identifies the current attempt, so a reply to an abandoned attempt is known as late. */

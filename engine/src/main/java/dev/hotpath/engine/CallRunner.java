@@ -1,6 +1,7 @@
 package dev.hotpath.engine;
 
 import dev.hotpath.ratelimit.RateLimitExceededException;
+import dev.hotpath.ratelimit.RateLimiterUnavailableException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -151,8 +152,10 @@ final class CallRunner<K, V> {
     }
     long maxWait = call.deadline - core.clock.nanos();
     quota.acquire(weight, maxWait).whenComplete((granted, failure) -> core.execute(() -> {
-      if (failure != null) {
-        Throwable cause = EngineCore.unwrap(failure);
+      Throwable cause = failure == null ? null : EngineCore.unwrap(failure);
+      if (cause instanceof RateLimiterUnavailableException unavailable) {
+        limiterUnavailable(call, unavailable);
+      } else if (cause != null) {
         refusedByQuota(call, cause instanceof RateLimitExceededException
             ? "the rate limiter cannot grant the call's weight before the deadline: " + cause.getMessage()
             : "rate limiter '" + quota.limiterName() + "' failed to grant the call's weight: " + cause, cause);
@@ -166,6 +169,34 @@ final class CallRunner<K, V> {
         send(call);
       }
     }));
+  }
+
+  /**
+   * The limiter could not decide on the call's weight (its store is down and it fails closed): the
+   * call is not sent without it. As after a 429, every call to the source waits, here until the
+   * limiter's own retry time (at least {@link #refusalPauseFloor} of this call's outages), and this
+   * one is queued again; it is rejected, naming the limiter, when that time is past its deadline.
+   * Not an attempt, and the breaker learns nothing: the source was not called.
+   */
+  private void limiterUnavailable(Call<K> call, RateLimiterUnavailableException unavailable) {
+    core.locked(after -> {
+      long now = core.clock.nanos();
+      endAttempt(call);
+      breaker.release(call.probe);
+      call.limiterOutages++;
+      long until = Checks.plus(now, Math.max(unavailable.retryAfterNanos(), refusalPauseFloor(call.limiterOutages)));
+      if (until - call.deadline >= 0) {
+        settleAll(call, ItemFailure.of(FailureKind.REJECTED, "rate limiter '" + quota.limiterName()
+            + "' is unavailable until after the deadline: " + unavailable.getMessage(), unavailable), after);
+      } else {
+        if (!paused || until - pausedUntil > 0) {
+          paused = true;
+          pausedUntil = until;
+        }
+        requeue(call, after);
+      }
+      dispatch(after);
+    });
   }
 
   /**

@@ -13,7 +13,8 @@ public enum FailureKind {
   TIMED_OUT,
   /**
    * The engine could not take the item: the rate limiter cannot grant the call's weight within the
-   * deadline or failed to answer (its store unavailable, closed by the host, or it threw), the
+   * deadline or failed to answer (its store unavailable until after the deadline, closed by the
+   * host, or it threw), the
    * source could not weigh the call, the source paused calls past the deadline (HTTP 429/418), or
    * the cache refused the read. The source was not called for it.
    */

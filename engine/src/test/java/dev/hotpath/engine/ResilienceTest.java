@@ -11,6 +11,7 @@ import dev.hotpath.ratelimit.LocalRateLimiter;
 import dev.hotpath.ratelimit.RateLimit;
 import dev.hotpath.ratelimit.RateLimitExceededException;
 import dev.hotpath.ratelimit.RateLimiter;
+import dev.hotpath.ratelimit.RateLimiterUnavailableException;
 import dev.hotpath.testing.exchange.SimulatedExchange;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -451,6 +452,69 @@ class ResilienceTest {
       assertThat(get(first).values()).containsOnlyKeys("A", "X");
       assertThat(source.calls).containsExactly(List.of("A", "X"), List.of("B", "C"));
     }
+  }
+
+  /**
+   * A limiter whose store is down (failing closed) cannot decide on a call's weight: the call waits
+   * for the limiter's retry time and asks again within its deadline, rather than failing at once.
+   */
+  @Test
+  void aCallWaitsForAnUnavailableLimiterWithinItsDeadline() throws Exception {
+    AtomicInteger acquisitions = new AtomicInteger();
+    RateLimiter limiter = unavailableFor(2, Duration.ofMillis(50), acquisitions);
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .quota(limiter, "ip-1").build()) {
+      BatchResult<String, String> result = engine.process(BatchRequest.of(List.of("A")).deadline(Duration.ofSeconds(30)));
+
+      assertThat(result.values()).containsOnlyKeys("A");
+      assertThat(acquisitions.get()).as("two refusals by the down limiter, then its grant").isEqualTo(3);
+      assertThat(source.calls).containsExactly(List.of("A"));
+    }
+  }
+
+  @Test
+  void aCallIsRejectedNamingTheLimiterWhenItStaysUnavailablePastTheDeadline() throws Exception {
+    RateLimiter limiter = unavailableFor(Integer.MAX_VALUE, Duration.ofSeconds(5), new AtomicInteger());
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .quota(limiter, "ip-1").build()) {
+      BatchResult<String, String> result = engine.process(BatchRequest.of(List.of("A")).deadline(Duration.ofSeconds(2)));
+
+      assertThat(result.failures().get("A").kind()).isEqualTo(FailureKind.REJECTED);
+      assertThat(result.failures().get("A").message()).contains("rate limiter 'exchange' is unavailable until after the deadline");
+      assertThat(source.calls).isEmpty();
+    }
+  }
+
+  /**
+   * A generous local limiter named {@code exchange} whose first {@code outages} acquisitions fail
+   * as a Redis limiter failing closed does while Redis is down, asking to be tried again after
+   * {@code retryAfter}; {@code acquisitions} counts them all.
+   */
+  private static RateLimiter unavailableFor(int outages, Duration retryAfter, AtomicInteger acquisitions)
+      throws ReflectiveOperationException {
+    RateLimiter local = LocalRateLimiter.builder().name("exchange")
+        .limit(RateLimit.of(Bandwidth.perPeriod(1_000, Duration.ofSeconds(1)))).build();
+    // Its constructor is the limiter's own (package-private): built as RedisRateLimiter builds it.
+    java.lang.reflect.Constructor<RateLimiterUnavailableException> constructor =
+        RateLimiterUnavailableException.class.getDeclaredConstructor(String.class, long.class, Throwable.class);
+    constructor.setAccessible(true);
+    RateLimiterUnavailableException down =
+        constructor.newInstance("exchange", retryAfter.toNanos(), new IOException("Redis does not answer"));
+    return (RateLimiter) Proxy.newProxyInstance(RateLimiter.class.getClassLoader(),
+        new Class<?>[] {RateLimiter.class}, (proxy, method, args) -> {
+          if (method.getName().equals("acquireAsync") && acquisitions.incrementAndGet() <= outages) {
+            return CompletableFuture.failedFuture(down);
+          }
+          try {
+            return method.invoke(local, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 
   /**
