@@ -53,9 +53,10 @@ import org.slf4j.LoggerFactory;
  *       or Redis) before it is made, waiting no longer than its batches' deadline; a call the
  *       limiter refuses or fails to answer (even by throwing, as a limiter closed before the
  *       engine does) fails its keys as {@link FailureKind#REJECTED}. A limiter that cannot decide
- *       ({@link dev.hotpath.ratelimit.RateLimiterUnavailableException}: Redis away, failing
- *       closed) pauses every call to the source until the limiter's retry time instead, and the
- *       call asks again; it is rejected only when that time is past its deadline. A reply's used
+ *       until a given time ({@link dev.hotpath.ratelimit.RateLimiterUnavailableException} with a
+ *       retry time: Redis away, failing closed) stops calls from starting until then instead (at
+ *       least 100 ms, doubling per outage of the call), and the call asks again; it is rejected only
+ *       when that time is past its deadline (calls still queued then time out). A reply's used
  *       weight is fed to {@link RateLimiter#syncUsage}. A 429 or 418 pauses every call to the
  *       source until its {@code Retry-After}.
  *   <li><b>Priorities.</b> HIGH, NORMAL and LOW queues, each bounded in items; a batch that does

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeoutException;
  * paused, and the breaker lets it through; it then holds its slot while it waits for its weight
  * from the rate limiter (no longer than the latest deadline of its batches) and while it is in
  * flight. A refusal (429/418) pauses every call to the source until its {@code Retry-After} and
- * puts the call back at the head of its queue; other failures are retried with backoff while the
+ * puts the call back at the head of its queue; a rate limiter that cannot decide until a given time
+ * (its store away) stops dispatching until then, the same way; other failures are retried with backoff while the
  * deadline allows, and a multi-key call that fails for a reason retries cannot fix is split in
  * halves, so one bad key fails alone. State is guarded by the engine's lock.
  */
@@ -43,6 +44,12 @@ final class CallRunner<K, V> {
   private volatile int currentLimit;
   private boolean paused;
   private long pausedUntil;
+  /**
+   * While the rate limiter is unavailable no call is dispatched; unlike {@link #paused}, a call
+   * already granted its weight is still sent.
+   */
+  private boolean limiterPaused;
+  private long limiterPausedUntil;
   private static final long REFUSAL_PAUSE_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final long REFUSAL_PAUSE_CEILING_NANOS = TimeUnit.SECONDS.toNanos(10);
   private ScheduledFuture<?> wake;
@@ -91,6 +98,13 @@ final class CallRunner<K, V> {
           return;
         }
         paused = false;
+      }
+      if (limiterPaused) {
+        if (now - limiterPausedUntil < 0) {
+          scheduleWake(limiterPausedUntil - now);
+          return;
+        }
+        limiterPaused = false;
       }
       Call<K> call = queue.poll();
       if (call == null) {
@@ -153,7 +167,7 @@ final class CallRunner<K, V> {
     long maxWait = call.deadline - core.clock.nanos();
     quota.acquire(weight, maxWait).whenComplete((granted, failure) -> core.execute(() -> {
       Throwable cause = failure == null ? null : EngineCore.unwrap(failure);
-      if (cause instanceof RateLimiterUnavailableException unavailable) {
+      if (cause instanceof RateLimiterUnavailableException unavailable && unavailable.retryAfterNanos() > 0) {
         limiterUnavailable(call, unavailable);
       } else if (cause != null) {
         refusedByQuota(call, cause instanceof RateLimitExceededException
@@ -172,11 +186,13 @@ final class CallRunner<K, V> {
   }
 
   /**
-   * The limiter could not decide on the call's weight (its store is down and it fails closed): the
-   * call is not sent without it. As after a 429, every call to the source waits, here until the
-   * limiter's own retry time (at least {@link #refusalPauseFloor} of this call's outages), and this
-   * one is queued again; it is rejected, naming the limiter, when that time is past its deadline.
-   * Not an attempt, and the breaker learns nothing: the source was not called.
+   * The limiter could not decide on the call's weight and says when to ask again (its store is
+   * away and it fails closed): the call is not sent without its weight. No call is dispatched
+   * until then (at least {@link #refusalPauseFloor} of this call's outages; calls already granted
+   * their weight are still sent), and this one is queued again; it is rejected, naming the limiter,
+   * when that time is past the latest deadline of its batches. Not an attempt, and the breaker
+   * learns nothing: the source was not called. A limiter failure without a retry time (an error
+   * reply, a timeout below the limiter's outage threshold) rejects the call at once.
    */
   private void limiterUnavailable(Call<K> call, RateLimiterUnavailableException unavailable) {
     core.locked(after -> {
@@ -185,15 +201,16 @@ final class CallRunner<K, V> {
       breaker.release(call.probe);
       call.limiterOutages++;
       long until = Checks.plus(now, Math.max(unavailable.retryAfterNanos(), refusalPauseFloor(call.limiterOutages)));
-      if (until - call.deadline >= 0) {
+      long deadline = core.table.latestDeadline(call); // batches may have joined while it waited
+      if (deadline != Long.MIN_VALUE && until - deadline >= 0) {
         settleAll(call, ItemFailure.of(FailureKind.REJECTED, "rate limiter '" + quota.limiterName()
             + "' is unavailable until after the deadline: " + unavailable.getMessage(), unavailable), after);
       } else {
-        if (!paused || until - pausedUntil > 0) {
-          paused = true;
-          pausedUntil = until;
+        if (!limiterPaused || until - limiterPausedUntil > 0) {
+          limiterPaused = true;
+          limiterPausedUntil = until;
         }
-        requeue(call, after);
+        requeue(call, after); // without the keys nobody waits for any more; dropped when none is left
       }
       dispatch(after);
     });
@@ -485,8 +502,10 @@ final class CallRunner<K, V> {
     return breaker.state(now);
   }
 
-  /** Under the lock: how long the source stays paused; 0 when it is not. */
+  /** Under the lock: how long the source stays paused (a refusal or the limiter); 0 when it is not. */
   long pausedNanos(long now) {
-    return paused && now - pausedUntil < 0 ? pausedUntil - now : 0;
+    long refusal = paused && now - pausedUntil < 0 ? pausedUntil - now : 0;
+    long limiter = limiterPaused && now - limiterPausedUntil < 0 ? limiterPausedUntil - now : 0;
+    return Math.max(refusal, limiter);
   }
 }

@@ -103,7 +103,10 @@ public final class EngineSnapshot {
     return circuitState;
   }
 
-  /** How long calls to the source stay paused by its last 429/418; zero when they are not. */
+  /**
+   * How long calls to the source stay paused by its last 429/418, or while the rate limiter cannot
+   * decide; zero when they are not.
+   */
   public Duration pausedFor() {
     return Duration.ofNanos(pausedNanos);
   }

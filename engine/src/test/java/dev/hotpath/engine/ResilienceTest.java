@@ -476,17 +476,66 @@ class ResilienceTest {
 
   @Test
   void aCallIsRejectedNamingTheLimiterWhenItStaysUnavailablePastTheDeadline() throws Exception {
-    RateLimiter limiter = unavailableFor(Integer.MAX_VALUE, Duration.ofSeconds(5), new AtomicInteger());
+    AtomicInteger acquisitions = new AtomicInteger();
+    RateLimiter limiter = unavailableFor(Integer.MAX_VALUE, Duration.ofSeconds(60), acquisitions);
     Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
     try (TieredCache cache = Fixtures.inProcessCache();
         BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
             .quota(limiter, "ip-1").build()) {
-      BatchResult<String, String> result = engine.process(BatchRequest.of(List.of("A")).deadline(Duration.ofSeconds(2)));
+      BatchResult<String, String> result = engine.process(BatchRequest.of(List.of("A")).deadline(Duration.ofSeconds(10)));
 
+      assertThat(acquisitions.get()).as("its retry time is past the deadline: asked once").isEqualTo(1);
       assertThat(result.failures().get("A").kind()).isEqualTo(FailureKind.REJECTED);
       assertThat(result.failures().get("A").message()).contains("rate limiter 'exchange' is unavailable until after the deadline");
       assertThat(source.calls).isEmpty();
     }
+  }
+
+  /**
+   * While the limiter is unavailable no call starts, but a call already granted its weight is sent:
+   * it needs nothing more from the limiter, and the source asked for no pause.
+   */
+  @Test
+  void aCallGrantedItsWeightIsSentWhileTheLimiterIsUnavailableForAnother() throws Exception {
+    List<CompletableFuture<Void>> acquisitions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    RateLimiter limiter = (RateLimiter) Proxy.newProxyInstance(RateLimiter.class.getClassLoader(),
+        new Class<?>[] {RateLimiter.class}, (proxy, method, args) -> switch (method.getName()) {
+          case "acquireAsync" -> {
+            CompletableFuture<Void> answer = new CompletableFuture<>();
+            acquisitions.add(answer);
+            yield answer;
+          }
+          case "name" -> "exchange";
+          default -> throw new UnsupportedOperationException(method.getName());
+        });
+    Fixtures.ScriptedSource source = new Fixtures.ScriptedSource();
+    try (TieredCache cache = Fixtures.inProcessCache();
+        BatchEngine<String, String> engine = BatchEngine.builder(Fixtures.prices(cache), source)
+            .quota(limiter, "ip-1").concurrency(Concurrency.fixed(2)).build()) {
+      CompletableFuture<BatchResult<String, String>> first =
+          engine.submit(BatchRequest.of(List.of("A")).deadline(Duration.ofSeconds(30)));
+      CompletableFuture<BatchResult<String, String>> second =
+          engine.submit(BatchRequest.of(List.of("B")).deadline(Duration.ofSeconds(2)));
+      await("both calls ask the limiter", () -> acquisitions.size() == 2);
+
+      acquisitions.get(0).completeExceptionally(unavailable(Duration.ofSeconds(3))); // A: ask again in 3 s
+      await("no call starts while the limiter is away", () -> !engine.snapshot().pausedFor().isZero());
+      acquisitions.get(1).complete(null); // B's weight granted
+
+      BatchResult<String, String> result = get(second);
+      assertThat(result.values()).containsOnlyKeys("B");
+      assertThat(source.calls).containsExactly(List.of("B"));
+      first.cancel(true); // A would wait out the limiter's 3 s; the engine need not drain it
+    }
+  }
+
+  /** What a Redis limiter failing closed throws while Redis is away: ask again after {@code retryAfter}. */
+  private static RateLimiterUnavailableException unavailable(Duration retryAfter) throws ReflectiveOperationException {
+    // Its constructor is the limiter's own (package-private): built as RedisRateLimiter builds it.
+    java.lang.reflect.Constructor<RateLimiterUnavailableException> constructor =
+        RateLimiterUnavailableException.class.getDeclaredConstructor(String.class, long.class, Throwable.class);
+    constructor.setAccessible(true);
+    return constructor.newInstance("exchange", retryAfter.toNanos(), new IOException("Redis does not answer"));
   }
 
   /**
@@ -498,12 +547,7 @@ class ResilienceTest {
       throws ReflectiveOperationException {
     RateLimiter local = LocalRateLimiter.builder().name("exchange")
         .limit(RateLimit.of(Bandwidth.perPeriod(1_000, Duration.ofSeconds(1)))).build();
-    // Its constructor is the limiter's own (package-private): built as RedisRateLimiter builds it.
-    java.lang.reflect.Constructor<RateLimiterUnavailableException> constructor =
-        RateLimiterUnavailableException.class.getDeclaredConstructor(String.class, long.class, Throwable.class);
-    constructor.setAccessible(true);
-    RateLimiterUnavailableException down =
-        constructor.newInstance("exchange", retryAfter.toNanos(), new IOException("Redis does not answer"));
+    RateLimiterUnavailableException down = unavailable(retryAfter);
     return (RateLimiter) Proxy.newProxyInstance(RateLimiter.class.getClassLoader(),
         new Class<?>[] {RateLimiter.class}, (proxy, method, args) -> {
           if (method.getName().equals("acquireAsync") && acquisitions.incrementAndGet() <= outages) {
