@@ -42,14 +42,13 @@ final class CallRunner<K, V> {
   private final Set<Call<K>> inFlight = Collections.newSetFromMap(new IdentityHashMap<>());
   private volatile int slotsInUse;
   private volatile int currentLimit;
-  private boolean paused;
-  private long pausedUntil;
+  /** After a refusal (429/418): no call is dispatched or sent. */
+  private final Pause refusalPause = new Pause();
   /**
-   * While the rate limiter is unavailable no call is dispatched; unlike {@link #paused}, a call
-   * already granted its weight is still sent.
+   * While the rate limiter cannot decide: no call is dispatched, but one already granted its
+   * weight is still sent.
    */
-  private boolean limiterPaused;
-  private long limiterPausedUntil;
+  private final Pause limiterPause = new Pause();
   private static final long REFUSAL_PAUSE_FLOOR_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final long REFUSAL_PAUSE_CEILING_NANOS = TimeUnit.SECONDS.toNanos(10);
   private ScheduledFuture<?> wake;
@@ -92,19 +91,10 @@ final class CallRunner<K, V> {
     }
     long now = core.clock.nanos();
     while (slotsInUse < limit.current()) {
-      if (paused) {
-        if (now - pausedUntil < 0) {
-          scheduleWake(pausedUntil - now);
-          return;
-        }
-        paused = false;
-      }
-      if (limiterPaused) {
-        if (now - limiterPausedUntil < 0) {
-          scheduleWake(limiterPausedUntil - now);
-          return;
-        }
-        limiterPaused = false;
+      long paused = Math.max(refusalPause.remaining(now), limiterPause.remaining(now));
+      if (paused > 0) {
+        scheduleWake(paused);
+        return;
       }
       Call<K> call = queue.poll();
       if (call == null) {
@@ -206,10 +196,7 @@ final class CallRunner<K, V> {
         settleAll(call, ItemFailure.of(FailureKind.REJECTED, "rate limiter '" + quota.limiterName()
             + "' is unavailable until after the deadline: " + unavailable.getMessage(), unavailable), after);
       } else {
-        if (!limiterPaused || until - limiterPausedUntil > 0) {
-          limiterPaused = true;
-          limiterPausedUntil = until;
-        }
+        limiterPause.extendTo(until);
         requeue(call, after); // without the keys nobody waits for any more; dropped when none is left
       }
       dispatch(after);
@@ -235,8 +222,9 @@ final class CallRunner<K, V> {
     List<List<K>> sending = new ArrayList<>(1);
     core.locked(after -> {
       long now = core.clock.nanos();
-      if (paused && now - pausedUntil < 0) { // refused by another call while this one waited for quota
-        if (pausedUntil - call.deadline >= 0) {
+      long paused = refusalPause.remaining(now);
+      if (paused > 0) { // refused by another call while this one waited for quota
+        if (refusalPause.outlasts(call.deadline, now)) {
           QuotaGate.Grant grant = call.grant;
           after.add(() -> quota.onAnswer(grant, OptionalLong.empty(), now, now, false));
           endAttempt(call);
@@ -245,7 +233,7 @@ final class CallRunner<K, V> {
               + "' asked for a pause (HTTP 429/418) that ends after the deadline"), after);
           dispatch(after);
         } else {
-          core.schedule(() -> send(call), pausedUntil - now);
+          core.schedule(() -> send(call), paused);
         }
         return;
       }
@@ -343,10 +331,7 @@ final class CallRunner<K, V> {
         limit.onCongestion(call.generation, ConcurrencyLimit.HARD_BACKOFF);
         currentLimit = limit.current();
         long until = Checks.plus(now, Math.max(refused.retryAfter().toNanos(), refusalPauseFloor(call.refusals)));
-        if (!paused || until - pausedUntil > 0) {
-          paused = true;
-          pausedUntil = until;
-        }
+        refusalPause.extendTo(until);
         long sentAt = call.sentAt;
         QuotaGate.Grant grant = call.grant;
         after.add(() -> quota.onAnswer(grant, refused.usedWeight(), sentAt, now, refused.status() == 429));
@@ -504,8 +489,6 @@ final class CallRunner<K, V> {
 
   /** Under the lock: how long the source stays paused (a refusal or the limiter); 0 when it is not. */
   long pausedNanos(long now) {
-    long refusal = paused && now - pausedUntil < 0 ? pausedUntil - now : 0;
-    long limiter = limiterPaused && now - limiterPausedUntil < 0 ? limiterPausedUntil - now : 0;
-    return Math.max(refusal, limiter);
+    return Math.max(refusalPause.remaining(now), limiterPause.remaining(now));
   }
 }
