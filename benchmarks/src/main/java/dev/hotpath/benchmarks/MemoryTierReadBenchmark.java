@@ -16,7 +16,7 @@ import dev.hotpath.cache.jcache.JCacheSettings;
 import dev.hotpath.cache.redis.RedisTier;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Properties;
@@ -172,8 +172,11 @@ public class MemoryTierReadBenchmark {
       tiered = TieredCache.builder().tier(tier).namespace(spec).build();
       namespace = tiered.namespace(spec);
       // In bulks of 512: one bulk write of 65,536 entries can outlast the Redis command timeout on a
-      // loaded machine, and a timed-out write is not kept.
-      Map<String, String> bulk = new HashMap<>();
+      // loaded machine, and a timed-out write is not kept. In key order, as every other contender
+      // is filled: the entries' objects then lie in memory in the order the readers walk the keys,
+      // as theirs do (filled in a HashMap's order, this namespace read 1.45 times slower per hit
+      // at 65,536 keys than the same namespace filled in key order, in one JVM).
+      Map<String, String> bulk = new LinkedHashMap<>();
       keys.fill((key, value) -> {
         bulk.put(key, value);
         if (bulk.size() == 512) {

@@ -1,5 +1,7 @@
 package dev.hotpath.benchmarks;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.hotpath.benchmarks.TwoLevelPeers.JetCacheNode;
 import dev.hotpath.benchmarks.TwoLevelPeers.RedissonNode;
 import dev.hotpath.cache.Codec;
@@ -15,6 +17,7 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -60,7 +63,9 @@ import org.redisson.config.Config;
  *       lettuceMget}, one raw MGET of the same 100 keys decoded as Hotpath decodes them (its payload
  *       header checked, the rest through the same {@code Codec.utf8()}) into a map, the floor a
  *       hand-written Caffeine + Lettuce cache reaches; {@code lettuceSingles}, the same keys as 100
- *       sync GETs.
+ *       sync GETs; {@code caffeineLettuceMget}, that hand-written cache itself (Caffeine's {@code
+ *       getAllPresent}, one MGET of what it missed, decoded the same way, put into Caffeine): what any
+ *       cache with an in-process level pays on top of the raw MGET.
  * </ul>
  *
  * <p><b>Configured alike</b> (see {@link TwoLevelPeers} for what each library stores in Redis):
@@ -77,7 +82,8 @@ import org.redisson.config.Config;
  *
  * <p>{@code java -jar benchmarks/target/benchmarks.jar RedisTierReadBenchmark -f 2}. Goals:
  * {@code hotpath} ≥ 0.9 × {@code lettuce}; {@code hotpathGetAll} ≥ 10 × {@code lettuceSingles} and
- * (issue 15) ≥ 0.9 × {@code lettuceMget}. Against {@code HOTPATH_BENCH_REDIS_URL} when set, else
+ * (issue 15) ≥ 0.9 × {@code lettuceMget}, which reads no in-process level at all: compare {@code
+ * caffeineLettuceMget / lettuceMget}, the same goal for the hand-written cache, in the same run. Against {@code HOTPATH_BENCH_REDIS_URL} when set, else
  * an embedded Redis.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -292,6 +298,61 @@ public class RedisTierReadBenchmark {
       connection.close();
       client.shutdown();
       redis.close();
+    }
+  }
+
+  /**
+   * The two-level cache a team writes by hand instead: Caffeine in process, built as a user builds
+   * it for this job (the same bound and in-process TTL as Hotpath's L1, stats recorded, Caffeine's
+   * default executor), and for the keys it does not hold one MGET of the bytes Hotpath wrote,
+   * through the {@link LettuceState}'s connection, decoded as {@code lettuceMget} decodes them and
+   * put into Caffeine. Entry keys are built per read, as such code builds them.
+   */
+  @State(Scope.Benchmark)
+  public static class CaffeineLettuceState {
+    LettuceState lettuce;
+    Cache<String, String> local;
+    String entryPrefix;
+
+    @Setup
+    public void setUp(LettuceState lettuce) {
+      this.lettuce = lettuce;
+      this.entryPrefix = prefix() + NAMESPACE + ":";
+      local = Caffeine.newBuilder().maximumSize(L1_BOUND).expireAfterWrite(HOTPATH_MISS_TTL).recordStats().build();
+      checkAll("caffeineLettuceMget", this::getAll);
+    }
+
+    Map<String, String> getAll(int group) {
+      Set<String> keys = GROUP_KEYS[group];
+      Map<String, String> held = local.getAllPresent(keys);
+      if (held.size() == keys.size()) {
+        return held;
+      }
+      List<String> missing = new ArrayList<>(keys.size() - held.size());
+      for (String key : keys) {
+        if (!held.containsKey(key)) {
+          missing.add(key);
+        }
+      }
+      byte[][] entryKeys = new byte[missing.size()][];
+      for (int i = 0; i < entryKeys.length; i++) {
+        entryKeys[i] = (entryPrefix + missing.get(i)).getBytes(StandardCharsets.UTF_8);
+      }
+      List<KeyValue<byte[], byte[]>> found = lettuce.lettuce.mget(entryKeys);
+      Map<String, String> loaded = new HashMap<>();
+      for (int i = 0; i < entryKeys.length; i++) {
+        KeyValue<byte[], byte[]> kv = found.get(i);
+        if (kv.hasValue()) {
+          loaded.put(missing.get(i), decodeHotpathUtf8(kv.getValue()));
+        }
+      }
+      local.putAll(loaded);
+      if (held.isEmpty()) {
+        return loaded;
+      }
+      Map<String, String> all = new HashMap<>(held);
+      all.putAll(loaded);
+      return all;
     }
   }
 
@@ -512,6 +573,12 @@ public class RedisTierReadBenchmark {
   @Benchmark
   public Map<String, String> lettuceMget(LettuceState state, Cursor cursor) {
     return state.mget(cursor.nextGroup());
+  }
+
+  /** The hand-written two-level read of the same keys: Caffeine, then one MGET of what it missed. */
+  @Benchmark
+  public Map<String, String> caffeineLettuceMget(CaffeineLettuceState state, Cursor cursor) {
+    return state.getAll(cursor.nextGroup());
   }
 
   @Benchmark

@@ -25,6 +25,7 @@ final class Comparisons {
       of("RedisTierReadBenchmark", "hotpath", "redisson"),
       of("RedisTierReadBenchmark", "hotpathGetAll", "lettuceMget").goal(0.9),
       of("RedisTierReadBenchmark", "hotpathGetAll", "lettuceSingles").goal(10),
+      of("RedisTierReadBenchmark", "hotpathGetAll", "caffeineLettuceMget"),
       of("RedisTierReadBenchmark", "hotpathL1", "jetcacheL1"),
       of("RedisTierReadBenchmark", "hotpathL1", "redissonLocalL1"),
       of("RedisTierReadBenchmark", "hotpath", "jetcacheL2"),
