@@ -40,7 +40,8 @@ public final class RateLimiterUnavailableException extends RateLimitException {
 
   /**
    * Nanoseconds until the limiter asks Redis again (until then every call fails at once without
-   * asking); 0 when the next call asks.
+   * asking); 0 when the next call asks. While one call is asking Redis whether it is back, the
+   * others get the limiter's retry interval: that call's answer may reopen the limiter sooner.
    */
   public long retryAfterNanos() {
     return retryAfterNanos;

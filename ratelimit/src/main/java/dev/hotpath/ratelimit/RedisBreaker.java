@@ -115,12 +115,22 @@ final class RedisBreaker {
     return open;
   }
 
-  /** Nanoseconds until a call may probe; 0 when closed or when the next call would. */
+  /**
+   * Nanoseconds until a call may probe; 0 when closed or when the next call would. While a probe
+   * is out past the retry instant, the next call would not probe but be answered without asking:
+   * then one retry interval (the probe's answer closes the circuit sooner; its failure opens it
+   * for an interval from then). Never 0 then, since a caller told "0" asks again at once, gets the
+   * same answer, and would either spin or, like the batch engine, take the outage for a refusal
+   * that no waiting can change.
+   */
   long nanosToRetry(long now) {
     if (!open) {
       return 0;
     }
     long at = retryAt;
-    return now < at ? at - now : 0;
+    if (now < at) {
+      return at - now;
+    }
+    return probing.get() ? retryIntervalNanos : 0;
   }
 }

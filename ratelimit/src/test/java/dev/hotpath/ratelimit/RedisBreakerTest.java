@@ -43,6 +43,10 @@ class RedisBreakerTest {
     clock.advance(INTERVAL);
     assertThat(breaker.pass(clock)).isEqualTo(Pass.PROBE);
     assertThat(breaker.pass(clock)).as("while the probe is out").isEqualTo(Pass.SKIP);
+    clock.advance(INTERVAL / 2);
+    assertThat(breaker.nanosToRetry(clock.nanos()))
+        .as("a call answered without asking while the probe is out is told a time to ask again, not 'now'")
+        .isEqualTo(INTERVAL);
     breaker.unanswered(Pass.PROBE, false, clock.nanos());
     assertThat(breaker.pass(clock)).isEqualTo(Pass.SKIP);
     assertThat(breaker.nanosToRetry(clock.nanos())).isEqualTo(INTERVAL);
