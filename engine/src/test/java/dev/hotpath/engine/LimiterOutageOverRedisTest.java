@@ -58,7 +58,9 @@ class LimiterOutageOverRedisTest {
   @AfterEach
   void tearDown() {
     try {
-      redis.start();
+      if (!redis.isRunning()) {
+        redis.start();
+      }
     } finally {
       if (limiter != null) {
         limiter.close();

@@ -42,16 +42,17 @@ final class OutageHandler {
   private volatile long nextFailureLog = Long.MIN_VALUE;
 
   /**
+   * @param timeoutNanos how long a call waits for Redis at most
    * @param share the local share, or null when failing closed
    * @param connectionUp whether the connection to Redis is up now
    * @param debit sends a debt of the share to Redis
    */
   OutageHandler(BaseRateLimiter limiter, RedisDownPolicy downPolicy, int threshold, long retryIntervalNanos,
-      FallbackShare share, BooleanSupplier connectionUp, FallbackShare.Debit debit) {
+      long timeoutNanos, FallbackShare share, BooleanSupplier connectionUp, FallbackShare.Debit debit) {
     this.limiter = limiter;
     this.downPolicy = downPolicy;
     this.retryIntervalNanos = retryIntervalNanos;
-    this.breaker = new RedisBreaker(threshold, retryIntervalNanos);
+    this.breaker = new RedisBreaker(threshold, retryIntervalNanos, timeoutNanos);
     this.share = share;
     this.connectionUp = connectionUp;
     this.debit = debit;
@@ -188,7 +189,8 @@ final class OutageHandler {
    * The down policy's answer: the local share's when failing open, else
    * {@link RateLimiterUnavailableException} (counted as an unavailable call for a request).
    *
-   * @param cause why Redis was not asked or did not decide; null for the last failure
+   * @param cause why Redis was not asked or did not decide; null for a call the open circuit
+   *     answered without asking (the last failure is then the cause)
    */
   <T> T answer(Supplier<T> openAnswer, Throwable cause, boolean request) {
     if (share != null) {
@@ -197,7 +199,13 @@ final class OutageHandler {
     if (request) {
       limiter.recorder.unavailable();
     }
-    throw new RateLimiterUnavailableException(limiter.name, nanosToRetry(), cause != null ? cause : lastFailure);
+    long retry = nanosToRetry();
+    if (cause == null) {
+      // The circuit was open when the call took its pass; the retry instant may have come since.
+      // A call that did not ask is told to ask again, never that asking again now is pointless.
+      retry = Math.max(1, retry);
+    }
+    throw new RateLimiterUnavailableException(limiter.name, retry, cause != null ? cause : lastFailure);
   }
 
   /** At most one line per retry interval for failures that open no circuit. */

@@ -40,8 +40,8 @@ public final class RateLimiterUnavailableException extends RateLimitException {
 
   /**
    * Nanoseconds until the limiter asks Redis again (until then every call fails at once without
-   * asking); 0 when the next call asks. While one call is asking Redis whether it is back, the
-   * others get the limiter's retry interval: that call's answer may reopen the limiter sooner.
+   * asking); 0 when the next call asks. A call answered while another one asks Redis whether it
+   * is back is told to come back once that call has its answer (at most the limiter's timeout).
    */
   public long retryAfterNanos() {
     return retryAfterNanos;

@@ -31,15 +31,24 @@ final class RedisBreaker {
 
   private final int threshold;
   private final long retryIntervalNanos;
+  private final long probeTimeoutNanos;
   private final AtomicInteger unansweredInARow = new AtomicInteger();
   private final AtomicBoolean probing = new AtomicBoolean();
   private volatile boolean open;
   /** The instant from which the next probe may ask; meaningful while open. */
   private volatile long retryAt;
+  /** When the probe out now (or the last one) started. */
+  private volatile long probeStartedAt;
 
-  RedisBreaker(int threshold, long retryIntervalNanos) {
+  /**
+   * @param retryIntervalNanos how long the circuit stays open before a call probes Redis
+   * @param probeTimeoutNanos how long a probe waits for Redis's answer at most (the limiter's
+   *     timeout): the probe's outcome is known by then
+   */
+  RedisBreaker(int threshold, long retryIntervalNanos, long probeTimeoutNanos) {
     this.threshold = threshold;
     this.retryIntervalNanos = retryIntervalNanos;
+    this.probeTimeoutNanos = probeTimeoutNanos;
   }
 
   /** The pass of a call starting now; a {@link Pass#PROBE} must be reported back exactly once. */
@@ -57,6 +66,7 @@ final class RedisBreaker {
       probing.set(false);
       return Pass.SKIP;
     }
+    probeStartedAt = now;
     return Pass.PROBE;
   }
 
@@ -118,19 +128,21 @@ final class RedisBreaker {
   /**
    * Nanoseconds until a call may probe; 0 when closed or when the next call would. While a probe
    * is out past the retry instant, the next call would not probe but be answered without asking:
-   * then one retry interval (the probe's answer closes the circuit sooner; its failure opens it
-   * for an interval from then). Never 0 then, since a caller told "0" asks again at once, gets the
-   * same answer, and would either spin or, like the batch engine, take the outage for a refusal
-   * that no waiting can change.
+   * then the time until that probe's outcome is known (its timeout; at least 1). Never 0 then,
+   * since a caller told "0" asks again at once, gets the same answer, and would either spin or,
+   * like the batch engine, take the outage for a refusal that no waiting can change.
    */
   long nanosToRetry(long now) {
     if (!open) {
       return 0;
     }
+    // The flag before the instant: a failing probe moves the instant before it lets the flag go,
+    // so a probe seen gone has its new instant seen too.
+    boolean probeOut = probing.get();
     long at = retryAt;
     if (now < at) {
       return at - now;
     }
-    return probing.get() ? retryIntervalNanos : 0;
+    return probeOut ? Math.max(1, probeStartedAt + probeTimeoutNanos - now) : 0;
   }
 }

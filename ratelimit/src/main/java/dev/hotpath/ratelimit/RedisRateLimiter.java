@@ -96,7 +96,7 @@ public final class RedisRateLimiter extends BaseRateLimiter implements AutoClose
     this.outages = new OutageHandler(this, downPolicy,
         b.failureThreshold != null ? b.failureThreshold : DEFAULT_FAILURE_THRESHOLD,
         Checks.nanos("retryInterval", b.retryInterval != null ? b.retryInterval : DEFAULT_RETRY_INTERVAL),
-        share, connection::isOpen, this::debit);
+        timeoutNanos, share, connection::isOpen, this::debit);
   }
 
   /** A local limiter under {@code scaled} whose buckets start empty, for the fail-open share. */

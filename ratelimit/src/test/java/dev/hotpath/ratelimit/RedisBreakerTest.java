@@ -17,9 +17,10 @@ import org.junit.jupiter.api.Timeout;
 class RedisBreakerTest {
 
   private static final long INTERVAL = 1_000_000_000L;
+  private static final long TIMEOUT = 250_000_000L;
 
   private final ManualClock clock = new ManualClock(1_700_000_000_000_000_000L);
-  private final RedisBreaker breaker = new RedisBreaker(3, INTERVAL);
+  private final RedisBreaker breaker = new RedisBreaker(3, INTERVAL, TIMEOUT);
 
   @Test
   void opensAtTheThresholdOfFailuresInARowOnlyAndAtOnceOnALostConnection() {
@@ -33,7 +34,7 @@ class RedisBreakerTest {
     assertThat(breaker.pass(clock)).isEqualTo(Pass.SKIP);
     assertThat(breaker.nanosToRetry(clock.nanos())).isEqualTo(INTERVAL);
 
-    RedisBreaker other = new RedisBreaker(3, INTERVAL);
+    RedisBreaker other = new RedisBreaker(3, INTERVAL, TIMEOUT);
     assertThat(other.unanswered(Pass.ASK, true, clock.nanos())).as("a lost connection").isTrue();
   }
 
@@ -43,10 +44,12 @@ class RedisBreakerTest {
     clock.advance(INTERVAL);
     assertThat(breaker.pass(clock)).isEqualTo(Pass.PROBE);
     assertThat(breaker.pass(clock)).as("while the probe is out").isEqualTo(Pass.SKIP);
-    clock.advance(INTERVAL / 2);
+    clock.advance(TIMEOUT / 5);
     assertThat(breaker.nanosToRetry(clock.nanos()))
-        .as("a call answered without asking while the probe is out is told a time to ask again, not 'now'")
-        .isEqualTo(INTERVAL);
+        .as("a call answered without asking while the probe is out is told to come back when its answer is due")
+        .isEqualTo(TIMEOUT - TIMEOUT / 5);
+    clock.advance(TIMEOUT);
+    assertThat(breaker.nanosToRetry(clock.nanos())).as("a probe out past its timeout: at once, but not 'now'").isEqualTo(1);
     breaker.unanswered(Pass.PROBE, false, clock.nanos());
     assertThat(breaker.pass(clock)).isEqualTo(Pass.SKIP);
     assertThat(breaker.nanosToRetry(clock.nanos())).isEqualTo(INTERVAL);
