@@ -201,8 +201,8 @@ final class OutageHandler {
     }
     long retry = nanosToRetry();
     if (cause == null) {
-      // The circuit was open when the call took its pass; the retry instant may have come since.
-      // A call that did not ask is told to ask again, never that asking again now is pointless.
+      // The circuit was open when the call took its pass; the retry instant may have come since
+      // (then the next call probes). 0 would tell the batch engine that no wait can cure this.
       retry = Math.max(1, retry);
     }
     throw new RateLimiterUnavailableException(limiter.name, retry, cause != null ? cause : lastFailure);

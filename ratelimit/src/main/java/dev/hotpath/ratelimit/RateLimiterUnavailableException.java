@@ -18,7 +18,8 @@ public final class RateLimiterUnavailableException extends RateLimitException {
 
   RateLimiterUnavailableException(String limiterName, long retryAfterNanos, Throwable cause) {
     this(limiterName, retryAfterNanos, "RateLimiter '" + limiterName + "' is unavailable: Redis did not decide and the"
-        + " down policy fails closed; Redis is asked again in " + Duration.ofNanos(retryAfterNanos) + " (" + cause + ")",
+        + " down policy fails closed; " + (retryAfterNanos > 1 ? "Redis is asked again in " + Duration.ofNanos(retryAfterNanos)
+        : "the next call asks Redis again") + " (" + cause + ")",
         cause);
   }
 
@@ -40,8 +41,12 @@ public final class RateLimiterUnavailableException extends RateLimitException {
 
   /**
    * Nanoseconds until the limiter asks Redis again (until then every call fails at once without
-   * asking); 0 when the next call asks. A call answered while another one asks Redis whether it
-   * is back is told to come back once that call has its answer (at most the limiter's timeout).
+   * asking). A call the limiter answered without asking Redis (its circuit open) gets at least 1:
+   * while another call asks Redis whether it is back, the time until that call's answer is due
+   * (at most the limiter's timeout), after which the circuit may be closed or open for another
+   * retry interval. 0 only for a call that asked Redis itself and failed without opening the
+   * circuit (an error reply, a timeout below the failure threshold), and when the connection
+   * could not be opened at build: asking again now is all a caller can do.
    */
   public long retryAfterNanos() {
     return retryAfterNanos;

@@ -1,7 +1,7 @@
 package dev.hotpath.ratelimit;
 
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * When a {@link RedisRateLimiter} asks Redis. Closed, every call asks, and calls that got no answer
@@ -29,16 +29,20 @@ final class RedisBreaker {
     SKIP
   }
 
+  private static final long NO_PROBE = Long.MIN_VALUE;
+
   private final int threshold;
   private final long retryIntervalNanos;
   private final long probeTimeoutNanos;
   private final AtomicInteger unansweredInARow = new AtomicInteger();
-  private final AtomicBoolean probing = new AtomicBoolean();
+  /**
+   * When the probe out now started, or {@link #NO_PROBE}: taken by one compare-and-set, so the
+   * probe's start is never read without the probe or the probe without its start.
+   */
+  private final AtomicLong probeStart = new AtomicLong(NO_PROBE);
   private volatile boolean open;
   /** The instant from which the next probe may ask; meaningful while open. */
   private volatile long retryAt;
-  /** When the probe out now (or the last one) started. */
-  private volatile long probeStartedAt;
 
   /**
    * @param retryIntervalNanos how long the circuit stays open before a call probes Redis
@@ -57,16 +61,15 @@ final class RedisBreaker {
       return Pass.ASK;
     }
     long now = clock.nanos();
-    if (now < retryAt || !probing.compareAndSet(false, true)) {
+    if (now < retryAt || !probeStart.compareAndSet(NO_PROBE, now == NO_PROBE ? now + 1 : now)) {
       return Pass.SKIP;
     }
     // A probe that failed just now set the next retry before letting go of the flag: read again,
     // or this call would probe a second time within the interval.
     if (now < retryAt) {
-      probing.set(false);
+      probeStart.set(NO_PROBE);
       return Pass.SKIP;
     }
-    probeStartedAt = now;
     return Pass.PROBE;
   }
 
@@ -79,7 +82,7 @@ final class RedisBreaker {
       synchronized (this) {
         unansweredInARow.set(0);
         open = false;
-        probing.set(false);
+        probeStart.set(NO_PROBE);
       }
       return true;
     }
@@ -99,7 +102,7 @@ final class RedisBreaker {
   boolean unanswered(Pass pass, boolean connectionLost, long now) {
     if (pass == Pass.PROBE) {
       retryAt = now + retryIntervalNanos;
-      probing.set(false);
+      probeStart.set(NO_PROBE);
       return false;
     }
     if (unansweredInARow.incrementAndGet() >= threshold || connectionLost) {
@@ -117,7 +120,7 @@ final class RedisBreaker {
   /** A call gave up before its answer (interrupted): a probe lets the next call probe. */
   void abandoned(Pass pass) {
     if (pass == Pass.PROBE) {
-      probing.set(false);
+      probeStart.set(NO_PROBE);
     }
   }
 
@@ -128,21 +131,25 @@ final class RedisBreaker {
   /**
    * Nanoseconds until a call may probe; 0 when closed or when the next call would. While a probe
    * is out past the retry instant, the next call would not probe but be answered without asking:
-   * then the time until that probe's outcome is known (its timeout; at least 1). Never 0 then,
-   * since a caller told "0" asks again at once, gets the same answer, and would either spin or,
-   * like the batch engine, take the outage for a refusal that no waiting can change.
+   * then the time until that probe's answer is due (its timeout from its start; the whole timeout
+   * again when it is overdue), never 0, since a caller told "0" asks again at once and gets the
+   * same answer, and the batch engine takes 0 for a failure that no wait can cure.
    */
   long nanosToRetry(long now) {
     if (!open) {
       return 0;
     }
-    // The flag before the instant: a failing probe moves the instant before it lets the flag go,
+    // The probe before the instant: a failing probe moves the instant before it lets the probe go,
     // so a probe seen gone has its new instant seen too.
-    boolean probeOut = probing.get();
+    long start = probeStart.get();
     long at = retryAt;
     if (now < at) {
       return at - now;
     }
-    return probeOut ? Math.max(1, probeStartedAt + probeTimeoutNanos - now) : 0;
+    if (start == NO_PROBE) {
+      return 0;
+    }
+    long elapsed = now - start;
+    return elapsed > 0 && elapsed < probeTimeoutNanos ? probeTimeoutNanos - elapsed : probeTimeoutNanos;
   }
 }

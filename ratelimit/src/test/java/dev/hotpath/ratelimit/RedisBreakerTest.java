@@ -49,7 +49,7 @@ class RedisBreakerTest {
         .as("a call answered without asking while the probe is out is told to come back when its answer is due")
         .isEqualTo(TIMEOUT - TIMEOUT / 5);
     clock.advance(TIMEOUT);
-    assertThat(breaker.nanosToRetry(clock.nanos())).as("a probe out past its timeout: at once, but not 'now'").isEqualTo(1);
+    assertThat(breaker.nanosToRetry(clock.nanos())).as("a probe overdue: its timeout again, not 'now'").isEqualTo(TIMEOUT);
     breaker.unanswered(Pass.PROBE, false, clock.nanos());
     assertThat(breaker.pass(clock)).isEqualTo(Pass.SKIP);
     assertThat(breaker.nanosToRetry(clock.nanos())).isEqualTo(INTERVAL);

@@ -199,6 +199,36 @@ class RedisRateLimiterFaultTest {
     assertThat(eventuallyAllowed(limiter, clock)).isTrue();
   }
 
+  /**
+   * A call the open circuit answers without asking is told to come back, never "0": its retry
+   * instant can pass between the call's pass and its answer (each reading of this clock moves it
+   * by a nanosecond), and the batch engine takes 0 for a failure no wait can cure.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Outage.class, names = {"STOPPED", "FROZEN"})
+  void aCallAnsweredWithoutAskingIsToldToComeBackWhenTheInstantPassesMeanwhile(Outage outage) throws Exception {
+    open(outage.topology, true);
+    ManualClock clock = new ManualClock(System.currentTimeMillis() * 1_000_000L);
+    RedisRateLimiter limiter = outageLimiter(outage, "instant-passes", RateLimit.of(Bandwidth.perPeriod(10, SECOND)),
+        RedisDownPolicy.failClosed()).clock(clock).retryInterval(SECOND).build();
+    assertThat(eventuallyAllowed(limiter, clock)).as("allowed before the outage").isTrue();
+    begin(outage);
+    try {
+      assertThatThrownBy(() -> limiter.tryConsume("k", 1)).isInstanceOf(RateLimiterUnavailableException.class);
+      assertThat(limiter.circuitOpen()).isTrue();
+      long sent = redis.commandsSent();
+      clock.advance(SECOND.toNanos() - 1); // the circuit opened on the last reading: one nanosecond before its retry instant
+      clock.tickOnEveryRead(1);
+      assertThatThrownBy(() -> limiter.tryConsume("k", 1)).isInstanceOf(RateLimiterUnavailableException.class)
+          .satisfies(e -> assertThat(((RateLimiterUnavailableException) e).retryAfterNanos()).isEqualTo(1))
+          .hasMessageContaining("the next call asks Redis again");
+      assertThat(redis.commandsSent()).as("answered without asking").isEqualTo(sent);
+    } finally {
+      clock.tickOnEveryRead(0);
+      end(outage);
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Outage.class)
   void anOutageFailingClosedIsNotARefusal(Outage outage) {
