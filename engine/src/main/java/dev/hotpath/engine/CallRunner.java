@@ -181,8 +181,8 @@ final class CallRunner<K, V> {
    * until then (at least {@link #refusalPauseFloor} of this call's outages; calls already granted
    * their weight are still sent), and this one is queued again; it is rejected, naming the limiter,
    * when that time is past the latest deadline of its batches. Not an attempt, and the breaker
-   * learns nothing: the source was not called. A limiter failure without a retry time (an error
-   * reply, a timeout below the limiter's outage threshold) rejects the call at once.
+   * learns nothing: the source was not called. A limiter failure without a retry time (Redis up
+   * and refusing the call: an error reply, such as a script error) rejects the call at once.
    */
   private void limiterUnavailable(Call<K> call, RateLimiterUnavailableException unavailable) {
     core.locked(after -> {

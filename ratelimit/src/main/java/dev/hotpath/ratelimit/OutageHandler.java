@@ -173,7 +173,8 @@ final class OutageHandler {
     lastFailure = cause;
     limiter.recorder.backendFailure();
     long now = limiter.clock.nanos();
-    if (!isOutage(cause)) {
+    boolean outage = isOutage(cause);
+    if (!outage) {
       answered(pass); // an error reply: Redis is up and failed this call alone
       logFailure(cause, now);
     } else if (breaker.unanswered(pass, !connectionUp.getAsBoolean(), now)) {
@@ -182,7 +183,7 @@ final class OutageHandler {
     } else if (pass == RedisBreaker.Pass.ASK) {
       logFailure(cause, now);
     }
-    return answer(openAnswer, cause, request);
+    return answer(openAnswer, cause, request, outage);
   }
 
   /**
@@ -193,18 +194,24 @@ final class OutageHandler {
    *     answered without asking (the last failure is then the cause)
    */
   <T> T answer(Supplier<T> openAnswer, Throwable cause, boolean request) {
+    return answer(openAnswer, cause, request, cause == null);
+  }
+
+  /**
+   * @param outage whether Redis is away rather than up and refusing this call: the circuit was
+   *     open when the call took its pass, or Redis did not answer it. Then the retry time is at
+   *     least 1 ns, never 0, which the batch engine takes for a failure no wait can cure (an error
+   *     reply): the retry instant may come between the call's pass and this answer, and a timeout
+   *     that opened no circuit leaves the next call to ask.
+   */
+  private <T> T answer(Supplier<T> openAnswer, Throwable cause, boolean request, boolean outage) {
     if (share != null) {
       return openAnswer.get();
     }
     if (request) {
       limiter.recorder.unavailable();
     }
-    long retry = nanosToRetry();
-    if (cause == null) {
-      // The circuit was open when the call took its pass; the retry instant may have come since
-      // (then the next call probes). 0 would tell the batch engine that no wait can cure this.
-      retry = Math.max(1, retry);
-    }
+    long retry = outage ? Math.max(1, nanosToRetry()) : nanosToRetry();
     throw new RateLimiterUnavailableException(limiter.name, retry, cause != null ? cause : lastFailure);
   }
 

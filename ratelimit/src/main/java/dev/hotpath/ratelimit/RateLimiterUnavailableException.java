@@ -41,12 +41,13 @@ public final class RateLimiterUnavailableException extends RateLimitException {
 
   /**
    * Nanoseconds until the limiter asks Redis again (until then every call fails at once without
-   * asking). A call the limiter answered without asking Redis (its circuit open) gets at least 1:
-   * while another call asks Redis whether it is back, the time until that call's answer is due
-   * (at most the limiter's timeout), after which the circuit may be closed or open for another
-   * retry interval. 0 only for a call that asked Redis itself and failed without opening the
-   * circuit (an error reply, a timeout below the failure threshold), and when the connection
-   * could not be opened at build: asking again now is all a caller can do.
+   * asking). While Redis is away it is at least 1: a call the limiter answered without asking
+   * (its circuit open) while another call asks Redis whether it is back gets the time until that
+   * call's answer is due (at most the limiter's timeout), after which the circuit may be closed or
+   * open for another retry interval; a call that timed out without opening the circuit gets 1
+   * (the next call asks). 0 when Redis is up and refused the call (an error reply, such as a
+   * script error: asking again gets the same answer), and when the connection could not be opened
+   * at build.
    */
   public long retryAfterNanos() {
     return retryAfterNanos;
