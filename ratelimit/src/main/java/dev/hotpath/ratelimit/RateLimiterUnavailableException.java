@@ -45,9 +45,9 @@ public final class RateLimiterUnavailableException extends RateLimitException {
    * (its circuit open) while another call asks Redis whether it is back gets the time until that
    * call's answer is due (at most the limiter's timeout), after which the circuit may be closed or
    * open for another retry interval; a call that timed out without opening the circuit gets 1
-   * (the next call asks). 0 when Redis is up and refused the call (an error reply, such as a
-   * script error: asking again gets the same answer), and when the connection could not be opened
-   * at build.
+   * (the next call asks). 0 when the call itself failed without Redis being away while its
+   * circuit is closed (an error reply, such as a script error, which asking again does not cure;
+   * an interrupted wait), and when the connection could not be opened at build.
    */
   public long retryAfterNanos() {
     return retryAfterNanos;
