@@ -24,10 +24,10 @@ import java.util.concurrent.TimeoutException;
  * paused, and the breaker lets it through; it then holds its slot while it waits for its weight
  * from the rate limiter (no longer than the latest deadline of its batches) and while it is in
  * flight. A refusal (429/418) pauses every call to the source until its {@code Retry-After} and
- * puts the call back at the head of its queue; a rate limiter that cannot decide until a given time
- * (its store away) stops dispatching until then, the same way; other failures are retried with backoff while the
- * deadline allows, and a multi-key call that fails for a reason retries cannot fix is split in
- * halves, so one bad key fails alone. State is guarded by the engine's lock.
+ * puts the call back at the head of its queue; a rate limiter that cannot decide until a given
+ * time (its store away) stops dispatching until then, the same way; other failures are retried
+ * with backoff while the deadline allows, and a multi-key call that fails for a reason retries
+ * cannot fix is split in halves, so one bad key fails alone. State is guarded by the engine's lock.
  */
 final class CallRunner<K, V> {
 

@@ -14,9 +14,8 @@ public enum FailureKind {
   /**
    * The engine could not take the item: the rate limiter cannot grant the call's weight within the
    * deadline or failed to answer (its store unavailable until after the deadline, closed by the
-   * host, or it threw), the
-   * source could not weigh the call, the source paused calls past the deadline (HTTP 429/418), or
-   * the cache refused the read. The source was not called for it.
+   * host, or it threw), the source could not weigh the call, the source paused calls past the
+   * deadline (HTTP 429/418), or the cache refused the read. The source was not called for it.
    */
   REJECTED,
   /** The source's circuit breaker is open: the engine failed the item without calling the source. */

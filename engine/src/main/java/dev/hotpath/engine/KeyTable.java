@@ -13,10 +13,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The engine's single flight: one {@link KeyState} per key that a batch waits for, a call
  * fetches, or a cache load may still hand out. Batches register on their keys before they read the
- * cache (except a batch the in-process tier answers whole, which never registers); the cache's bulk loader ({@link #load}) puts the keys nobody fetches yet into calls (and
- * {@link #register} the keys a batch must fetch itself); a
- * call's reply {@linkplain #settle settles} each key for every waiting batch at once and hands the
- * value to the cache loads (sinks) that wait for it.
+ * cache (except a batch the in-process tier answers whole, which never registers); the cache's
+ * bulk loader ({@link #load}) puts the keys nobody fetches yet into calls (and {@link #register}
+ * the keys a batch must fetch itself); a call's reply {@linkplain #settle settles} each key for
+ * every waiting batch at once and hands the value to the cache loads (sinks) that wait for it.
  *
  * <p>Why batches hear of a key directly rather than only through the cache: a batch whose read
  * joins another batch's load gets that load's outcome from the cache only as a value or an

@@ -18,9 +18,12 @@ public final class RateLimiterUnavailableException extends RateLimitException {
 
   RateLimiterUnavailableException(String limiterName, long retryAfterNanos, Throwable cause) {
     this(limiterName, retryAfterNanos, "RateLimiter '" + limiterName + "' is unavailable: Redis did not decide and the"
-        + " down policy fails closed; " + (retryAfterNanos > 1 ? "Redis is asked again in " + Duration.ofNanos(retryAfterNanos)
-        : "the next call asks Redis again") + " (" + cause + ")",
-        cause);
+        + " down policy fails closed; " + whenAskedAgain(retryAfterNanos) + " (" + cause + ")", cause);
+  }
+
+  /** 1 ns says "at once" to a caller that must not take 0 for a refusal: no duration is shown for it. */
+  private static String whenAskedAgain(long retryAfterNanos) {
+    return retryAfterNanos > 1 ? "Redis is asked again in " + Duration.ofNanos(retryAfterNanos) : "the next call asks Redis again";
   }
 
   private RateLimiterUnavailableException(String limiterName, long retryAfterNanos, String message, Throwable cause) {

@@ -146,24 +146,29 @@ public final class Demo {
   /** Every symbol × timeframe, {@value #SYMBOLS_PER_REQUEST} symbols a request, a few requests at once. */
   private Pass pass(List<String> symbols) throws Exception {
     long started = System.nanoTime();
-    long[] counts = new long[2]; // series answered, series failed
-    List<String> errors = new ArrayList<>();
+    Tally tally = new Tally();
     List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
     for (int from = 0; from < symbols.size(); from += SYMBOLS_PER_REQUEST) {
       String batch = String.join(",", symbols.subList(from, Math.min(symbols.size(), from + SYMBOLS_PER_REQUEST)));
       inFlight.add(http.sendAsync(request("/api/market-data?symbols=" + batch + "&timeframes=" + TIMEFRAMES
           + "&limit=10", LOADER), HttpResponse.BodyHandlers.ofString()));
       if (inFlight.size() == PARALLEL_REQUESTS) {
-        settle(inFlight, counts, errors);
+        settle(inFlight, tally);
       }
     }
-    settle(inFlight, counts, errors);
-    return new Pass(counts[0], (System.nanoTime() - started) / 1_000_000, counts[1], errors);
+    settle(inFlight, tally);
+    return new Pass(tally.answered, (System.nanoTime() - started) / 1_000_000, tally.failed, tally.errors);
   }
 
-  /** Waits for the requests in flight, adding the series answered and failed to {@code counts}. */
-  private static void settle(List<CompletableFuture<HttpResponse<String>>> inFlight, long[] counts, List<String> errors)
-      throws IOException {
+  /** What a pass's replies said so far. */
+  private static final class Tally {
+    long answered;
+    long failed;
+    final List<String> errors = new ArrayList<>();
+  }
+
+  /** Waits for the requests in flight, adding what they answered to {@code tally}. */
+  private static void settle(List<CompletableFuture<HttpResponse<String>>> inFlight, Tally tally) throws IOException {
     for (CompletableFuture<HttpResponse<String>> f : inFlight) {
       HttpResponse<String> r = f.join();
       if (r.statusCode() != 200) {
@@ -173,12 +178,12 @@ public final class Demo {
       long requested = reply.at("/metadata/symbolsProcessed").asLong() * reply.at("/metadata/timeframesProcessed").asLong();
       JsonNode failed = reply.get("errors");
       for (JsonNode error : failed) {
-        if (errors.size() < ERRORS_SHOWN) {
-          errors.add(error.toString());
+        if (tally.errors.size() < ERRORS_SHOWN) {
+          tally.errors.add(error.toString());
         }
       }
-      counts[0] += requested - failed.size(); // the metadata counts what was asked, failed series included
-      counts[1] += failed.size();
+      tally.answered += requested - failed.size(); // the metadata counts what was asked, failed series included
+      tally.failed += failed.size();
     }
     inFlight.clear();
   }
