@@ -108,7 +108,7 @@ class UnrecordedHitTest {
       for (int round = 0; round < 3; round++) {
         handedOver.set(0);
         // 16 recorded reads of 10,000: the one that fills the read buffer asks for one drain.
-        // Recording one read in RECORD_ONE_IN handed over 78 times.
+        // Recording one read in RECORD_ONE_IN (32) would hand over about 20 times.
         Map<String, String> read = namespace.async().getAllIfInProcess(all);
         assertThat(read).isEqualTo(entries);
         assertThat(handedOver).hasValue(1);
