@@ -62,16 +62,17 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
    * policy needs the relative frequency of keys, not every read: Caffeine's buffer already drops
    * reads when contended.
    *
-   * <p>Why so few: each read that fills a read buffer stripe (16 slots) hands a drain to the
-   * executor, and on a pool whose thread has gone idle since the last one that hand-off wakes it,
-   * in the reader's thread. With one hit in 8 recorded, two threads reading 65,536 keys spent a
-   * fifth of their time in {@code ForkJoinPool.signalWork} (JFR), and a JCache hit ran at 2.2–4.0
-   * hits/µs (8 forks) against 3.2–6.1 with one in 32 and 3.5–5.1 with none recorded (4 and 8
-   * forks, all in rounds). Caffeine's own cache, which records every read, showed no such samples,
-   * likely because its drains come so often that the pool's thread does not go idle in between.
-   * A key read 100 times is still credited about 3 reads.
+   * <p>How many: the drains cost the readers. With one hit in 8 recorded, two threads reading a
+   * 65,536-key JCache cache spent a fifth of their time handing drains to the pool ({@code
+   * ForkJoinPool.signalWork}, in JFR); running those drains in the reader instead saved little, so
+   * it is the drains' work. In rounds of single forks of that benchmark, the median throughput was
+   * 2.7 hits/µs with one in 8 (12 forks), 3.5 with one in 16 and 3.5 with one in 32 (5 forks each,
+   * alternating), 4.4 with none recorded (8). Fewer recorded reads cost hits once the size bound
+   * evicts: on a Zipf-like trace ({@code UnrecordedHitTest}) a namespace kept 99–100 % of the hits
+   * of a Caffeine that records every read with one in 8 or 16, 98 % with one in 32 and 92 % with
+   * none recorded. One in 16 gives the speed of one in 32 without that loss.
    */
-  static final int RECORD_ONE_IN = 32;
+  static final int RECORD_ONE_IN = 16;
 
   MemoryTierStore(
       NamespaceSpec<K, V> spec, Ticker ticker, Executor executor, AsyncCacheLoader<K, Object> loader) {
@@ -130,14 +131,15 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
   /**
    * Most reads one bulk read records: one read buffer's worth. Caffeine hands a drain to the
    * executor each time a recorded read fills its 16-slot read buffer (a thread's stripe), and on a
-   * pool that wakes a thread which then competes with the reader: recording one read in 8 of a
-   * 30,000-key bulk read that way took about 15 ms, against about 6 ms for Caffeine's own {@code
+   * pool that wakes a thread which then competes with the reader: recording one read in 8 (the
+   * single-read rate then) of a 30,000-key bulk read that way took about 15 ms, against about 6 ms for Caffeine's own {@code
    * getAll}; running those drains in the reader instead (128 recorded reads per bulk read) made a
    * warm engine batch of 30,000 keys two to three times slower in a probe. A bulk read runs in
    * {@link #batch(Supplier)}, so the drain its recorded reads ask for runs once it is done; reads
    * the buffer holds already (earlier single reads of the thread) leave fewer slots, and the reads
    * that find it full are dropped, as Caffeine drops them under contention. Keys read in bulk thus
-   * get less credit per read than keys read singly once a bulk read exceeds 128 keys; Caffeine's
+   * get less credit per read than keys read singly once a bulk read exceeds {@code
+   * RECORDED_PER_BULK_READ × RECORD_ONE_IN} keys (512); Caffeine's
    * own bulk read, whose full buffer drops reads, also credits a bounded share.
    */
   static final int RECORDED_PER_BULK_READ = 16;
@@ -158,9 +160,14 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
 
     private BulkReadSample(MemoryTierStore<K, ?> store, int keys) {
       this.store = store;
-      this.stride = Math.max(RECORD_ONE_IN, (keys + RECORDED_PER_BULK_READ - 1) / RECORDED_PER_BULK_READ);
+      this.stride = stride(keys);
       this.picked = new Object[keys == 0 ? 0 : RECORDED_PER_BULK_READ];
       this.untilNext = keys == 0 ? Integer.MAX_VALUE : 1 + ThreadLocalRandom.current().nextInt(stride);
+    }
+
+    /** Every how many keys a bulk read of {@code keys} keys picks one: at least {@link #RECORD_ONE_IN}. */
+    static int stride(int keys) {
+      return Math.max(RECORD_ONE_IN, (keys + RECORDED_PER_BULK_READ - 1) / RECORDED_PER_BULK_READ);
     }
 
     /** Offers the next key of the read, held and read quietly. */
