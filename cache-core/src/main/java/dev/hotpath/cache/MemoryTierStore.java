@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Policy;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.hotpath.cache.spi.NamespaceStore;
 import dev.hotpath.cache.spi.TierValue;
@@ -57,22 +58,32 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
 
   /**
    * One hit in this many (a power of two) read by {@link #peek} is left to the caller's recorded
-   * read. A recorded read costs a write to Caffeine's shared read buffer and, once drained, a
-   * reordering of the entry in the eviction deques and in the timer wheel of per-entry expiry. The
-   * policy needs the relative frequency of keys, not every read: Caffeine's buffer already drops
-   * reads when contended.
+   * read while the size bound has not evicted yet; {@link #RECORD_ONE_IN_ONCE_EVICTED} from its
+   * first eviction on. A recorded read costs a write to Caffeine's shared read buffer and, once
+   * drained, a reordering of the entry in the eviction deques and in the timer wheel of per-entry
+   * expiry. The policy needs the relative frequency of keys, not every read: Caffeine's buffer
+   * already drops reads when contended.
    *
-   * <p>How many: the drains cost the readers. With one hit in 8 recorded, two threads reading a
-   * 65,536-key JCache cache spent a fifth of their time handing drains to the pool ({@code
-   * ForkJoinPool.signalWork}, in JFR); running those drains in the reader instead saved little, so
-   * it is the drains' work. In rounds of single forks of that benchmark, the median throughput was
-   * 2.7 hits/µs with one in 8 (12 forks), 3.5 with one in 16 and 3.5 with one in 32 (5 forks each,
-   * alternating), 4.4 with none recorded (8). Fewer recorded reads cost hits once the size bound
-   * evicts: on a Zipf-like trace ({@code UnrecordedHitTest}) a namespace kept 99–100 % of the hits
-   * of a Caffeine that records every read with one in 8 or 16, 98 % with one in 32 and 92 % with
-   * none recorded. One in 16 gives the speed of one in 32 without that loss.
+   * <p>Why two rates: the drains cost the readers, and fewer recorded reads cost hits once the
+   * bound evicts. With one hit in 8 recorded, two threads reading a 65,536-key JCache cache (half
+   * its bound) spent a fifth of their time handing drains to the pool ({@code
+   * ForkJoinPool.signalWork}, in JFR); a probe that ran those drains in the reader instead saved
+   * little, which suggests the drains' work, not only the wake-up, is the cost. Against Caffeine's
+   * JCache in 8 forks each, in rounds (2 threads): 0.95× and 0.63× (1,024 and 65,536 keys) with one
+   * in 8, 0.95× and 0.87× with one in 16, 1.00× and 1.10× with one in 32. On a Zipf-like trace
+   * that evicts, against a Caffeine that records every read, a namespace kept a median of 100.7 %
+   * of the hits with one in 8, 99.6 % with one in 16, 98.1 % with one in 32 (96.4–99.5 %; 15 runs
+   * each) and 92 % with none ({@code
+   * UnrecordedHitTest.aSkewedWorkloadHitsAboutAsOftenAsCaffeineRecordingEveryRead}). Until the
+   * bound evicts, what the recorded reads teach the policy waits for its first decision.
    */
-  static final int RECORD_ONE_IN = 16;
+  static final int RECORD_ONE_IN = 32;
+
+  /** {@link #RECORD_ONE_IN} once the size bound has evicted an entry. */
+  static final int RECORD_ONE_IN_ONCE_EVICTED = 8;
+
+  /** Whether the size bound has evicted an entry; written once, by Caffeine's maintenance. */
+  private volatile boolean evictedBySize;
 
   MemoryTierStore(
       NamespaceSpec<K, V> spec, Ticker ticker, Executor executor, AsyncCacheLoader<K, Object> loader) {
@@ -89,7 +100,12 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
     } else {
       base.maximumSize(spec.maximumSize());
     }
-    Caffeine<K, Object> builder = base.expireAfter(new ProfileExpiry<K>(ttl));
+    Caffeine<K, Object> builder = base.expireAfter(new ProfileExpiry<K>(ttl))
+        .evictionListener((K key, Object value, RemovalCause cause) -> {
+          if (cause == RemovalCause.SIZE && !evictedBySize) {
+            evictedBySize = true;
+          }
+        });
     if (spec.maximumWeight() > 0) {
       ToIntBiFunction<? super K, ? super V> weigher = spec.weigher();
       builder = builder.weigher((K k, Object v) -> weigh(weigher, k, v));
@@ -103,11 +119,16 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
   /**
    * The completed value (a {@code V} or {@link #ABSENT}) this store holds unexpired for {@code
    * key}, read without recording the read, or null: when the key is not held so, and for a sample
-   * of the reads ({@link #RECORD_ONE_IN}), which the caller then reads the recorded way, as it does
+   * of the reads ({@link #recordOneIn()}), which the caller then reads the recorded way, as it does
    * any read this answers null. Thread-safe.
    */
   Object peek(K key) {
-    return (ThreadLocalRandom.current().nextInt() & (RECORD_ONE_IN - 1)) == 0 ? null : peekQuietly(key);
+    return (ThreadLocalRandom.current().nextInt() & (recordOneIn() - 1)) == 0 ? null : peekQuietly(key);
+  }
+
+  /** One hit in this many is recorded now: {@link #RECORD_ONE_IN} or {@link #RECORD_ONE_IN_ONCE_EVICTED}. */
+  int recordOneIn() {
+    return evictedBySize ? RECORD_ONE_IN_ONCE_EVICTED : RECORD_ONE_IN;
   }
 
   /**
@@ -132,20 +153,21 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
    * Most reads one bulk read records: one read buffer's worth. Caffeine hands a drain to the
    * executor each time a recorded read fills its 16-slot read buffer (a thread's stripe), and on a
    * pool that wakes a thread which then competes with the reader: recording one read in 8 (the
-   * single-read rate then) of a 30,000-key bulk read that way took about 15 ms, against about 6 ms for Caffeine's own {@code
-   * getAll}; running those drains in the reader instead (128 recorded reads per bulk read) made a
-   * warm engine batch of 30,000 keys two to three times slower in a probe. A bulk read runs in
-   * {@link #batch(Supplier)}, so the drain its recorded reads ask for runs once it is done; reads
-   * the buffer holds already (earlier single reads of the thread) leave fewer slots, and the reads
-   * that find it full are dropped, as Caffeine drops them under contention. Keys read in bulk thus
-   * get less credit per read than keys read singly once a bulk read exceeds {@code
-   * RECORDED_PER_BULK_READ × RECORD_ONE_IN} keys (512); Caffeine's
-   * own bulk read, whose full buffer drops reads, also credits a bounded share.
+   * single-read rate then) of a 30,000-key bulk read that way took about 15 ms, against about 6 ms
+   * for Caffeine's own {@code getAll}; a probe that ran those drains in the reader instead (up to
+   * 128 recorded reads of each bulk read, at one in 8) made a warm engine batch of 30,000 keys two
+   * to three times slower. A bulk read runs in {@link #batch(Supplier)}, so the drain its recorded
+   * reads ask for runs once it is done; reads the buffer holds already (earlier single reads of the
+   * thread) leave fewer slots, and the reads that find it full are dropped, as Caffeine drops them
+   * under contention. Keys read in bulk thus get less credit per read than keys read singly once a
+   * bulk read exceeds {@code RECORDED_PER_BULK_READ ×} {@link #recordOneIn()} keys (512, then
+   * 128), and below that when the thread's buffer holds earlier reads; Caffeine's own bulk read,
+   * whose full buffer drops reads, also credits a bounded share.
    */
   static final int RECORDED_PER_BULK_READ = 16;
 
   /**
-   * The keys of one bulk read whose reads are recorded: one in {@link #RECORD_ONE_IN}, as single
+   * The keys of one bulk read whose reads are recorded: one in {@link #recordOneIn()}, as single
    * reads, but no more than {@link #RECORDED_PER_BULK_READ}, every {@code stride}-th from a random
    * start; recorded after the read, in an order that starts at a random one of them, so that which
    * of them the read buffer's free slots take does not depend on a key's place in the read either.
@@ -160,14 +182,17 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
 
     private BulkReadSample(MemoryTierStore<K, ?> store, int keys) {
       this.store = store;
-      this.stride = stride(keys);
+      this.stride = stride(keys, store.recordOneIn());
       this.picked = new Object[keys == 0 ? 0 : RECORDED_PER_BULK_READ];
       this.untilNext = keys == 0 ? Integer.MAX_VALUE : 1 + ThreadLocalRandom.current().nextInt(stride);
     }
 
-    /** Every how many keys a bulk read of {@code keys} keys picks one: at least {@link #RECORD_ONE_IN}. */
-    static int stride(int keys) {
-      return Math.max(RECORD_ONE_IN, (keys + RECORDED_PER_BULK_READ - 1) / RECORDED_PER_BULK_READ);
+    /**
+     * Every how many keys a bulk read of {@code keys} keys picks one when single reads record one
+     * in {@code oneIn}: at least that.
+     */
+    static int stride(int keys, int oneIn) {
+      return Math.max(oneIn, (keys + RECORDED_PER_BULK_READ - 1) / RECORDED_PER_BULK_READ);
     }
 
     /** Offers the next key of the read, held and read quietly. */

@@ -87,9 +87,12 @@ class UnrecordedHitTest {
   }
 
   /**
-   * The policy sees one hit in {@link MemoryTierStore#RECORD_ONE_IN}: on a skewed workload it must
-   * still keep about as many hits as Caffeine that sees every read. The same trace (Zipf-like,
-   * exponent 0.9, over ten times as many keys as the bound) is read through both, a miss put back.
+   * Once the size bound evicts, the policy sees one hit in {@link
+   * MemoryTierStore#RECORD_ONE_IN_ONCE_EVICTED}: on a skewed workload a
+   * namespace must still keep at least 96 % of the hits of a plain Caffeine with the same bound,
+   * which sees every read (maintenance in the caller for both, so Caffeine drops none). The same
+   * trace (Zipf-like, exponent 0.9, over ten times as many keys as the bound) is read through both,
+   * a miss put back.
    */
   @Test
   void aSkewedWorkloadHitsAboutAsOftenAsCaffeineRecordingEveryRead() {
@@ -109,8 +112,8 @@ class UnrecordedHitTest {
     try (TieredCache cache = TieredCache.builder().executor(Runnable::run).namespace(spec).build()) {
       Namespace<String, String> namespace = cache.namespace(spec);
       int namespaceHits = hits(trace, keys, namespace::getIfPresent, namespace::put);
-      // 99-100 % in four runs; 92 % with no read recorded, 98 % with one in 32.
-      assertThat(namespaceHits).isGreaterThanOrEqualTo(caffeineHits * 97 / 100);
+      // 97.9-101.0 % in 15 runs (one in 32 until the first eviction); 92 % with no hit recorded.
+      assertThat(namespaceHits).isGreaterThanOrEqualTo(caffeineHits * 96 / 100);
     }
   }
 
@@ -137,9 +140,60 @@ class UnrecordedHitTest {
     int[] trace = new int[length];
     for (int j = 0; j < length; j++) {
       int found = Arrays.binarySearch(cumulative, random.nextDouble() * sum);
-      trace[j] = Math.min(keyCount - 1, found >= 0 ? found : -found - 1);
+      trace[j] = found >= 0 ? found : -found - 1; // below keyCount: the draw is below sum
     }
     return trace;
+  }
+
+  /**
+   * One hit in {@link MemoryTierStore#RECORD_ONE_IN} is recorded until the size bound evicts, one in
+   * {@link MemoryTierStore#RECORD_ONE_IN_ONCE_EVICTED} from then on; counted as Caffeine's
+   * hand-overs of its maintenance, one per 16 recorded reads (a read buffer's worth) when it runs
+   * in the caller.
+   */
+  @Test
+  void moreHitsAreRecordedOnceTheSizeBoundHasEvicted() {
+    int bound = 1_000;
+    int reads = 256_000;
+    AtomicInteger handedOver = new AtomicInteger();
+    NamespaceSpec<String, String> spec = NamespaceSpec.builder("quiet-rate", String.class, String.class)
+        .ttl(TtlProfile.builder().l1(Duration.ofHours(1)).build())
+        .maximumSize(bound)
+        .build();
+    try (TieredCache cache = TieredCache.builder()
+        .executor(task -> {
+          handedOver.incrementAndGet();
+          task.run();
+        })
+        .namespace(spec)
+        .build()) {
+      Namespace<String, String> namespace = cache.namespace(spec);
+      for (int k = 0; k < bound / 2; k++) {
+        namespace.put("k" + k, "v");
+      }
+      handedOver.set(0);
+      int before = handOversOfReads(namespace, new ArrayList<>(namespace.inProcessKeys()), reads, handedOver);
+      for (int k = 0; k < 2 * bound; k++) {
+        namespace.put("new" + k, "v");
+      }
+      List<String> held = new ArrayList<>(namespace.inProcessKeys());
+      assertThat(held).hasSizeLessThanOrEqualTo(bound);
+      int after = handOversOfReads(namespace, held, reads, handedOver);
+      // Expected 500 and 2,000, give or take 6 and 11 (one standard deviation).
+      int expectedBefore = reads / MemoryTierStore.RECORD_ONE_IN / 16;
+      int expectedAfter = reads / MemoryTierStore.RECORD_ONE_IN_ONCE_EVICTED / 16;
+      assertThat(before).isBetween(expectedBefore * 8 / 10, expectedBefore * 12 / 10);
+      assertThat(after).isBetween(expectedAfter * 8 / 10, expectedAfter * 12 / 10);
+    }
+  }
+
+  /** Hand-overs counted while {@code reads} hits of {@code keys}, round robin, are read. */
+  private static int handOversOfReads(Namespace<String, String> namespace, List<String> keys, int reads, AtomicInteger handedOver) {
+    handedOver.set(0);
+    for (int i = 0; i < reads; i++) {
+      assertThat(namespace.get(keys.get(i % keys.size()))).isEqualTo("v");
+    }
+    return handedOver.get();
   }
 
   @Test
@@ -181,8 +235,8 @@ class UnrecordedHitTest {
   }
 
   /**
-   * A bulk read of {@code hotKeys} picks {@link MemoryTierStore#RECORDED_PER_BULK_READ} of its
-   * keys, every {@code stride}-th from a random start, and records them after the read; the thread's
+   * A bulk read of {@code hotKeys} picks up to {@link MemoryTierStore#RECORDED_PER_BULK_READ} of
+   * its keys (15 or 16 here), every {@code stride}-th from a random start, and records them after the read; the thread's
    * single reads before it leave 0 to 15 of the read buffer's 16 slots taken, so about 8.5 of them
    * reach the policy per round, and about 8.5 reads of each key over {@code 16 * stride} rounds
    * (two or fewer: 0.9 %). That is more than the three writes of each newer key below, whose
@@ -193,7 +247,8 @@ class UnrecordedHitTest {
   @ValueSource(ints = {1_000, 5_000})
   void theSizeBoundKeepsTheKeysBulkReadsReadOftenWhateverTheirPlaceInTheRead(int bound) {
     int hotKeys = bound / 2;
-    int stride = MemoryTierStore.BulkReadSample.stride(hotKeys);
+    // The reads come before any eviction.
+    int stride = MemoryTierStore.BulkReadSample.stride(hotKeys, MemoryTierStore.RECORD_ONE_IN);
     NamespaceSpec<String, String> spec = NamespaceSpec.builder("quiet-bulk-eviction", String.class, String.class)
         .ttl(TtlProfile.builder().l1(Duration.ofHours(1)).build())
         .maximumSize(bound)
@@ -209,8 +264,8 @@ class UnrecordedHitTest {
       namespace.put("single", "v");
       List<String> order = new ArrayList<>(hot.keySet());
       for (int round = 0; round < 16 * stride; round++) {
-        // Single reads, one in RECORD_ONE_IN recorded, 0 to 32 of them: the read buffer (drained
-        // each time it fills) holds 0 to 15 of them when the bulk read starts.
+        // Single reads, one in RECORD_ONE_IN recorded (16 on average): the read buffer, drained
+        // each time it fills, holds 0 to 15 of them when the bulk read starts.
         for (int i = random.nextInt(32 * MemoryTierStore.RECORD_ONE_IN); i > 0; i--) {
           namespace.get("single");
         }
@@ -222,7 +277,8 @@ class UnrecordedHitTest {
         namespace.put("new" + k, "x");
       }
       int quarter = hotKeys / 4;
-      // Recording each bulk read's sample in the read's order credited the last quarter about 2.5 reads.
+      // Recording each bulk read's sample in the read's order credited the last quarter about 2.5
+      // reads (at one hit in 8 recorded; at one in 16 this fails at bound 5,000, not at 1,000).
       assertThat(kept(namespace, order.subList(0, quarter))).isGreaterThanOrEqualTo(quarter * 9 / 10);
       assertThat(kept(namespace, order.subList(hotKeys - quarter, hotKeys))).isGreaterThanOrEqualTo(quarter * 9 / 10);
       assertThat(kept(namespace, order)).isGreaterThanOrEqualTo(hotKeys * 95 / 100);
