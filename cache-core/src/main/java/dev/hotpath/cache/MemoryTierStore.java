@@ -72,17 +72,25 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
    * JCache in 8 forks each, in rounds (2 threads): 0.95× and 0.63× (1,024 and 65,536 keys) with one
    * in 8, 0.95× and 0.87× with one in 16, 1.00× and 1.10× with one in 32. On a Zipf-like trace
    * that evicts, against a Caffeine that records every read, a namespace kept a median of 100.7 %
-   * of the hits with one in 8, 99.6 % with one in 16, 98.1 % with one in 32 (96.4–99.5 %; 15 runs
-   * each) and 92 % with none ({@code
+   * of the hits with one in 8, 99.6 % with one in 16, 98.1 % with one in 32 (96.4–99.5 %), 92 %
+   * with none, and 97.9–101.0 % with these two rates (15 runs each but the last; {@code
    * UnrecordedHitTest.aSkewedWorkloadHitsAboutAsOftenAsCaffeineRecordingEveryRead}). Until the
-   * bound evicts, what the recorded reads teach the policy waits for its first decision.
+   * bound evicts, what the recorded reads teach the policy waits for its first decision. The
+   * benchmarks' caches stay below their bounds, so they measure the first rate.
    */
   static final int RECORD_ONE_IN = 32;
 
-  /** {@link #RECORD_ONE_IN} once the size bound has evicted an entry. */
+  /**
+   * One hit in this many (a power of two) is recorded, in place of {@link #RECORD_ONE_IN}, once the
+   * size bound has evicted an entry.
+   */
   static final int RECORD_ONE_IN_ONCE_EVICTED = 8;
 
-  /** Whether the size bound has evicted an entry; written once, by Caffeine's maintenance. */
+  /**
+   * Whether the size bound has evicted an entry, for the store's life (clearing it does not reset
+   * this); also set by a single entry heavier than a weight bound. Written once, by Caffeine's
+   * maintenance.
+   */
   private volatile boolean evictedBySize;
 
   MemoryTierStore(
@@ -153,16 +161,17 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
    * Most reads one bulk read records: one read buffer's worth. Caffeine hands a drain to the
    * executor each time a recorded read fills its 16-slot read buffer (a thread's stripe), and on a
    * pool that wakes a thread which then competes with the reader: recording one read in 8 (the
-   * single-read rate then) of a 30,000-key bulk read that way took about 15 ms, against about 6 ms
-   * for Caffeine's own {@code getAll}; a probe that ran those drains in the reader instead (up to
-   * 128 recorded reads of each bulk read, at one in 8) made a warm engine batch of 30,000 keys two
-   * to three times slower. A bulk read runs in {@link #batch(Supplier)}, so the drain its recorded
-   * reads ask for runs once it is done; reads the buffer holds already (earlier single reads of the
-   * thread) leave fewer slots, and the reads that find it full are dropped, as Caffeine drops them
-   * under contention. Keys read in bulk thus get less credit per read than keys read singly once a
-   * bulk read exceeds {@code RECORDED_PER_BULK_READ ×} {@link #recordOneIn()} keys (512, then
-   * 128), and below that when the thread's buffer holds earlier reads; Caffeine's own bulk read,
-   * whose full buffer drops reads, also credits a bounded share.
+   * single-read rate when that was measured) of a 30,000-key bulk read that way took about 15 ms,
+   * against about 6 ms for Caffeine's own {@code getAll}; a probe that ran those drains in the
+   * reader instead (up to 128 recorded reads of each bulk read, at one in 8) made a warm engine
+   * batch of 30,000 keys two to three times slower. A bulk read runs in {@link #batch(Supplier)},
+   * so the drain its recorded reads ask for runs once it is done; reads the buffer holds already
+   * (earlier single reads of the thread) leave fewer slots, and the reads that find it full are
+   * dropped, as Caffeine drops them under contention. Keys read in bulk thus get less credit per
+   * read than keys read singly once a bulk read exceeds {@code RECORDED_PER_BULK_READ ×} {@link
+   * #recordOneIn()} keys (512 until the size bound first evicts, 128 after), and below that when
+   * the thread's buffer holds earlier reads; Caffeine's own bulk read, whose full buffer drops
+   * reads, also credits a bounded share.
    */
   static final int RECORDED_PER_BULK_READ = 16;
 

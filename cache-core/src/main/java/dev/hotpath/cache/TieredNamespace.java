@@ -156,7 +156,7 @@ final class TieredNamespace<K, V> implements Namespace<K, V>, InvalidationListen
     // The in-process hit goes through the map view, not the loading get: that one costs a call
     // chain through Caffeine's async layers and its stats counter per hit, about a quarter of a
     // hit's time. The view still checks expiry and triggers refresh-ahead. Most hits are read
-    // without recording them in Caffeine's policy (MemoryTierStore.RECORD_ONE_IN).
+    // without recording them in Caffeine's policy (MemoryTierStore.recordOneIn()).
     Object raw = l1.peek(key);
     if (raw == null) {
       raw = completedValue(inProcess.get(key));
