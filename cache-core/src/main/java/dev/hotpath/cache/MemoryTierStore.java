@@ -87,11 +87,12 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
   static final int RECORD_ONE_IN_ONCE_EVICTED = 8;
 
   /**
-   * Whether the size bound has evicted an entry, for the store's life (clearing it does not reset
-   * this); also set by a single entry heavier than a weight bound. Written once, by Caffeine's
-   * maintenance.
+   * One hit in this many is recorded now: {@link #RECORD_ONE_IN} until the size bound evicts an
+   * entry, {@link #RECORD_ONE_IN_ONCE_EVICTED} from then on, for the store's life (clearing it does
+   * not go back; a single entry heavier than a weight bound also counts). Changed once, by
+   * Caffeine's maintenance.
    */
-  private volatile boolean evictedBySize;
+  private volatile int recordOneIn = RECORD_ONE_IN;
 
   MemoryTierStore(
       NamespaceSpec<K, V> spec, Ticker ticker, Executor executor, AsyncCacheLoader<K, Object> loader) {
@@ -110,8 +111,8 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
     }
     Caffeine<K, Object> builder = base.expireAfter(new ProfileExpiry<K>(ttl))
         .evictionListener((K key, Object value, RemovalCause cause) -> {
-          if (cause == RemovalCause.SIZE && !evictedBySize) {
-            evictedBySize = true;
+          if (cause == RemovalCause.SIZE && recordOneIn != RECORD_ONE_IN_ONCE_EVICTED) {
+            recordOneIn = RECORD_ONE_IN_ONCE_EVICTED;
           }
         });
     if (spec.maximumWeight() > 0) {
@@ -131,12 +132,12 @@ final class MemoryTierStore<K, V> implements NamespaceStore<K, V> {
    * any read this answers null. Thread-safe.
    */
   Object peek(K key) {
-    return (ThreadLocalRandom.current().nextInt() & (recordOneIn() - 1)) == 0 ? null : peekQuietly(key);
+    return (ThreadLocalRandom.current().nextInt() & (recordOneIn - 1)) == 0 ? null : peekQuietly(key);
   }
 
   /** One hit in this many is recorded now: {@link #RECORD_ONE_IN} or {@link #RECORD_ONE_IN_ONCE_EVICTED}. */
   int recordOneIn() {
-    return evictedBySize ? RECORD_ONE_IN_ONCE_EVICTED : RECORD_ONE_IN;
+    return recordOneIn;
   }
 
   /**
